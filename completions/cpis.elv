@@ -1,0 +1,256 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cpis] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cpis'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cpis'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+            cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
+            cand config 'Show or change configuration (profiles in config.toml)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;lookup'= {
+            cand --format 'Output format'
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --scheduled 'Scheduled care: silent read, nothing recorded, no notification'
+            cand --unscheduled 'Unscheduled care: the access is recorded and the local authority is notified'
+            cand --no-validate 'Skip the Modulus 11 check (only for test data that fails it, like the official example 9912003890)'
+            cand --json 'Shorthand for --format json'
+            cand --raw 'Print the service''s FHIR bundles unchanged instead of rendering them'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;sandbox'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
+            cand patients 'List the sandbox''s synthetic patients and what each one shows'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;sandbox;serve'= {
+            cand --addr 'Address to listen on (port 0 picks a free port)'
+            cand --tls-dir 'Directory for the CA certificate with --tls [default: a new temporary directory]'
+            cand --delay-ms 'Extra latency added to every response, in milliseconds (for benchmarks)'
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --tls 'Serve HTTPS with a fresh self-signed CA; its certificate is written for --ca-bundle'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;sandbox;patients'= {
+            cand --format 'Output format'
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;sandbox;help'= {
+            cand serve 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
+            cand patients 'List the sandbox''s synthetic patients and what each one shows'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;sandbox;help;serve'= {
+        }
+        &'cpis;sandbox;help;patients'= {
+        }
+        &'cpis;sandbox;help;help'= {
+        }
+        &'cpis;config'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Show the settings in effect and where each comes from'
+            cand get 'Print one value from the profile'
+            cand set 'Set a value in the profile'
+            cand unset 'Remove a value from the profile'
+            cand path 'Print the path of the configuration file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;config;show'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --json 'Print JSON'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;config;get'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;config;set'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;config;unset'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;config;path'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;config;help'= {
+            cand show 'Show the settings in effect and where each comes from'
+            cand get 'Print one value from the profile'
+            cand set 'Set a value in the profile'
+            cand unset 'Remove a value from the profile'
+            cand path 'Print the path of the configuration file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;config;help;show'= {
+        }
+        &'cpis;config;help;get'= {
+        }
+        &'cpis;config;help;set'= {
+        }
+        &'cpis;config;help;unset'= {
+        }
+        &'cpis;config;help;path'= {
+        }
+        &'cpis;config;help;help'= {
+        }
+        &'cpis;help'= {
+            cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+            cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
+            cand config 'Show or change configuration (profiles in config.toml)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;help;lookup'= {
+        }
+        &'cpis;help;sandbox'= {
+            cand serve 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
+            cand patients 'List the sandbox''s synthetic patients and what each one shows'
+        }
+        &'cpis;help;sandbox;serve'= {
+        }
+        &'cpis;help;sandbox;patients'= {
+        }
+        &'cpis;help;config'= {
+            cand show 'Show the settings in effect and where each comes from'
+            cand get 'Print one value from the profile'
+            cand set 'Set a value in the profile'
+            cand unset 'Remove a value from the profile'
+            cand path 'Print the path of the configuration file'
+        }
+        &'cpis;help;config;show'= {
+        }
+        &'cpis;help;config;get'= {
+        }
+        &'cpis;help;config;set'= {
+        }
+        &'cpis;help;config;unset'= {
+        }
+        &'cpis;help;config;path'= {
+        }
+        &'cpis;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

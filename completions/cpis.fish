@@ -1,0 +1,196 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_cpis_global_optspecs
+    string join \n env= base-url= profile= ca-bundle= timeout= q/quiet h/help V/version
+end
+
+function __fish_cpis_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_cpis_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_cpis_using_subcommand
+    set -l cmd (__fish_cpis_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c cpis -n "__fish_cpis_needs_command" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_needs_command" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_needs_command" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_needs_command" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_needs_command" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_needs_command" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_needs_command" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_needs_command" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+complete -c cpis -n "__fish_cpis_needs_command" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
+complete -c cpis -n "__fish_cpis_needs_command" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
+complete -c cpis -n "__fish_cpis_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l format -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'One JSON document'
+csv\t'Comma-separated values with a header row'"
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l scheduled -d 'Scheduled care: silent read, nothing recorded, no notification'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l unscheduled -d 'Unscheduled care: the access is recorded and the local authority is notified'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l no-validate -d 'Skip the Modulus 11 check (only for test data that fails it, like the official example 9912003890)'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l json -d 'Shorthand for --format json'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l raw -d 'Print the service\'s FHIR bundles unchanged instead of rendering them'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -f -a "patients" -d 'List the sandbox\'s synthetic patients and what each one shows'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l addr -d 'Address to listen on (port 0 picks a free port)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls-dir -d 'Directory for the CA certificate with --tls [default: a new temporary directory]' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l delay-ms -d 'Extra latency added to every response, in milliseconds (for benchmarks)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls -d 'Serve HTTPS with a fresh self-signed CA; its certificate is written for --ca-bundle'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l format -d 'Output format' -r -f -a "table\t'Tables for people'
+json\t'One JSON document'
+csv\t'Comma-separated values with a header row'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "patients" -d 'List the sandbox\'s synthetic patients and what each one shows'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "show" -d 'Show the settings in effect and where each comes from'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "get" -d 'Print one value from the profile'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "set" -d 'Set a value in the profile'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "unset" -d 'Remove a value from the profile'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "path" -d 'Print the path of the configuration file'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the settings in effect and where each comes from'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print one value from the profile'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set a value in the profile'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "unset" -d 'Remove a value from the profile'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the path of the configuration file'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config help" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config help" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "patients" -d 'List the sandbox\'s synthetic patients and what each one shows'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show the settings in effect and where each comes from'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print one value from the profile'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set a value in the profile'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "unset" -d 'Remove a value from the profile'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of the configuration file'

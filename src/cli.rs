@@ -1,0 +1,289 @@
+//! The clap definition only: global flags and the subcommand enum.
+//! Completions and man pages are generated from this (see `generate.rs`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ROOT_EXAMPLES: &str = "\
+Examples:
+  # Try it with nothing configured: the embedded sandbox answers with synthetic patients
+  cpis lookup 9990000018 --scheduled
+  cpis sandbox patients
+
+  # A scheduled-care check against the integration environment, as JSON
+  CPIS_ACCESS_TOKEN=... cpis --env int lookup 943 476 5919 --scheduled --format json
+
+  # Remember the environment and care setting for this workstation
+  cpis config set env int
+  cpis config set care_setting scheduled
+";
+
+const ENVIRONMENT: &str = "\
+Environment variables:
+  CPIS_ENV              environment: local, sandbox, int or prod (like --env)
+  CPIS_BASE_URL         CP-IS FHIR base URL, overrides the environment's (like --base-url)
+  CPIS_PROFILE          configuration profile to use (like --profile)
+  CPIS_CARE_SETTING     scheduled or unscheduled, when no flag is given
+  CPIS_TIMEOUT          request timeout in seconds (like --timeout)
+  CPIS_ACCESS_TOKEN     a ready-made access token for scripts (never accepted as a flag)
+  CPIS_CONFIG_DIR       where config.toml lives (default: the XDG config dir + /cpis)
+  CPIS_SANDBOX_DELAY_MS extra latency the embedded sandbox adds to every response
+  SSL_CERT_FILE         extra CA certificates (PEM), added to the platform's roots
+  SSL_CERT_DIR          directories of extra CA certificates, added to the platform's roots
+  HTTPS_PROXY, NO_PROXY proxy settings (HTTP_PROXY and ALL_PROXY are honoured too)
+  NO_COLOR              turn off colour
+";
+
+fn root_after_long_help() -> String {
+    format!(
+        "{ROOT_EXAMPLES}\n{ENVIRONMENT}\n{}",
+        crate::error::exit_code_help()
+    )
+}
+
+/// A command-line client for the NHS Child Protection - Information Sharing service (CP-IS).
+#[derive(Debug, Parser)]
+#[command(
+    name = "cpis",
+    version,
+    about = "Look up NHS Child Protection - Information Sharing (CP-IS) plans by NHS number",
+    long_about = "Look up NHS Child Protection - Information Sharing (CP-IS) plans by NHS number.\n\n\
+        Shows child protection, looked-after and unborn-child plans with the responsible local \
+        authority's phone numbers, and who has looked at the record before. With nothing \
+        configured, every command talks to an embedded sandbox of synthetic patients.",
+    after_long_help = root_after_long_help(),
+    propagate_version = true,
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options that every subcommand understands.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Environment to talk to [default: local while nothing is configured]
+    #[arg(long, global = true, value_enum, value_name = "ENV")]
+    pub env: Option<EnvName>,
+
+    /// CP-IS FHIR base URL, overriding the environment's (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Configuration profile to use [default: default]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Extra CA certificates (PEM) to trust, added to the platform's roots
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ca_bundle: Option<PathBuf>,
+
+    /// Seconds to wait for each request before giving up [default: 30]
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<u64>,
+
+    /// Print only data and errors: no notes, no retry messages
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// The environments the tool knows. `local` is the embedded sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvName {
+    /// The embedded sandbox, started in-process on a loopback port (synthetic data)
+    Local,
+    /// The NHS API platform's public sandbox
+    Sandbox,
+    /// The NHS integration (test) environment
+    Int,
+    /// Production: real patients
+    Prod,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Look up an NHS number on CP-IS: plans, local authority contacts, prior access
+    #[command(after_long_help = LOOKUP_HELP)]
+    Lookup(LookupArgs),
+
+    /// Run the embedded CP-IS sandbox, or list its synthetic patients
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+
+    /// Show or change configuration (profiles in config.toml)
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+const LOOKUP_HELP: &str = "\
+Care setting (required, from a flag or the profile's care_setting):
+  --scheduled    scheduled care: a silent read; nothing is recorded and no one is notified
+  --unscheduled  unscheduled care: the access is recorded in the child's access history and
+                 the responsible local authority is notified
+
+Examples:
+  cpis lookup 9990000018 --scheduled
+  cpis lookup 999 000 0018 --scheduled              # the three groups as typed
+  cpis lookup \"999 000 0018\" --unscheduled --format json
+  cpis lookup 9990000050 --scheduled --format csv
+  cpis lookup 9912003890 --no-validate --scheduled  # official example patient (fails Modulus 11)
+
+Output:
+  table (default)  a verdict line, the plans and the prior accesses, for people
+  json             one document: nhs_number, environment, care_setting, has_plan, plans[],
+                   access_history[], trace_ids
+  csv              one row per plan: nhs_number,environment,care_setting,type,code,start,end,
+                   active,local_authority,office_hours_phone,emergency_duty_phone
+  --raw            the service's two FHIR bundles exactly as received (CareTeam, then AuditEvent)
+";
+
+#[derive(Debug, Clone, Args)]
+pub struct LookupArgs {
+    /// NHS number: one argument ("943 476 5919", 943-476-5919) or its three groups (943 476 5919)
+    #[arg(value_name = "NHS_NUMBER", required = true, num_args = 1..=3)]
+    pub nhs_number: Vec<String>,
+
+    /// Scheduled care: silent read, nothing recorded, no notification
+    #[arg(long, conflicts_with = "unscheduled")]
+    pub scheduled: bool,
+
+    /// Unscheduled care: the access is recorded and the local authority is notified
+    #[arg(long)]
+    pub unscheduled: bool,
+
+    /// Skip the Modulus 11 check (only for test data that fails it, like the official example 9912003890)
+    #[arg(long)]
+    pub no_validate: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Shorthand for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Print the service's FHIR bundles unchanged instead of rendering them
+    #[arg(long, conflicts_with_all = ["format", "json"])]
+    pub raw: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tables for people
+    Table,
+    /// One JSON document
+    Json,
+    /// Comma-separated values with a header row
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted
+    #[command(after_long_help = SERVE_HELP)]
+    Serve(ServeArgs),
+
+    /// List the sandbox's synthetic patients and what each one shows
+    Patients(PatientsArgs),
+}
+
+const SERVE_HELP: &str = "\
+The first lines on stdout are `base_url: URL` and, with --tls, `ca_bundle: PATH`.
+
+Examples:
+  cpis sandbox serve
+  cpis sandbox serve --addr 127.0.0.1:0 --tls        # any free port, HTTPS
+  cpis --base-url http://127.0.0.1:8790/cpis/FHIR/R4 lookup 9990000026 --scheduled
+";
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:8790", value_name = "IP:PORT")]
+    pub addr: std::net::SocketAddr,
+
+    /// Serve HTTPS with a fresh self-signed CA; its certificate is written for --ca-bundle
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Directory for the CA certificate with --tls [default: a new temporary directory]
+    #[arg(long, value_name = "DIR", requires = "tls")]
+    pub tls_dir: Option<PathBuf>,
+
+    /// Extra latency added to every response, in milliseconds (for benchmarks)
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub delay_ms: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PatientsArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Show the settings in effect and where each comes from
+    Show {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one value from the profile
+    Get {
+        #[arg(value_enum)]
+        key: ConfigKey,
+    },
+    /// Set a value in the profile
+    #[command(
+        after_long_help = "Examples:\n  cpis config set env int\n  cpis config set care_setting scheduled\n  cpis --profile ward config set base_url https://int.api.service.nhs.uk/cpis/FHIR/R4\n"
+    )]
+    Set {
+        #[arg(value_enum)]
+        key: ConfigKey,
+        value: String,
+    },
+    /// Remove a value from the profile
+    Unset {
+        #[arg(value_enum)]
+        key: ConfigKey,
+    },
+    /// Print the path of the configuration file
+    Path,
+}
+
+/// The keys a profile can hold. Secrets are never stored here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ConfigKey {
+    /// local, sandbox, int or prod
+    Env,
+    /// CP-IS FHIR base URL
+    BaseUrl,
+    /// scheduled or unscheduled
+    CareSetting,
+    /// path of extra CA certificates (PEM)
+    CaBundle,
+    /// request timeout in seconds
+    Timeout,
+}
+
+/// The clap command, for completions, man pages and tests.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        super::command().debug_assert();
+    }
+}

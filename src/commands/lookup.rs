@@ -1,0 +1,107 @@
+//! `cpis lookup`: one NHS number, both searches concurrently, rendered for people or scripts.
+
+use crate::cli::{Format, LookupArgs};
+use crate::config::CareSetting;
+use crate::cpis::model;
+use crate::error::{Error, Result};
+use crate::nhs_number::NhsNumber;
+use crate::render::{self, lookup::LookupReport, lookup::TraceIds};
+
+/// The NHS number from one argument or its three groups.
+pub fn parse_number(parts: &[String], no_validate: bool) -> Result<NhsNumber> {
+    let joined = parts.join(" ");
+    let parsed = if no_validate {
+        NhsNumber::parse_unchecked(&joined)
+    } else {
+        NhsNumber::parse(&joined)
+    };
+    parsed.map_err(|e| {
+        let err = Error::usage(format!(
+            "invalid NHS number {:?}: {e}",
+            render::sanitize(&joined)
+        ));
+        if no_validate {
+            err
+        } else {
+            err.with_hint(
+                "nothing was sent. --no-validate skips the Modulus 11 check, for test data only",
+            )
+        }
+    })
+}
+
+/// The care setting from the flags, else the profile/environment, else a refusal.
+pub fn care_setting(args: &LookupArgs, configured: Option<CareSetting>) -> Result<CareSetting> {
+    match (args.scheduled, args.unscheduled) {
+        (true, _) => Ok(CareSetting::Scheduled),
+        (_, true) => Ok(CareSetting::Unscheduled),
+        _ => configured.ok_or_else(|| {
+            Error::usage(format!(
+                "say which care setting this lookup is for: --scheduled or --unscheduled\n{}",
+                CareSetting::EXPLANATION
+            ))
+            .with_hint("nothing was sent. To set a default for this workstation: cpis config set care_setting scheduled")
+        }),
+    }
+}
+
+pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
+    let nhs = parse_number(&args.nhs_number, args.no_validate)?;
+    let care = care_setting(&args, ctx.settings.care_setting.as_ref().map(|c| c.value))?;
+    let (client, _sandbox) = ctx.cpis_client().await?;
+    if care == CareSetting::Unscheduled {
+        ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
+    }
+    let (care_team, audit) = client.lookup(&nhs, care).await?;
+    if args.raw {
+        let mut out = String::new();
+        for body in care_team.raw.iter().chain(&audit.raw) {
+            out.push_str(&String::from_utf8_lossy(body));
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        return Ok(render::print_stdout(&out)?);
+    }
+
+    let today = crate::timeutil::today_days();
+    let plans = model::plans_from(&care_team.bundles, today);
+    let access_history = model::accesses_from(&audit.bundles);
+    let report = LookupReport {
+        nhs_number: nhs.digits(),
+        environment: ctx.settings.environment_label().to_string(),
+        base_url: client.base_url().as_str().trim_end_matches('/').to_string(),
+        care_setting: care.as_str().to_string(),
+        has_plan: !plans.is_empty(),
+        has_active_plan: plans.iter().any(|p| p.active),
+        plans,
+        access_history,
+        trace_ids: TraceIds {
+            care_team: care_team.trace_ids,
+            audit_event: audit.trace_ids,
+        },
+    };
+    let format = if args.json { Format::Json } else { args.format };
+    let text = match format {
+        Format::Table => render::lookup::table(&report),
+        Format::Json => render::json(&report),
+        Format::Csv => render::lookup::csv(&report),
+    };
+    Ok(render::print_stdout(&text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_groups_or_one_argument() {
+        let a = parse_number(&["943".into(), "476".into(), "5919".into()], false).unwrap();
+        let b = parse_number(&["943-476-5919".into()], false).unwrap();
+        assert_eq!(a, b);
+        let e = parse_number(&["9434765918".into()], false).unwrap_err();
+        assert!(e.message.contains("Modulus 11"), "{}", e.message);
+        assert_eq!(e.exit_code(), 2);
+        assert!(parse_number(&["9912003890".into()], true).is_ok());
+    }
+}

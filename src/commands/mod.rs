@@ -1,0 +1,122 @@
+//! One module per subcommand. `run` builds the context, dispatches, and maps errors to exit
+//! codes.
+
+pub mod config;
+pub mod lookup;
+pub mod sandbox;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::cli::{Cli, Command, SandboxCommand};
+use crate::config::{Endpoint, Settings};
+use crate::cpis;
+use crate::error::{Error, Kind, Result};
+use crate::http::{build_client, HttpOptions};
+
+/// What every command gets: the resolved settings.
+pub struct Ctx {
+    pub settings: Settings,
+}
+
+impl Ctx {
+    /// Print a note on stderr unless `--quiet`.
+    pub fn note(&self, msg: &str) {
+        if !self.settings.quiet {
+            eprintln!("note: {msg}");
+        }
+    }
+
+    pub fn notifier(&self) -> cpis::Notify {
+        let quiet = self.settings.quiet;
+        Arc::new(move |msg: &str| {
+            if !quiet {
+                eprintln!("note: {msg}");
+            }
+        })
+    }
+
+    fn ca_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self.settings.env_ca_files.clone();
+        if let Some(b) = &self.settings.ca_bundle {
+            files.push(b.value.clone());
+        }
+        files
+    }
+
+    /// A CP-IS client for the configured endpoint. For `local`, this starts the embedded
+    /// sandbox, which lives as long as the returned guard.
+    pub async fn cpis_client(&self) -> Result<(cpis::Client, Option<crate::sandbox::Running>)> {
+        let (base_url, guard, use_proxy) = match self.settings.endpoint() {
+            Endpoint::Embedded => {
+                let running = crate::sandbox::start(
+                    ([127, 0, 0, 1], 0).into(),
+                    crate::sandbox::Options {
+                        delay: self.settings.sandbox_delay,
+                        tls: None,
+                    },
+                )
+                .await?;
+                (running.base_url.clone(), Some(running), false)
+            }
+            Endpoint::Remote { base_url } => (base_url, None, true),
+        };
+        let http = build_client(&HttpOptions {
+            timeout: self.settings.timeout.value,
+            ca_files: self.ca_files(),
+            use_proxy,
+        })?;
+        let client = cpis::Client::new(
+            http,
+            &base_url,
+            self.settings.token.clone(),
+            self.settings.timeout.value,
+            self.notifier(),
+        )?;
+        Ok((client, guard))
+    }
+}
+
+/// Run the parsed command line; returns the process exit code.
+pub fn run(cli: Cli, env_ca_files: Vec<PathBuf>) -> i32 {
+    match run_inner(cli, env_ca_files) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn run_inner(cli: Cli, env_ca_files: Vec<PathBuf>) -> Result<()> {
+    let env = |k: &str| std::env::var(k).ok();
+    let is_config = matches!(cli.command, Command::Config(_));
+    let settings = crate::config::resolve(&cli.global, &env, env_ca_files, is_config)?;
+    let ctx = Ctx { settings };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::unexpected(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(async move {
+        match cli.command {
+            // The server's normal way to stop is Ctrl-C, which it handles itself.
+            Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(&ctx, args).await,
+            command => {
+                tokio::select! {
+                    r = dispatch(&ctx, command) => r,
+                    _ = tokio::signal::ctrl_c() => Err(Error::new(Kind::Interrupted, "interrupted")),
+                }
+            }
+        }
+    })
+}
+
+async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
+    match command {
+        Command::Lookup(args) => lookup::run(ctx, args).await,
+        Command::Sandbox(SandboxCommand::Patients(args)) => sandbox::patients(args),
+        Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
+        Command::Config(c) => config::run(ctx, c),
+    }
+}

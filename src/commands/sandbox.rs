@@ -1,0 +1,103 @@
+//! `cpis sandbox serve` and `cpis sandbox patients`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::cli::{Format, PatientsArgs, ServeArgs};
+use crate::error::Result;
+use crate::render;
+use crate::sandbox;
+
+pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
+    let mut ca_path = None;
+    let mut tls = None;
+    if args.tls {
+        let material = sandbox::tls::generate()?;
+        let dir = args.tls_dir.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("cpis-sandbox-{}", std::process::id()))
+        });
+        let path = dir.join("ca.pem");
+        crate::config::write_private(&path, material.ca_pem.as_bytes())?;
+        ca_path = Some(path);
+        tls = Some(material.server_config);
+    }
+    let running = sandbox::start(
+        args.addr,
+        sandbox::Options {
+            delay: Duration::from_millis(args.delay_ms),
+            tls,
+        },
+    )
+    .await?;
+
+    // Machine-readable lines first, on stdout; flushed so a parent process can read them.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "base_url: {}", running.base_url)?;
+    if let Some(p) = &ca_path {
+        writeln!(out, "ca_bundle: {}", p.display())?;
+    }
+    out.flush()?;
+    drop(out);
+
+    if !args.addr.ip().is_loopback() {
+        ctx.note("listening beyond loopback: anyone who can reach this address can use the sandbox (synthetic data only)");
+    }
+    if !ctx.settings.quiet {
+        let ca = ca_path
+            .as_ref()
+            .map(|p| format!(" --ca-bundle {}", p.display()))
+            .unwrap_or_default();
+        eprintln!(
+            "CP-IS sandbox (synthetic patients only) listening on {}\n\
+             Try: cpis --base-url {}{ca} lookup 9990000026 --scheduled\n\
+             Patients: cpis sandbox patients. Stop with Ctrl-C.",
+            running.base_url, running.base_url
+        );
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    if let (Some(p), None) = (&ca_path, &args.tls_dir) {
+        let _ = std::fs::remove_file(p);
+        if let Some(d) = p.parent() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+    Ok(())
+}
+
+pub fn patients(args: PatientsArgs) -> Result<()> {
+    let list = sandbox::patients::PATIENTS;
+    let text = match args.format {
+        Format::Json => render::json(&list),
+        Format::Csv => {
+            let mut rows = vec![vec![
+                "nhs_number".to_string(),
+                "name".to_string(),
+                "behaviour".to_string(),
+                "shows".to_string(),
+            ]];
+            rows.extend(list.iter().map(|p| {
+                vec![
+                    p.nhs_number.to_string(),
+                    p.name.to_string(),
+                    serde_json::to_value(p.behaviour)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    p.shows.to_string(),
+                ]
+            }));
+            render::csv(&rows)
+        }
+        Format::Table => {
+            let mut t = render::new_table(&["NHS number", "Name", "Shows"]);
+            for p in list {
+                t.add_row(vec![p.nhs_number, p.name, p.shows]);
+            }
+            format!(
+                "Synthetic patients of the embedded sandbox (`cpis lookup NUMBER --scheduled`):\n{t}\n\
+                 Any other number gets an error: the sandbox never answers \"no plan\" for a number it does not know.\n"
+            )
+        }
+    };
+    Ok(render::print_stdout(&text)?)
+}

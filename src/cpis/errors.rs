@@ -1,0 +1,289 @@
+//! Turning an unsuccessful or unreadable reply into one clear message with a hint, keeping the
+//! Spine error code, any `message_id` and the request's trace id for support.
+//!
+//! Shapes handled: FHIR `OperationOutcome`, OAuth-style `{"error", "error_description"}`,
+//! API platform `{"message", "message_id"}`, Apigee `{"fault": ...}`, HTML from a proxy, empty
+//! and truncated bodies, and bodies in an unexpected content type.
+
+use serde_json::Value;
+
+use super::fhir::OperationOutcome;
+use crate::error::{Error, Kind, Trace};
+use crate::render::sanitize;
+
+/// A reply as received.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub trace_id: String,
+}
+
+/// What an error body said.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Said {
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub message_id: Option<String>,
+    pub html: bool,
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
+        .map(|s| sanitize(s.trim()))
+        .filter(|s| !s.is_empty())
+}
+
+pub fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    let ct_html = content_type.is_some_and(|c| c.to_ascii_lowercase().contains("html"));
+    let start = String::from_utf8_lossy(&body[..body.len().min(200)]).to_ascii_lowercase();
+    let start = start.trim_start();
+    ct_html || start.starts_with("<!doctype html") || start.starts_with("<html")
+}
+
+fn html_title(body: &[u8]) -> Option<String> {
+    let s = String::from_utf8_lossy(body);
+    let lower = s.to_ascii_lowercase();
+    let a = lower.find("<title")?;
+    let a = a + lower[a..].find('>')? + 1;
+    let b = a + lower[a..].find("</title")?;
+    let t = sanitize(s.get(a..b)?.trim());
+    (!t.is_empty()).then(|| t.chars().take(120).collect())
+}
+
+/// Read what an error body says, whatever its shape.
+pub fn read_error_body(content_type: Option<&str>, body: &[u8]) -> Said {
+    if looks_like_html(content_type, body) {
+        return Said {
+            message: html_title(body),
+            html: true,
+            ..Said::default()
+        };
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return Said::default();
+    };
+    if v.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome") {
+        let oo: OperationOutcome = super::fhir::parse_resource(&v);
+        let issue = oo.issue.first();
+        let coding = issue
+            .and_then(|i| i.details.as_ref())
+            .and_then(|d| d.coding.iter().find(|c| c.code.is_some()));
+        let display = coding.and_then(|c| c.display.clone()).or_else(|| {
+            issue
+                .and_then(|i| i.details.as_ref())
+                .and_then(|d| d.text.clone())
+        });
+        let diagnostics = issue.and_then(|i| i.diagnostics.clone());
+        let message = match (display, diagnostics) {
+            (Some(d), Some(g)) if d != g => Some(format!("{d} ({g})")),
+            (Some(d), _) => Some(d),
+            (None, g) => g,
+        };
+        return Said {
+            code: coding
+                .and_then(|c| c.code.clone())
+                .or_else(|| issue.and_then(|i| i.code.clone())),
+            message: message.map(|m| sanitize(m.trim())),
+            message_id: text(v.get("message_id")),
+            html: false,
+        };
+    }
+    if let Some(fault) = v.get("fault") {
+        return Said {
+            code: text(fault.pointer("/detail/errorcode")),
+            message: text(fault.get("faultstring")),
+            message_id: text(v.get("message_id")),
+            html: false,
+        };
+    }
+    if v.get("error").is_some() || v.get("message").is_some() {
+        let error = text(v.get("error"));
+        return Said {
+            code: error.clone(),
+            message: text(v.get("error_description"))
+                .or_else(|| text(v.get("message")))
+                .or(error),
+            message_id: text(v.get("message_id")),
+            html: false,
+        };
+    }
+    Said::default()
+}
+
+fn reason(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+}
+
+/// The error for a reply that is not a successful search result. `what` names the request
+/// ("CareTeam search").
+pub fn reply_error(what: &str, reply: &Reply) -> Error {
+    let said = read_error_body(reply.content_type.as_deref(), &reply.body);
+    let trace = Trace {
+        http_status: Some(reply.status),
+        code: said.code.clone(),
+        message_id: said.message_id.clone(),
+        trace_id: Some(reply.trace_id.clone()),
+    };
+    let status = reply.status;
+    let detail = said
+        .message
+        .clone()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default();
+
+    if said.html {
+        return Error::new(
+            Kind::Service,
+            format!(
+                "{what}: got an HTML page (HTTP {status}) instead of a CP-IS response{detail}"
+            ),
+        )
+        .with_hint(
+            "a web proxy, filter or captive portal probably answered; check HTTPS_PROXY/NO_PROXY, or ask IT to allow the NHS API platform",
+        )
+        .with_trace(trace);
+    }
+    let code = said.code.as_deref().unwrap_or("");
+    let (kind, message, hint) = match (status, code) {
+        (401, _) => (
+            Kind::NotAuthenticated,
+            format!("{what}: not authenticated (HTTP 401){detail}"),
+            "sign in again, or give a fresh token in CPIS_ACCESS_TOKEN (tokens last about 10 minutes)",
+        ),
+        (403, _) => (
+            Kind::AccessDenied,
+            format!("{what}: access denied by CP-IS (HTTP 403){detail}"),
+            "your role needs the national RBAC activity B0107 (View CP-IS flag) or B0170 (view without notification); ask your Registration Authority",
+        ),
+        (_, "INVALID_SEARCH_DATA") => (
+            Kind::Usage,
+            format!("{what}: CP-IS rejected the NHS number{detail}"),
+            "check the NHS number",
+        ),
+        (_, "SANDBOX_UNKNOWN_PATIENT") => (
+            Kind::Usage,
+            format!("{what}: not a synthetic patient of the sandbox{detail}"),
+            "the sandbox only knows the patients listed by `cpis sandbox patients`; it never answers for a real child's number",
+        ),
+        (_, "PRECONDITION_FAILED") => (
+            Kind::Service,
+            format!("{what}: CP-IS refused the request's headers{detail}"),
+            "this is a bug in cpis or a proxy changing headers; report it with the trace id",
+        ),
+        (407, _) => (
+            Kind::Unreachable,
+            format!("{what}: the proxy wants authentication (HTTP 407){detail}"),
+            "put the proxy's credentials in HTTPS_PROXY (http://user:pass@host:port) or ask IT",
+        ),
+        (429, _) => (
+            Kind::Service,
+            format!("{what}: rate limited by the API platform (HTTP 429){detail}"),
+            "wait a minute and try again; the limit is shared by every user of this application",
+        ),
+        (500..=599, _) => (
+            Kind::Service,
+            format!("{what}: CP-IS is not available (HTTP {status} {}){detail}", reason(status)),
+            "try again shortly; if it persists, report it with the trace id",
+        ),
+        (200..=299, _) => (
+            Kind::Service,
+            format!(
+                "{what}: could not read the reply (HTTP {status}, {}){detail}",
+                reply.content_type.as_deref().unwrap_or("no content type")
+            ),
+            "the service sent something other than a FHIR Bundle; report it with the trace id",
+        ),
+        _ => (
+            Kind::Service,
+            format!("{what}: CP-IS answered HTTP {status} {}{detail}", reason(status)),
+            "report it with the trace id",
+        ),
+    };
+    Error::new(kind, message).with_hint(hint).with_trace(trace)
+}
+
+/// Why a 2xx body is not a readable Bundle.
+pub fn unreadable(what: &str, reply: &Reply, why: &str) -> Error {
+    let ct = reply.content_type.as_deref().unwrap_or("no content type");
+    let message = if reply.body.is_empty() {
+        format!("{what}: the reply was empty (HTTP {}, {ct})", reply.status)
+    } else {
+        format!(
+            "{what}: could not read the reply (HTTP {}, {ct}): {}",
+            reply.status,
+            sanitize(why)
+        )
+    };
+    Error::new(Kind::Service, message)
+        .with_hint("the reply may have been cut off or changed on the way; try again, and report it with the trace id if it persists")
+        .with_trace(Trace {
+            http_status: Some(reply.status),
+            trace_id: Some(reply.trace_id.clone()),
+            ..Trace::default()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_error_shape() {
+        let oo = include_bytes!("../sandbox/data/fhir-operationoutcome-access-denied.json");
+        let s = read_error_body(Some("application/fhir+json"), oo);
+        assert_eq!(s.code.as_deref(), Some("ACCESS_DENIED"));
+        assert_eq!(
+            s.message.as_deref(),
+            Some("Access has been denied to process this request")
+        );
+
+        let oauth = br#"{"error":"invalid_request","error_description":"Missing or invalid 'aud' claim in client_assertion JWT","message_id":"rrt-1"}"#;
+        let s = read_error_body(Some("application/json"), oauth);
+        assert_eq!(s.code.as_deref(), Some("invalid_request"));
+        assert_eq!(s.message_id.as_deref(), Some("rrt-1"));
+
+        let fault = br#"{"fault":{"faultstring":"Invalid ApiKey","detail":{"errorcode":"oauth.v2.InvalidApiKey"}}}"#;
+        let s = read_error_body(None, fault);
+        assert_eq!(s.code.as_deref(), Some("oauth.v2.InvalidApiKey"));
+        assert_eq!(s.message.as_deref(), Some("Invalid ApiKey"));
+
+        let quota = br#"{"message":"Your application, X, has exceeded its quota","message_id":"m-9","policy":"spikearrest"}"#;
+        let s = read_error_body(None, quota);
+        assert_eq!(s.message_id.as_deref(), Some("m-9"));
+
+        let html =
+            b"<!DOCTYPE html><html><head><title>Blocked \x1b[31mby filter</title></head></html>";
+        let s = read_error_body(Some("text/html"), html);
+        assert!(s.html);
+        assert_eq!(s.message.as_deref(), Some("Blocked \u{fffd}[31mby filter"));
+
+        assert_eq!(read_error_body(None, b""), Said::default());
+        assert_eq!(
+            read_error_body(None, b"{\"resourceType\":"),
+            Said::default()
+        );
+    }
+
+    #[test]
+    fn status_maps_to_kind() {
+        let r = |status, body: &str| Reply {
+            status,
+            content_type: Some("application/json".into()),
+            body: body.as_bytes().to_vec(),
+            trace_id: "t".into(),
+        };
+        assert_eq!(reply_error("x", &r(401, "{}")).kind, Kind::NotAuthenticated);
+        assert_eq!(reply_error("x", &r(403, "{}")).kind, Kind::AccessDenied);
+        let invalid = r#"{"resourceType":"OperationOutcome","issue":[{"details":{"coding":[{"code":"INVALID_SEARCH_DATA"}]}}]}"#;
+        assert_eq!(reply_error("x", &r(400, invalid)).kind, Kind::Usage);
+        assert_eq!(reply_error("x", &r(503, "")).kind, Kind::Service);
+        let mut html = r(403, "<html><title>No</title></html>");
+        html.content_type = Some("text/html".into());
+        assert_eq!(reply_error("x", &html).kind, Kind::Service);
+    }
+}

@@ -1,0 +1,427 @@
+//! The CP-IS FHIR R4 API: request building, retries, response models and error mapping.
+
+pub mod errors;
+pub mod fhir;
+pub mod model;
+
+use std::time::{Duration, SystemTime};
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use url::Url;
+
+use crate::config::CareSetting;
+use crate::error::{Error, Kind, Result};
+use crate::nhs_number::NhsNumber;
+use crate::secret::Secret;
+use errors::Reply;
+use fhir::Bundle;
+
+/// Everything but RFC 3986 unreserved characters is percent-encoded in query values.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The `_include` value exactly as the guide writes it (not valid FHIR; never relied on).
+pub const AUDIT_INCLUDE: &str =
+    "AuditEvent:entity-type=http://terminology.hl7.org/CodeSystem/v3-RoleClass|ASSIGNED";
+
+/// Retries after the first attempt, for GETs.
+pub const MAX_RETRIES: u32 = 3;
+/// The longest `Retry-After` the client waits for; longer ones fail at once with the wait.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// The first backoff step; doubles on each retry, with jitter.
+const BACKOFF_BASE: Duration = Duration::from_millis(250);
+const BACKOFF_CAP: Duration = Duration::from_secs(4);
+/// Pages of one search followed before giving up (the guide specifies no paging at all).
+const MAX_PAGES: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search {
+    CareTeam,
+    AuditEvent,
+}
+
+impl Search {
+    pub fn resource(self) -> &'static str {
+        match self {
+            Search::CareTeam => "CareTeam",
+            Search::AuditEvent => "AuditEvent",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Search::CareTeam => "CareTeam search (plans)",
+            Search::AuditEvent => "AuditEvent search (access history)",
+        }
+    }
+}
+
+/// One search's pages: the raw bodies (for `--raw`), the parsed bundles and trace ids.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResult {
+    pub raw: Vec<Vec<u8>>,
+    pub bundles: Vec<Bundle>,
+    pub trace_ids: Vec<String>,
+}
+
+/// Called with a line of progress for stderr (retries); silent when quiet.
+pub type Notify = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<Secret>,
+    timeout: Duration,
+    notify: Notify,
+}
+
+impl Client {
+    pub fn new(
+        http: reqwest::Client,
+        base_url: &str,
+        token: Option<Secret>,
+        timeout: Duration,
+        notify: Notify,
+    ) -> Result<Self> {
+        let mut base = Url::parse(base_url)
+            .map_err(|e| Error::usage(format!("base URL {base_url:?}: {e}")))?;
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        Ok(Client {
+            http,
+            base,
+            token,
+            timeout,
+            notify,
+        })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The search URL, exactly as the guide gives it, with values percent-encoded.
+    pub fn search_url(&self, search: Search, nhs: &NhsNumber) -> Url {
+        let identifier = format!("{}|{}", model::SYSTEM_NHS_NUMBER, nhs.digits());
+        let mut query = format!(
+            "patient:identifier={}",
+            utf8_percent_encode(&identifier, QUERY_VALUE)
+        );
+        if search == Search::AuditEvent {
+            query.push_str("&_include=");
+            query.extend(utf8_percent_encode(AUDIT_INCLUDE, QUERY_VALUE));
+        }
+        let mut url = self
+            .base
+            .join(search.resource())
+            .expect("resource name joins");
+        url.set_query(Some(&query));
+        url
+    }
+
+    fn headers(&self, trace_id: &str, care: CareSetting) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(ACCEPT, HeaderValue::from_static("application/fhir+json"));
+        let id = HeaderValue::from_str(trace_id).expect("uuid is a header value");
+        h.insert("TraceID", id.clone());
+        h.insert("X-Request-ID", id);
+        h.insert(
+            "IsUnscheduledAccessEvent",
+            HeaderValue::from_static(care.header_value()),
+        );
+        if let Some(t) = &self.token {
+            if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", t.expose())) {
+                v.set_sensitive(true);
+                h.insert(AUTHORIZATION, v);
+            }
+        }
+        h
+    }
+
+    /// GET with retries on connect/reset errors and 408, 429, 502, 503, 504. The same
+    /// `TraceID`/`X-Request-ID` is sent on every attempt. Returns the final reply, whatever
+    /// its status.
+    pub async fn get(&self, what: &str, url: &Url, care: CareSetting) -> Result<Reply> {
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        let headers = self.headers(&trace_id, care);
+        let mut attempt: u32 = 0;
+        loop {
+            let sent = self
+                .http
+                .get(url.clone())
+                .headers(headers.clone())
+                .send()
+                .await;
+            let outcome = match sent {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    let content_type = resp
+                        .headers()
+                        .get(CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    match resp.bytes().await {
+                        Ok(body) => Ok((
+                            Reply {
+                                status,
+                                content_type,
+                                body: body.to_vec(),
+                                trace_id: trace_id.clone(),
+                            },
+                            retry_after,
+                        )),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok((reply, retry_after)) => {
+                    if !matches!(reply.status, 408 | 429 | 502 | 503 | 504)
+                        || attempt >= MAX_RETRIES
+                    {
+                        return Ok(reply);
+                    }
+                    let wait = match retry_after {
+                        Some(w) if w > MAX_RETRY_AFTER => {
+                            let mut err = errors::reply_error(what, &reply);
+                            err.hint = Some(format!(
+                                "the service asked to wait {} s before trying again",
+                                w.as_secs()
+                            ));
+                            return Err(err);
+                        }
+                        Some(w) => w,
+                        None => backoff(attempt),
+                    };
+                    attempt += 1;
+                    (self.notify)(&format!(
+                        "{what}: HTTP {}, retrying in {:.1} s (attempt {} of {})",
+                        reply.status,
+                        wait.as_secs_f64(),
+                        attempt + 1,
+                        MAX_RETRIES + 1
+                    ));
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => {
+                    if !crate::http::is_retryable(&e) || attempt >= MAX_RETRIES {
+                        let mut err = crate::http::transport_error(e, url, self.timeout);
+                        err.message = format!("{what}: {}", err.message);
+                        err.trace.trace_id = Some(trace_id);
+                        return Err(err);
+                    }
+                    let wait = backoff(attempt);
+                    attempt += 1;
+                    (self.notify)(&format!(
+                        "{what}: connection failed, retrying in {:.1} s (attempt {} of {})",
+                        wait.as_secs_f64(),
+                        attempt + 1,
+                        MAX_RETRIES + 1
+                    ));
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// One search, following `next` links on the same origin.
+    pub async fn search(
+        &self,
+        search: Search,
+        nhs: &NhsNumber,
+        care: CareSetting,
+    ) -> Result<SearchResult> {
+        let what = search.what();
+        let mut url = self.search_url(search, nhs);
+        let mut out = SearchResult::default();
+        loop {
+            let reply = self.get(what, &url, care).await?;
+            if !(200..300).contains(&reply.status) {
+                return Err(errors::reply_error(what, &reply));
+            }
+            if errors::looks_like_html(reply.content_type.as_deref(), &reply.body) {
+                return Err(errors::reply_error(what, &reply));
+            }
+            let bundle: Bundle = serde_json::from_slice(&reply.body)
+                .map_err(|e| errors::unreadable(what, &reply, &e.to_string()))?;
+            if bundle.resource_type != "Bundle" {
+                return Err(errors::reply_error(what, &reply));
+            }
+            let next = bundle.next_link().map(str::to_string);
+            out.trace_ids.push(reply.trace_id.clone());
+            out.raw.push(reply.body);
+            out.bundles.push(bundle);
+            let Some(next) = next else {
+                return Ok(out);
+            };
+            let next_url = self.base.join(&next).map_err(|e| {
+                Error::new(Kind::Service, format!("{what}: bad next-page link: {e}"))
+            })?;
+            if next_url.origin() != self.base.origin() {
+                return Err(Error::new(
+                    Kind::Service,
+                    format!(
+                        "{what}: the next-page link points to another host ({}); not followed",
+                        next_url.host_str().unwrap_or("?")
+                    ),
+                ));
+            }
+            if out.bundles.len() >= MAX_PAGES {
+                return Err(Error::new(
+                    Kind::Service,
+                    format!("{what}: more than {MAX_PAGES} pages; stopped"),
+                ));
+            }
+            url = next_url;
+        }
+    }
+
+    /// Both searches of one lookup, concurrently.
+    pub async fn lookup(
+        &self,
+        nhs: &NhsNumber,
+        care: CareSetting,
+    ) -> Result<(SearchResult, SearchResult)> {
+        tokio::try_join!(
+            self.search(Search::CareTeam, nhs, care),
+            self.search(Search::AuditEvent, nhs, care)
+        )
+    }
+}
+
+/// Exponential backoff with jitter: 250 ms, 500 ms, 1 s, ... capped at 4 s, each scaled by a
+/// random factor in [0.5, 1.0].
+pub fn backoff(attempt: u32) -> Duration {
+    let base = BACKOFF_BASE
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(BACKOFF_CAP);
+    base.mul_f64(0.5 + fastrand::f64() * 0.5)
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        Client::new(
+            reqwest::Client::new(),
+            "https://int.api.service.nhs.uk/cpis/FHIR/R4",
+            None,
+            Duration::from_secs(1),
+            std::sync::Arc::new(|_| {}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn search_urls_are_exactly_as_published() {
+        let c = client();
+        let n = NhsNumber::parse("9990000018").unwrap();
+        assert_eq!(
+            c.search_url(Search::CareTeam, &n).as_str(),
+            "https://int.api.service.nhs.uk/cpis/FHIR/R4/CareTeam?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9990000018"
+        );
+        assert_eq!(
+            c.search_url(Search::AuditEvent, &n).as_str(),
+            "https://int.api.service.nhs.uk/cpis/FHIR/R4/AuditEvent?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9990000018&_include=AuditEvent%3Aentity-type%3Dhttp%3A%2F%2Fterminology.hl7.org%2FCodeSystem%2Fv3-RoleClass%7CASSIGNED"
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        let later = SystemTime::now() + Duration::from_secs(120);
+        let d = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
+        assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for a in 0..10 {
+            let d = backoff(a);
+            let base = BACKOFF_BASE.saturating_mul(1 << a).min(BACKOFF_CAP);
+            assert!(d >= base / 2 && d <= base, "attempt {a}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn every_official_fixture_parses() {
+        let ct: Bundle = serde_json::from_slice(include_bytes!(
+            "../sandbox/data/fhir-careteam-searchset-found.json"
+        ))
+        .unwrap();
+        let plans = model::plans_from([&ct], crate::timeutil::days_from_civil(2026, 11, 25));
+        assert_eq!(plans.len(), 1);
+        let p = &plans[0];
+        assert_eq!(p.plan_type, model::PlanType::ChildProtectionPlan);
+        assert_eq!(
+            p.local_authority.as_deref(),
+            Some("Islington Local Authority")
+        );
+        assert_eq!(p.office_hours_phone.as_deref(), Some("0207527200"));
+        assert_eq!(p.emergency_duty_phone.as_deref(), Some("0734577777"));
+        assert_eq!(p.end.as_deref(), Some("2023-09-26"));
+        assert!(!p.active);
+
+        let ae: Bundle = serde_json::from_slice(include_bytes!(
+            "../sandbox/data/fhir-auditevent-searchset-found.json"
+        ))
+        .unwrap();
+        let a = model::accesses_from([&ae]);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].accessor_kind, model::AccessorKind::Person);
+        assert_eq!(a[0].name.as_deref(), Some("Mrs Paula PALMER"));
+        assert_eq!(a[0].role.as_deref(), Some("Midwifery sister"));
+        assert_eq!(a[0].role_profile_id.as_deref(), Some("110694889738"));
+        assert_eq!(a[0].recorded.as_deref(), Some("2023-09-07T17:36:41+00:00"));
+
+        let empty: Bundle = serde_json::from_slice(include_bytes!(
+            "../sandbox/data/fhir-searchset-no-record-found.json"
+        ))
+        .unwrap();
+        assert_eq!(empty.total, Some(0));
+        assert!(model::plans_from([&empty], 0).is_empty());
+
+        let oo: fhir::OperationOutcome = serde_json::from_slice(include_bytes!(
+            "../sandbox/data/fhir-operationoutcome-access-denied.json"
+        ))
+        .unwrap();
+        assert_eq!(oo.issue.len(), 1);
+
+        let cs: serde_json::Value = serde_json::from_slice(include_bytes!(
+            "../sandbox/data/capabilitystatement-cpis-fhir-api-consumer.json"
+        ))
+        .unwrap();
+        assert_eq!(cs["resourceType"], "CapabilityStatement");
+    }
+}

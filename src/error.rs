@@ -1,0 +1,224 @@
+//! Error kinds with hints, and the one table that maps them to exit codes.
+//!
+//! Every error a user can cause says what happened and what to do next, and carries the
+//! service's `message_id`, Spine error code and the request's trace id when there is one.
+
+use std::fmt;
+
+/// What went wrong, at the level a script cares about. Each kind has one exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A bug or a condition nobody planned for.
+    Unexpected,
+    /// Bad command-line usage or invalid input (an invalid NHS number, no care setting).
+    Usage,
+    /// A batch finished, but some rows failed.
+    BatchFailures,
+    /// No credentials, or the service rejected them (HTTP 401).
+    NotAuthenticated,
+    /// The service refused access (HTTP 403, `ACCESS_DENIED`).
+    AccessDenied,
+    /// The service could not be reached: DNS, connect, TLS, proxy, timeout.
+    Unreachable,
+    /// The service answered with an error, or with something that could not be read.
+    Service,
+    /// An alert was sent but its outcome is not known.
+    AlertUnknown,
+    /// Interrupted by the user (Ctrl-C).
+    Interrupted,
+}
+
+/// The exit-code table: code, kind, meaning. README and man pages show this table; a test
+/// checks that they agree with it.
+pub const EXIT_CODES: &[(i32, &str)] = &[
+    (0, "success (whatever was found, including \"no plan\")"),
+    (1, "unexpected error"),
+    (
+        2,
+        "usage or invalid input (invalid NHS number, missing care setting, unknown option)",
+    ),
+    (3, "batch finished with failed rows"),
+    (4, "not authenticated, or credentials rejected (HTTP 401)"),
+    (5, "access denied by the service (HTTP 403)"),
+    (6, "service unreachable (DNS, connect, TLS, proxy, timeout)"),
+    (7, "service error or unreadable response"),
+    (8, "alert outcome unknown"),
+    (130, "interrupted (Ctrl-C)"),
+];
+
+impl Kind {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Kind::Unexpected => 1,
+            Kind::Usage => 2,
+            Kind::BatchFailures => 3,
+            Kind::NotAuthenticated => 4,
+            Kind::AccessDenied => 5,
+            Kind::Unreachable => 6,
+            Kind::Service => 7,
+            Kind::AlertUnknown => 8,
+            Kind::Interrupted => 130,
+        }
+    }
+}
+
+/// The exit-code table as text, for `--help` and the man page.
+pub fn exit_code_help() -> String {
+    let mut s = String::from("Exit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        s.push_str(&format!("  {code:>3}  {meaning}\n"));
+    }
+    s
+}
+
+/// Identifiers that let NHS support find a request in their logs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    pub http_status: Option<u16>,
+    /// The Spine error code (`ACCESS_DENIED`, `INVALID_SEARCH_DATA`, ...) or OAuth `error`.
+    pub code: Option<String>,
+    /// The API platform's `message_id`.
+    pub message_id: Option<String>,
+    /// Our `TraceID` / `X-Request-ID` for the failed request.
+    pub trace_id: Option<String>,
+}
+
+impl Trace {
+    fn is_empty(&self) -> bool {
+        self == &Trace::default()
+    }
+}
+
+/// A user-facing error.
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+    pub hint: Option<String>,
+    /// Boxed: errors travel in every `Result`, and most carry no trace.
+    pub trace: Box<Trace>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+            trace: Box::default(),
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::new(Kind::Usage, message)
+    }
+
+    pub fn unexpected(message: impl Into<String>) -> Self {
+        Error::new(Kind::Unexpected, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_trace(mut self, trace: Trace) -> Self {
+        self.trace = Box::new(trace);
+        self
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.kind.exit_code()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        if !self.trace.is_empty() {
+            let mut parts = Vec::new();
+            if let Some(s) = self.trace.http_status {
+                parts.push(format!("HTTP {s}"));
+            }
+            if let Some(c) = &self.trace.code {
+                parts.push(format!("code {c}"));
+            }
+            if let Some(m) = &self.trace.message_id {
+                parts.push(format!("message_id {m}"));
+            }
+            if let Some(t) = &self.trace.trace_id {
+                parts.push(format!("trace id {t}"));
+            }
+            write!(f, "\n  for support: {}", parts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<anyhow::Error> for Error {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<Error>() {
+            Ok(err) => err,
+            Err(e) => Error::unexpected(format!("{e:#}")),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::unexpected(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_row_in_the_table() {
+        let kinds = [
+            Kind::Unexpected,
+            Kind::Usage,
+            Kind::BatchFailures,
+            Kind::NotAuthenticated,
+            Kind::AccessDenied,
+            Kind::Unreachable,
+            Kind::Service,
+            Kind::AlertUnknown,
+            Kind::Interrupted,
+        ];
+        for k in kinds {
+            assert!(
+                EXIT_CODES.iter().any(|(c, _)| *c == k.exit_code()),
+                "{k:?} missing from EXIT_CODES"
+            );
+        }
+        assert_eq!(
+            EXIT_CODES.len(),
+            kinds.len() + 1,
+            "one row per kind plus success"
+        );
+    }
+
+    #[test]
+    fn display_carries_support_identifiers() {
+        let e = Error::new(Kind::AccessDenied, "access denied")
+            .with_hint("ask your RA")
+            .with_trace(Trace {
+                http_status: Some(403),
+                code: Some("ACCESS_DENIED".into()),
+                message_id: Some("m-1".into()),
+                trace_id: Some("t-1".into()),
+            });
+        let s = e.to_string();
+        assert!(s.contains("hint: ask your RA"));
+        assert!(s.contains("HTTP 403, code ACCESS_DENIED, message_id m-1, trace id t-1"));
+    }
+}

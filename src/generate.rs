@@ -1,0 +1,59 @@
+//! Shell completions and man pages, generated from the clap definition. The checked-in copies
+//! under `completions/` and `man/` are compared with these by a test.
+
+use std::collections::BTreeMap;
+
+use clap_complete::Shell;
+
+/// Completion scripts: file name -> contents.
+pub fn completions() -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::PowerShell,
+        Shell::Elvish,
+    ] {
+        let mut cmd = crate::cli::command();
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "cpis", &mut buf);
+        let name = match shell {
+            Shell::Bash => "cpis.bash".to_string(),
+            Shell::Zsh => "_cpis".to_string(),
+            Shell::Fish => "cpis.fish".to_string(),
+            Shell::PowerShell => "_cpis.ps1".to_string(),
+            Shell::Elvish => "cpis.elv".to_string(),
+            _ => unreachable!("only the shells listed above"),
+        };
+        out.insert(name, buf);
+    }
+    out
+}
+
+/// Man pages, one per command and subcommand: file name -> contents.
+pub fn man_pages() -> BTreeMap<String, Vec<u8>> {
+    fn walk(cmd: clap::Command, prefix: &str, out: &mut BTreeMap<String, Vec<u8>>) {
+        let name = if prefix.is_empty() {
+            cmd.get_name().to_string()
+        } else {
+            format!("{prefix}-{}", cmd.get_name())
+        };
+        let cmd = cmd.name(name.clone()).bin_name(name.replace('-', " "));
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(cmd.clone())
+            .render(&mut buf)
+            .expect("render to memory");
+        out.insert(format!("{name}.1"), buf);
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() != "help" {
+                walk(sub.clone(), &name, out);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    let mut cmd = crate::cli::command();
+    cmd.build();
+    walk(cmd, "", &mut out);
+    out
+}

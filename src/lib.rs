@@ -1,0 +1,20 @@
+//! `cpis`: a command-line client for the NHS Child Protection – Information Sharing service.
+//!
+//! The binary (`src/main.rs`) is a thin shell around this library: it parses the command line
+//! with [`cli`], runs a command from [`commands`], and maps any [`error::Error`] to an exit code.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod cpis;
+pub mod error;
+pub mod generate;
+pub mod http;
+pub mod nhs_number;
+pub mod render;
+pub mod sandbox;
+pub mod secret;
+pub mod timeutil;
+
+/// The name and version sent as `User-Agent` and shown by `--version`.
+pub const USER_AGENT: &str = concat!("cpis/", env!("CARGO_PKG_VERSION"));

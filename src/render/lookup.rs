@@ -1,0 +1,208 @@
+//! The lookup result as a table, JSON or CSV.
+
+use serde::Serialize;
+
+use super::{bold, cell, new_table};
+use crate::cpis::model::{Access, AccessorKind, Plan};
+
+/// One lookup, as the JSON document (`--format json`) and the source of every other format.
+#[derive(Debug, Clone, Serialize)]
+pub struct LookupReport {
+    /// Ten digits, no spaces.
+    pub nhs_number: String,
+    /// `local`, `sandbox`, `int`, `prod` or `custom`.
+    pub environment: String,
+    pub base_url: String,
+    /// `scheduled` or `unscheduled`.
+    pub care_setting: String,
+    /// True when CP-IS holds any plan (active or ended) for this NHS number.
+    pub has_plan: bool,
+    /// True when any plan is active today.
+    pub has_active_plan: bool,
+    pub plans: Vec<Plan>,
+    pub access_history: Vec<Access>,
+    pub trace_ids: TraceIds,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceIds {
+    pub care_team: Vec<String>,
+    pub audit_event: Vec<String>,
+}
+
+pub const CSV_COLUMNS: &[&str] = &[
+    "nhs_number",
+    "environment",
+    "care_setting",
+    "type",
+    "code",
+    "start",
+    "end",
+    "active",
+    "local_authority",
+    "office_hours_phone",
+    "emergency_duty_phone",
+];
+
+fn environment_note(env: &str) -> &'static str {
+    match env {
+        "local" => " (embedded sandbox, synthetic data)",
+        "sandbox" => " (NHS sandbox, synthetic data)",
+        "int" => " (integration, test data)",
+        "prod" => " (PRODUCTION)",
+        _ => "",
+    }
+}
+
+fn care_note(care: &str) -> &'static str {
+    if care == "unscheduled" {
+        "unscheduled (access recorded; local authority notified)"
+    } else {
+        "scheduled (silent read: not recorded, no notification)"
+    }
+}
+
+fn display_number(digits: &str) -> String {
+    if digits.len() == 10 {
+        format!("{} {} {}", &digits[..3], &digits[3..6], &digits[6..])
+    } else {
+        digits.to_string()
+    }
+}
+
+/// The one-line verdict.
+pub fn verdict(r: &LookupReport) -> String {
+    let active: Vec<&Plan> = r.plans.iter().filter(|p| p.active).collect();
+    let label = |p: &Plan| {
+        format!(
+            "{} ({})",
+            p.plan_type.label().to_lowercase(),
+            cell(p.local_authority.as_deref())
+        )
+    };
+    if !active.is_empty() {
+        let list: Vec<String> = active.iter().map(|p| label(p)).collect();
+        let n = active.len();
+        format!(
+            "PLAN FOUND: {n} active plan{} on CP-IS: {}",
+            if n == 1 { "" } else { "s" },
+            list.join("; ")
+        )
+    } else if !r.plans.is_empty() {
+        let n = r.plans.len();
+        format!(
+            "NO ACTIVE PLAN: CP-IS holds {n} plan{} for this NHS number, all ended",
+            if n == 1 { "" } else { "s" }
+        )
+    } else {
+        "NO PLAN ON CP-IS: no child protection, looked-after or unborn-child plan is recorded for this NHS number".to_string()
+    }
+}
+
+pub fn table(r: &LookupReport) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "CP-IS lookup for NHS number {}  |  environment: {}{}  |  care setting: {}\n\n",
+        display_number(&r.nhs_number),
+        r.environment,
+        environment_note(&r.environment),
+        care_note(&r.care_setting)
+    ));
+    out.push_str(&bold(&verdict(r)));
+    out.push_str("\n\n");
+
+    if !r.plans.is_empty() {
+        out.push_str("Plans\n");
+        let mut t = new_table(&[
+            "Plan",
+            "Status",
+            "Start",
+            "End",
+            "Local authority",
+            "Office hours",
+            "Emergency duty (out of hours)",
+        ]);
+        for p in &r.plans {
+            let mut plan = p.plan_type.label().to_string();
+            if p.plan_type == crate::cpis::model::PlanType::Unknown {
+                plan = format!(
+                    "{plan}: {} {}",
+                    cell(p.code.as_deref()),
+                    cell(p.display.as_deref())
+                );
+            }
+            t.add_row(vec![
+                plan,
+                if p.active { "active" } else { "ended" }.to_string(),
+                cell(p.start.as_deref()),
+                cell(p.end.as_deref()),
+                cell(p.local_authority.as_deref()),
+                cell(p.office_hours_phone.as_deref()),
+                cell(p.emergency_duty_phone.as_deref()),
+            ]);
+        }
+        out.push_str(&format!("{t}\n\n"));
+    }
+
+    if r.access_history.is_empty() {
+        out.push_str("Prior access from unscheduled care: none recorded\n");
+    } else {
+        out.push_str(&format!(
+            "Prior access from unscheduled care (newest first, {} shown)\n",
+            r.access_history.len()
+        ));
+        let mut t = new_table(&["When", "Who", "Role", "Organisation", "Role profile"]);
+        for a in &r.access_history {
+            let who = match a.accessor_kind {
+                AccessorKind::Person => cell(a.name.as_deref()),
+                AccessorKind::System => format!("{} [system]", cell(a.name.as_deref())),
+                AccessorKind::Unknown => format!("{} [unknown accessor]", cell(a.name.as_deref())),
+            };
+            t.add_row(vec![
+                cell(a.recorded.as_deref()),
+                who,
+                cell(a.role.as_deref()),
+                cell(a.organisation.as_deref()),
+                cell(a.role_profile_id.as_deref()),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    let ids: Vec<&str> = r
+        .trace_ids
+        .care_team
+        .iter()
+        .chain(&r.trace_ids.audit_event)
+        .map(String::as_str)
+        .collect();
+    out.push_str(&format!("\nTrace IDs: {}\n", ids.join(", ")));
+    out
+}
+
+pub fn csv_rows(r: &LookupReport) -> Vec<Vec<String>> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    r.plans
+        .iter()
+        .map(|p| {
+            vec![
+                r.nhs_number.clone(),
+                r.environment.clone(),
+                r.care_setting.clone(),
+                p.plan_type.as_str().to_string(),
+                o(&p.code),
+                o(&p.start),
+                o(&p.end),
+                p.active.to_string(),
+                o(&p.local_authority),
+                o(&p.office_hours_phone),
+                o(&p.emergency_duty_phone),
+            ]
+        })
+        .collect()
+}
+
+pub fn csv(r: &LookupReport) -> String {
+    let mut rows = vec![CSV_COLUMNS.iter().map(|c| c.to_string()).collect()];
+    rows.extend(csv_rows(r));
+    super::csv(&rows)
+}

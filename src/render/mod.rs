@@ -1,0 +1,104 @@
+//! Every command's output goes through here: tables for people, JSON and CSV for scripts.
+//! Text from the server is neutralised before it reaches a terminal.
+
+pub mod lookup;
+
+use std::io::{self, IsTerminal, Write};
+
+use comfy_table::{presets, ContentArrangement, Table};
+
+/// Replace control characters (C0, DEL, C1) and bidirectional overrides with U+FFFD, so a
+/// value from the server cannot move the cursor, change colours or reorder what is shown.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A table cell from an optional server value: sanitised, or `-` when absent.
+pub fn cell(v: Option<&str>) -> String {
+    v.map(sanitize).unwrap_or_else(|| "-".to_string())
+}
+
+/// A table styled for the terminal (or plain ASCII when stdout is not one).
+pub fn new_table(headers: &[&str]) -> Table {
+    let mut t = Table::new();
+    if io::stdout().is_terminal() {
+        t.load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+    } else {
+        t.load_preset(presets::ASCII_MARKDOWN)
+            .set_content_arrangement(ContentArrangement::Disabled);
+    }
+    t.set_header(headers.iter().copied());
+    t
+}
+
+/// Is colour allowed on stdout? Not when it is not a terminal or `NO_COLOR` is set.
+pub fn colour_enabled() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Bold text when colour is allowed.
+pub fn bold(s: &str) -> String {
+    if colour_enabled() {
+        format!("\x1b[1m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+/// Write to stdout; a closed pipe (`cpis ... | head`) is not an error.
+pub fn print_stdout(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
+}
+
+/// Serialise any value as pretty JSON with a trailing newline.
+pub fn json<T: serde::Serialize>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("serialisable");
+    s.push('\n');
+    s
+}
+
+/// CSV text from rows (first row is the header). Values are sanitised.
+pub fn csv(rows: &[Vec<String>]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r.iter().map(|v| sanitize(v)))
+            .expect("write to memory");
+    }
+    String::from_utf8(w.into_inner().expect("flush to memory")).expect("utf-8 in, utf-8 out")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralises_escapes_and_bidi() {
+        assert_eq!(
+            sanitize("a\x1b[31mb\u{7}c\u{202E}d\r\n"),
+            "a\u{FFFD}[31mb\u{FFFD}c\u{FFFD}d\u{FFFD}\u{FFFD}"
+        );
+        assert_eq!(sanitize("Melanie JONES"), "Melanie JONES");
+    }
+
+    #[test]
+    fn csv_quotes_as_needed() {
+        let s = csv(&[
+            vec!["a".into(), "b".into()],
+            vec!["x, y".into(), "\"q\"".into()],
+        ]);
+        assert_eq!(s, "a,b\n\"x, y\",\"\"\"q\"\"\"\n");
+    }
+}

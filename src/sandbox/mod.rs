@@ -1,0 +1,79 @@
+//! The embedded CP-IS sandbox: synthetic patients served over real HTTP(S) on loopback.
+//! `cpis sandbox serve` runs it on its own; `--env local` starts it in-process.
+
+pub mod patients;
+pub mod server;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::error::{Error, Kind, Result};
+
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Extra latency for every response.
+    pub delay: Duration,
+    /// Serve HTTPS with this configuration.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// A sandbox accepting connections until dropped.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Bind and start serving in the background of the current Tokio runtime.
+pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
+    let listener = TcpListener::bind(addr).await.map_err(|e| {
+        Error::new(Kind::Usage, format!("cannot listen on {addr}: {e}"))
+            .with_hint("pick another port with --addr 127.0.0.1:PORT (port 0 picks a free one)")
+    })?;
+    let addr = listener.local_addr()?;
+    let scheme = if opts.tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{addr}{}", server::BASE_PATH);
+    let state = Arc::new(server::State::new(opts.delay, opts.tls.is_some()));
+    let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let state = state.clone();
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req| server::handle(state.clone(), req));
+                let http = hyper::server::conn::http1::Builder::new();
+                match acceptor {
+                    Some(acc) => {
+                        // A failed handshake (an untrusting client) just ends the connection.
+                        if let Ok(tls) = acc.accept(stream).await {
+                            let _ = http.serve_connection(TokioIo::new(tls), svc).await;
+                        }
+                    }
+                    None => {
+                        let _ = http.serve_connection(TokioIo::new(stream), svc).await;
+                    }
+                }
+            });
+        }
+    });
+    Ok(Running {
+        addr,
+        base_url,
+        task,
+    })
+}

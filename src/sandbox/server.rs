@@ -1,0 +1,509 @@
+//! The sandbox's HTTP handling: the two CP-IS searches, `/metadata`, the header checks the real
+//! service makes, the access history kept while it runs, and the fault cases.
+
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use super::patients::{self, Accessor, Behaviour, Patient};
+use crate::cpis::model::{SYSTEM_ASID, SYSTEM_NHS_NUMBER, SYSTEM_ROLE_PROFILE};
+use crate::nhs_number::NhsNumber;
+use crate::timeutil;
+
+pub const BASE_PATH: &str = "/cpis/FHIR/R4";
+/// The most accesses the service returns.
+pub const MAX_HISTORY: usize = 25;
+const SPINE_CODES: &str = "https://fhir.nhs.uk/CodeSystem/England-SpineErrorOrWarningCode";
+const FHIR_JSON: &str = "application/fhir+json";
+
+const CARETEAM_EXAMPLE: &str = include_str!("data/fhir-careteam-searchset-found.json");
+const ACCESS_DENIED: &str = include_str!("data/fhir-operationoutcome-access-denied.json");
+
+pub type Resp = Response<Full<Bytes>>;
+
+#[derive(Debug, Clone)]
+struct Record {
+    id: String,
+    recorded: SystemTime,
+    accessor: Accessor,
+}
+
+/// The state a running sandbox keeps.
+pub struct State {
+    pub delay: Duration,
+    pub tls: bool,
+    histories: Mutex<HashMap<&'static str, Vec<Record>>>,
+    seen_request_ids: Mutex<HashSet<String>>,
+}
+
+impl State {
+    pub fn new(delay: Duration, tls: bool) -> Self {
+        State {
+            delay,
+            tls,
+            histories: Mutex::new(HashMap::new()),
+            seen_request_ids: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Record an unscheduled access (unless the same person accessed within 24 hours) and
+    /// return the newest accesses, at most [`MAX_HISTORY`].
+    fn history(&self, p: &'static Patient, caller: Option<Accessor>) -> Vec<Record> {
+        let mut all = self.histories.lock().expect("history lock");
+        let h = all.entry(p.nhs_number).or_insert_with(|| {
+            (p.history)()
+                .into_iter()
+                .map(|(t, a)| Record {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    recorded: timeutil::parse_rfc3339(&t).expect("seed dates are RFC 3339"),
+                    accessor: a,
+                })
+                .collect()
+        });
+        if let Some(caller) = caller {
+            let now = SystemTime::now();
+            let day = Duration::from_secs(24 * 3600);
+            let recent = h.iter().any(|r| {
+                r.accessor.key() == caller.key()
+                    && now.duration_since(r.recorded).unwrap_or_default() < day
+            });
+            if !recent {
+                h.insert(
+                    0,
+                    Record {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        recorded: now,
+                        accessor: caller,
+                    },
+                );
+            }
+        }
+        h.iter().take(MAX_HISTORY).cloned().collect()
+    }
+
+    /// True the first time a request id is seen.
+    fn first_sight(&self, request_id: &str) -> bool {
+        self.seen_request_ids
+            .lock()
+            .expect("seen lock")
+            .insert(request_id.to_string())
+    }
+}
+
+fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Resp {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_str(content_type).expect("content type"),
+    );
+    r
+}
+
+fn fhir(status: StatusCode, v: &Value) -> Resp {
+    respond(
+        status,
+        FHIR_JSON,
+        serde_json::to_vec_pretty(v).expect("json"),
+    )
+}
+
+/// An OperationOutcome with a Spine error code.
+pub fn outcome(
+    status: StatusCode,
+    issue_code: &str,
+    code: &str,
+    display: &str,
+    diagnostics: &str,
+) -> Resp {
+    fhir(
+        status,
+        &json!({
+            "resourceType": "OperationOutcome",
+            "id": uuid::Uuid::new_v4().to_string(),
+            "issue": [{
+                "severity": "error",
+                "code": issue_code,
+                "details": {"coding": [{"system": SPINE_CODES, "code": code, "display": display}]},
+                "diagnostics": diagnostics
+            }]
+        }),
+    )
+}
+
+fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn precondition(diag: &str) -> Resp {
+    outcome(
+        StatusCode::BAD_REQUEST,
+        "required",
+        "PRECONDITION_FAILED",
+        "Required condition was not fulfilled",
+        diag,
+    )
+}
+
+fn invalid_search(diag: &str) -> Resp {
+    outcome(
+        StatusCode::BAD_REQUEST,
+        "value",
+        "INVALID_SEARCH_DATA",
+        "Invalid search data provided",
+        diag,
+    )
+}
+
+/// The request's own base URL, for `link` and `fullUrl`.
+fn base_url(state: &State, req: &Request<Incoming>) -> String {
+    let host = header(req, "host").unwrap_or("localhost");
+    let scheme = if state.tls { "https" } else { "http" };
+    format!("{scheme}://{host}{BASE_PATH}")
+}
+
+pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, Infallible> {
+    if !state.delay.is_zero() {
+        tokio::time::sleep(state.delay).await;
+    }
+    let mut resp = route(&state, &req).await;
+    if let Some(id) = req.headers().get("x-request-id") {
+        resp.headers_mut().insert("x-request-id", id.clone());
+    }
+    Ok(resp)
+}
+
+async fn route(state: &State, req: &Request<Incoming>) -> Resp {
+    let path = req.uri().path();
+    let Some(resource) = path.strip_prefix(BASE_PATH) else {
+        return outcome(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "NOT_FOUND",
+            "Not found",
+            &format!("the CP-IS sandbox serves {BASE_PATH}/CareTeam, {BASE_PATH}/AuditEvent and {BASE_PATH}/metadata"),
+        );
+    };
+    let resource = resource.trim_end_matches('/');
+    if req.method() != Method::GET {
+        return outcome(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "not-supported",
+            "METHOD_NOT_ALLOWED",
+            "Method not allowed",
+            "CP-IS searches are read-only GETs",
+        );
+    }
+    match resource {
+        "/metadata" => fhir(StatusCode::OK, &capability_statement()),
+        "/CareTeam" | "/AuditEvent" => search(state, req, &resource[1..]).await,
+        _ => outcome(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "NOT_FOUND",
+            "Not found",
+            "unknown resource type",
+        ),
+    }
+}
+
+fn is_uuid(v: Option<&str>) -> bool {
+    v.is_some_and(|v| uuid::Uuid::parse_str(v.trim()).is_ok())
+}
+
+async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp {
+    // The API platform checks the token before anything else.
+    if let Some(auth) = header(req, "authorization") {
+        let ok = auth
+            .strip_prefix("Bearer ")
+            .is_some_and(|t| !t.trim().is_empty());
+        if !ok {
+            return outcome(
+                StatusCode::UNAUTHORIZED,
+                "forbidden",
+                "ACCESS_DENIED",
+                "Access has been denied to process this request",
+                "Invalid Authorization header: expected 'Bearer <access token>'",
+            );
+        }
+    }
+    if !is_uuid(header(req, "traceid")) {
+        return precondition("TraceID header missing or not a UUID");
+    }
+    let request_id = match header(req, "x-request-id") {
+        Some(v) if is_uuid(Some(v)) => v.trim().to_string(),
+        _ => return precondition("X-Request-ID header missing or not a UUID"),
+    };
+    let unscheduled = match header(req, "isunscheduledaccessevent").map(|v| v.trim().to_ascii_lowercase()) {
+        Some(v) if v == "true" => true,
+        Some(v) if v == "false" => false,
+        _ => {
+            return precondition(
+                "IsUnscheduledAccessEvent header missing or not 'true'/'false' (the sandbox is stricter than the live service, which treats a missing header as unscheduled)",
+            )
+        }
+    };
+
+    let query = req.uri().query().unwrap_or("");
+    let identifier = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "patient:identifier")
+        .map(|(_, v)| v.into_owned());
+    let Some(identifier) = identifier else {
+        return invalid_search("patient:identifier search parameter is required");
+    };
+    let Some((system, number)) = identifier.split_once('|') else {
+        return invalid_search("patient:identifier must be system|value");
+    };
+    if system != SYSTEM_NHS_NUMBER {
+        return invalid_search(&format!("identifier system must be {SYSTEM_NHS_NUMBER}"));
+    }
+    let known = patients::find(number);
+    let valid = NhsNumber::parse(number).is_ok_and(|n| n.digits() == number);
+    if !valid && known.is_none() {
+        return invalid_search("Invalid NHS number");
+    }
+    let Some(patient) = known else {
+        return outcome(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "SANDBOX_UNKNOWN_PATIENT",
+            "Not a synthetic patient of the cpis sandbox",
+            "The cpis sandbox only knows its synthetic patients (see `cpis sandbox patients`); it never answers 'no plan' for any other number.",
+        );
+    };
+
+    match patient.behaviour {
+        Behaviour::Unauthorized => {
+            return outcome(
+                StatusCode::UNAUTHORIZED,
+                "forbidden",
+                "ACCESS_DENIED",
+                "Access has been denied to process this request",
+                "Missing or expired access token (sandbox fault patient)",
+            )
+        }
+        Behaviour::AccessDenied => {
+            return respond(StatusCode::FORBIDDEN, FHIR_JSON, ACCESS_DENIED);
+        }
+        Behaviour::RateLimitedOnce if state.first_sight(&request_id) => {
+            let mut r = respond(
+                StatusCode::TOO_MANY_REQUESTS,
+                "application/json",
+                json!({
+                    "message": "Your application, cpis-sandbox, has exceeded its quota of 5 requests per second (sandbox fault patient)",
+                    "message_id": format!("rrt-{}", uuid::Uuid::new_v4()),
+                    "policy": "spikearrest"
+                })
+                .to_string(),
+            );
+            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        }
+        Behaviour::UnavailableOnce if state.first_sight(&request_id) => {
+            let mut r = respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "application/json",
+                json!({"fault": {"faultstring": "The Service is temporarily unavailable", "detail": {"errorcode": "messaging.adaptors.http.flow.ServiceUnavailable"}}}).to_string(),
+            );
+            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        }
+        Behaviour::Slow => tokio::time::sleep(patients::SLOW_RESPONSE).await,
+        Behaviour::MalformedBody => {
+            return respond(
+                StatusCode::OK,
+                FHIR_JSON,
+                "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":1,\"entry\":[{\"resource\":{\"resourceType\":\"Care",
+            )
+        }
+        Behaviour::HtmlProxyPage => {
+            return respond(
+                StatusCode::OK,
+                "text/html; charset=utf-8",
+                "<!DOCTYPE html>\n<html><head><title>Web page blocked</title></head><body><h1>Web page blocked</h1><p>Access to this site is blocked by your organisation's internet policy.</p></body></html>\n",
+            )
+        }
+        _ => {}
+    }
+
+    let base = base_url(state, req);
+    let self_url = format!("{base}/{resource}?{query}");
+    let caller = unscheduled.then(patients::sandbox_caller);
+    // An unscheduled query of either search records the access before answering, so the
+    // current caller always appears in the access history.
+    let history = if unscheduled || resource == "AuditEvent" {
+        state.history(patient, caller)
+    } else {
+        Vec::new()
+    };
+    let body = if resource == "CareTeam" {
+        careteam_bundle(patient, &base, &self_url)
+    } else {
+        auditevent_bundle(patient, &history, &base, &self_url)
+    };
+    fhir(StatusCode::OK, &body)
+}
+
+fn searchset(self_url: &str, total: usize, entries: Vec<Value>) -> Value {
+    let mut b = json!({
+        "resourceType": "Bundle",
+        "id": uuid::Uuid::new_v4().to_string(),
+        "type": "searchset",
+        "total": total,
+        "link": [{"relation": "self", "url": self_url}],
+    });
+    if !entries.is_empty() {
+        b["entry"] = Value::Array(entries);
+    }
+    b
+}
+
+fn careteam_bundle(p: &Patient, base: &str, self_url: &str) -> Value {
+    if p.behaviour == Behaviour::OfficialExample {
+        // The official payload, unchanged but for the NHS number.
+        let text = CARETEAM_EXAMPLE.replace(patients::OFFICIAL_EXAMPLE_NUMBER, p.nhs_number);
+        return serde_json::from_str(&text).expect("fixture is JSON");
+    }
+    let entries: Vec<Value> = p
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(i, plan)| {
+            let (code, display) = plan.kind.code();
+            let id = format!("{}-plan-{}", p.nhs_number, i + 1);
+            let mut period = json!({"start": plan.start});
+            if let Some(end) = plan.end {
+                period["end"] = json!(end);
+            }
+            json!({
+                "fullUrl": format!("{base}/CareTeam/{id}"),
+                "resource": {
+                    "resourceType": "CareTeam",
+                    "id": id,
+                    "category": [{"coding": [{"system": crate::cpis::model::SNOMED, "code": code, "display": display}]}],
+                    "name": plan.local_authority.name,
+                    "subject": {
+                        "identifier": {"system": SYSTEM_NHS_NUMBER, "value": p.nhs_number},
+                        "display": p.name
+                    },
+                    "telecom": [
+                        {"system": "phone", "value": plan.local_authority.office_hours, "use": "work"},
+                        {"system": "phone", "value": plan.local_authority.emergency_duty, "use": "mobile"}
+                    ],
+                    "period": period
+                },
+                "search": {"mode": "match"}
+            })
+        })
+        .collect();
+    searchset(self_url, entries.len(), entries)
+}
+
+fn auditevent_bundle(p: &Patient, history: &[Record], base: &str, self_url: &str) -> Value {
+    let mut matches = Vec::new();
+    let mut includes = Vec::new();
+    for r in history {
+        let patient_agent = json!({
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleClass", "code": "PAT", "display": "patient"}]},
+            "who": {"identifier": {"system": SYSTEM_NHS_NUMBER, "value": p.nhs_number}},
+            "requestor": "false"
+        });
+        let (accessor_agent, observer) = match &r.accessor {
+            Accessor::Person {
+                name,
+                role_code,
+                role,
+                organisation,
+                role_profile_id,
+            } => {
+                let pr_id = format!("pr-{}", r.id);
+                includes.push(json!({
+                    "fullUrl": format!("{base}/PractitionerRole/{pr_id}"),
+                    "resource": {
+                        "resourceType": "PractitionerRole",
+                        "id": pr_id,
+                        "identifier": [{"system": SYSTEM_ROLE_PROFILE, "value": role_profile_id}],
+                        "practitioner": {"display": name},
+                        "organization": {"display": organisation},
+                        "code": [{"coding": [{"system": crate::cpis::model::SNOMED, "code": role_code, "display": role}]}]
+                    },
+                    "search": {"mode": "include"}
+                }));
+                let reference = format!("PractitionerRole/{pr_id}");
+                (
+                    json!({
+                        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleClass", "code": "ASSIGNED", "display": "assigned entity"}]},
+                        "who": {"reference": reference},
+                        "requestor": "true"
+                    }),
+                    json!({"reference": reference}),
+                )
+            }
+            // No published FHIR shape exists for a system accessor; this follows the earlier
+            // draft: `who` identifies a Device by its ASID.
+            Accessor::System {
+                asid,
+                name,
+                organisation,
+            } => (
+                json!({
+                    "who": {
+                        "type": "Device",
+                        "identifier": {"system": SYSTEM_ASID, "value": asid},
+                        "display": format!("{name} - {organisation}")
+                    },
+                    "requestor": "true"
+                }),
+                json!({"identifier": {"system": SYSTEM_ASID, "value": asid}}),
+            ),
+        };
+        matches.push(json!({
+            "fullUrl": format!("{base}/AuditEvent/{}", r.id),
+            "resource": {
+                "resourceType": "AuditEvent",
+                "id": r.id,
+                "type": {"system": "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle", "display": "Access/View Record Lifecycle Event"},
+                "recorded": timeutil::rfc3339(r.recorded),
+                "agent": [patient_agent, accessor_agent],
+                "source": {"observer": observer}
+            },
+            "search": {"mode": "match"}
+        }));
+    }
+    let total = matches.len();
+    matches.extend(includes);
+    searchset(self_url, total, matches)
+}
+
+fn capability_statement() -> Value {
+    json!({
+        "resourceType": "CapabilityStatement",
+        "id": "cpis-sandbox",
+        "name": "CPISSandbox",
+        "title": "cpis embedded CP-IS sandbox",
+        "status": "active",
+        "date": "2026-11-25",
+        "kind": "instance",
+        "software": {"name": "cpis sandbox", "version": env!("CARGO_PKG_VERSION")},
+        "implementation": {"description": "Synthetic patients only; see `cpis sandbox patients`"},
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [{
+            "mode": "server",
+            "resource": [
+                {"type": "CareTeam", "interaction": [{"code": "search-type"}],
+                 "searchParam": [{"name": "patient", "type": "token"}]},
+                {"type": "AuditEvent", "interaction": [{"code": "search-type"}],
+                 "searchInclude": ["PractitionerRole"],
+                 "searchParam": [{"name": "patient", "type": "token"}]}
+            ]
+        }]
+    })
+}

@@ -1,0 +1,150 @@
+//! Small calendar helpers (UTC only): today's date, RFC 3339 timestamps, date comparison.
+//! Hand-written because the tool needs only these few conversions.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date for a count of days since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+/// `YYYY-MM-DDThh:mm:ss+00:00`, the form CP-IS uses for `AuditEvent.recorded`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = unix_seconds(t);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    )
+}
+
+/// Today's date in UTC as days since 1970-01-01.
+pub fn today_days() -> i64 {
+    unix_seconds(SystemTime::now()).div_euclid(86_400)
+}
+
+/// `YYYY-MM-DD` for days since 1970-01-01.
+pub fn format_date(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Parse the date part of a FHIR `date` or `dateTime` (`YYYY-MM-DD...`) as days since
+/// 1970-01-01. A bare year or year-month (allowed by FHIR) is read as its first day.
+pub fn parse_date_days(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let mut parts = s.get(..s.len().min(10))?.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next().map_or(Some(1), |p| p.parse().ok())?;
+    let d: u32 = parts
+        .next()
+        .map_or(Some(1), |p| p.get(..2).unwrap_or(p).parse().ok())?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// Parse `YYYY-MM-DDThh:mm:ss(.fff)(Z|±hh:mm)` into a `SystemTime`.
+pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
+    let days = parse_date_days(s)?;
+    let rest = s.get(10..)?.strip_prefix('T')?;
+    let hms: Vec<i64> = rest
+        .get(..8)?
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, mi, se] = hms.as_slice() else {
+        return None;
+    };
+    let mut tail = &rest[8..];
+    if let Some(frac) = tail.strip_prefix('.') {
+        tail = frac.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let offset = match tail {
+        "Z" | "" => 0,
+        t => {
+            let sign = match t.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let oh: i64 = t.get(1..3)?.parse().ok()?;
+            let om: i64 = t.get(4..6)?.parse().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset;
+    Some(if secs >= 0 {
+        UNIX_EPOCH + Duration::from_secs(secs as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_secs((-secs) as u64)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_dates() {
+        for days in [-1000, 0, 1, 19_000, 20_000, 60_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(format_date(days_from_civil(2024, 2, 29)), "2024-02-29");
+    }
+
+    #[test]
+    fn parses_fhir_dates_and_times() {
+        assert_eq!(
+            parse_date_days("2022-09-26"),
+            Some(days_from_civil(2022, 9, 26))
+        );
+        assert_eq!(
+            parse_date_days("2022-09"),
+            Some(days_from_civil(2022, 9, 1))
+        );
+        assert_eq!(
+            parse_date_days("2022-09-26T10:00:00Z"),
+            Some(days_from_civil(2022, 9, 26))
+        );
+        assert_eq!(parse_date_days("not a date"), None);
+        let t = parse_rfc3339("2023-09-07T17:36:41+00:00").unwrap();
+        assert_eq!(rfc3339(t), "2023-09-07T17:36:41+00:00");
+        let t2 = parse_rfc3339("2023-09-07T18:36:41.123+01:00").unwrap();
+        assert_eq!(t, t2);
+        assert_eq!(parse_rfc3339("2023-09-07"), None);
+    }
+}
