@@ -103,13 +103,34 @@ fn run_inner(cli: Cli, env_ca_files: Vec<PathBuf>) -> Result<()> {
             // The server's normal way to stop is Ctrl-C, which it handles itself.
             Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(&ctx, args).await,
             command => {
+                // Register for Ctrl-C before any work starts, so an early interrupt is seen.
+                let interrupted = interrupt_signal()?;
                 tokio::select! {
                     r = dispatch(&ctx, command) => r,
-                    _ = tokio::signal::ctrl_c() => Err(Error::new(Kind::Interrupted, "interrupted")),
+                    _ = interrupted => Err(Error::new(Kind::Interrupted, "interrupted")),
                 }
             }
         }
     })
+}
+
+/// A future that completes on Ctrl-C (SIGINT). The handler is installed when this returns.
+fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut sigint = signal(SignalKind::interrupt())
+            .map_err(|e| Error::unexpected(format!("cannot handle Ctrl-C: {e}")))?;
+        Ok(async move {
+            sigint.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {

@@ -1,0 +1,338 @@
+//! Shared test helpers: run the real binary with a clean environment, start the sandbox as a
+//! separate process, and a scripted HTTP server that records what it receives.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_cpis");
+
+/// Environment variables that must never leak into a test run from the machine.
+const SCRUB: &[&str] = &[
+    "CPIS_ENV",
+    "CPIS_BASE_URL",
+    "CPIS_PROFILE",
+    "CPIS_ACCESS_TOKEN",
+    "CPIS_CARE_SETTING",
+    "CPIS_TIMEOUT",
+    "CPIS_SANDBOX_DELAY_MS",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// A `cpis` command with a private, empty configuration directory.
+pub struct Cpis {
+    pub config_dir: tempfile::TempDir,
+}
+
+impl Cpis {
+    pub fn new() -> Self {
+        Cpis {
+            config_dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(BIN);
+        for v in SCRUB {
+            c.env_remove(v);
+        }
+        c.env("CPIS_CONFIG_DIR", self.config_dir.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd().args(args).output().unwrap())
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut c = self.cmd();
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        Run::from(c.args(args).output().unwrap())
+    }
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// `cpis sandbox serve` as a separate process on a free port; killed on drop.
+pub struct SandboxProc {
+    child: Child,
+    pub base_url: String,
+    pub ca_bundle: Option<PathBuf>,
+    _dir: tempfile::TempDir,
+}
+
+impl SandboxProc {
+    pub fn start(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let tls = extra.contains(&"--tls");
+        let tls_dir = dir.path().join("tls").to_str().unwrap().to_string();
+        let mut args = vec!["sandbox", "serve", "--addr", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        if tls {
+            args.extend_from_slice(&["--tls-dir", &tls_dir]);
+        }
+        let mut c = Command::new(BIN);
+        for v in SCRUB {
+            c.env_remove(v);
+        }
+        let mut child = c
+            .env("CPIS_CONFIG_DIR", dir.path())
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut base_url = String::new();
+        let mut ca_bundle = None;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if out.read_line(&mut line).unwrap() == 0 {
+                panic!("sandbox exited before printing its address");
+            }
+            if let Some(u) = line.trim().strip_prefix("base_url: ") {
+                base_url = u.to_string();
+                if !tls {
+                    break;
+                }
+            } else if let Some(p) = line.trim().strip_prefix("ca_bundle: ") {
+                ca_bundle = Some(PathBuf::from(p));
+                break;
+            }
+        }
+        SandboxProc {
+            child,
+            base_url,
+            ca_bundle,
+            _dir: dir,
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        let u = url::Url::parse(&self.base_url).unwrap();
+        format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for SandboxProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A request as the scripted server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub target: String,
+    /// Header names lower-cased.
+    pub headers: HashMap<String, String>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+}
+
+/// A canned reply.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    pub fn fhir(body: impl Into<Vec<u8>>) -> Self {
+        Reply::new(200, "application/fhir+json", body)
+    }
+
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+}
+
+type Handler = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers each request from a closure (given the
+/// request and its index) and records every request.
+pub struct Scripted {
+    pub addr: SocketAddr,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Scripted {
+    pub fn start(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let handler: Arc<Handler> = Arc::new(handler);
+        let seen2 = seen.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let seen = seen2.clone();
+                let handler = handler.clone();
+                thread::spawn(move || serve_one(stream, &seen, &*handler));
+            }
+        });
+        Scripted { addr, seen }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}/cpis/FHIR/R4", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn serve_one(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let target = parts.next().unwrap_or("").to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    let req = Seen {
+        method,
+        target,
+        headers,
+    };
+    let index = {
+        let mut s = seen.lock().unwrap();
+        s.push(req.clone());
+        s.len() - 1
+    };
+    let reply = handler(&req, index);
+    let mut out = stream;
+    let mut head = format!("HTTP/1.1 {} X\r\n", reply.status);
+    for (k, v) in &reply.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.body.len()
+    ));
+    let _ = out.write_all(head.as_bytes());
+    let _ = out.write_all(&reply.body);
+    let _ = out.flush();
+}
+
+/// A plain HTTP GET over TCP, for poking the sandbox with exact headers. Returns
+/// (status, body).
+pub fn raw_get(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp[9..12].parse().unwrap();
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|x| x.1)
+        .unwrap_or("")
+        .to_string();
+    (status, body)
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/sandbox/data")
+        .join(name);
+    std::fs::read(p).unwrap()
+}
+
+pub const EMPTY_BUNDLE: &str = r#"{"resourceType":"Bundle","type":"searchset","total":0}"#;

@@ -1,0 +1,583 @@
+//! The client's requests and its reading of replies, against scripted servers started here:
+//! header rules, retries, error shapes, redirects, secrets.
+
+mod common;
+use common::*;
+
+const TOKEN: &str = "tok-SECRET-1234567890";
+
+fn careteam() -> Vec<u8> {
+    fixture("fhir-careteam-searchset-found.json")
+}
+
+fn auditevent() -> Vec<u8> {
+    fixture("fhir-auditevent-searchset-found.json")
+}
+
+/// Answer each search with its official example payload.
+fn official(seen: &Seen, _: usize) -> Reply {
+    if seen.target.contains("/CareTeam?") {
+        Reply::fhir(careteam())
+    } else {
+        Reply::fhir(auditevent())
+    }
+}
+
+#[test]
+fn requests_carry_exactly_the_published_shape_and_headers() {
+    let server = Scripted::start(official);
+    let cpis = Cpis::new();
+    let r = cpis.run_env(
+        &[
+            "--base-url",
+            &server.base_url(),
+            "lookup",
+            "9434765919",
+            "--unscheduled",
+            "--json",
+        ],
+        &[("CPIS_ACCESS_TOKEN", TOKEN)],
+    );
+    r.assert_code(0);
+    let v = r.json();
+    assert_eq!(v["environment"], "custom");
+    let mut reqs = server.requests();
+    reqs.sort_by(|a, b| a.target.cmp(&b.target));
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        reqs[0].target,
+        "/cpis/FHIR/R4/AuditEvent?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9434765919&_include=AuditEvent%3Aentity-type%3Dhttp%3A%2F%2Fterminology.hl7.org%2FCodeSystem%2Fv3-RoleClass%7CASSIGNED"
+    );
+    assert_eq!(
+        reqs[1].target,
+        "/cpis/FHIR/R4/CareTeam?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9434765919"
+    );
+    let mut ids = Vec::new();
+    for q in &reqs {
+        assert_eq!(q.method, "GET");
+        assert_eq!(q.header("accept"), Some("application/fhir+json"));
+        assert_eq!(q.header("isunscheduledaccessevent"), Some("true"));
+        assert_eq!(q.header("authorization"), Some(&*format!("Bearer {TOKEN}")));
+        let ua = q.header("user-agent").unwrap();
+        assert_eq!(ua, format!("cpis/{}", env!("CARGO_PKG_VERSION")));
+        let trace = q.header("traceid").unwrap();
+        assert!(uuid::Uuid::parse_str(trace).is_ok(), "{trace}");
+        assert_eq!(q.header("x-request-id"), Some(trace));
+        ids.push(trace.to_string());
+    }
+    assert_ne!(ids[0], ids[1]);
+    // The trace ids in the output are the ones sent.
+    let out: Vec<String> = ["care_team", "audit_event"]
+        .iter()
+        .map(|k| v["trace_ids"][k][0].as_str().unwrap().to_string())
+        .collect();
+    let mut out_sorted = out.clone();
+    out_sorted.sort();
+    ids.sort();
+    assert_eq!(out_sorted, ids);
+    assert!(!r.stdout.contains(TOKEN) && !r.stderr.contains(TOKEN));
+}
+
+#[test]
+fn scheduled_sends_false_and_no_token_sends_no_authorization() {
+    let server = Scripted::start(official);
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+    ]);
+    r.assert_code(0);
+    for q in server.requests() {
+        assert_eq!(q.header("isunscheduledaccessevent"), Some("false"));
+        assert_eq!(q.header("authorization"), None);
+    }
+}
+
+#[test]
+fn the_two_searches_run_concurrently() {
+    // Each reply waits until both requests have arrived: a client that sends them one after
+    // the other would see the first reply held until the server's 5 s limit, then fail.
+    use std::sync::{Arc, Barrier};
+    let barrier = Arc::new(Barrier::new(2));
+    let b = barrier.clone();
+    let server = Scripted::start(move |seen, _| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let b = b.clone();
+        std::thread::spawn(move || {
+            b.wait();
+            let _ = tx.send(());
+        });
+        if rx.recv_timeout(std::time::Duration::from_secs(5)).is_err() {
+            return Reply::new(500, "text/plain", "requests were not concurrent");
+        }
+        official(seen, 0)
+    });
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+    ]);
+    r.assert_code(0);
+}
+
+#[test]
+fn retries_reuse_the_request_id_and_honour_retry_after_dates() {
+    // Fail the first two requests (one per search) with 503 + Retry-After date, then succeed.
+    let date =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(1));
+    let server = Scripted::start(move |seen, i| {
+        if i < 2 {
+            Reply::new(
+                503,
+                "application/json",
+                r#"{"fault":{"faultstring":"busy"}}"#,
+            )
+            .header("Retry-After", &date)
+        } else {
+            official(seen, i)
+        }
+    });
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+    ]);
+    r.assert_code(0);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 4);
+    for search in ["/CareTeam?", "/AuditEvent?"] {
+        let ids: Vec<&str> = reqs
+            .iter()
+            .filter(|q| q.target.contains(search))
+            .map(|q| q.header("x-request-id").unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "{search}");
+        assert_eq!(ids[0], ids[1], "a retry reuses the X-Request-ID");
+    }
+}
+
+#[test]
+fn retries_are_bounded() {
+    let server = Scripted::start(|_, _| {
+        Reply::new(502, "application/json", "{}").header("Retry-After", "0")
+    });
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+    ]);
+    r.assert_code(7);
+    assert!(r.stderr.contains("HTTP 502"), "{}", r.stderr);
+    // 1 attempt + 3 retries, for each of the two searches (one may be cut short when the
+    // other fails first).
+    let n = server.requests().len();
+    assert!((4..=8).contains(&n), "{n} requests");
+    // A Retry-After beyond 30 s is not waited for.
+    let server = Scripted::start(|_, _| {
+        Reply::new(
+            429,
+            "application/json",
+            r#"{"message":"quota","message_id":"m-77"}"#,
+        )
+        .header("Retry-After", "3600")
+    });
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+    ]);
+    r.assert_code(7);
+    assert!(r.stderr.contains("wait 3600 s"), "{}", r.stderr);
+    assert!(r.stderr.contains("message_id m-77"), "{}", r.stderr);
+    assert_eq!(server.requests().len(), 2);
+}
+
+/// Serve the given error reply to both searches and return the run.
+fn error_run(reply: Reply) -> Run {
+    let server = Scripted::start(move |_, _| reply.clone());
+    Cpis::new().run_env(
+        &[
+            "--base-url",
+            &server.base_url(),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+        ],
+        &[("CPIS_ACCESS_TOKEN", TOKEN)],
+    )
+}
+
+#[test]
+fn error_shapes_become_one_message_with_support_identifiers() {
+    let oo = error_run(Reply::new(
+        403,
+        "application/fhir+json",
+        fixture("fhir-operationoutcome-access-denied.json"),
+    ));
+    oo.assert_code(5);
+    assert!(oo.stderr.contains("code ACCESS_DENIED"), "{}", oo.stderr);
+    assert!(oo.stderr.contains("trace id "), "{}", oo.stderr);
+
+    let invalid = error_run(Reply::new(
+        400,
+        "application/fhir+json",
+        r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"value","details":{"coding":[{"system":"https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode","code":"INVALID_SEARCH_DATA","display":"Invalid search data provided"}]}}]}"#,
+    ));
+    invalid.assert_code(2);
+    assert!(invalid.stderr.contains("INVALID_SEARCH_DATA"));
+
+    let pre = error_run(Reply::new(
+        400,
+        "application/fhir+json",
+        r#"{"resourceType":"OperationOutcome","issue":[{"details":{"coding":[{"code":"PRECONDITION_FAILED"}]},"diagnostics":"TraceID missing"}]}"#,
+    ));
+    pre.assert_code(7);
+    assert!(pre.stderr.contains("TraceID missing"), "{}", pre.stderr);
+
+    let oauth = error_run(Reply::new(
+        401,
+        "application/json",
+        r#"{"error":"invalid_request","error_description":"Access token expired","message_id":"rrt-42"}"#,
+    ));
+    oauth.assert_code(4);
+    assert!(
+        oauth.stderr.contains("Access token expired"),
+        "{}",
+        oauth.stderr
+    );
+    assert!(
+        oauth.stderr.contains("message_id rrt-42"),
+        "{}",
+        oauth.stderr
+    );
+
+    let fault = error_run(Reply::new(
+        500,
+        "application/json",
+        r#"{"fault":{"faultstring":"Gateway fault","detail":{"errorcode":"steps.x.Fault"}}}"#,
+    ));
+    fault.assert_code(7);
+    assert!(
+        fault.stderr.contains("Gateway fault") && fault.stderr.contains("steps.x.Fault"),
+        "{}",
+        fault.stderr
+    );
+
+    let html = error_run(Reply::new(
+        403,
+        "text/html",
+        "<html><head><title>Proxy says no</title></head></html>",
+    ));
+    html.assert_code(7);
+    assert!(
+        html.stderr.contains("HTML page") && html.stderr.contains("Proxy says no"),
+        "{}",
+        html.stderr
+    );
+
+    let empty = error_run(Reply::new(200, "application/fhir+json", ""));
+    empty.assert_code(7);
+    assert!(empty.stderr.contains("empty"), "{}", empty.stderr);
+
+    let truncated = error_run(Reply::new(
+        200,
+        "application/fhir+json",
+        r#"{"resourceType":"Bundle","entry":[{"#,
+    ));
+    truncated.assert_code(7);
+    assert!(
+        truncated.stderr.contains("could not read the reply"),
+        "{}",
+        truncated.stderr
+    );
+
+    let wrong_type = error_run(Reply::new(200, "text/plain", "OK"));
+    wrong_type.assert_code(7);
+    assert!(
+        wrong_type.stderr.contains("text/plain"),
+        "{}",
+        wrong_type.stderr
+    );
+
+    let not_bundle = error_run(Reply::new(
+        200,
+        "application/fhir+json",
+        r#"{"resourceType":"Patient"}"#,
+    ));
+    not_bundle.assert_code(7);
+
+    let proxy_auth = error_run(Reply::new(407, "text/plain", "auth"));
+    proxy_auth.assert_code(6);
+
+    for r in [
+        &oo,
+        &invalid,
+        &pre,
+        &oauth,
+        &fault,
+        &html,
+        &empty,
+        &truncated,
+        &wrong_type,
+    ] {
+        assert!(
+            !r.stderr.contains(TOKEN) && !r.stdout.contains(TOKEN),
+            "token leaked: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("9434765919"),
+            "NHS number in error: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn wrong_content_type_with_a_real_bundle_is_read() {
+    let server = Scripted::start(|seen, _| {
+        let mut r = official(seen, 0);
+        r.headers = vec![("Content-Type".into(), "application/json".into())];
+        r
+    });
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+        "--json",
+    ]);
+    r.assert_code(0);
+    assert_eq!(
+        r.json()["plans"][0]["local_authority"],
+        "Islington Local Authority"
+    );
+}
+
+#[test]
+fn server_text_cannot_reach_the_terminal_as_control_sequences() {
+    let server = Scripted::start(|seen, _| {
+        if seen.target.contains("/CareTeam?") {
+            let body = String::from_utf8(careteam()).unwrap().replace(
+                "Islington Local Authority",
+                "Evil\\u001b[2J\\u001b]0;pwned\\u0007 LA\\u202e",
+            );
+            Reply::fhir(body)
+        } else {
+            Reply::fhir(auditevent())
+        }
+    });
+    for fmt in ["table", "csv"] {
+        let r = Cpis::new().run(&[
+            "--base-url",
+            &server.base_url(),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+            "--format",
+            fmt,
+        ]);
+        r.assert_code(0);
+        assert!(r.stdout.contains("Evil"), "{}", r.stdout);
+        assert!(
+            !r.stdout.contains('\x1b')
+                && !r.stdout.contains('\x07')
+                && !r.stdout.contains('\u{202e}'),
+            "{fmt}: {:?}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn redirects_to_another_host_drop_authorization() {
+    // B records what arrives; A redirects every request to B under another host name.
+    let b = Scripted::start(official);
+    let b_port = b.addr.port();
+    let a = Scripted::start(move |seen, _| {
+        Reply::new(307, "text/plain", "").header(
+            "Location",
+            &format!("http://localhost:{b_port}{}", seen.target),
+        )
+    });
+    let r = Cpis::new().run_env(
+        &[
+            "--base-url",
+            &a.base_url(),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+        ],
+        &[("CPIS_ACCESS_TOKEN", TOKEN)],
+    );
+    r.assert_code(0);
+    assert_eq!(a.requests().len(), 2);
+    for q in a.requests() {
+        assert_eq!(q.header("authorization"), Some(&*format!("Bearer {TOKEN}")));
+    }
+    let at_b = b.requests();
+    assert_eq!(at_b.len(), 2);
+    for q in at_b {
+        assert_eq!(
+            q.header("authorization"),
+            None,
+            "Authorization crossed hosts"
+        );
+        assert!(q.header("traceid").is_some());
+    }
+}
+
+#[test]
+fn redirects_on_the_same_host_keep_authorization() {
+    let server = Scripted::start(|seen, _| {
+        if seen.target.starts_with("/old/") {
+            Reply::new(308, "text/plain", "")
+                .header("Location", &seen.target.replacen("/old/", "/", 1))
+        } else {
+            official(seen, 0)
+        }
+    });
+    let base = format!("http://{}/old/cpis/FHIR/R4", server.addr);
+    let r = Cpis::new().run_env(
+        &["--base-url", &base, "lookup", "9434765919", "--scheduled"],
+        &[("CPIS_ACCESS_TOKEN", TOKEN)],
+    );
+    r.assert_code(0);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 4);
+    assert!(reqs.iter().all(|q| q.header("authorization").is_some()));
+}
+
+#[test]
+fn next_page_links_are_followed_on_the_same_origin_only() {
+    let page2 = r#"{"resourceType":"Bundle","type":"searchset","total":0}"#;
+    let server = Scripted::start(move |seen, _| {
+        if seen.target.contains("page=2") {
+            Reply::fhir(page2)
+        } else if seen.target.contains("/CareTeam?") {
+            let body = String::from_utf8(careteam()).unwrap().replacen(
+                "\"link\": [",
+                "\"link\": [\n        {\"relation\": \"next\", \"url\": \"CareTeam?page=2\"},",
+                1,
+            );
+            Reply::fhir(body)
+        } else {
+            Reply::fhir(auditevent())
+        }
+    });
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+        "--json",
+    ]);
+    r.assert_code(0);
+    assert_eq!(
+        r.json()["trace_ids"]["care_team"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(server.requests().len(), 3);
+
+    let evil = Scripted::start(|seen, _| {
+        if seen.target.contains("/CareTeam?") {
+            let body = String::from_utf8(careteam()).unwrap().replacen(
+                "\"link\": [",
+                "\"link\": [\n        {\"relation\": \"next\", \"url\": \"https://elsewhere.invalid/CareTeam?page=2\"},",
+                1,
+            );
+            Reply::fhir(body)
+        } else {
+            Reply::fhir(auditevent())
+        }
+    });
+    let r = Cpis::new().run_env(
+        &[
+            "--base-url",
+            &evil.base_url(),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+        ],
+        &[("CPIS_ACCESS_TOKEN", TOKEN)],
+    );
+    r.assert_code(7);
+    assert!(r.stderr.contains("another host"), "{}", r.stderr);
+}
+
+#[test]
+fn connection_refused_exits_6() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let base = format!("http://127.0.0.1:{port}/cpis/FHIR/R4");
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &base,
+        "lookup",
+        "9434765919",
+        "--scheduled",
+        "--quiet",
+    ]);
+    r.assert_code(6);
+    assert!(r.stderr.contains("refused"), "{}", r.stderr);
+}
+
+#[test]
+fn proxy_from_the_environment_is_used_and_no_proxy_is_honoured() {
+    // The "proxy" is a scripted server: a plain-HTTP request through a proxy arrives with the
+    // absolute URL as its target.
+    let proxy = Scripted::start(official);
+    let proxy_url = format!("http://{}", proxy.addr);
+    let r = Cpis::new().run_env(
+        &[
+            "--base-url",
+            "http://cpis.example.invalid/cpis/FHIR/R4",
+            "lookup",
+            "9434765919",
+            "--scheduled",
+        ],
+        &[("HTTP_PROXY", &proxy_url)],
+    );
+    r.assert_code(0);
+    let reqs = proxy.requests();
+    assert_eq!(reqs.len(), 2);
+    assert!(
+        reqs.iter().all(|q| q
+            .target
+            .starts_with("http://cpis.example.invalid/cpis/FHIR/R4/")),
+        "{reqs:?}"
+    );
+
+    let direct = Scripted::start(official);
+    let r = Cpis::new().run_env(
+        &[
+            "--base-url",
+            &direct.base_url(),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+        ],
+        &[("HTTP_PROXY", &proxy_url), ("NO_PROXY", "127.0.0.1")],
+    );
+    r.assert_code(0);
+    assert_eq!(direct.requests().len(), 2);
+    assert_eq!(
+        proxy.requests().len(),
+        2,
+        "NO_PROXY host went through the proxy"
+    );
+}

@@ -1,0 +1,355 @@
+//! `cpis sandbox serve` as its own process: the header checks it makes, the access history it
+//! keeps, HTTPS with its throwaway CA, and the client through an HTTPS proxy.
+
+mod common;
+use common::*;
+
+const CT: &str = "/cpis/FHIR/R4/CareTeam?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9990000026";
+const UUID: &str = "5f0e6a4c-4a8e-4a3b-9a53-0d0c1c2b3a4d";
+
+fn good_headers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("TraceID", UUID),
+        ("X-Request-ID", UUID),
+        ("IsUnscheduledAccessEvent", "false"),
+    ]
+}
+
+fn without(name: &str) -> Vec<(&'static str, &'static str)> {
+    good_headers()
+        .into_iter()
+        .filter(|(k, _)| *k != name)
+        .collect()
+}
+
+fn with(name: &'static str, value: &'static str) -> Vec<(&'static str, &'static str)> {
+    let mut h = without(name);
+    h.push((name, value));
+    h
+}
+
+#[test]
+fn sandbox_checks_headers_like_the_service() {
+    let sb = SandboxProc::start(&[]);
+    let addr = sb.addr();
+    let (s, body) = raw_get(addr, CT, &good_headers());
+    assert_eq!(s, 200, "{body}");
+    assert!(body.contains("\"resourceType\": \"Bundle\""));
+
+    for h in [
+        without("TraceID"),
+        with("TraceID", "not-a-uuid"),
+        without("X-Request-ID"),
+        with("X-Request-ID", "12345"),
+        without("IsUnscheduledAccessEvent"),
+        with("IsUnscheduledAccessEvent", "maybe"),
+    ] {
+        let (s, body) = raw_get(addr, CT, &h);
+        assert_eq!(s, 400, "{h:?}: {body}");
+        assert!(body.contains("PRECONDITION_FAILED"), "{h:?}: {body}");
+    }
+
+    let mut h = good_headers();
+    h.push(("Authorization", "Basic abc"));
+    let (s, body) = raw_get(addr, CT, &h);
+    assert_eq!(s, 401, "{body}");
+
+    for bad in ["9990000027", "12345", "abc"] {
+        let target = CT.replace("9990000026", bad);
+        let (s, body) = raw_get(addr, &target, &good_headers());
+        assert_eq!(s, 400, "{bad}: {body}");
+        assert!(body.contains("INVALID_SEARCH_DATA"), "{body}");
+    }
+    let (s, body) = raw_get(addr, "/cpis/FHIR/R4/CareTeam", &good_headers());
+    assert_eq!(s, 400);
+    assert!(body.contains("INVALID_SEARCH_DATA"));
+
+    let (s, body) = raw_get(
+        addr,
+        &CT.replace("9990000026", "9434765919"),
+        &good_headers(),
+    );
+    assert_eq!(s, 404);
+    assert!(body.contains("SANDBOX_UNKNOWN_PATIENT"), "{body}");
+
+    let (s, body) = raw_get(addr, "/cpis/FHIR/R4/metadata", &[]);
+    assert_eq!(s, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["resourceType"], "CapabilityStatement");
+    assert_eq!(v["rest"][0]["mode"], "server");
+}
+
+#[test]
+fn access_history_is_kept_deduplicated_and_untouched_by_scheduled_reads() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let count = |care: &str| -> usize {
+        let r = cpis.run(&[
+            "--base-url",
+            &sb.base_url,
+            "lookup",
+            "9990000026",
+            care,
+            "--json",
+            "--quiet",
+        ]);
+        r.assert_code(0);
+        r.json()["access_history"].as_array().unwrap().len()
+    };
+    assert_eq!(count("--scheduled"), 2);
+    assert_eq!(count("--scheduled"), 2, "a scheduled read records nothing");
+    assert_eq!(
+        count("--unscheduled"),
+        3,
+        "an unscheduled read records the caller"
+    );
+    assert_eq!(count("--unscheduled"), 3, "once per person per 24 hours");
+    assert_eq!(count("--scheduled"), 3);
+    let r = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "lookup",
+        "9990000026",
+        "--scheduled",
+        "--json",
+    ]);
+    let h = r.json()["access_history"].clone();
+    assert_eq!(h[0]["name"], "Dr Alex SANDBOX", "newest first");
+
+    // At most 25 even after an unscheduled access on a long history.
+    let r = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "lookup",
+        "9990000085",
+        "--unscheduled",
+        "--json",
+    ]);
+    let h = r.json()["access_history"].clone();
+    assert_eq!(h.as_array().unwrap().len(), 25);
+    assert_eq!(h[0]["name"], "Dr Alex SANDBOX");
+}
+
+#[test]
+fn https_with_the_generated_ca_and_not_without_it() {
+    let sb = SandboxProc::start(&["--tls"]);
+    assert!(sb.base_url.starts_with("https://127.0.0.1:"));
+    let ca = sb.ca_bundle.clone().unwrap();
+    let ca_s = ca.to_str().unwrap();
+    let cpis = Cpis::new();
+
+    let r = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "--ca-bundle",
+        ca_s,
+        "lookup",
+        "9990000026",
+        "--scheduled",
+        "--json",
+    ]);
+    r.assert_code(0);
+    assert_eq!(r.json()["has_plan"], true);
+
+    let r = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "lookup",
+        "9990000026",
+        "--scheduled",
+    ]);
+    r.assert_code(6);
+    assert!(
+        r.stderr.contains("not signed by a trusted authority"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--ca-bundle"), "{}", r.stderr);
+
+    // SSL_CERT_FILE adds to the platform roots.
+    let r = cpis.run_env(
+        &[
+            "--base-url",
+            &sb.base_url,
+            "lookup",
+            "9990000026",
+            "--scheduled",
+        ],
+        &[("SSL_CERT_FILE", ca_s)],
+    );
+    r.assert_code(0);
+
+    // The profile's ca_bundle works too.
+    cpis.run(&["config", "set", "ca_bundle", ca_s])
+        .assert_code(0);
+    cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "lookup",
+        "9990000026",
+        "--scheduled",
+    ])
+    .assert_code(0);
+
+    // A missing bundle is a usage error, not a silent fallback.
+    let r = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "--ca-bundle",
+        "/nonexistent/ca.pem",
+        "lookup",
+        "9990000026",
+        "--scheduled",
+    ]);
+    r.assert_code(2);
+    assert!(r.stderr.contains("cannot read CA bundle"), "{}", r.stderr);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&ca).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+/// A CONNECT proxy on loopback that records each CONNECT target and tunnels the bytes.
+fn connect_proxy() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let seen2 = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let seen = seen2.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                        break;
+                    }
+                }
+                seen.lock().unwrap().push(target.clone());
+                let upstream = TcpStream::connect(&target).unwrap();
+                let mut c = client;
+                c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                let (mut c_r, mut u_w) = (c.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let t = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c_r, &mut u_w);
+                    let _ = u_w.shutdown(std::net::Shutdown::Write);
+                });
+                let mut u_r = upstream;
+                let _ = std::io::copy(&mut u_r, &mut c);
+                let _ = c.shutdown(std::net::Shutdown::Write);
+                let _ = t.join();
+            });
+        }
+    });
+    (addr, seen)
+}
+
+#[test]
+fn https_proxy_tunnels_and_tls_is_still_verified_end_to_end() {
+    let sb = SandboxProc::start(&["--tls"]);
+    let ca = sb.ca_bundle.clone().unwrap();
+    let (proxy, seen) = connect_proxy();
+    let proxy_url = format!("http://{proxy}");
+    // Through "localhost" so that reqwest does not bypass the proxy for a loopback IP.
+    let base = sb.base_url.replace("127.0.0.1", "localhost");
+    let r = Cpis::new().run_env(
+        &[
+            "--base-url",
+            &base,
+            "--ca-bundle",
+            ca.to_str().unwrap(),
+            "lookup",
+            "9990000026",
+            "--scheduled",
+            "--json",
+        ],
+        &[("HTTPS_PROXY", &proxy_url)],
+    );
+    r.assert_code(0);
+    let port = sb.addr().port();
+    let targets = seen.lock().unwrap().clone();
+    assert_eq!(targets.len(), 2, "{targets:?}");
+    assert!(
+        targets.iter().all(|t| *t == format!("localhost:{port}")),
+        "{targets:?}"
+    );
+
+    // NO_PROXY bypasses it.
+    let r = Cpis::new().run_env(
+        &[
+            "--base-url",
+            &base,
+            "--ca-bundle",
+            ca.to_str().unwrap(),
+            "lookup",
+            "9990000026",
+            "--scheduled",
+        ],
+        &[("HTTPS_PROXY", &proxy_url), ("NO_PROXY", "localhost")],
+    );
+    r.assert_code(0);
+    assert_eq!(seen.lock().unwrap().len(), 2);
+
+    // A dead proxy is reported as a proxy problem.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let r = Cpis::new().run_env(
+        &[
+            "--base-url",
+            &base,
+            "--ca-bundle",
+            ca.to_str().unwrap(),
+            "lookup",
+            "9990000026",
+            "--scheduled",
+            "--quiet",
+        ],
+        &[("HTTPS_PROXY", &format!("http://{dead}"))],
+    );
+    r.assert_code(6);
+    assert!(r.stderr.contains("proxy"), "{}", r.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_exits_130() {
+    // The slow patient keeps the lookup busy for 3 s. The unscheduled note is printed once the
+    // lookup is under way (after Ctrl-C handling is installed): interrupt it then.
+    use std::io::BufRead;
+    let cpis = Cpis::new();
+    let mut child = cpis
+        .cmd()
+        .args(["lookup", "9990000158", "--unscheduled"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("unscheduled lookup"), "{line}");
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(rest.contains("interrupted"), "{rest}");
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+}
