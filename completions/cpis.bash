@@ -122,7 +122,7 @@ _cpis() {
 
     case "${cmd}" in
         cpis)
-            opts="-q -h -V --env --base-url --profile --ca-bundle --timeout --quiet --help --version lookup sandbox config help"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup sandbox config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,7 +156,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config)
-            opts="-q -h -V --env --base-url --profile --ca-bundle --timeout --quiet --help --version show get set unset path help"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version show get set unset path help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,7 +190,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__get)
-            opts="-q -h -V --env --base-url --profile --ca-bundle --timeout --quiet --help --version env base_url care_setting ca_bundle timeout"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -322,7 +322,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__path)
-            opts="-q -h -V --env --base-url --profile --ca-bundle --timeout --quiet --help --version"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,7 +356,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__set)
-            opts="-q -h -V --env --base-url --profile --ca-bundle --timeout --quiet --help --version env base_url care_setting ca_bundle timeout"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,7 +390,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__show)
-            opts="-q -h -V --json --env --base-url --profile --ca-bundle --timeout --quiet --help --version"
+            opts="-q -v -h -V --json --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -424,7 +424,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__unset)
-            opts="-q -h -V --env --base-url --profile --ca-bundle --timeout --quiet --help --version env base_url care_setting ca_bundle timeout"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -626,7 +626,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__lookup)
-            opts="-q -h -V --scheduled --unscheduled --no-validate --format --json --raw --env --base-url --profile --ca-bundle --timeout --quiet --help --version"
+            opts="-q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -664,7 +664,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox)
-            opts="-q -h -V --env --base-url --profile --ca-bundle --timeout --quiet --help --version serve patients help"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version serve patients help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -754,7 +754,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__patients)
-            opts="-q -h -V --format --env --base-url --profile --ca-bundle --timeout --quiet --help --version"
+            opts="-q -v -h -V --format --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -792,7 +792,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__serve)
-            opts="-q -h -V --addr --tls --tls-dir --delay-ms --env --base-url --profile --ca-bundle --timeout --quiet --help --version"
+            opts="-q -v -h -V --addr --tls --tls-dir --delay-ms --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cpis_global_optspecs
-    string join \n env= base-url= profile= ca-bundle= timeout= q/quiet h/help V/version
+    string join \n env= base-url= profile= ca-bundle= timeout= q/quiet v/verbose h/help V/version
 end
 
 function __fish_cpis_needs_command
@@ -33,6 +33,7 @@ complete -c cpis -n "__fish_cpis_needs_command" -l profile -d 'Configuration pro
 complete -c cpis -n "__fish_cpis_needs_command" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_needs_command" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_needs_command" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_needs_command" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
@@ -56,6 +57,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l no-validate -d 'Ski
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l raw -d 'Print the service\'s FHIR bundles unchanged instead of rendering them'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -67,6 +69,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_s
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
@@ -85,6 +88,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls -d 'Serve HTTPS with a fresh self-signed CA; its certificate is written for --ca-bundle'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l format -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -99,6 +103,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
@@ -113,6 +118,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_su
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "show" -d 'Show the settings in effect and where each comes from'
@@ -131,6 +137,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -142,6 +149,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -153,6 +161,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -164,6 +173,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -175,6 +185,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the settings in effect and where each comes from'

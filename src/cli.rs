@@ -87,8 +87,12 @@ pub struct GlobalArgs {
     pub timeout: Option<u64>,
 
     /// Print only data and errors: no notes, no retry messages
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Log each request on stderr: path (never the NHS number), status, time, trace id
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 /// The environments the tool knows. `local` is the embedded sandbox.

@@ -158,6 +158,7 @@ pub struct Settings {
     pub token: Option<Secret>,
     pub sandbox_delay: Duration,
     pub quiet: bool,
+    pub verbose: bool,
 }
 
 impl Settings {
@@ -439,6 +440,7 @@ pub fn resolve(
             .map(Secret::new),
         sandbox_delay,
         quiet: flags.quiet,
+        verbose: flags.verbose,
     })
 }
 

@@ -79,6 +79,33 @@ fn requests_carry_exactly_the_published_shape_and_headers() {
 }
 
 #[test]
+fn verbose_logs_requests_without_the_nhs_number() {
+    let server = Scripted::start(official);
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "-v",
+        "lookup",
+        "9434765919",
+        "--scheduled",
+    ]);
+    r.assert_code(0);
+    assert!(
+        r.stderr
+            .contains("/cpis/FHIR/R4/CareTeam (query hidden) -> HTTP 200"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("/cpis/FHIR/R4/AuditEvent (query hidden) -> HTTP 200"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("9434765919"), "{}", r.stderr);
+}
+
+#[test]
 fn scheduled_sends_false_and_no_token_sends_no_authorization() {
     let server = Scripted::start(official);
     let r = Cpis::new().run(&[
@@ -159,6 +186,42 @@ fn retries_reuse_the_request_id_and_honour_retry_after_dates() {
             .collect();
         assert_eq!(ids.len(), 2, "{search}");
         assert_eq!(ids[0], ids[1], "a retry reuses the X-Request-ID");
+    }
+}
+
+#[test]
+fn a_dropped_connection_is_retried_with_the_same_request_id() {
+    let server = Scripted::start(|seen, i| {
+        if i < 2 {
+            Reply::hang_up()
+        } else {
+            official(seen, i)
+        }
+    });
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+        "--json",
+    ]);
+    r.assert_code(0);
+    assert!(
+        r.stderr.contains("connection failed, retrying"),
+        "{}",
+        r.stderr
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 4);
+    for search in ["/CareTeam?", "/AuditEvent?"] {
+        let ids: Vec<&str> = reqs
+            .iter()
+            .filter(|q| q.target.contains(search))
+            .map(|q| q.header("x-request-id").unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "{search}");
+        assert_eq!(ids[0], ids[1]);
     }
 }
 

@@ -17,8 +17,9 @@ fn fresh_machine_main_job_prints_verdict_tables_and_environment() {
     r.assert_code(0);
     let out = &r.stdout;
     assert!(out.contains("NHS number 999 000 0018"), "{out}");
-    assert!(out.contains("environment: local (embedded sandbox, synthetic data)"));
-    assert!(out.contains("care setting: scheduled"));
+    assert!(out.contains("Environment:  local (embedded sandbox, synthetic data)"));
+    assert!(out.contains("2023-09-07 17:36 UTC"), "{out}");
+    assert!(out.contains("Care setting: scheduled (silent read"));
     assert!(out.contains("NO ACTIVE PLAN: CP-IS holds 1 plan"), "{out}");
     assert!(out.contains("Child protection plan"));
     assert!(out.contains("Islington Local Authority"));

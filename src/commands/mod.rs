@@ -72,7 +72,8 @@ impl Ctx {
             self.settings.token.clone(),
             self.settings.timeout.value,
             self.notifier(),
-        )?;
+        )?
+        .verbose(self.settings.verbose);
         Ok((client, guard))
     }
 }

@@ -77,6 +77,7 @@ pub struct Client {
     token: Option<Secret>,
     timeout: Duration,
     notify: Notify,
+    verbose: bool,
 }
 
 impl Client {
@@ -99,7 +100,15 @@ impl Client {
             token,
             timeout,
             notify,
+            verbose: false,
         })
+    }
+
+    /// Log each attempt (method, path without the query, status, time, trace id) through
+    /// the notifier. The query, which holds the NHS number, is never logged.
+    pub fn verbose(mut self, on: bool) -> Self {
+        self.verbose = on;
+        self
     }
 
     pub fn base_url(&self) -> &Url {
@@ -152,6 +161,7 @@ impl Client {
         let headers = self.headers(&trace_id, care);
         let mut attempt: u32 = 0;
         loop {
+            let started = std::time::Instant::now();
             let sent = self
                 .http
                 .get(url.clone())
@@ -186,6 +196,21 @@ impl Client {
                 }
                 Err(e) => Err(e),
             };
+            if self.verbose {
+                let result = match &outcome {
+                    Ok((reply, _)) => format!("HTTP {}", reply.status),
+                    Err(e) if e.is_timeout() => "timed out".to_string(),
+                    Err(_) => "connection failed".to_string(),
+                };
+                (self.notify)(&format!(
+                    "GET {}://{}{} (query hidden) -> {result} in {} ms, attempt {}, trace id {trace_id}",
+                    url.scheme(),
+                    url.host_str().unwrap_or(""),
+                    url.path(),
+                    started.elapsed().as_millis(),
+                    attempt + 1
+                ));
+            }
             match outcome {
                 Ok((reply, retry_after)) => {
                     if !matches!(reply.status, 408 | 429 | 502 | 503 | 504)

@@ -102,7 +102,7 @@ pub fn verdict(r: &LookupReport) -> String {
 pub fn table(r: &LookupReport) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "CP-IS lookup for NHS number {}  |  environment: {}{}  |  care setting: {}\n\n",
+        "CP-IS lookup for NHS number {}\nEnvironment:  {}{}\nCare setting: {}\n\n",
         display_number(&r.nhs_number),
         r.environment,
         environment_note(&r.environment),
@@ -159,7 +159,7 @@ pub fn table(r: &LookupReport) -> String {
                 AccessorKind::Unknown => format!("{} [unknown accessor]", cell(a.name.as_deref())),
             };
             t.add_row(vec![
-                cell(a.recorded.as_deref()),
+                when(a.recorded.as_deref()),
                 who,
                 cell(a.role.as_deref()),
                 cell(a.organisation.as_deref()),
@@ -177,6 +177,17 @@ pub fn table(r: &LookupReport) -> String {
         .collect();
     out.push_str(&format!("\nTrace IDs: {}\n", ids.join(", ")));
     out
+}
+
+/// `2026-10-02 03:14 UTC` for a timestamp that can be read; otherwise the text as sent.
+fn when(recorded: Option<&str>) -> String {
+    match recorded.and_then(crate::timeutil::parse_rfc3339) {
+        Some(t) => {
+            let s = crate::timeutil::rfc3339(t);
+            format!("{} {} UTC", &s[..10], &s[11..16])
+        }
+        None => cell(recorded),
+    }
 }
 
 pub fn csv_rows(r: &LookupReport) -> Vec<Vec<String>> {

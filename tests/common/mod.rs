@@ -214,6 +214,11 @@ impl Reply {
         }
     }
 
+    /// Close the connection without any reply.
+    pub fn hang_up() -> Self {
+        Reply::new(0, "", "")
+    }
+
     pub fn fhir(body: impl Into<Vec<u8>>) -> Self {
         Reply::new(200, "application/fhir+json", body)
     }
@@ -293,6 +298,11 @@ fn serve_one(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler) {
         s.len() - 1
     };
     let reply = handler(&req, index);
+    if reply.status == 0 {
+        // Hang up without answering, as a dropped connection would.
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        return;
+    }
     let mut out = stream;
     let mut head = format!("HTTP/1.1 {} X\r\n", reply.status);
     for (k, v) in &reply.headers {
