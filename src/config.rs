@@ -107,6 +107,22 @@ impl EnvName {
     }
 }
 
+fn parse_env_name(s: &str) -> Result<EnvName> {
+    EnvName::parse(s).ok_or_else(|| {
+        Error::usage(format!(
+            "{s:?} is not an environment: use local, sandbox, int or prod"
+        ))
+    })
+}
+
+fn parse_care_setting(s: &str) -> Result<CareSetting> {
+    CareSetting::parse(s).ok_or_else(|| {
+        Error::usage(format!(
+            "{s:?} is not a care setting: use scheduled or unscheduled"
+        ))
+    })
+}
+
 /// Where a setting came from, for `cpis config show`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -339,13 +355,7 @@ pub fn resolve(
         flags.env,
         "CPIS_ENV",
         env_nonempty("CPIS_ENV"),
-        |s| {
-            EnvName::parse(s).ok_or_else(|| {
-                Error::usage(format!(
-                    "CPIS_ENV={s:?} is not an environment: use local, sandbox, int or prod"
-                ))
-            })
-        },
+        |s| parse_env_name(s).map_err(|e| Error::usage(format!("CPIS_ENV: {}", e.message))),
         prof.env,
         &from_profile,
     )?
@@ -372,11 +382,8 @@ pub fn resolve(
         "CPIS_CARE_SETTING",
         env_nonempty("CPIS_CARE_SETTING"),
         |s| {
-            CareSetting::parse(s).ok_or_else(|| {
-                Error::usage(format!(
-                    "CPIS_CARE_SETTING={s:?}: use scheduled or unscheduled"
-                ))
-            })
+            parse_care_setting(s)
+                .map_err(|e| Error::usage(format!("CPIS_CARE_SETTING: {}", e.message)))
         },
         prof.care_setting,
         &from_profile,
@@ -465,13 +472,7 @@ pub fn check_base_url(s: &str) -> std::result::Result<(), String> {
 /// Validate and store one key in a profile.
 pub fn set_key(profile: &mut Profile, key: ConfigKey, value: &str) -> Result<()> {
     match key {
-        ConfigKey::Env => {
-            profile.env = Some(EnvName::parse(value).ok_or_else(|| {
-                Error::usage(format!(
-                    "{value:?} is not an environment: use local, sandbox, int or prod"
-                ))
-            })?)
-        }
+        ConfigKey::Env => profile.env = Some(parse_env_name(value)?),
         ConfigKey::BaseUrl => {
             check_base_url(value).map_err(|e| Error::usage(format!("base URL {value:?}: {e}")))?;
             profile.base_url = Some(value.to_string());

@@ -14,6 +14,27 @@ fn auditevent() -> Vec<u8> {
     fixture("fhir-auditevent-searchset-found.json")
 }
 
+/// `cpis --base-url BASE lookup 9434765919 EXTRA...` with a clean environment.
+fn lookup(base: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["--base-url", base, "lookup", "9434765919"];
+    args.extend_from_slice(extra);
+    Cpis::new().run(&args)
+}
+
+/// Each search was sent twice (once retried) with the same X-Request-ID both times.
+fn assert_each_search_retried_with_same_id(reqs: &[Seen]) {
+    assert_eq!(reqs.len(), 4);
+    for search in ["/CareTeam?", "/AuditEvent?"] {
+        let ids: Vec<&str> = reqs
+            .iter()
+            .filter(|q| q.target.contains(search))
+            .map(|q| q.header("x-request-id").unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "{search}");
+        assert_eq!(ids[0], ids[1], "a retry reuses the X-Request-ID");
+    }
+}
+
 /// Answer each search with its official example payload.
 fn official(seen: &Seen, _: usize) -> Reply {
     if seen.target.contains("/CareTeam?") {
@@ -108,13 +129,7 @@ fn verbose_logs_requests_without_the_nhs_number() {
 #[test]
 fn scheduled_sends_false_and_no_token_sends_no_authorization() {
     let server = Scripted::start(official);
-    let r = Cpis::new().run(&[
-        "--base-url",
-        &server.base_url(),
-        "lookup",
-        "9434765919",
-        "--scheduled",
-    ]);
+    let r = lookup(&server.base_url(), &["--scheduled"]);
     r.assert_code(0);
     for q in server.requests() {
         assert_eq!(q.header("isunscheduledaccessevent"), Some("false"));
@@ -141,13 +156,7 @@ fn the_two_searches_run_concurrently() {
         }
         official(seen, 0)
     });
-    let r = Cpis::new().run(&[
-        "--base-url",
-        &server.base_url(),
-        "lookup",
-        "9434765919",
-        "--scheduled",
-    ]);
+    let r = lookup(&server.base_url(), &["--scheduled"]);
     r.assert_code(0);
 }
 
@@ -168,25 +177,9 @@ fn retries_reuse_the_request_id_and_honour_retry_after_dates() {
             official(seen, i)
         }
     });
-    let r = Cpis::new().run(&[
-        "--base-url",
-        &server.base_url(),
-        "lookup",
-        "9434765919",
-        "--scheduled",
-    ]);
+    let r = lookup(&server.base_url(), &["--scheduled"]);
     r.assert_code(0);
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 4);
-    for search in ["/CareTeam?", "/AuditEvent?"] {
-        let ids: Vec<&str> = reqs
-            .iter()
-            .filter(|q| q.target.contains(search))
-            .map(|q| q.header("x-request-id").unwrap())
-            .collect();
-        assert_eq!(ids.len(), 2, "{search}");
-        assert_eq!(ids[0], ids[1], "a retry reuses the X-Request-ID");
-    }
+    assert_each_search_retried_with_same_id(&server.requests());
 }
 
 #[test]
@@ -198,31 +191,14 @@ fn a_dropped_connection_is_retried_with_the_same_request_id() {
             official(seen, i)
         }
     });
-    let r = Cpis::new().run(&[
-        "--base-url",
-        &server.base_url(),
-        "lookup",
-        "9434765919",
-        "--scheduled",
-        "--json",
-    ]);
+    let r = lookup(&server.base_url(), &["--scheduled", "--json"]);
     r.assert_code(0);
     assert!(
         r.stderr.contains("connection failed, retrying"),
         "{}",
         r.stderr
     );
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 4);
-    for search in ["/CareTeam?", "/AuditEvent?"] {
-        let ids: Vec<&str> = reqs
-            .iter()
-            .filter(|q| q.target.contains(search))
-            .map(|q| q.header("x-request-id").unwrap())
-            .collect();
-        assert_eq!(ids.len(), 2, "{search}");
-        assert_eq!(ids[0], ids[1]);
-    }
+    assert_each_search_retried_with_same_id(&server.requests());
 }
 
 #[test]
@@ -230,13 +206,7 @@ fn retries_are_bounded() {
     let server = Scripted::start(|_, _| {
         Reply::new(502, "application/json", "{}").header("Retry-After", "0")
     });
-    let r = Cpis::new().run(&[
-        "--base-url",
-        &server.base_url(),
-        "lookup",
-        "9434765919",
-        "--scheduled",
-    ]);
+    let r = lookup(&server.base_url(), &["--scheduled"]);
     r.assert_code(7);
     assert!(r.stderr.contains("HTTP 502"), "{}", r.stderr);
     // 1 attempt + 3 retries, for each of the two searches (one may be cut short when the
@@ -252,13 +222,7 @@ fn retries_are_bounded() {
         )
         .header("Retry-After", "3600")
     });
-    let r = Cpis::new().run(&[
-        "--base-url",
-        &server.base_url(),
-        "lookup",
-        "9434765919",
-        "--scheduled",
-    ]);
+    let r = lookup(&server.base_url(), &["--scheduled"]);
     r.assert_code(7);
     assert!(r.stderr.contains("wait 3600 s"), "{}", r.stderr);
     assert!(r.stderr.contains("message_id m-77"), "{}", r.stderr);
@@ -413,14 +377,7 @@ fn wrong_content_type_with_a_real_bundle_is_read() {
         r.headers = vec![("Content-Type".into(), "application/json".into())];
         r
     });
-    let r = Cpis::new().run(&[
-        "--base-url",
-        &server.base_url(),
-        "lookup",
-        "9434765919",
-        "--scheduled",
-        "--json",
-    ]);
+    let r = lookup(&server.base_url(), &["--scheduled", "--json"]);
     r.assert_code(0);
     assert_eq!(
         r.json()["plans"][0]["local_authority"],
@@ -539,14 +496,7 @@ fn next_page_links_are_followed_on_the_same_origin_only() {
             Reply::fhir(auditevent())
         }
     });
-    let r = Cpis::new().run(&[
-        "--base-url",
-        &server.base_url(),
-        "lookup",
-        "9434765919",
-        "--scheduled",
-        "--json",
-    ]);
+    let r = lookup(&server.base_url(), &["--scheduled", "--json"]);
     r.assert_code(0);
     assert_eq!(
         r.json()["trace_ids"]["care_team"].as_array().unwrap().len(),
