@@ -157,6 +157,7 @@ fn csv_has_one_row_per_plan_and_raw_is_unchanged() {
         .replace("9912003890", "9990000018");
     assert!(raw.stdout.starts_with(&expected), "{}", raw.stdout);
     assert!(raw.stdout.contains("\"resourceType\": \"AuditEvent\""));
+    assert!(raw.stderr.contains("environment local"), "{}", raw.stderr);
 }
 
 #[test]

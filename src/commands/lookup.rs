@@ -54,6 +54,12 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     }
     let (care_team, audit) = client.lookup(&nhs, care).await?;
     if args.raw {
+        // The bundles carry no environment: say it on stderr.
+        ctx.note(&format!(
+            "raw FHIR bundles from environment {} ({})",
+            ctx.settings.environment_label(),
+            client.base_url().as_str().trim_end_matches('/')
+        ));
         let mut out = String::new();
         for body in care_team.raw.iter().chain(&audit.raw) {
             out.push_str(&String::from_utf8_lossy(body));
