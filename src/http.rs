@@ -38,9 +38,14 @@ pub fn take_env_ca_files() -> Vec<PathBuf> {
         std::env::remove_var("SSL_CERT_DIR");
         for dir in std::env::split_paths(&dirs) {
             if let Ok(rd) = std::fs::read_dir(&dir) {
+                // Certificate directories also hold CRLs and other files: keep PEM certificates.
                 let mut entries: Vec<PathBuf> = rd
                     .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.is_file())
+                    .filter(|p| {
+                        std::fs::read(p).is_ok_and(|b| {
+                            b.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----")
+                        })
+                    })
                     .collect();
                 entries.sort();
                 files.extend(entries);

@@ -127,6 +127,25 @@ fn verbose_logs_requests_without_the_nhs_number() {
 }
 
 #[test]
+fn a_token_that_cannot_be_a_header_is_refused_before_sending() {
+    let server = Scripted::start(official);
+    let r = Cpis::new().run_env(
+        &[
+            "--base-url",
+            &server.base_url(),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+        ],
+        &[("CPIS_ACCESS_TOKEN", "abc\u{1}def")],
+    );
+    r.assert_code(2);
+    assert!(r.stderr.contains("CPIS_ACCESS_TOKEN"), "{}", r.stderr);
+    assert!(!r.stderr.contains("abc"), "{}", r.stderr);
+    assert!(server.requests().is_empty());
+}
+
+#[test]
 fn scheduled_sends_false_and_no_token_sends_no_authorization() {
     let server = Scripted::start(official);
     let r = lookup(&server.base_url(), &["--scheduled"]);

@@ -179,6 +179,22 @@ fn https_with_the_generated_ca_and_not_without_it() {
     );
     r.assert_code(0);
 
+    // So does SSL_CERT_DIR, skipping files that are not certificates.
+    let certs = tempfile::tempdir().unwrap();
+    std::fs::copy(&ca, certs.path().join("sandbox.pem")).unwrap();
+    std::fs::write(certs.path().join("README"), "not a certificate").unwrap();
+    let r = cpis.run_env(
+        &[
+            "--base-url",
+            &sb.base_url,
+            "lookup",
+            "9990000026",
+            "--scheduled",
+        ],
+        &[("SSL_CERT_DIR", certs.path().to_str().unwrap())],
+    );
+    r.assert_code(0);
+
     // The profile's ca_bundle works too.
     cpis.run(&["config", "set", "ca_bundle", ca_s])
         .assert_code(0);

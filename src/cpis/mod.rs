@@ -90,6 +90,14 @@ impl Client {
     ) -> Result<Self> {
         let mut base = Url::parse(base_url)
             .map_err(|e| Error::usage(format!("base URL {base_url:?}: {e}")))?;
+        if let Some(t) = &token {
+            if HeaderValue::from_str(&format!("Bearer {}", t.expose())).is_err() {
+                return Err(Error::usage(
+                    "the access token holds characters that cannot be sent in an HTTP header",
+                )
+                .with_hint("check CPIS_ACCESS_TOKEN: it should be the token alone, on one line"));
+            }
+        }
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
             base.set_path(&p);
@@ -145,6 +153,7 @@ impl Client {
             HeaderValue::from_static(care.header_value()),
         );
         if let Some(t) = &self.token {
+            // Checked in `Client::new`.
             if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", t.expose())) {
                 v.set_sensitive(true);
                 h.insert(AUTHORIZATION, v);
