@@ -65,6 +65,7 @@ pub struct Cli {
 
 /// Options that every subcommand understands.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Environment to talk to [default: local while nothing is configured]
     #[arg(long, global = true, value_enum, value_name = "ENV")]
