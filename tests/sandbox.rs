@@ -361,7 +361,10 @@ fn ctrl_c_exits_130() {
     stderr.read_line(&mut line).unwrap();
     assert!(line.contains("unscheduled lookup"), "{line}");
     // SAFETY: sending a signal to our own child process.
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert!(rest.contains("interrupted"), "{rest}");
