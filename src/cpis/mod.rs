@@ -74,7 +74,8 @@ pub type Notify = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 pub struct Client {
     http: reqwest::Client,
     base: Url,
-    token: Option<Secret>,
+    /// `Bearer {token}`, marked sensitive so it is never shown by `Debug`.
+    authorization: Option<HeaderValue>,
     timeout: Duration,
     notify: Notify,
     verbose: bool,
@@ -90,14 +91,20 @@ impl Client {
     ) -> Result<Self> {
         let mut base = Url::parse(base_url)
             .map_err(|e| Error::usage(format!("base URL {base_url:?}: {e}")))?;
-        if let Some(t) = &token {
-            if HeaderValue::from_str(&format!("Bearer {}", t.expose())).is_err() {
-                return Err(Error::usage(
-                    "the access token holds characters that cannot be sent in an HTTP header",
-                )
-                .with_hint("check CPIS_ACCESS_TOKEN: it should be the token alone, on one line"));
+        let authorization = match &token {
+            None => None,
+            Some(t) => {
+                let mut v =
+                    HeaderValue::from_str(&format!("Bearer {}", t.expose())).map_err(|_| {
+                        Error::usage(
+                        "the access token holds characters that cannot be sent in an HTTP header",
+                    )
+                    .with_hint("check CPIS_ACCESS_TOKEN: it should be the token alone, on one line")
+                    })?;
+                v.set_sensitive(true);
+                Some(v)
             }
-        }
+        };
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
             base.set_path(&p);
@@ -105,7 +112,7 @@ impl Client {
         Ok(Client {
             http,
             base,
-            token,
+            authorization,
             timeout,
             notify,
             verbose: false,
@@ -152,12 +159,8 @@ impl Client {
             "IsUnscheduledAccessEvent",
             HeaderValue::from_static(care.header_value()),
         );
-        if let Some(t) = &self.token {
-            // Checked in `Client::new`.
-            if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", t.expose())) {
-                v.set_sensitive(true);
-                h.insert(AUTHORIZATION, v);
-            }
+        if let Some(v) = &self.authorization {
+            h.insert(AUTHORIZATION, v.clone());
         }
         h
     }
