@@ -132,10 +132,10 @@ fn bad_values_are_refused_with_exit_2() {
         &[("CPIS_ENV", "staging")],
     );
     r.assert_code(2);
-    assert!(r.stderr.contains("CPIS_ENV"), "{}", r.stderr);
+    r.assert_stderr_has(&["CPIS_ENV"]);
     let r = cpis.run(&["--profile", "ward", "lookup", "9990000026", "--scheduled"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("no profile named"), "{}", r.stderr);
+    r.assert_stderr_has(&["no profile named"]);
     cpis.run(&[
         "--profile",
         "ward",
@@ -156,7 +156,7 @@ fn bad_values_are_refused_with_exit_2() {
     .unwrap();
     let r = cpis.run(&["lookup", "9990000026", "--scheduled"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("config.toml"), "{}", r.stderr);
+    r.assert_stderr_has(&["config.toml"]);
 }
 
 #[test]

@@ -140,7 +140,7 @@ fn a_token_that_cannot_be_a_header_is_refused_before_sending() {
         &[("CPIS_ACCESS_TOKEN", "abc\u{1}def")],
     );
     r.assert_code(2);
-    assert!(r.stderr.contains("CPIS_ACCESS_TOKEN"), "{}", r.stderr);
+    r.assert_stderr_has(&["CPIS_ACCESS_TOKEN"]);
     assert!(!r.stderr.contains("abc"), "{}", r.stderr);
     assert!(server.requests().is_empty());
 }
@@ -212,11 +212,7 @@ fn a_dropped_connection_is_retried_with_the_same_request_id() {
     });
     let r = lookup(&server.base_url(), &["--scheduled", "--json"]);
     r.assert_code(0);
-    assert!(
-        r.stderr.contains("connection failed, retrying"),
-        "{}",
-        r.stderr
-    );
+    r.assert_stderr_has(&["connection failed, retrying"]);
     assert_each_search_retried_with_same_id(&server.requests());
 }
 
@@ -227,7 +223,7 @@ fn retries_are_bounded() {
     });
     let r = lookup(&server.base_url(), &["--scheduled"]);
     r.assert_code(7);
-    assert!(r.stderr.contains("HTTP 502"), "{}", r.stderr);
+    r.assert_stderr_has(&["HTTP 502"]);
     // 1 attempt + 3 retries, for each of the two searches (one may be cut short when the
     // other fails first).
     let n = server.requests().len();
@@ -243,8 +239,7 @@ fn retries_are_bounded() {
     });
     let r = lookup(&server.base_url(), &["--scheduled"]);
     r.assert_code(7);
-    assert!(r.stderr.contains("wait 3600 s"), "{}", r.stderr);
-    assert!(r.stderr.contains("message_id m-77"), "{}", r.stderr);
+    r.assert_stderr_has(&["wait 3600 s", "message_id m-77"]);
     assert_eq!(server.requests().len(), 2);
 }
 
@@ -271,8 +266,7 @@ fn error_shapes_become_one_message_with_support_identifiers() {
         fixture("fhir-operationoutcome-access-denied.json"),
     ));
     oo.assert_code(5);
-    assert!(oo.stderr.contains("code ACCESS_DENIED"), "{}", oo.stderr);
-    assert!(oo.stderr.contains("trace id "), "{}", oo.stderr);
+    oo.assert_stderr_has(&["code ACCESS_DENIED", "trace id "]);
 
     let invalid = error_run(Reply::new(
         400,
@@ -288,7 +282,7 @@ fn error_shapes_become_one_message_with_support_identifiers() {
         r#"{"resourceType":"OperationOutcome","issue":[{"details":{"coding":[{"code":"PRECONDITION_FAILED"}]},"diagnostics":"TraceID missing"}]}"#,
     ));
     pre.assert_code(7);
-    assert!(pre.stderr.contains("TraceID missing"), "{}", pre.stderr);
+    pre.assert_stderr_has(&["TraceID missing"]);
 
     let oauth = error_run(Reply::new(
         401,
@@ -296,16 +290,7 @@ fn error_shapes_become_one_message_with_support_identifiers() {
         r#"{"error":"invalid_request","error_description":"Access token expired","message_id":"rrt-42"}"#,
     ));
     oauth.assert_code(4);
-    assert!(
-        oauth.stderr.contains("Access token expired"),
-        "{}",
-        oauth.stderr
-    );
-    assert!(
-        oauth.stderr.contains("message_id rrt-42"),
-        "{}",
-        oauth.stderr
-    );
+    oauth.assert_stderr_has(&["Access token expired", "message_id rrt-42"]);
 
     let fault = error_run(Reply::new(
         500,
@@ -313,11 +298,7 @@ fn error_shapes_become_one_message_with_support_identifiers() {
         r#"{"fault":{"faultstring":"Gateway fault","detail":{"errorcode":"steps.x.Fault"}}}"#,
     ));
     fault.assert_code(7);
-    assert!(
-        fault.stderr.contains("Gateway fault") && fault.stderr.contains("steps.x.Fault"),
-        "{}",
-        fault.stderr
-    );
+    fault.assert_stderr_has(&["Gateway fault", "steps.x.Fault"]);
 
     let html = error_run(Reply::new(
         403,
@@ -325,15 +306,11 @@ fn error_shapes_become_one_message_with_support_identifiers() {
         "<html><head><title>Proxy says no</title></head></html>",
     ));
     html.assert_code(7);
-    assert!(
-        html.stderr.contains("HTML page") && html.stderr.contains("Proxy says no"),
-        "{}",
-        html.stderr
-    );
+    html.assert_stderr_has(&["HTML page", "Proxy says no"]);
 
     let empty = error_run(Reply::new(200, "application/fhir+json", ""));
     empty.assert_code(7);
-    assert!(empty.stderr.contains("empty"), "{}", empty.stderr);
+    empty.assert_stderr_has(&["empty"]);
 
     let truncated = error_run(Reply::new(
         200,
@@ -341,19 +318,11 @@ fn error_shapes_become_one_message_with_support_identifiers() {
         r#"{"resourceType":"Bundle","entry":[{"#,
     ));
     truncated.assert_code(7);
-    assert!(
-        truncated.stderr.contains("could not read the reply"),
-        "{}",
-        truncated.stderr
-    );
+    truncated.assert_stderr_has(&["could not read the reply"]);
 
     let wrong_type = error_run(Reply::new(200, "text/plain", "OK"));
     wrong_type.assert_code(7);
-    assert!(
-        wrong_type.stderr.contains("text/plain"),
-        "{}",
-        wrong_type.stderr
-    );
+    wrong_type.assert_stderr_has(&["text/plain"]);
 
     let not_bundle = error_run(Reply::new(
         200,
@@ -546,7 +515,7 @@ fn next_page_links_are_followed_on_the_same_origin_only() {
         &[("CPIS_ACCESS_TOKEN", TOKEN)],
     );
     r.assert_code(7);
-    assert!(r.stderr.contains("another host"), "{}", r.stderr);
+    r.assert_stderr_has(&["another host"]);
 }
 
 #[test]
@@ -565,7 +534,7 @@ fn connection_refused_exits_6() {
         "--quiet",
     ]);
     r.assert_code(6);
-    assert!(r.stderr.contains("refused"), "{}", r.stderr);
+    r.assert_stderr_has(&["refused"]);
 }
 
 #[test]

@@ -125,11 +125,7 @@ fn unscheduled_lookup_records_the_caller_and_says_so() {
     let v = r.json();
     assert_eq!(v["care_setting"], "unscheduled");
     assert_eq!(v["access_history"][0]["name"], "Dr Alex SANDBOX");
-    assert!(
-        r.stderr.contains("local authority is notified"),
-        "{}",
-        r.stderr
-    );
+    r.assert_stderr_has(&["local authority is notified"]);
 }
 
 #[test]
@@ -157,7 +153,7 @@ fn csv_has_one_row_per_plan_and_raw_is_unchanged() {
         .replace("9912003890", "9990000018");
     assert!(raw.stdout.starts_with(&expected), "{}", raw.stdout);
     assert!(raw.stdout.contains("\"resourceType\": \"AuditEvent\""));
-    assert!(raw.stderr.contains("environment local"), "{}", raw.stderr);
+    raw.assert_stderr_has(&["environment local"]);
 }
 
 #[test]
@@ -165,7 +161,7 @@ fn official_example_needs_no_validate() {
     let cpis = Cpis::new();
     let r = cpis.run(&["lookup", "9912003890", "--scheduled"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("Modulus 11"), "{}", r.stderr);
+    r.assert_stderr_has(&["Modulus 11"]);
     let r = cpis.run(&[
         "lookup",
         "9912003890",
@@ -200,27 +196,26 @@ fn unknown_numbers_are_never_no_plan() {
     // 943 476 5919 is valid but not one of the sandbox's synthetic patients.
     let r = cpis.run(&["lookup", "9434765919", "--scheduled"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("not a synthetic patient"), "{}", r.stderr);
+    r.assert_stderr_has(&["not a synthetic patient"]);
     assert!(r.stdout.is_empty());
     // A number failing Modulus 11 sent with --no-validate: the sandbox says INVALID_SEARCH_DATA.
     let r = cpis.run(&["lookup", "9000000000", "--scheduled", "--no-validate"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("INVALID_SEARCH_DATA"), "{}", r.stderr);
+    r.assert_stderr_has(&["INVALID_SEARCH_DATA"]);
 }
 
 #[test]
 fn fault_401_exits_4() {
     let r = Cpis::new().run(&["lookup", "9990000107", "--scheduled"]);
     r.assert_code(4);
-    assert!(r.stderr.contains("HTTP 401"), "{}", r.stderr);
-    assert!(r.stderr.contains("trace id "), "{}", r.stderr);
+    r.assert_stderr_has(&["HTTP 401", "trace id "]);
 }
 
 #[test]
 fn fault_403_exits_5_with_spine_code() {
     let r = Cpis::new().run(&["lookup", "9990000115", "--scheduled"]);
     r.assert_code(5);
-    assert!(r.stderr.contains("ACCESS_DENIED"), "{}", r.stderr);
+    r.assert_stderr_has(&["ACCESS_DENIED"]);
     assert!(
         r.stderr
             .contains("Access has been denied to process this request"),
@@ -234,11 +229,7 @@ fn fault_429_then_success_after_retry_after() {
     let r = Cpis::new().run(&["lookup", "9990000123", "--scheduled", "--json"]);
     r.assert_code(0);
     assert_eq!(r.json()["has_plan"], true);
-    assert!(
-        r.stderr.contains("HTTP 429, retrying in 1.0 s"),
-        "{}",
-        r.stderr
-    );
+    r.assert_stderr_has(&["HTTP 429, retrying in 1.0 s"]);
 }
 
 #[test]
@@ -246,7 +237,7 @@ fn fault_503_then_success() {
     let r = Cpis::new().run(&["lookup", "9990000131", "--scheduled", "--json"]);
     r.assert_code(0);
     assert_eq!(r.json()["plans"][0]["type"], "looked-after-child");
-    assert!(r.stderr.contains("HTTP 503"), "{}", r.stderr);
+    r.assert_stderr_has(&["HTTP 503"]);
     let q = Cpis::new().run(&["lookup", "9990000131", "--scheduled", "--json", "--quiet"]);
     q.assert_code(0);
     assert!(q.stderr.is_empty(), "--quiet: {}", q.stderr);
@@ -257,7 +248,7 @@ fn fault_slow_times_out_with_exit_6_and_succeeds_with_time() {
     let cpis = Cpis::new();
     let r = cpis.run(&["lookup", "9990000158", "--scheduled", "--timeout", "1"]);
     r.assert_code(6);
-    assert!(r.stderr.contains("within 1 s"), "{}", r.stderr);
+    r.assert_stderr_has(&["within 1 s"]);
     let r = cpis.run(&["lookup", "9990000158", "--scheduled", "--json"]);
     r.assert_code(0);
 }
@@ -266,20 +257,14 @@ fn fault_slow_times_out_with_exit_6_and_succeeds_with_time() {
 fn fault_malformed_body_exits_7() {
     let r = Cpis::new().run(&["lookup", "9990000166", "--scheduled"]);
     r.assert_code(7);
-    assert!(
-        r.stderr.contains("could not read the reply"),
-        "{}",
-        r.stderr
-    );
+    r.assert_stderr_has(&["could not read the reply"]);
 }
 
 #[test]
 fn fault_html_proxy_page_exits_7_with_proxy_hint() {
     let r = Cpis::new().run(&["lookup", "9990000174", "--scheduled"]);
     r.assert_code(7);
-    assert!(r.stderr.contains("HTML page"), "{}", r.stderr);
-    assert!(r.stderr.contains("Web page blocked"), "{}", r.stderr);
-    assert!(r.stderr.contains("proxy"), "{}", r.stderr);
+    r.assert_stderr_has(&["HTML page", "Web page blocked", "proxy"]);
 }
 
 #[test]
@@ -290,15 +275,13 @@ fn invalid_input_never_reaches_the_network() {
     let base = server.base_url();
     let r = cpis.run(&["--base-url", &base, "lookup", "9434765918", "--scheduled"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("check digit"), "{}", r.stderr);
+    r.assert_stderr_has(&["check digit"]);
     let r = cpis.run(&["--base-url", &base, "lookup", "94347659", "--scheduled"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("10 digits"), "{}", r.stderr);
+    r.assert_stderr_has(&["10 digits"]);
     let r = cpis.run(&["--base-url", &base, "lookup", "9434765919"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("--scheduled"), "{}", r.stderr);
-    assert!(r.stderr.contains("--unscheduled"), "{}", r.stderr);
-    assert!(r.stderr.contains("notified"), "{}", r.stderr);
+    r.assert_stderr_has(&["--scheduled", "--unscheduled", "notified"]);
     let r = cpis.run(&[
         "--base-url",
         &base,

@@ -159,12 +159,7 @@ fn https_with_the_generated_ca_and_not_without_it() {
         "--scheduled",
     ]);
     r.assert_code(6);
-    assert!(
-        r.stderr.contains("not signed by a trusted authority"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("--ca-bundle"), "{}", r.stderr);
+    r.assert_stderr_has(&["not signed by a trusted authority", "--ca-bundle"]);
 
     // SSL_CERT_FILE adds to the platform roots.
     let r = cpis.run_env(
@@ -218,7 +213,7 @@ fn https_with_the_generated_ca_and_not_without_it() {
         "--scheduled",
     ]);
     r.assert_code(2);
-    assert!(r.stderr.contains("cannot read CA bundle"), "{}", r.stderr);
+    r.assert_stderr_has(&["cannot read CA bundle"]);
 
     #[cfg(unix)]
     {
@@ -282,20 +277,21 @@ fn https_proxy_tunnels_and_tls_is_still_verified_end_to_end() {
     let proxy_url = format!("http://{proxy}");
     // Through "localhost" so that reqwest does not bypass the proxy for a loopback IP.
     let base = sb.base_url.replace("127.0.0.1", "localhost");
-    let r = Cpis::new().run_env(
-        &[
+    let ca_s = ca.to_str().unwrap();
+    let lookup_with = |env: &[(&str, &str)]| {
+        let args = [
             "--base-url",
             &base,
             "--ca-bundle",
-            ca.to_str().unwrap(),
+            ca_s,
             "lookup",
             "9990000026",
             "--scheduled",
-            "--json",
-        ],
-        &[("HTTPS_PROXY", &proxy_url)],
-    );
-    r.assert_code(0);
+            "--quiet",
+        ];
+        Cpis::new().run_env(&args, env)
+    };
+    lookup_with(&[("HTTPS_PROXY", &proxy_url)]).assert_code(0);
     let port = sb.addr().port();
     let targets = seen.lock().unwrap().clone();
     assert_eq!(targets.len(), 2, "{targets:?}");
@@ -305,19 +301,7 @@ fn https_proxy_tunnels_and_tls_is_still_verified_end_to_end() {
     );
 
     // NO_PROXY bypasses it.
-    let r = Cpis::new().run_env(
-        &[
-            "--base-url",
-            &base,
-            "--ca-bundle",
-            ca.to_str().unwrap(),
-            "lookup",
-            "9990000026",
-            "--scheduled",
-        ],
-        &[("HTTPS_PROXY", &proxy_url), ("NO_PROXY", "localhost")],
-    );
-    r.assert_code(0);
+    lookup_with(&[("HTTPS_PROXY", &proxy_url), ("NO_PROXY", "localhost")]).assert_code(0);
     assert_eq!(seen.lock().unwrap().len(), 2);
 
     // A dead proxy is reported as a proxy problem.
@@ -325,21 +309,9 @@ fn https_proxy_tunnels_and_tls_is_still_verified_end_to_end() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
     };
-    let r = Cpis::new().run_env(
-        &[
-            "--base-url",
-            &base,
-            "--ca-bundle",
-            ca.to_str().unwrap(),
-            "lookup",
-            "9990000026",
-            "--scheduled",
-            "--quiet",
-        ],
-        &[("HTTPS_PROXY", &format!("http://{dead}"))],
-    );
+    let r = lookup_with(&[("HTTPS_PROXY", &format!("http://{dead}"))]);
     r.assert_code(6);
-    assert!(r.stderr.contains("proxy"), "{}", r.stderr);
+    r.assert_stderr_has(&["proxy"]);
 }
 
 #[cfg(unix)]

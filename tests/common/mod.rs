@@ -97,6 +97,19 @@ impl Run {
         })
     }
 
+    /// Assert that stderr contains every one of `needles`, showing stderr when not.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, needles: &[&str]) -> &Self {
+        for n in needles {
+            assert!(
+                self.stderr.contains(n),
+                "stderr lacks {n:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+
     #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(
