@@ -16,6 +16,9 @@ _cpis() {
             ",$1")
                 cmd="cpis"
                 ;;
+            cpis,completions)
+                cmd="cpis__subcmd__completions"
+                ;;
             cpis,config)
                 cmd="cpis__subcmd__config"
                 ;;
@@ -24,6 +27,9 @@ _cpis() {
                 ;;
             cpis,lookup)
                 cmd="cpis__subcmd__lookup"
+                ;;
+            cpis,man)
+                cmd="cpis__subcmd__man"
                 ;;
             cpis,sandbox)
                 cmd="cpis__subcmd__sandbox"
@@ -64,6 +70,9 @@ _cpis() {
             cpis__subcmd__config__subcmd__help,unset)
                 cmd="cpis__subcmd__config__subcmd__help__subcmd__unset"
                 ;;
+            cpis__subcmd__help,completions)
+                cmd="cpis__subcmd__help__subcmd__completions"
+                ;;
             cpis__subcmd__help,config)
                 cmd="cpis__subcmd__help__subcmd__config"
                 ;;
@@ -72,6 +81,9 @@ _cpis() {
                 ;;
             cpis__subcmd__help,lookup)
                 cmd="cpis__subcmd__help__subcmd__lookup"
+                ;;
+            cpis__subcmd__help,man)
+                cmd="cpis__subcmd__help__subcmd__man"
                 ;;
             cpis__subcmd__help,sandbox)
                 cmd="cpis__subcmd__help__subcmd__sandbox"
@@ -122,8 +134,42 @@ _cpis() {
 
     case "${cmd}" in
         cpis)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup sandbox config help"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup sandbox config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__completions)
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -458,8 +504,22 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__help)
-            opts="lookup sandbox config help"
+            opts="lookup sandbox config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -583,6 +643,20 @@ _cpis() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cpis__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cpis__subcmd__help__subcmd__sandbox)
             opts="serve patients"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -636,6 +710,40 @@ _cpis() {
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__man)
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --env)
                     COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
                     return 0

@@ -34,6 +34,8 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page, or write every page into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;lookup'= {
@@ -238,10 +240,42 @@ set edit:completion:arg-completer[cpis] = {|@words|
         }
         &'cpis;config;help;help'= {
         }
+        &'cpis;completions'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;man'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cpis;help'= {
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page, or write every page into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;help;lookup'= {
@@ -270,6 +304,10 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;help;config;unset'= {
         }
         &'cpis;help;config;path'= {
+        }
+        &'cpis;help;completions'= {
+        }
+        &'cpis;help;man'= {
         }
         &'cpis;help;help'= {
         }

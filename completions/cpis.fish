@@ -39,6 +39,8 @@ complete -c cpis -n "__fish_cpis_needs_command" -s V -l version -d 'Print versio
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
+complete -c cpis -n "__fish_cpis_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c cpis -n "__fish_cpis_needs_command" -f -a "man" -d 'Print the man page, or write every page into a directory'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l format -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'One JSON document'
@@ -194,10 +196,36 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "unset" -d 'Remove a value from the profile'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the path of the configuration file'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config help" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config help" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand man" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand man" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand man" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "man" -d 'Print the man page, or write every page into a directory'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "patients" -d 'List the sandbox\'s synthetic patients and what each one shows'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show the settings in effect and where each comes from'

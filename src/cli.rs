@@ -3,7 +3,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{ConfigKey, Overrides};
+use crate::cpis::EnvName;
 
 const ROOT_EXAMPLES: &str = "\
 Examples:
@@ -96,20 +100,6 @@ pub struct GlobalArgs {
     pub verbose: bool,
 }
 
-/// The environments the tool knows. `local` is the embedded sandbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EnvName {
-    /// The embedded sandbox, started in-process on a loopback port (synthetic data)
-    Local,
-    /// The NHS API platform's public sandbox
-    Sandbox,
-    /// The NHS integration (test) environment
-    Int,
-    /// Production: real patients
-    Prod,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Look up an NHS number on CP-IS: plans, local authority contacts, prior access
@@ -123,7 +113,41 @@ pub enum Command {
     /// Show or change configuration (profiles in config.toml)
     #[command(subcommand)]
     Config(ConfigCommand),
+
+    /// Print a shell completion script
+    #[command(after_long_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page, or write every page into a directory
+    #[command(after_long_help = MAN_HELP)]
+    Man {
+        /// Write cpis.1 and one page per subcommand (cpis-lookup.1, ...) into this existing
+        /// directory, instead of printing cpis.1
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  cpis completions bash > ~/.local/share/bash-completion/completions/cpis
+  cpis completions zsh > ~/.zfunc/_cpis
+  cpis completions fish > ~/.config/fish/completions/cpis.fish
+  cpis completions powershell >> $PROFILE
+";
+
+const MAN_HELP: &str = "\
+Pages written into DIR are new files readable only by you (mode 0600); an existing page is
+replaced, never written through a symbolic link.
+
+Examples:
+  cpis man | man -l -
+  cpis man ~/.local/share/man/man1
+";
 
 const LOOKUP_HELP: &str = "\
 Care setting (required, from a flag or the profile's care_setting):
@@ -264,20 +288,40 @@ pub enum ConfigCommand {
     Path,
 }
 
-/// The keys a profile can hold. Secrets are never stored here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum ConfigKey {
-    /// local, sandbox, int or prod
-    Env,
-    /// CP-IS FHIR base URL
-    BaseUrl,
-    /// scheduled or unscheduled
-    CareSetting,
-    /// path of extra CA certificates (PEM)
-    CaBundle,
-    /// request timeout in seconds
-    Timeout,
+// The domain values live below this layer; clap learns their names here.
+impl ValueEnum for EnvName {
+    fn value_variants<'a>() -> &'a [Self] {
+        &EnvName::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()).help(self.describe()))
+    }
+}
+
+impl ValueEnum for ConfigKey {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ConfigKey::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.describe()))
+    }
+}
+
+impl GlobalArgs {
+    /// What the command line says, for `config::resolve`.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            env: self.env,
+            base_url: self.base_url.clone(),
+            profile: self.profile.clone(),
+            ca_bundle: self.ca_bundle.clone(),
+            timeout: self.timeout,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
+    }
 }
 
 /// The clap command, for completions, man pages and tests.

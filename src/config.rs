@@ -1,18 +1,26 @@
 //! Profiles in `config.toml`, and the precedence flag > environment variable > profile > default.
+//!
+//! The endpoint (environment and base URL) is resolved as **one** setting: the highest-precedence
+//! source that names either an environment or a base URL wins as a whole, so what a command
+//! shows is always what it talks to.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{ConfigKey, EnvName, GlobalArgs};
+use crate::cpis::environment::check_base_url;
+use crate::cpis::{CareSetting, EnvName};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
 pub const DEFAULT_PROFILE: &str = "default";
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// Longest profile name: names key credential entries and file names.
+const MAX_PROFILE_NAME: usize = 64;
 
 /// The contents of `config.toml`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -21,7 +29,8 @@ pub struct ConfigFile {
     pub profiles: BTreeMap<String, Profile>,
 }
 
-/// One profile. Unknown keys are ignored on reading so that newer files still load.
+/// One profile. Unknown keys are ignored on reading so that newer files still load, and kept
+/// byte for byte when a value is set (see [`set_in_document`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,75 +45,57 @@ pub struct Profile {
     pub timeout: Option<u64>,
 }
 
-/// Scheduled or unscheduled care: a clinical and legal choice, never a silent default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CareSetting {
-    /// Silent read: nothing recorded, no notification (`IsUnscheduledAccessEvent: false`).
-    Scheduled,
-    /// Recorded in the access history; the local authority is notified (`true`).
-    Unscheduled,
+/// The keys a profile can hold. Secrets are never stored here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigKey {
+    Env,
+    BaseUrl,
+    CareSetting,
+    CaBundle,
+    Timeout,
 }
 
-impl CareSetting {
-    pub fn as_str(self) -> &'static str {
+impl ConfigKey {
+    pub const ALL: [ConfigKey; 5] = [
+        ConfigKey::Env,
+        ConfigKey::BaseUrl,
+        ConfigKey::CareSetting,
+        ConfigKey::CaBundle,
+        ConfigKey::Timeout,
+    ];
+
+    /// The key as written in `config.toml` and on the command line.
+    pub fn name(self) -> &'static str {
         match self {
-            CareSetting::Scheduled => "scheduled",
-            CareSetting::Unscheduled => "unscheduled",
+            ConfigKey::Env => "env",
+            ConfigKey::BaseUrl => "base_url",
+            ConfigKey::CareSetting => "care_setting",
+            ConfigKey::CaBundle => "ca_bundle",
+            ConfigKey::Timeout => "timeout",
         }
     }
 
-    /// The `IsUnscheduledAccessEvent` header value.
-    pub fn header_value(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
-            CareSetting::Scheduled => "false",
-            CareSetting::Unscheduled => "true",
+            ConfigKey::Env => "local, sandbox, int or prod",
+            ConfigKey::BaseUrl => "CP-IS FHIR base URL",
+            ConfigKey::CareSetting => "scheduled or unscheduled",
+            ConfigKey::CaBundle => "path of extra CA certificates (PEM)",
+            ConfigKey::Timeout => "request timeout in seconds",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "scheduled" => Some(CareSetting::Scheduled),
-            "unscheduled" => Some(CareSetting::Unscheduled),
-            _ => None,
-        }
-    }
-
-    /// One sentence for each choice, used wherever the tool asks for it.
-    pub const EXPLANATION: &'static str = "  --scheduled    scheduled care (a planned appointment): a silent read; nothing is recorded and no one is notified\n  \
-         --unscheduled  unscheduled care (e.g. an emergency attendance): the access is recorded in the record's access history and the responsible local authority is notified";
 }
 
-impl EnvName {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EnvName::Local => "local",
-            EnvName::Sandbox => "sandbox",
-            EnvName::Int => "int",
-            EnvName::Prod => "prod",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "local" => Some(EnvName::Local),
-            "sandbox" => Some(EnvName::Sandbox),
-            "int" | "integration" => Some(EnvName::Int),
-            "prod" | "production" => Some(EnvName::Prod),
-            _ => None,
-        }
-    }
-
-    /// The CP-IS FHIR base URL. The guide prints the sandbox host without `.api.`; we use the
-    /// API platform's usual host (see README, "Choices").
-    pub fn base_url(self) -> Option<&'static str> {
-        match self {
-            EnvName::Local => None,
-            EnvName::Sandbox => Some("https://sandbox.api.service.nhs.uk/cpis/FHIR/R4"),
-            EnvName::Int => Some("https://int.api.service.nhs.uk/cpis/FHIR/R4"),
-            EnvName::Prod => Some("https://api.service.nhs.uk/cpis/FHIR/R4"),
-        }
-    }
+/// What the command line says, before environment variables and the profile are consulted.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub env: Option<EnvName>,
+    pub base_url: Option<String>,
+    pub profile: Option<String>,
+    pub ca_bundle: Option<PathBuf>,
+    pub timeout: Option<u64>,
+    pub quiet: bool,
+    pub verbose: bool,
 }
 
 fn parse_env_name(s: &str) -> Result<EnvName> {
@@ -150,13 +141,60 @@ pub struct Sourced<T> {
     pub source: Source,
 }
 
-/// Where the tool sends its requests.
+/// Where the tool sends its requests: one resolved value, from which the label every output
+/// carries, the base URL and `config show` are all derived.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    /// Start the embedded sandbox in-process and talk to it over loopback HTTP.
-    Embedded,
-    /// A CP-IS FHIR base URL.
-    Remote { base_url: String },
+pub struct Endpoint {
+    /// The environment, or `None` for a base URL of no known environment (`custom`).
+    pub env: Option<EnvName>,
+    /// The CP-IS FHIR base URL; `None` for the embedded sandbox (`local`).
+    pub base_url: Option<String>,
+    /// The one source the endpoint came from.
+    pub source: Source,
+}
+
+impl Endpoint {
+    /// The label every output carries: the environment's name, or `custom`.
+    pub fn label(&self) -> &'static str {
+        self.env.map_or("custom", EnvName::as_str)
+    }
+
+    /// Build the endpoint named by one source. Within a source, `base_url` refines `env`.
+    fn from_source(env: Option<EnvName>, base_url: Option<String>, source: Source) -> Result<Self> {
+        let Some(raw) = base_url else {
+            let env = env.unwrap_or(EnvName::Local);
+            return Ok(Endpoint {
+                env: Some(env),
+                base_url: env.base_url(),
+                source,
+            });
+        };
+        let url = check_base_url(&raw)
+            .map_err(|e| Error::usage(format!("base URL {raw:?} ({source}): {e}")))?;
+        let host_env = url.host_str().and_then(EnvName::from_host);
+        let env = match (env, host_env) {
+            (Some(EnvName::Local), _) => {
+                return Err(Error::usage(format!(
+                    "environment local is the embedded sandbox and takes no base URL ({source} names both)"
+                ))
+                .with_hint("for a sandbox you run yourself, give its base URL without an environment"))
+            }
+            (Some(named), Some(host)) if named != host => {
+                return Err(Error::usage(format!(
+                    "environment {named} and base URL {raw:?} disagree: that host is the {host} environment ({source})"
+                ))
+                .with_hint("name one environment, or give the base URL alone"))
+            }
+            (Some(named), _) => Some(named),
+            // A base URL on a known environment's host is labelled with that environment.
+            (None, host) => host,
+        };
+        Ok(Endpoint {
+            env,
+            base_url: Some(raw),
+            source,
+        })
+    }
 }
 
 /// Everything a command needs to know about where and how to connect.
@@ -164,8 +202,7 @@ pub enum Endpoint {
 pub struct Settings {
     pub config_path: Option<PathBuf>,
     pub profile: Sourced<String>,
-    pub env: Sourced<EnvName>,
-    pub base_url: Option<Sourced<String>>,
+    pub endpoint: Endpoint,
     pub care_setting: Option<Sourced<CareSetting>>,
     pub ca_bundle: Option<Sourced<PathBuf>>,
     /// CA certificate files from `SSL_CERT_FILE` / `SSL_CERT_DIR` (read at start-up).
@@ -178,56 +215,69 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The label every output carries: the environment's name, or `custom` for a base URL
-    /// given without an environment.
+    /// The label every output carries (see [`Endpoint::label`]).
     pub fn environment_label(&self) -> &'static str {
-        match (&self.base_url, &self.env.source) {
-            (Some(_), Source::Default) => "custom",
-            _ => self.env.value.as_str(),
+        self.endpoint.label()
+    }
+}
+
+/// Reads environment variables as the operating system holds them: a variable that is set
+/// but not valid UTF-8 is an error naming it, never silently treated as unset.
+pub struct EnvVars<'a>(pub &'a dyn Fn(&str) -> Option<OsString>);
+
+impl EnvVars<'_> {
+    /// A text variable; unset or blank is `None`.
+    pub fn text(&self, name: &'static str) -> Result<Option<String>> {
+        match (self.0)(name) {
+            None => Ok(None),
+            Some(v) => match v.into_string() {
+                Ok(s) if s.trim().is_empty() => Ok(None),
+                Ok(s) => Ok(Some(s)),
+                Err(_) => Err(
+                    Error::usage(format!("{name} is set but is not valid UTF-8 text"))
+                        .with_hint(format!("fix or unset {name}")),
+                ),
+            },
         }
     }
 
-    pub fn endpoint(&self) -> Endpoint {
-        if let Some(b) = &self.base_url {
-            return Endpoint::Remote {
-                base_url: b.value.clone(),
-            };
-        }
-        match self.env.value.base_url() {
-            Some(u) => Endpoint::Remote {
-                base_url: u.to_string(),
-            },
-            None => Endpoint::Embedded,
-        }
+    /// A path variable, any bytes the OS allows; unset or empty is `None`.
+    pub fn path(&self, name: &'static str) -> Option<PathBuf> {
+        (self.0)(name).filter(|v| !v.is_empty()).map(PathBuf::from)
     }
 }
 
 /// The configuration directory: `CPIS_CONFIG_DIR`, else the platform's config dir + `cpis`.
-pub fn config_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    if let Some(d) = env("CPIS_CONFIG_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d));
+pub fn config_dir(env: &EnvVars) -> Option<PathBuf> {
+    env.path("CPIS_CONFIG_DIR")
+        .or_else(|| dirs::config_dir().map(|d| d.join("cpis")))
+}
+
+fn file_error(path: &Path, why: impl std::fmt::Display) -> Error {
+    Error::usage(format!("cannot read {}: {why}", path.display()))
+        .with_hint("fix the file, or remove it and set values again with `cpis config set`")
+}
+
+/// The text of `config.toml`, or `None` when there is none. Unreadable or not UTF-8: exit 2.
+pub fn read_text(path: &Path) -> Result<Option<String>> {
+    match fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| file_error(path, "it is not UTF-8 text")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(file_error(path, e)),
     }
-    dirs::config_dir().map(|d| d.join("cpis"))
+}
+
+fn parse_file(path: &Path, text: &str) -> Result<ConfigFile> {
+    toml::from_str(text).map_err(|e| file_error(path, e.message()))
 }
 
 pub fn load(path: &Path) -> Result<ConfigFile> {
-    match fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text).map_err(|e| {
-            Error::usage(format!("cannot read {}: {e}", path.display()))
-                .with_hint("fix the file, or remove it and set values again with `cpis config set`")
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
-        Err(e) => Err(Error::unexpected(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
+    match read_text(path)? {
+        Some(text) => parse_file(path, &text),
+        None => Ok(ConfigFile::default()),
     }
-}
-
-/// Write the file atomically (temporary file + rename), mode 0600 in a 0700 directory.
-pub fn save(path: &Path, cfg: &ConfigFile) -> Result<()> {
-    let text = toml::to_string_pretty(cfg).map_err(|e| Error::unexpected(e.to_string()))?;
-    write_private(path, text.as_bytes())
 }
 
 /// Create or replace a file readable only by its owner, atomically.
@@ -275,26 +325,34 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
         .map_err(|e| Error::unexpected(format!("cannot create {}: {e}", dir.display())))
 }
 
+/// A profile name keys credential entries and file names: letters, digits, `-` and `_` only.
+pub fn check_profile_name(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty() || name.len() > MAX_PROFILE_NAME {
+        return Err(format!("must be 1 to {MAX_PROFILE_NAME} characters"));
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err("may hold only letters, digits, '-' and '_'".into());
+    }
+    Ok(())
+}
+
 /// Resolve the settings from flags, environment variables and the profile.
 pub fn resolve(
-    flags: &GlobalArgs,
-    env: &dyn Fn(&str) -> Option<String>,
+    flags: &Overrides,
+    env: &dyn Fn(&str) -> Option<OsString>,
     env_ca_files: Vec<PathBuf>,
     allow_missing_profile: bool,
 ) -> Result<Settings> {
-    let config_path = config_dir(env).map(|d| d.join("config.toml"));
-    let file = match &config_path {
-        Some(p) => load(p)?,
-        None => ConfigFile::default(),
-    };
-    let env_nonempty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-
+    let env = EnvVars(env);
     let profile = if let Some(p) = &flags.profile {
         Sourced {
             value: p.clone(),
             source: Source::Flag,
         }
-    } else if let Some(p) = env_nonempty("CPIS_PROFILE") {
+    } else if let Some(p) = env.text("CPIS_PROFILE")? {
         Sourced {
             value: p,
             source: Source::EnvVar("CPIS_PROFILE"),
@@ -304,6 +362,19 @@ pub fn resolve(
             value: DEFAULT_PROFILE.to_string(),
             source: Source::Default,
         }
+    };
+    check_profile_name(&profile.value).map_err(|e| {
+        Error::usage(format!(
+            "profile name {:?} ({}) {e}",
+            crate::sanitize::sanitize(&profile.value),
+            profile.source
+        ))
+    })?;
+
+    let config_path = config_dir(&env).map(|d| d.join("config.toml"));
+    let file = match &config_path {
+        Some(p) => load(p)?,
+        None => ConfigFile::default(),
     };
     let prof = match file.profiles.get(&profile.value) {
         Some(p) => p.clone(),
@@ -351,36 +422,33 @@ pub fn resolve(
         }))
     }
 
-    let env_name = pick(
-        flags.env,
-        "CPIS_ENV",
-        env_nonempty("CPIS_ENV"),
-        |s| parse_env_name(s).map_err(|e| Error::usage(format!("CPIS_ENV: {}", e.message))),
-        prof.env,
-        &from_profile,
-    )?
-    .unwrap_or(Sourced {
-        value: EnvName::Local,
-        source: Source::Default,
-    });
-
-    let base_url = pick(
-        flags.base_url.clone(),
-        "CPIS_BASE_URL",
-        env_nonempty("CPIS_BASE_URL"),
-        |s| Ok(s.to_string()),
-        prof.base_url.clone(),
-        &from_profile,
+    // The endpoint: the first source naming an environment or a base URL wins as a whole.
+    let env_var_env = env
+        .text("CPIS_ENV")?
+        .map(|s| parse_env_name(&s).map_err(|e| Error::usage(format!("CPIS_ENV: {}", e.message))))
+        .transpose()?;
+    let env_var_base = env.text("CPIS_BASE_URL")?;
+    let env_var_source = match (&env_var_env, &env_var_base) {
+        (Some(_), Some(_)) => "CPIS_ENV and CPIS_BASE_URL",
+        (None, Some(_)) => "CPIS_BASE_URL",
+        _ => "CPIS_ENV",
+    };
+    let endpoint = [
+        (flags.env, flags.base_url.clone(), Source::Flag),
+        (env_var_env, env_var_base, Source::EnvVar(env_var_source)),
+        (prof.env, prof.base_url.clone(), from_profile.clone()),
+    ]
+    .into_iter()
+    .find(|(e, b, _)| e.is_some() || b.is_some())
+    .map_or_else(
+        || Endpoint::from_source(None, None, Source::Default),
+        |(e, b, source)| Endpoint::from_source(e, b, source),
     )?;
-    if let Some(b) = &base_url {
-        check_base_url(&b.value)
-            .map_err(|e| Error::usage(format!("base URL {:?} ({}): {e}", b.value, b.source)))?;
-    }
 
     let care_setting = pick(
         None,
         "CPIS_CARE_SETTING",
-        env_nonempty("CPIS_CARE_SETTING"),
+        env.text("CPIS_CARE_SETTING")?,
         |s| {
             parse_care_setting(s)
                 .map_err(|e| Error::usage(format!("CPIS_CARE_SETTING: {}", e.message)))
@@ -401,7 +469,7 @@ pub fn resolve(
     let timeout = pick(
         flags.timeout,
         "CPIS_TIMEOUT",
-        env_nonempty("CPIS_TIMEOUT"),
+        env.text("CPIS_TIMEOUT")?,
         |s| {
             s.trim().parse::<u64>().map_err(|_| {
                 Error::usage(format!(
@@ -420,7 +488,7 @@ pub fn resolve(
         return Err(Error::usage("the timeout must be at least 1 second"));
     }
 
-    let sandbox_delay = match env_nonempty("CPIS_SANDBOX_DELAY_MS") {
+    let sandbox_delay = match env.text("CPIS_SANDBOX_DELAY_MS")? {
         Some(v) => Duration::from_millis(v.trim().parse().map_err(|_| {
             Error::usage(format!(
                 "CPIS_SANDBOX_DELAY_MS={v:?} is not a number of milliseconds"
@@ -432,8 +500,7 @@ pub fn resolve(
     Ok(Settings {
         config_path,
         profile,
-        env: env_name,
-        base_url,
+        endpoint,
         care_setting,
         ca_bundle,
         env_ca_files,
@@ -441,74 +508,109 @@ pub fn resolve(
             value: Duration::from_secs(timeout.value),
             source: timeout.source,
         },
-        token: env("CPIS_ACCESS_TOKEN")
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .map(Secret::new),
+        token: env
+            .text("CPIS_ACCESS_TOKEN")?
+            .map(|t| Secret::new(t.trim()))
+            .filter(|t| !t.expose().is_empty()),
         sandbox_delay,
         quiet: flags.quiet,
         verbose: flags.verbose,
     })
 }
 
-/// A base URL must be absolute http(s), with no query or fragment.
-pub fn check_base_url(s: &str) -> std::result::Result<(), String> {
-    let u = url::Url::parse(s).map_err(|e| e.to_string())?;
-    if u.scheme() != "https" && u.scheme() != "http" {
-        return Err("must start with https://".into());
-    }
-    if u.host_str().is_none() {
-        return Err("has no host".into());
-    }
-    if u.query().is_some() || u.fragment().is_some() {
-        return Err("must not have a query or fragment".into());
-    }
-    if !u.username().is_empty() || u.password().is_some() {
-        return Err("must not contain credentials".into());
-    }
-    Ok(())
-}
-
-/// Validate and store one key in a profile.
-pub fn set_key(profile: &mut Profile, key: ConfigKey, value: &str) -> Result<()> {
-    match key {
-        ConfigKey::Env => profile.env = Some(parse_env_name(value)?),
+/// Check a value for `key` and return it as it is stored in `config.toml`.
+pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
+    Ok(match key {
+        ConfigKey::Env => parse_env_name(value)?.as_str().into(),
         ConfigKey::BaseUrl => {
             check_base_url(value).map_err(|e| Error::usage(format!("base URL {value:?}: {e}")))?;
-            profile.base_url = Some(value.to_string());
+            value.into()
         }
-        ConfigKey::CareSetting => {
-            profile.care_setting =
-                Some(CareSetting::parse(value).ok_or_else(|| {
-                    Error::usage(format!("{value:?}: use scheduled or unscheduled"))
-                })?)
+        ConfigKey::CareSetting => CareSetting::parse(value)
+            .ok_or_else(|| Error::usage(format!("{value:?}: use scheduled or unscheduled")))?
+            .as_str()
+            .into(),
+        ConfigKey::CaBundle => {
+            if value.trim().is_empty() {
+                return Err(Error::usage("ca_bundle needs a path"));
+            }
+            value.into()
         }
-        ConfigKey::CaBundle => profile.ca_bundle = Some(PathBuf::from(value)),
         ConfigKey::Timeout => {
             let t: u64 = value
                 .trim()
                 .parse()
                 .ok()
-                .filter(|t| *t > 0)
+                .filter(|t| *t > 0 && *t <= i64::MAX as u64)
                 .ok_or_else(|| {
                     Error::usage(format!(
                         "{value:?} is not a whole number of seconds above 0"
                     ))
                 })?;
-            profile.timeout = Some(t);
+            (t as i64).into()
         }
-    }
-    Ok(())
+    })
 }
 
-pub fn unset_key(profile: &mut Profile, key: ConfigKey) {
-    match key {
-        ConfigKey::Env => profile.env = None,
-        ConfigKey::BaseUrl => profile.base_url = None,
-        ConfigKey::CareSetting => profile.care_setting = None,
-        ConfigKey::CaBundle => profile.ca_bundle = None,
-        ConfigKey::Timeout => profile.timeout = None,
+fn edit_error(path: &Path, why: impl std::fmt::Display) -> Error {
+    Error::usage(format!("cannot change {}: {why}", path.display()))
+        .with_hint("fix the file by hand, or remove it and set values again")
+}
+
+/// Set (`Some`) or remove (`None`) one key of one profile in the text of `config.toml`,
+/// keeping comments, unknown keys and tables, and layout byte for byte. Returns the new text,
+/// checked to still load.
+pub fn set_in_document(
+    path: &Path,
+    text: &str,
+    profile: &str,
+    key: ConfigKey,
+    value: Option<toml_edit::Value>,
+) -> Result<String> {
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| edit_error(path, e))?;
+    let removing = value.is_none();
+    let present = doc
+        .get("profiles")
+        .and_then(|p| p.get(profile))
+        .is_some_and(|p| p.get(key.name()).is_some());
+    if removing && !present {
+        return Ok(text.to_string());
     }
+    let profiles = doc
+        .entry("profiles")
+        .or_insert_with(|| {
+            let mut t = toml_edit::Table::new();
+            t.set_implicit(true);
+            toml_edit::Item::Table(t)
+        })
+        .as_table_like_mut()
+        .ok_or_else(|| edit_error(path, "`profiles` is not a table"))?;
+    let table = profiles
+        .entry(profile)
+        .or_insert(toml_edit::Item::Table(toml_edit::Table::new()))
+        .as_table_like_mut()
+        .ok_or_else(|| edit_error(path, format!("`profiles.{profile}` is not a table")))?;
+    match value {
+        Some(v) => {
+            // Keep any comment or spacing around an existing value.
+            match table.get_mut(key.name()).and_then(|i| i.as_value_mut()) {
+                Some(old) => {
+                    let decor = old.decor().clone();
+                    *old = v;
+                    *old.decor_mut() = decor;
+                }
+                None => {
+                    table.insert(key.name(), toml_edit::Item::Value(v));
+                }
+            }
+        }
+        None => {
+            table.remove(key.name());
+        }
+    }
+    let out = doc.to_string();
+    parse_file(path, &out)?;
+    Ok(out)
 }
 
 pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
@@ -526,48 +628,39 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> = pairs
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let m: HashMap<String, OsString> = pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
         move |k| m.get(k).cloned()
+    }
+
+    fn write_config(dir: &Path, text: &str) {
+        write_private(&dir.join("config.toml"), text.as_bytes()).unwrap();
     }
 
     #[test]
     fn local_is_the_default_only_while_nothing_is_configured() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap().to_string();
-        let s = resolve(
-            &GlobalArgs::default(),
-            &env_of(&[("CPIS_CONFIG_DIR", &d)]),
-            vec![],
-            false,
-        )
-        .unwrap();
-        assert_eq!(s.endpoint(), Endpoint::Embedded);
+        let env = env_of(&[("CPIS_CONFIG_DIR", &d)]);
+        let s = resolve(&Overrides::default(), &env, vec![], false).unwrap();
+        assert_eq!(s.endpoint.base_url, None);
         assert_eq!(s.environment_label(), "local");
         assert!(s.care_setting.is_none());
 
-        let mut cfg = ConfigFile::default();
-        let mut p = Profile::default();
-        set_key(&mut p, ConfigKey::Env, "int").unwrap();
-        set_key(&mut p, ConfigKey::CareSetting, "scheduled").unwrap();
-        cfg.profiles.insert("default".into(), p);
-        save(&dir.path().join("config.toml"), &cfg).unwrap();
-        let s = resolve(
-            &GlobalArgs::default(),
-            &env_of(&[("CPIS_CONFIG_DIR", &d)]),
-            vec![],
-            false,
-        )
-        .unwrap();
-        assert_eq!(s.env.value, EnvName::Int);
-        assert_eq!(s.env.source, Source::Profile("default".into()));
+        write_config(
+            dir.path(),
+            "[profiles.default]\nenv = \"int\"\ncare_setting = \"scheduled\"\n",
+        );
+        let s = resolve(&Overrides::default(), &env, vec![], false).unwrap();
         assert_eq!(
-            s.endpoint(),
-            Endpoint::Remote {
-                base_url: "https://int.api.service.nhs.uk/cpis/FHIR/R4".into()
+            s.endpoint,
+            Endpoint {
+                env: Some(EnvName::Int),
+                base_url: Some("https://int.api.service.nhs.uk/cpis/FHIR/R4".into()),
+                source: Source::Profile("default".into()),
             }
         );
         assert_eq!(s.care_setting.unwrap().value, CareSetting::Scheduled);
@@ -577,58 +670,251 @@ mod tests {
     fn flag_beats_env_beats_profile() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap().to_string();
-        let mut cfg = ConfigFile::default();
-        cfg.profiles.insert(
-            "default".into(),
-            Profile {
-                timeout: Some(5),
-                env: Some(EnvName::Sandbox),
-                ..Profile::default()
-            },
+        write_config(
+            dir.path(),
+            "[profiles.default]\ntimeout = 5\nenv = \"sandbox\"\n",
         );
-        save(&dir.path().join("config.toml"), &cfg).unwrap();
         let env = env_of(&[
             ("CPIS_CONFIG_DIR", &d),
             ("CPIS_TIMEOUT", "7"),
             ("CPIS_ENV", "int"),
         ]);
-        let s = resolve(&GlobalArgs::default(), &env, vec![], false).unwrap();
+        let s = resolve(&Overrides::default(), &env, vec![], false).unwrap();
         assert_eq!(s.timeout.value, Duration::from_secs(7));
-        assert_eq!(s.env.value, EnvName::Int);
-        let flags = GlobalArgs {
+        assert_eq!(s.endpoint.env, Some(EnvName::Int));
+        let flags = Overrides {
             timeout: Some(9),
             env: Some(EnvName::Prod),
-            ..GlobalArgs::default()
+            ..Overrides::default()
         };
         let s = resolve(&flags, &env, vec![], false).unwrap();
         assert_eq!(s.timeout.value, Duration::from_secs(9));
-        assert_eq!(s.env.source, Source::Flag);
-        assert_eq!(s.env.value, EnvName::Prod);
+        assert_eq!(s.endpoint.source, Source::Flag);
+        assert_eq!(s.endpoint.env, Some(EnvName::Prod));
+    }
+
+    /// Every combination of flag / environment variable / profile naming an environment, a
+    /// base URL, both or neither: the highest source naming either wins as a whole.
+    #[test]
+    fn the_endpoint_is_one_setting_from_one_source() {
+        const LOCAL_URL: &str = "http://127.0.0.1:9/cpis/FHIR/R4";
+        const PROD_URL: &str = "https://api.service.nhs.uk/cpis/FHIR/R4";
+        const INT_URL: &str = "https://int.api.service.nhs.uk/cpis/FHIR/R4";
+        // What each source may say: (env, base_url).
+        let flag_opts: [(Option<EnvName>, Option<&str>); 4] = [
+            (None, None),
+            (Some(EnvName::Int), None),
+            (None, Some(LOCAL_URL)),
+            (Some(EnvName::Int), Some(INT_URL)),
+        ];
+        let env_opts: [(Option<&str>, Option<&str>); 4] = [
+            (None, None),
+            (Some("sandbox"), None),
+            (None, Some(PROD_URL)),
+            (Some("prod"), Some(PROD_URL)),
+        ];
+        let prof_opts: [(Option<&str>, Option<&str>); 4] = [
+            (None, None),
+            (Some("local"), None),
+            (None, Some(PROD_URL)),
+            (Some("int"), Some(INT_URL)),
+        ];
+        for (fe, fb) in flag_opts {
+            for (ee, eb) in env_opts {
+                for (pe, pb) in prof_opts {
+                    let dir = tempfile::tempdir().unwrap();
+                    let mut text = String::from("[profiles.default]\n");
+                    if let Some(e) = pe {
+                        text.push_str(&format!("env = {e:?}\n"));
+                    }
+                    if let Some(b) = pb {
+                        text.push_str(&format!("base_url = {b:?}\n"));
+                    }
+                    write_config(dir.path(), &text);
+                    let d = dir.path().to_str().unwrap().to_string();
+                    let mut pairs = vec![("CPIS_CONFIG_DIR", d.as_str())];
+                    if let Some(e) = ee {
+                        pairs.push(("CPIS_ENV", e));
+                    }
+                    if let Some(b) = eb {
+                        pairs.push(("CPIS_BASE_URL", b));
+                    }
+                    let flags = Overrides {
+                        env: fe,
+                        base_url: fb.map(str::to_string),
+                        ..Overrides::default()
+                    };
+                    let s = resolve(&flags, &env_of(&pairs), vec![], false).unwrap();
+                    let case =
+                        format!("flag {fe:?}/{fb:?}, env {ee:?}/{eb:?}, profile {pe:?}/{pb:?}");
+                    // The expected winner.
+                    let (want_env, want_base, want_source): (
+                        Option<EnvName>,
+                        Option<String>,
+                        Source,
+                    ) = if fe.is_some() || fb.is_some() {
+                        let env = match (fe, fb) {
+                            (Some(e), _) => Some(e),
+                            (None, _) => None, // loopback URL: custom
+                        };
+                        let base = fb
+                            .map(str::to_string)
+                            .or_else(|| fe.and_then(EnvName::base_url));
+                        (env, base, Source::Flag)
+                    } else if ee.is_some() || eb.is_some() {
+                        let env = ee
+                            .map(|e| EnvName::parse(e).unwrap())
+                            .or(Some(EnvName::Prod).filter(|_| eb.is_some()));
+                        let base = eb
+                            .map(str::to_string)
+                            .or_else(|| env.and_then(EnvName::base_url));
+                        let var = match (ee, eb) {
+                            (Some(_), Some(_)) => "CPIS_ENV and CPIS_BASE_URL",
+                            (None, Some(_)) => "CPIS_BASE_URL",
+                            _ => "CPIS_ENV",
+                        };
+                        (env, base, Source::EnvVar(var))
+                    } else if pe.is_some() || pb.is_some() {
+                        let env = pe
+                            .map(|e| EnvName::parse(e).unwrap())
+                            .or(Some(EnvName::Prod).filter(|_| pb.is_some()));
+                        let base = pb
+                            .map(str::to_string)
+                            .or_else(|| env.and_then(EnvName::base_url));
+                        (env, base, Source::Profile("default".into()))
+                    } else {
+                        (Some(EnvName::Local), None, Source::Default)
+                    };
+                    assert_eq!(s.endpoint.env, want_env, "{case}");
+                    assert_eq!(s.endpoint.base_url, want_base, "{case}");
+                    assert_eq!(s.endpoint.source, want_source, "{case}");
+                }
+            }
+        }
     }
 
     #[test]
-    fn base_url_without_env_is_custom() {
-        let s = resolve(
-            &GlobalArgs {
-                base_url: Some("http://127.0.0.1:1/cpis/FHIR/R4".into()),
-                ..GlobalArgs::default()
-            },
-            &env_of(&[("CPIS_CONFIG_DIR", "/nonexistent-cpis-test")]),
-            vec![],
-            false,
-        )
-        .unwrap();
-        assert_eq!(s.environment_label(), "custom");
-        assert!(resolve(
-            &GlobalArgs {
-                base_url: Some("ftp://x".into()),
-                ..GlobalArgs::default()
-            },
-            &env_of(&[("CPIS_CONFIG_DIR", "/nonexistent-cpis-test")]),
-            vec![],
-            false,
-        )
-        .is_err());
+    fn contradictions_within_one_source_are_refused() {
+        let env = env_of(&[("CPIS_CONFIG_DIR", "/nonexistent-cpis-test")]);
+        let both = |e, b: &str| {
+            resolve(
+                &Overrides {
+                    env: Some(e),
+                    base_url: Some(b.into()),
+                    ..Overrides::default()
+                },
+                &env,
+                vec![],
+                false,
+            )
+        };
+        let e = both(EnvName::Int, "https://api.service.nhs.uk/cpis/FHIR/R4").unwrap_err();
+        assert!(e.message.contains("disagree"), "{}", e.message);
+        assert_eq!(e.exit_code(), 2);
+        let e = both(EnvName::Local, "http://127.0.0.1:1/cpis/FHIR/R4").unwrap_err();
+        assert!(e.message.contains("takes no base URL"), "{}", e.message);
+        // A proxy path on another host refines the environment.
+        let s = both(EnvName::Int, "https://gateway.example.nhs.uk/cpis/FHIR/R4").unwrap();
+        assert_eq!(s.environment_label(), "int");
+    }
+
+    #[test]
+    fn base_url_without_env_is_custom_and_plain_http_must_be_loopback() {
+        let env = env_of(&[("CPIS_CONFIG_DIR", "/nonexistent-cpis-test")]);
+        let with = |b: &str| {
+            resolve(
+                &Overrides {
+                    base_url: Some(b.into()),
+                    ..Overrides::default()
+                },
+                &env,
+                vec![],
+                false,
+            )
+        };
+        assert_eq!(
+            with("http://127.0.0.1:1/cpis/FHIR/R4")
+                .unwrap()
+                .environment_label(),
+            "custom"
+        );
+        assert!(with("ftp://x").is_err());
+        let e = with("http://cpis.example.nhs.uk/cpis/FHIR/R4").unwrap_err();
+        assert!(e.message.contains("loopback"), "{}", e.message);
+    }
+
+    #[test]
+    fn non_utf8_variables_are_errors_naming_them() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let bad = OsString::from_vec(vec![b'i', 0xff, b'n', b't']);
+            for var in [
+                "CPIS_ENV",
+                "CPIS_BASE_URL",
+                "CPIS_PROFILE",
+                "CPIS_CARE_SETTING",
+                "CPIS_TIMEOUT",
+                "CPIS_ACCESS_TOKEN",
+                "CPIS_SANDBOX_DELAY_MS",
+            ] {
+                let bad = bad.clone();
+                let env = move |k: &str| match k {
+                    "CPIS_CONFIG_DIR" => Some(OsString::from("/nonexistent-cpis-test")),
+                    k if k == var => Some(bad.clone()),
+                    _ => None,
+                };
+                let e = resolve(&Overrides::default(), &env, vec![], false).unwrap_err();
+                assert_eq!(e.exit_code(), 2, "{var}");
+                assert!(e.message.contains(var), "{var}: {}", e.message);
+            }
+            // A path variable may hold any bytes: it is used as it is.
+            let dir = tempfile::tempdir().unwrap();
+            let mut odd = dir.path().as_os_str().to_os_string().into_vec();
+            odd.extend_from_slice(b"/conf\xff");
+            let odd = OsString::from_vec(odd);
+            let env = move |k: &str| (k == "CPIS_CONFIG_DIR").then(|| odd.clone());
+            let s = resolve(&Overrides::default(), &env, vec![], false).unwrap();
+            assert!(s
+                .config_path
+                .unwrap()
+                .as_os_str()
+                .as_encoded_bytes()
+                .contains(&0xff));
+        }
+    }
+
+    #[test]
+    fn profile_names_are_checked() {
+        for ok in ["default", "ward-7", "A_b9"] {
+            assert!(check_profile_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "../../etc", "a b", "a/b", "é", &"x".repeat(65)] {
+            assert!(check_profile_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn setting_a_value_keeps_everything_else_byte_for_byte() {
+        let path = Path::new("config.toml");
+        let text = "# my settings\n[profiles.default] # main\nenv = \"int\" # the test env\nfuture_key = [1, 2]\n\n[profiles.ward]\ntimeout = 5\n\n[telemetry]\nx = 1\n";
+        let v = check_value(ConfigKey::Env, "prod").unwrap();
+        let out = set_in_document(path, text, "default", ConfigKey::Env, Some(v)).unwrap();
+        assert_eq!(out, text.replace("env = \"int\"", "env = \"prod\""));
+        let v = check_value(ConfigKey::Timeout, "9").unwrap();
+        let out2 = set_in_document(path, &out, "ward", ConfigKey::Timeout, Some(v)).unwrap();
+        assert_eq!(out2, out.replace("timeout = 5", "timeout = 9"));
+        let out3 = set_in_document(path, &out2, "ward", ConfigKey::Timeout, None).unwrap();
+        assert_eq!(out3, out2.replace("timeout = 9\n", ""));
+        let v = check_value(ConfigKey::CareSetting, "Scheduled").unwrap();
+        let out4 = set_in_document(path, "", "new-one", ConfigKey::CareSetting, Some(v)).unwrap();
+        assert_eq!(out4, "[profiles.new-one]\ncare_setting = \"scheduled\"\n");
+        // Removing what is not there changes nothing.
+        assert_eq!(
+            set_in_document(path, text, "nope", ConfigKey::Env, None).unwrap(),
+            text
+        );
+        assert!(check_value(ConfigKey::BaseUrl, "http://example.nhs.uk/x").is_err());
     }
 
     #[cfg(unix)]
@@ -637,7 +923,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/config.toml");
-        save(&path, &ConfigFile::default()).unwrap();
+        write_private(&path, b"").unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }

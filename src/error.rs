@@ -181,30 +181,44 @@ impl From<std::io::Error> for Error {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_kind_has_a_row_in_the_table() {
-        let kinds = [
-            Kind::Unexpected,
-            Kind::Usage,
-            Kind::BatchFailures,
-            Kind::NotAuthenticated,
-            Kind::AccessDenied,
-            Kind::Unreachable,
-            Kind::Service,
-            Kind::AlertUnknown,
-            Kind::Interrupted,
-        ];
-        for k in kinds {
-            assert!(
-                EXIT_CODES.iter().any(|(c, _)| *c == k.exit_code()),
-                "{k:?} missing from EXIT_CODES"
-            );
+    /// Every kind, each once. The match below is exhaustive: a new kind does not compile
+    /// until it is listed here, and so checked against the table the README shows.
+    fn position(k: Kind) -> usize {
+        match k {
+            Kind::Unexpected => 0,
+            Kind::Usage => 1,
+            Kind::BatchFailures => 2,
+            Kind::NotAuthenticated => 3,
+            Kind::AccessDenied => 4,
+            Kind::Unreachable => 5,
+            Kind::Service => 6,
+            Kind::AlertUnknown => 7,
+            Kind::Interrupted => 8,
         }
-        assert_eq!(
-            EXIT_CODES.len(),
-            kinds.len() + 1,
-            "one row per kind plus success"
-        );
+    }
+
+    const ALL: [Kind; 9] = [
+        Kind::Unexpected,
+        Kind::Usage,
+        Kind::BatchFailures,
+        Kind::NotAuthenticated,
+        Kind::AccessDenied,
+        Kind::Unreachable,
+        Kind::Service,
+        Kind::AlertUnknown,
+        Kind::Interrupted,
+    ];
+
+    #[test]
+    fn every_kind_has_its_own_row_in_the_table() {
+        for (i, k) in ALL.iter().enumerate() {
+            assert_eq!(position(*k), i, "{k:?} is listed out of place");
+        }
+        let mut codes: Vec<i32> = ALL.iter().map(|k| k.exit_code()).collect();
+        codes.push(0);
+        codes.sort();
+        let table: Vec<i32> = EXIT_CODES.iter().map(|(c, _)| *c).collect();
+        assert_eq!(codes, table, "EXIT_CODES: one row per kind, plus success");
     }
 
     #[test]

@@ -11,8 +11,10 @@ pub mod error;
 pub mod generate;
 pub mod http;
 pub mod nhs_number;
+pub mod private;
 pub mod render;
 pub mod sandbox;
+pub mod sanitize;
 pub mod secret;
 pub mod timeutil;
 

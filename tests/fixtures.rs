@@ -1,40 +1,59 @@
-//! NHS England's official example payloads (in ../shared/fixtures/cpis): every one parses, and
-//! the sandbox's embedded copies are byte-for-byte the same.
+//! NHS England's official example payloads: the repository keeps its own copies under
+//! `tests/fixtures/cpis` (with their SOURCES.md), every one parses, the sandbox's embedded
+//! copies are byte-for-byte the same, and, when `../shared` is beside the checkout, the copies
+//! still equal the originals there.
 
 use std::path::{Path, PathBuf};
 
 use cpis::cpis::fhir::{Bundle, OperationOutcome};
 use cpis::cpis::model::{self, PlanType};
 
-fn shared() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/cpis");
-    assert!(
-        dir.is_dir(),
-        "the official fixtures are expected at {} (shared/ beside the checkout)",
-        dir.display()
-    );
-    dir
+fn copies() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cpis")
 }
 
 fn read(name: &str) -> Vec<u8> {
-    std::fs::read(shared().join(name)).unwrap()
+    std::fs::read(copies().join(name)).unwrap()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
 }
 
 #[test]
 fn embedded_copies_are_unchanged() {
     let embedded = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sandbox/data");
-    let mut n = 0;
-    for entry in std::fs::read_dir(&embedded).unwrap() {
-        let p = entry.unwrap().path();
-        let name = p.file_name().unwrap().to_str().unwrap();
+    let embedded_names = names(&embedded);
+    assert_eq!(embedded_names.len(), 5);
+    for name in embedded_names {
         assert_eq!(
-            std::fs::read(&p).unwrap(),
-            read(name),
+            std::fs::read(embedded.join(&name)).unwrap(),
+            read(&name),
             "{name} differs from the official copy"
         );
-        n += 1;
     }
-    assert_eq!(n, 5);
+}
+
+#[test]
+fn the_copies_still_equal_the_shared_originals_when_present() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/cpis");
+    if !shared.is_dir() {
+        eprintln!("note: {} is absent; comparing nothing", shared.display());
+        return;
+    }
+    assert_eq!(names(&copies()), names(&shared));
+    for name in names(&shared) {
+        assert_eq!(
+            read(&name),
+            std::fs::read(shared.join(&name)).unwrap(),
+            "tests/fixtures/cpis/{name} differs from ../shared"
+        );
+    }
 }
 
 #[test]

@@ -67,10 +67,30 @@ fn man_pages_are_up_to_date() {
     check("man", pages);
 }
 
+/// The indented command lines under "## On a fresh machine" in the README: (run, test).
+fn fresh_machine_commands(readme: &str) -> (String, String) {
+    let section = readme
+        .split("\n## ")
+        .find(|s| s.starts_with("On a fresh machine"))
+        .expect("README has a section \"On a fresh machine\"");
+    let commands: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("    "))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        commands.len(),
+        2,
+        "the section gives exactly two commands: {commands:?}"
+    );
+    (commands[0].to_string(), commands[1].to_string())
+}
+
 #[test]
-fn readme_lists_every_exit_code_and_the_test_command() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+fn readme_lists_every_exit_code_and_the_commands_that_ci_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     for (code, meaning) in cpis::error::EXIT_CODES {
         let row = format!("| {code} | {meaning} |");
         assert!(
@@ -78,11 +98,34 @@ fn readme_lists_every_exit_code_and_the_test_command() {
             "README lacks the exit-code row: {row}"
         );
     }
-    let ci =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/run")).unwrap();
-    let test_line = ci.lines().last().unwrap().trim();
-    assert!(
-        readme.contains(test_line),
-        "README must give the CI test command {test_line:?}"
+    let (run, test) = fresh_machine_commands(&readme);
+    // The test command is exactly the one .ci/run runs (its last command line).
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    let ci_test = ci
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap();
+    assert_eq!(test, ci_test, "README's test command is not what CI runs");
+    // The main job works on a fresh machine: run its arguments through this build.
+    let args = run
+        .strip_prefix("cargo run --release -- ")
+        .expect("the run command is `cargo run --release -- ARGS`");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cpis"))
+        .args(args.split_whitespace())
+        .env("CPIS_CONFIG_DIR", tempfile::tempdir().unwrap().path())
+        .env_remove("CPIS_ENV")
+        .env_remove("CPIS_BASE_URL")
+        .env_remove("CPIS_PROFILE")
+        .env_remove("CPIS_ACCESS_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{run}: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("999 000 0018"), "{run}: {stdout}");
 }

@@ -543,10 +543,11 @@ fn proxy_from_the_environment_is_used_and_no_proxy_is_honoured() {
     // absolute URL as its target.
     let proxy = Scripted::start(official);
     let proxy_url = format!("http://{}", proxy.addr);
+    // "localhost" rather than a loopback IP, which reqwest never sends through a proxy.
     let r = Cpis::new().run_env(
         &[
             "--base-url",
-            "http://cpis.example.invalid/cpis/FHIR/R4",
+            "http://localhost:9/cpis/FHIR/R4",
             "lookup",
             "9434765919",
             "--scheduled",
@@ -557,9 +558,8 @@ fn proxy_from_the_environment_is_used_and_no_proxy_is_honoured() {
     let reqs = proxy.requests();
     assert_eq!(reqs.len(), 2);
     assert!(
-        reqs.iter().all(|q| q
-            .target
-            .starts_with("http://cpis.example.invalid/cpis/FHIR/R4/")),
+        reqs.iter()
+            .all(|q| q.target.starts_with("http://localhost:9/cpis/FHIR/R4/")),
         "{reqs:?}"
     );
 
@@ -581,4 +581,35 @@ fn proxy_from_the_environment_is_used_and_no_proxy_is_honoured() {
         2,
         "NO_PROXY host went through the proxy"
     );
+}
+
+#[test]
+fn plain_http_to_a_host_that_is_not_loopback_is_refused_before_sending() {
+    // Through a proxy, so that a request would be seen if one were made.
+    let proxy = Scripted::start(official);
+    let proxy_url = format!("http://{}", proxy.addr);
+    for base in [
+        "http://cpis.example.invalid/cpis/FHIR/R4",
+        "http://10.1.2.3/cpis/FHIR/R4",
+    ] {
+        let r = Cpis::new().run_env(
+            &["--base-url", base, "lookup", "9434765919", "--scheduled"],
+            &[("HTTP_PROXY", &proxy_url), ("CPIS_ACCESS_TOKEN", "tok-123")],
+        );
+        r.assert_code(2)
+            .assert_stderr_has(&["plain http:// is allowed only for loopback"]);
+        assert!(!r.stderr.contains("tok-123"));
+        // The same rule for the environment variable and the profile.
+        let c = Cpis::new();
+        c.run_env(
+            &["lookup", "9434765919", "--scheduled"],
+            &[("HTTP_PROXY", &proxy_url), ("CPIS_BASE_URL", base)],
+        )
+        .assert_code(2)
+        .assert_stderr_has(&["CPIS_BASE_URL", "loopback"]);
+        c.run(&["config", "set", "base_url", base])
+            .assert_code(2)
+            .assert_stderr_has(&["loopback"]);
+    }
+    assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
 }

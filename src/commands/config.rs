@@ -18,7 +18,7 @@ pub fn run(ctx: &super::Ctx, cmd: ConfigCommand) -> Result<()> {
     let s = &ctx.settings;
     let profile_name = s.profile.value.clone();
     match cmd {
-        ConfigCommand::Path => render::print_stdout(&format!("{}\n", path(ctx)?.display()))?,
+        ConfigCommand::Path => render::print_path(&path(ctx)?)?,
         ConfigCommand::Show { json } => {
             fn row<T: ToString>(v: Option<&Sourced<T>>) -> (String, String) {
                 match v {
@@ -26,22 +26,18 @@ pub fn run(ctx: &super::Ctx, cmd: ConfigCommand) -> Result<()> {
                     None => (String::new(), "not set".to_string()),
                 }
             }
+            // One resolved endpoint: both rows name the same source.
             let env = Sourced {
-                value: s.environment_label().to_string(),
-                source: s.env.source.clone(),
+                value: s.endpoint.label().to_string(),
+                source: s.endpoint.source.clone(),
             };
-            let base = match s.endpoint() {
-                config::Endpoint::Embedded => Sourced {
-                    value: "(embedded sandbox, started per command)".to_string(),
-                    source: Source::Default,
-                },
-                config::Endpoint::Remote { base_url } => Sourced {
-                    value: base_url,
-                    source: s
-                        .base_url
-                        .as_ref()
-                        .map_or(s.env.source.clone(), |b| b.source.clone()),
-                },
+            let base = Sourced {
+                value: s
+                    .endpoint
+                    .base_url
+                    .clone()
+                    .unwrap_or_else(|| "(embedded sandbox, started per command)".to_string()),
+                source: s.endpoint.source.clone(),
             };
             let care = s.care_setting.as_ref().map(|c| Sourced {
                 value: c.value.as_str().to_string(),
@@ -104,34 +100,33 @@ pub fn run(ctx: &super::Ctx, cmd: ConfigCommand) -> Result<()> {
             match value {
                 Some(v) => render::print_stdout(&format!("{v}\n"))?,
                 None => {
-                    let name = clap::ValueEnum::to_possible_value(&key)
-                        .map(|v| v.get_name().to_string())
-                        .unwrap_or_default();
                     return Err(Error::usage(format!(
-                        "{name} is not set in profile {profile_name}"
+                        "{} is not set in profile {profile_name}",
+                        key.name()
                     )));
                 }
             }
         }
         ConfigCommand::Set { key, value } => {
-            let p = path(ctx)?;
-            let mut file = config::load(&p)?;
-            let prof = file.profiles.entry(profile_name.clone()).or_default();
-            config::set_key(prof, key, &value)?;
-            config::save(&p, &file)?;
+            let value = config::check_value(key, &value)?;
+            edit(ctx, key, Some(value))?;
             ctx.note(&format!(
                 "saved in {} (profile {profile_name})",
-                p.display()
+                path(ctx)?.display()
             ));
         }
-        ConfigCommand::Unset { key } => {
-            let p = path(ctx)?;
-            let mut file = config::load(&p)?;
-            if let Some(prof) = file.profiles.get_mut(&profile_name) {
-                config::unset_key(prof, key);
-                config::save(&p, &file)?;
-            }
-        }
+        ConfigCommand::Unset { key } => edit(ctx, key, None)?,
+    }
+    Ok(())
+}
+
+/// Change one key of the profile in place, keeping the rest of the file byte for byte.
+fn edit(ctx: &super::Ctx, key: config::ConfigKey, value: Option<toml_edit::Value>) -> Result<()> {
+    let p = path(ctx)?;
+    let text = config::read_text(&p)?.unwrap_or_default();
+    let new = config::set_in_document(&p, &text, &ctx.settings.profile.value, key, value)?;
+    if new != text {
+        config::write_private(&p, new.as_bytes())?;
     }
     Ok(())
 }

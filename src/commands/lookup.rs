@@ -1,8 +1,8 @@
 //! `cpis lookup`: one NHS number, both searches concurrently, rendered for people or scripts.
 
 use crate::cli::{Format, LookupArgs};
-use crate::config::CareSetting;
 use crate::cpis::model;
+use crate::cpis::CareSetting;
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::{self, lookup::LookupReport, lookup::TraceIds};

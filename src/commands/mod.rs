@@ -2,6 +2,7 @@
 //! codes.
 
 pub mod config;
+pub mod docs;
 pub mod lookup;
 pub mod sandbox;
 
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::{Cli, Command, SandboxCommand};
-use crate::config::{Endpoint, Settings};
+use crate::config::Settings;
 use crate::cpis;
 use crate::error::{Error, Kind, Result};
 use crate::http::{build_client, HttpOptions};
@@ -47,8 +48,9 @@ impl Ctx {
     /// A CP-IS client for the configured endpoint. For `local`, this starts the embedded
     /// sandbox, which lives as long as the returned guard.
     pub async fn cpis_client(&self) -> Result<(cpis::Client, Option<crate::sandbox::Running>)> {
-        let (base_url, guard, use_proxy) = match self.settings.endpoint() {
-            Endpoint::Embedded => {
+        let endpoint = &self.settings.endpoint;
+        let (base_url, guard, use_proxy) = match &endpoint.base_url {
+            None => {
                 let running = crate::sandbox::start(
                     ([127, 0, 0, 1], 0).into(),
                     crate::sandbox::Options {
@@ -59,8 +61,15 @@ impl Ctx {
                 .await?;
                 (running.base_url.clone(), Some(running), false)
             }
-            Endpoint::Remote { base_url } => (base_url, None, true),
+            Some(base_url) => (base_url.clone(), None, true),
         };
+        if self.settings.verbose {
+            self.note(&format!(
+                "environment {} ({}): {base_url}",
+                endpoint.label(),
+                endpoint.source
+            ));
+        }
         let http = build_client(&HttpOptions {
             timeout: self.settings.timeout.value,
             ca_files: self.ca_files(),
@@ -90,9 +99,9 @@ pub fn run(cli: Cli, env_ca_files: Vec<PathBuf>) -> i32 {
 }
 
 fn run_inner(cli: Cli, env_ca_files: Vec<PathBuf>) -> Result<()> {
-    let env = |k: &str| std::env::var(k).ok();
+    let env = |k: &str| std::env::var_os(k);
     let is_config = matches!(cli.command, Command::Config(_));
-    let settings = crate::config::resolve(&cli.global, &env, env_ca_files, is_config)?;
+    let settings = crate::config::resolve(&cli.global.overrides(), &env, env_ca_files, is_config)?;
     let ctx = Ctx { settings };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -140,5 +149,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Sandbox(SandboxCommand::Patients(args)) => sandbox::patients(args),
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Config(c) => config::run(ctx, c),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { dir } => docs::man(ctx, dir.as_deref()),
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::fhir::OperationOutcome;
 use crate::error::{Error, Kind, Trace};
-use crate::render::sanitize;
+use crate::sanitize::sanitize;
 
 /// A reply as received.
 #[derive(Debug, Clone)]

@@ -1,8 +1,13 @@
 //! The CP-IS FHIR R4 API: request building, retries, response models and error mapping.
 
+pub mod care;
+pub mod environment;
 pub mod errors;
 pub mod fhir;
 pub mod model;
+
+pub use care::CareSetting;
+pub use environment::EnvName;
 
 use std::time::{Duration, SystemTime};
 
@@ -10,7 +15,6 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use url::Url;
 
-use crate::config::CareSetting;
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
 use crate::secret::Secret;

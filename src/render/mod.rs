@@ -7,19 +7,7 @@ use std::io::{self, IsTerminal, Write};
 
 use comfy_table::{presets, ContentArrangement, Table};
 
-/// Replace control characters (C0, DEL, C1) and bidirectional overrides with U+FFFD, so a
-/// value from the server cannot move the cursor, change colours or reorder what is shown.
-pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
+pub use crate::sanitize::sanitize;
 
 /// A table cell from an optional server value: sanitised, or `-` when absent.
 pub fn cell(v: Option<&str>) -> String {
@@ -56,8 +44,19 @@ pub fn bold(s: &str) -> String {
 
 /// Write to stdout; a closed pipe (`cpis ... | head`) is not an error.
 pub fn print_stdout(text: &str) -> io::Result<()> {
+    write_stdout(text.as_bytes())
+}
+
+/// Write a path and a newline to stdout exactly as the OS holds it (a path need not be UTF-8).
+pub fn print_path(path: &std::path::Path) -> io::Result<()> {
+    let mut bytes = path.as_os_str().as_encoded_bytes().to_vec();
+    bytes.push(b'\n');
+    write_stdout(&bytes)
+}
+
+fn write_stdout(bytes: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         r => r,
     }
@@ -83,15 +82,6 @@ pub fn csv(rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn neutralises_escapes_and_bidi() {
-        assert_eq!(
-            sanitize("a\x1b[31mb\u{7}c\u{202E}d\r\n"),
-            "a\u{FFFD}[31mb\u{FFFD}c\u{FFFD}d\u{FFFD}\u{FFFD}"
-        );
-        assert_eq!(sanitize("Melanie JONES"), "Melanie JONES");
-    }
 
     #[test]
     fn csv_quotes_as_needed() {
