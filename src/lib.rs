@@ -11,6 +11,7 @@ pub mod error;
 pub mod generate;
 pub mod http;
 pub mod nhs_number;
+pub mod private;
 pub mod render;
 pub mod sandbox;
 pub mod secret;
