@@ -101,7 +101,7 @@ fn run_inner(cli: Cli, env_ca_files: Vec<PathBuf>) -> Result<()> {
         .map_err(|e| Error::unexpected(format!("cannot start the async runtime: {e}")))?;
     rt.block_on(async move {
         match cli.command {
-            // The server's normal way to stop is Ctrl-C, which it handles itself.
+            // The server's normal way to stop is a signal, which it handles itself.
             Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(&ctx, args).await,
             command => {
                 // Register for Ctrl-C before any work starts, so an early interrupt is seen.
@@ -124,6 +124,35 @@ fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>> {
             .map_err(|e| Error::unexpected(format!("cannot handle Ctrl-C: {e}")))?;
         Ok(async move {
             sigint.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
+/// A future that completes when a long-running command is asked to stop: SIGINT (Ctrl-C),
+/// SIGTERM or SIGHUP on unix, Ctrl-C elsewhere. On unix the handlers are installed when this
+/// returns, so a signal that arrives later is never missed.
+pub(crate) fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let install = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| Error::unexpected(format!("cannot handle {name}: {e}")))
+        };
+        let mut int = install(SignalKind::interrupt(), "SIGINT")?;
+        let mut term = install(SignalKind::terminate(), "SIGTERM")?;
+        let mut hup = install(SignalKind::hangup(), "SIGHUP")?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
         })
     }
     #[cfg(not(unix))]
