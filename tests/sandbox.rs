@@ -548,3 +548,14 @@ fn a_symbolic_link_planted_at_ca_pem_is_replaced_not_followed() {
         .unwrap()
         .contains("BEGIN CERTIFICATE"));
 }
+
+#[test]
+fn listening_beyond_loopback_needs_allow_remote() {
+    let cpis = Cpis::new();
+    let r = serve_refused(&cpis, &["--addr", "0.0.0.0:0"]);
+    r.assert_code(2)
+        .assert_stderr_has(&["0.0.0.0:0", "--allow-remote"]);
+
+    let s = serve(&cpis, &["--addr", "0.0.0.0:0", "--allow-remote"]);
+    assert!(s.base_url.starts_with("http://0.0.0.0:"), "{}", s.base_url);
+}

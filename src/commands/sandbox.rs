@@ -4,12 +4,23 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::cli::{Format, PatientsArgs, ServeArgs};
-use crate::error::{Kind, Result};
+use crate::error::{Error, Kind, Result};
 use crate::private;
 use crate::render;
 use crate::sandbox;
 
 pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
+    if !args.addr.ip().is_loopback() && !args.allow_remote {
+        return Err(Error::usage(format!(
+            "refusing to listen on {}: it is not a loopback address, so anyone who can reach it could use the sandbox",
+            args.addr
+        ))
+        .with_hint(format!(
+            "listen on loopback (e.g. --addr 127.0.0.1:{}), or pass --allow-remote to listen on {} anyway",
+            args.addr.port(),
+            args.addr
+        )));
+    }
     // Before anything is created: a stop signal from now on ends the server cleanly, and the
     // temporary directory is removed on the way out.
     let stop = super::stop_signal()?;
