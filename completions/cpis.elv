@@ -78,14 +78,15 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;sandbox;serve'= {
-            cand --addr 'Address to listen on (port 0 picks a free port)'
-            cand --tls-dir 'Directory for the CA certificate with --tls [default: a new temporary directory]'
+            cand --addr 'Address to listen on (port 0 picks a free port); loopback only unless --allow-remote'
+            cand --tls-dir 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]'
             cand --delay-ms 'Extra latency added to every response, in milliseconds (for benchmarks)'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --allow-remote 'Allow listening on a non-loopback address: anyone who can reach it can use the sandbox (synthetic data only)'
             cand --tls 'Serve HTTPS with a fresh self-signed CA; its certificate is written for --ca-bundle'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'

@@ -225,23 +225,33 @@ pub enum SandboxCommand {
 const SERVE_HELP: &str = "\
 The first lines on stdout are `base_url: URL` and, with --tls, `ca_bundle: PATH`.
 
+It listens on loopback only: a non-loopback --addr also needs --allow-remote. With --tls and
+no --tls-dir, the CA goes to a fresh private directory (mode 0700) that is removed when the
+server stops (Ctrl-C, SIGTERM or SIGHUP). An existing --tls-dir must be owned by you and not
+accessible by group or others.
+
 Examples:
   cpis sandbox serve
   cpis sandbox serve --addr 127.0.0.1:0 --tls        # any free port, HTTPS
+  cpis sandbox serve --addr 0.0.0.0:8790 --allow-remote  # reachable from other machines
   cpis --base-url http://127.0.0.1:8790/cpis/FHIR/R4 lookup 9990000026 --scheduled
 ";
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port)
+    /// Address to listen on (port 0 picks a free port); loopback only unless --allow-remote
     #[arg(long, default_value = "127.0.0.1:8790", value_name = "IP:PORT")]
     pub addr: std::net::SocketAddr,
+
+    /// Allow listening on a non-loopback address: anyone who can reach it can use the sandbox (synthetic data only)
+    #[arg(long)]
+    pub allow_remote: bool,
 
     /// Serve HTTPS with a fresh self-signed CA; its certificate is written for --ca-bundle
     #[arg(long)]
     pub tls: bool,
 
-    /// Directory for the CA certificate with --tls [default: a new temporary directory]
+    /// Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]
     #[arg(long, value_name = "DIR", requires = "tls")]
     pub tls_dir: Option<PathBuf>,
 

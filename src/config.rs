@@ -280,51 +280,6 @@ pub fn load(path: &Path) -> Result<ConfigFile> {
     }
 }
 
-/// Create or replace a file readable only by its owner, atomically.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::unexpected("file has no parent directory"))?;
-    create_private_dir(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
-    ));
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(&tmp)
-        .map_err(|e| Error::unexpected(format!("cannot write {}: {e}", tmp.display())))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    fs::rename(&tmp, path)
-        .map_err(|e| Error::unexpected(format!("cannot write {}: {e}", path.display())))?;
-    Ok(())
-}
-
-pub fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
-        .map_err(|e| Error::unexpected(format!("cannot create {}: {e}", dir.display())))
-}
-
 /// A profile name keys credential entries and file names: letters, digits, `-` and `_` only.
 pub fn check_profile_name(name: &str) -> std::result::Result<(), String> {
     if name.is_empty() || name.len() > MAX_PROFILE_NAME {
@@ -637,12 +592,12 @@ mod tests {
     }
 
     fn write_config(dir: &Path, text: &str) {
-        write_private(&dir.join("config.toml"), text.as_bytes()).unwrap();
+        crate::private::write_private(&dir.join("config.toml"), text.as_bytes()).unwrap();
     }
 
     #[test]
     fn local_is_the_default_only_while_nothing_is_configured() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::private::private_temp_dir("cpis-test-").unwrap();
         let d = dir.path().to_str().unwrap().to_string();
         let env = env_of(&[("CPIS_CONFIG_DIR", &d)]);
         let s = resolve(&Overrides::default(), &env, vec![], false).unwrap();
@@ -668,7 +623,7 @@ mod tests {
 
     #[test]
     fn flag_beats_env_beats_profile() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::private::private_temp_dir("cpis-test-").unwrap();
         let d = dir.path().to_str().unwrap().to_string();
         write_config(
             dir.path(),
@@ -722,7 +677,7 @@ mod tests {
         for (fe, fb) in flag_opts {
             for (ee, eb) in env_opts {
                 for (pe, pb) in prof_opts {
-                    let dir = tempfile::tempdir().unwrap();
+                    let dir = crate::private::private_temp_dir("cpis-test-").unwrap();
                     let mut text = String::from("[profiles.default]\n");
                     if let Some(e) = pe {
                         text.push_str(&format!("env = {e:?}\n"));
@@ -869,7 +824,7 @@ mod tests {
                 assert!(e.message.contains(var), "{var}: {}", e.message);
             }
             // A path variable may hold any bytes: it is used as it is.
-            let dir = tempfile::tempdir().unwrap();
+            let dir = crate::private::private_temp_dir("cpis-test-").unwrap();
             let mut odd = dir.path().as_os_str().to_os_string().into_vec();
             odd.extend_from_slice(b"/conf\xff");
             let odd = OsString::from_vec(odd);
@@ -921,9 +876,9 @@ mod tests {
     #[test]
     fn config_file_is_private() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::private::private_temp_dir("cpis-test-").unwrap();
         let path = dir.path().join("sub/config.toml");
-        write_private(&path, b"").unwrap();
+        crate::private::write_private(&path, b"").unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }

@@ -240,7 +240,10 @@ fn retries_are_bounded() {
     let r = lookup(&server.base_url(), &["--scheduled"]);
     r.assert_code(7);
     r.assert_stderr_has(&["wait 3600 s", "message_id m-77"]);
-    assert_eq!(server.requests().len(), 2);
+    // No retries: at most one request per search. The other search may be cut short (or not
+    // yet recorded by the server) when the first one fails.
+    let n = server.requests().len();
+    assert!((1..=2).contains(&n), "{n} requests");
 }
 
 /// Serve the given error reply to both searches and return the run.

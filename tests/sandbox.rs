@@ -342,3 +342,220 @@ fn ctrl_c_exits_130() {
     assert!(rest.contains("interrupted"), "{rest}");
     assert_eq!(child.wait().unwrap().code(), Some(130));
 }
+
+/// `cpis sandbox serve ARGS` that is expected to start listening: its `base_url:` and, with
+/// `--tls`, `ca_bundle:` lines. Killed on drop.
+struct Serving {
+    child: std::process::Child,
+    base_url: String,
+    ca_bundle: Option<std::path::PathBuf>,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_serve(cpis: &Cpis, args: &[&str]) -> std::process::Child {
+    cpis.cmd()
+        .args(["sandbox", "serve"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Read stdout lines until `base_url:` (and `ca_bundle:` with `--tls`). `Err` carries the run
+/// when the process exits first.
+fn read_serving(mut child: std::process::Child, tls: bool) -> Result<Serving, Run> {
+    use std::io::{BufRead, Read};
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut stdout = String::new();
+    let mut base_url = None;
+    loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            let code = child.wait().unwrap().code().unwrap_or(-1);
+            return Err(Run {
+                code,
+                stdout,
+                stderr,
+            });
+        }
+        stdout.push_str(&line);
+        if let Some(u) = line.trim().strip_prefix("base_url: ") {
+            base_url = Some(u.to_string());
+            if !tls {
+                break;
+            }
+        } else if let Some(p) = line.trim().strip_prefix("ca_bundle: ") {
+            return Ok(Serving {
+                child,
+                base_url: base_url.unwrap(),
+                ca_bundle: Some(p.into()),
+            });
+        }
+    }
+    Ok(Serving {
+        child,
+        base_url: base_url.unwrap(),
+        ca_bundle: None,
+    })
+}
+
+#[track_caller]
+fn serve(cpis: &Cpis, args: &[&str]) -> Serving {
+    let tls = args.contains(&"--tls");
+    read_serving(spawn_serve(cpis, args), tls).unwrap_or_else(|r| {
+        panic!(
+            "exited with {} before listening:\n{}{}",
+            r.code, r.stdout, r.stderr
+        )
+    })
+}
+
+/// `cpis sandbox serve ARGS` that is expected to refuse before listening.
+#[track_caller]
+fn serve_refused(cpis: &Cpis, args: &[&str]) -> Run {
+    match read_serving(spawn_serve(cpis, args), args.contains(&"--tls")) {
+        Ok(s) => panic!(
+            "listening on {} although it should have refused",
+            s.base_url
+        ),
+        Err(r) => {
+            assert!(!r.stdout.contains("base_url"), "{}", r.stdout);
+            r
+        }
+    }
+}
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+fn private_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_temporary_ca_directory_is_unpredictable_private_and_removed_on_stop_signals() {
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        let cpis = Cpis::new();
+        let mut s = serve(&cpis, &["--addr", "127.0.0.1:0", "--tls"]);
+        let ca = s.ca_bundle.clone().unwrap();
+        let dir = ca.parent().unwrap().to_path_buf();
+        let pid = s.child.id();
+        assert_ne!(
+            dir,
+            std::env::temp_dir().join(format!("cpis-sandbox-{pid}")),
+            "the directory's name must not be predictable"
+        );
+        let name = dir.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with("cpis-sandbox-"), "{name}");
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&ca), 0o600);
+        assert!(std::fs::read_to_string(&ca)
+            .unwrap()
+            .contains("BEGIN CERTIFICATE"));
+        // SAFETY: sending a signal to our own child process.
+        assert_eq!(unsafe { libc::kill(pid as libc::pid_t, sig) }, 0);
+        let status = s.child.wait().unwrap();
+        assert!(status.success(), "signal {sig}: {status:?}");
+        assert!(!dir.exists(), "signal {sig}: {} remains", dir.display());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn tls_dir_must_be_private_and_not_a_symbolic_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let cpis = Cpis::new();
+    let t = private_tempdir();
+
+    let open = t.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let open_s = open.to_str().unwrap();
+    let r = serve_refused(
+        &cpis,
+        &["--addr", "127.0.0.1:0", "--tls", "--tls-dir", open_s],
+    );
+    r.assert_code(2)
+        .assert_stderr_has(&[open_s, "mode 0755", "--tls-dir"]);
+    assert!(!open.join("ca.pem").exists());
+
+    let private = t.path().join("private");
+    std::fs::create_dir(&private).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let link = t.path().join("link");
+    std::os::unix::fs::symlink(&private, &link).unwrap();
+    let link_s = link.to_str().unwrap();
+    let r = serve_refused(
+        &cpis,
+        &["--addr", "127.0.0.1:0", "--tls", "--tls-dir", link_s],
+    );
+    r.assert_code(2)
+        .assert_stderr_has(&[link_s, "symbolic link"]);
+    assert!(!private.join("ca.pem").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_planted_at_ca_pem_is_replaced_not_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let cpis = Cpis::new();
+    let t = private_tempdir();
+    let victim = t.path().join("victim.pem");
+    std::fs::write(&victim, "victim").unwrap();
+    let tls = t.path().join("tls");
+    std::fs::create_dir(&tls).unwrap();
+    std::fs::set_permissions(&tls, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::symlink(&victim, tls.join("ca.pem")).unwrap();
+    let s = serve(
+        &cpis,
+        &[
+            "--addr",
+            "127.0.0.1:0",
+            "--tls",
+            "--tls-dir",
+            tls.to_str().unwrap(),
+        ],
+    );
+    let ca = tls.join("ca.pem");
+    assert_eq!(s.ca_bundle.as_deref(), Some(ca.as_path()));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim");
+    assert!(std::fs::symlink_metadata(&ca).unwrap().is_file());
+    assert_eq!(mode(&ca), 0o600);
+    assert!(std::fs::read_to_string(&ca)
+        .unwrap()
+        .contains("BEGIN CERTIFICATE"));
+}
+
+#[test]
+fn listening_beyond_loopback_needs_allow_remote() {
+    let cpis = Cpis::new();
+    let r = serve_refused(&cpis, &["--addr", "0.0.0.0:0"]);
+    r.assert_code(2)
+        .assert_stderr_has(&["0.0.0.0:0", "--allow-remote"]);
+
+    let s = serve(&cpis, &["--addr", "0.0.0.0:0", "--allow-remote"]);
+    assert!(s.base_url.starts_with("http://0.0.0.0:"), "{}", s.base_url);
+}

@@ -110,7 +110,7 @@ fn run_inner(cli: Cli, env_ca_files: Vec<PathBuf>) -> Result<()> {
         .map_err(|e| Error::unexpected(format!("cannot start the async runtime: {e}")))?;
     rt.block_on(async move {
         match cli.command {
-            // The server's normal way to stop is Ctrl-C, which it handles itself.
+            // The server's normal way to stop is a signal, which it handles itself.
             Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(&ctx, args).await,
             command => {
                 // Register for Ctrl-C before any work starts, so an early interrupt is seen.
@@ -127,20 +127,52 @@ fn run_inner(cli: Cli, env_ca_files: Vec<PathBuf>) -> Result<()> {
 /// A future that completes on Ctrl-C (SIGINT). The handler is installed when this returns.
 fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
+    return on_any_signal(&[(tokio::signal::unix::SignalKind::interrupt(), "SIGINT")]);
+    #[cfg(not(unix))]
+    return Ok(ctrl_c());
+}
+
+/// A future that completes when a long-running command is asked to stop: SIGINT (Ctrl-C),
+/// SIGTERM or SIGHUP on unix, Ctrl-C elsewhere. On unix the handlers are installed when this
+/// returns, so a signal that arrives later is never missed.
+pub(crate) fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut sigint = signal(SignalKind::interrupt())
-            .map_err(|e| Error::unexpected(format!("cannot handle Ctrl-C: {e}")))?;
-        Ok(async move {
-            sigint.recv().await;
-        })
+        use tokio::signal::unix::SignalKind;
+        on_any_signal(&[
+            (SignalKind::interrupt(), "SIGINT"),
+            (SignalKind::terminate(), "SIGTERM"),
+            (SignalKind::hangup(), "SIGHUP"),
+        ])
     }
     #[cfg(not(unix))]
-    {
-        Ok(async {
-            let _ = tokio::signal::ctrl_c().await;
+    return Ok(ctrl_c());
+}
+
+/// Install a handler for each signal now; the future completes on the first to arrive.
+#[cfg(unix)]
+fn on_any_signal(
+    kinds: &[(tokio::signal::unix::SignalKind, &str)],
+) -> Result<impl std::future::Future<Output = ()>> {
+    let mut streams = kinds
+        .iter()
+        .map(|(kind, name)| {
+            tokio::signal::unix::signal(*kind)
+                .map_err(|e| Error::unexpected(format!("cannot handle {name}: {e}")))
         })
-    }
+        .collect::<Result<Vec<_>>>()?;
+    Ok(std::future::poll_fn(move |cx| {
+        if streams.iter_mut().any(|s| s.poll_recv(cx).is_ready()) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    }))
+}
+
+#[cfg(not(unix))]
+async fn ctrl_c() {
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {

@@ -4,20 +4,51 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::cli::{Format, PatientsArgs, ServeArgs};
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
+use crate::private;
 use crate::render;
 use crate::sandbox;
 
 pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
+    if !args.addr.ip().is_loopback() && !args.allow_remote {
+        return Err(Error::usage(format!(
+            "refusing to listen on {}: it is not a loopback address, so anyone who can reach it could use the sandbox",
+            args.addr
+        ))
+        .with_hint(format!(
+            "listen on loopback (e.g. --addr 127.0.0.1:{}), or pass --allow-remote to listen on {} anyway",
+            args.addr.port(),
+            args.addr
+        )));
+    }
+    // Before anything is created: a stop signal from now on ends the server cleanly, and the
+    // temporary directory is removed on the way out.
+    let stop = super::stop_signal()?;
     let mut ca_path = None;
+    // With --tls and no --tls-dir: a fresh private directory, removed when this is dropped.
+    let mut temp_dir = None;
     let mut tls = None;
     if args.tls {
+        let dir = match &args.tls_dir {
+            Some(d) => {
+                private::ensure_private_dir(d).map_err(|e| match e.hint.clone() {
+                    Some(h) if e.kind == Kind::Usage => {
+                        e.with_hint(format!("{h}, or omit --tls-dir for a fresh private one"))
+                    }
+                    _ => e,
+                })?;
+                d.clone()
+            }
+            None => {
+                let t = private::private_temp_dir("cpis-sandbox-")?;
+                let d = t.path().to_path_buf();
+                temp_dir = Some(t);
+                d
+            }
+        };
         let material = sandbox::tls::generate()?;
-        let dir = args.tls_dir.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("cpis-sandbox-{}", std::process::id()))
-        });
         let path = dir.join("ca.pem");
-        crate::config::write_private(&path, material.ca_pem.as_bytes())?;
+        private::write_private(&path, material.ca_pem.as_bytes())?;
         ca_path = Some(path);
         tls = Some(material.server_config);
     }
@@ -54,13 +85,11 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
             running.base_url, running.base_url
         );
     }
-    let _ = tokio::signal::ctrl_c().await;
-    if let (Some(p), None) = (&ca_path, &args.tls_dir) {
-        let _ = std::fs::remove_file(p);
-        if let Some(d) = p.parent() {
-            let _ = std::fs::remove_dir(d);
-        }
-    }
+    stop.await;
+    // Stop accepting, then remove the temporary directory (if any) with the CA in it. A CA
+    // written to --tls-dir stays: that directory is the user's.
+    drop(running);
+    drop(temp_dir);
     Ok(())
 }
 

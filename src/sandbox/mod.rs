@@ -50,7 +50,11 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
     let task = tokio::spawn(async move {
         loop {
             let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
+                Ok((stream, _)) => {
+                    // Without this, small TLS records wait ~40 ms on delayed ACKs.
+                    let _ = stream.set_nodelay(true);
+                    stream
+                }
                 Err(_) => {
                     // Out of file descriptors or similar: back off instead of spinning.
                     tokio::time::sleep(Duration::from_millis(50)).await;

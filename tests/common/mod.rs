@@ -34,6 +34,18 @@ const SCRUB: &[&str] = &[
     "no_proxy",
 ];
 
+/// A fresh temporary directory only we can use (mode 0700), as `cpis` requires of the
+/// directories it keeps files in.
+pub fn private_tempdir() -> tempfile::TempDir {
+    let mut b = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    b.tempdir().unwrap()
+}
+
 /// A `cpis` command with a private, empty configuration directory.
 pub struct Cpis {
     pub config_dir: tempfile::TempDir,
@@ -42,7 +54,7 @@ pub struct Cpis {
 impl Cpis {
     pub fn new() -> Self {
         Cpis {
-            config_dir: tempfile::tempdir().unwrap(),
+            config_dir: private_tempdir(),
         }
     }
 
