@@ -106,6 +106,10 @@ pub enum Command {
     #[command(after_long_help = LOOKUP_HELP)]
     Lookup(LookupArgs),
 
+    /// Sign in, see who cpis acts as, or sign out
+    #[command(subcommand)]
+    Auth(AuthCommand),
+
     /// Run the embedded CP-IS sandbox, or list its synthetic patients
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -210,6 +214,51 @@ pub enum Format {
     Json,
     /// Comma-separated values with a header row
     Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Sign in for this profile and environment
+    #[command(after_long_help = LOGIN_HELP)]
+    Login(LoginArgs),
+
+    /// Show who cpis acts as here, where the credential is kept and when it expires
+    #[command(after_long_help = STATUS_HELP)]
+    Status {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Remove everything stored for this profile and environment
+    Logout,
+}
+
+const LOGIN_HELP: &str = "\
+A credential is kept for one profile and one environment (--env, --base-url, --profile apply
+as to every command): the secret in the OS keyring (or, opted in, a private file), what is
+not secret in sessions.json in the data directory. Secrets are never taken as flag values.
+
+Examples:
+  cpis --env int auth login --with-token < token.txt
+  pbpaste | cpis --env int auth login --with-token
+  CPIS_CREDENTIAL_STORE=file cpis --env int auth login --with-token < token.txt   # headless
+";
+
+const STATUS_HELP: &str = "\
+Exit status 0 when the credential is usable, 4 when it is not (the output says the command
+that fixes it). CPIS_ACCESS_TOKEN, when set, wins over anything stored.
+
+Examples:
+  cpis --env int auth status
+  cpis --env int auth status --json
+";
+
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// Read a ready-made access token from standard input (prompted for on a terminal)
+    #[arg(long, required = true)]
+    pub with_token: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cpis::environment::check_base_url;
 use crate::cpis::{CareSetting, EnvName};
+use crate::credentials::{Backend, KeyringDouble};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
@@ -43,6 +44,8 @@ pub struct Profile {
     pub ca_bundle: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_store: Option<Backend>,
 }
 
 /// The keys a profile can hold. Secrets are never stored here.
@@ -53,15 +56,17 @@ pub enum ConfigKey {
     CareSetting,
     CaBundle,
     Timeout,
+    CredentialStore,
 }
 
 impl ConfigKey {
-    pub const ALL: [ConfigKey; 5] = [
+    pub const ALL: [ConfigKey; 6] = [
         ConfigKey::Env,
         ConfigKey::BaseUrl,
         ConfigKey::CareSetting,
         ConfigKey::CaBundle,
         ConfigKey::Timeout,
+        ConfigKey::CredentialStore,
     ];
 
     /// The key as written in `config.toml` and on the command line.
@@ -72,6 +77,7 @@ impl ConfigKey {
             ConfigKey::CareSetting => "care_setting",
             ConfigKey::CaBundle => "ca_bundle",
             ConfigKey::Timeout => "timeout",
+            ConfigKey::CredentialStore => "credential_store",
         }
     }
 
@@ -82,6 +88,9 @@ impl ConfigKey {
             ConfigKey::CareSetting => "scheduled or unscheduled",
             ConfigKey::CaBundle => "path of extra CA certificates (PEM)",
             ConfigKey::Timeout => "request timeout in seconds",
+            ConfigKey::CredentialStore => {
+                "where secrets are kept: keyring (default) or file (opt-in, for headless machines)"
+            }
         }
     }
 }
@@ -110,6 +119,14 @@ fn parse_care_setting(s: &str) -> Result<CareSetting> {
     CareSetting::parse(s).ok_or_else(|| {
         Error::usage(format!(
             "{s:?} is not a care setting: use scheduled or unscheduled"
+        ))
+    })
+}
+
+fn parse_backend(s: &str) -> Result<Backend> {
+    Backend::parse(s).ok_or_else(|| {
+        Error::usage(format!(
+            "{s:?} is not a credential store: use keyring or file"
         ))
     })
 }
@@ -157,6 +174,11 @@ impl Endpoint {
     /// The label every output carries: the environment's name, or `custom`.
     pub fn label(&self) -> &'static str {
         self.env.map_or("custom", EnvName::as_str)
+    }
+
+    /// Is this exactly a named environment's own endpoint (not a refined base URL)?
+    pub fn is_standard(&self) -> bool {
+        self.env.is_some_and(|e| e.base_url() == self.base_url)
     }
 
     /// Build the endpoint named by one source. Within a source, `base_url` refines `env`.
@@ -208,7 +230,14 @@ pub struct Settings {
     /// CA certificate files from `SSL_CERT_FILE` / `SSL_CERT_DIR` (read at start-up).
     pub env_ca_files: Vec<PathBuf>,
     pub timeout: Sourced<Duration>,
+    /// `CPIS_ACCESS_TOKEN`: wins over any stored credential.
     pub token: Option<Secret>,
+    /// Where sign-ins are indexed and the opt-in credential file lives.
+    pub data_dir: Option<PathBuf>,
+    pub credential_store: Sourced<Backend>,
+    /// A test double in place of the OS keyring (`CPIS_TEST_KEYRING`).
+    pub keyring_double: Option<KeyringDouble>,
+    pub keyring_timeout: Duration,
     pub sandbox_delay: Duration,
     pub quiet: bool,
     pub verbose: bool,
@@ -452,6 +481,43 @@ pub fn resolve(
         None => Duration::ZERO,
     };
 
+    let credential_store = pick(
+        None,
+        "CPIS_CREDENTIAL_STORE",
+        env.text("CPIS_CREDENTIAL_STORE")?,
+        |s| parse_backend(s).map_err(|e| Error::usage(format!("CPIS_CREDENTIAL_STORE: {}", e.message))),
+        prof.credential_store,
+        &from_profile,
+    )?
+    .unwrap_or(Sourced {
+        value: Backend::Keyring,
+        source: Source::Default,
+    });
+    let keyring_double = env
+        .text("CPIS_TEST_KEYRING")?
+        .map(|v| {
+            KeyringDouble::parse(&v).ok_or_else(|| {
+                Error::usage(format!(
+                    "CPIS_TEST_KEYRING={v:?}: use unavailable, hang or dir:PATH"
+                ))
+            })
+        })
+        .transpose()?;
+    let keyring_timeout = match env.text("CPIS_KEYRING_TIMEOUT_MS")? {
+        Some(v) => Duration::from_millis(
+            v.trim()
+                .parse()
+                .ok()
+                .filter(|ms| *ms > 0)
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "CPIS_KEYRING_TIMEOUT_MS={v:?} is not a number of milliseconds above 0"
+                    ))
+                })?,
+        ),
+        None => crate::credentials::KEYRING_TIMEOUT,
+    };
+
     Ok(Settings {
         config_path,
         profile,
@@ -467,6 +533,12 @@ pub fn resolve(
             .text("CPIS_ACCESS_TOKEN")?
             .map(|t| Secret::new(t.trim()))
             .filter(|t| !t.expose().is_empty()),
+        data_dir: env
+            .path("CPIS_DATA_DIR")
+            .or_else(|| dirs::data_dir().map(|d| d.join("cpis"))),
+        credential_store,
+        keyring_double,
+        keyring_timeout,
         sandbox_delay,
         quiet: flags.quiet,
         verbose: flags.verbose,
@@ -504,6 +576,7 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
                 })?;
             (t as i64).into()
         }
+        ConfigKey::CredentialStore => parse_backend(value)?.as_str().into(),
     })
 }
 
@@ -575,6 +648,7 @@ pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
         ConfigKey::CareSetting => profile.care_setting.map(|c| c.as_str().to_string()),
         ConfigKey::CaBundle => profile.ca_bundle.as_ref().map(|p| p.display().to_string()),
         ConfigKey::Timeout => profile.timeout.map(|t| t.to_string()),
+        ConfigKey::CredentialStore => profile.credential_store.map(|b| b.as_str().to_string()),
     }
 }
 

@@ -3,10 +3,12 @@
 //! The binary (`src/main.rs`) is a thin shell around this library: it parses the command line
 //! with [`cli`], runs a command from [`commands`], and maps any [`error::Error`] to an exit code.
 
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod cpis;
+pub mod credentials;
 pub mod error;
 pub mod generate;
 pub mod http;

@@ -48,6 +48,11 @@ pub fn rfc3339(t: SystemTime) -> String {
     )
 }
 
+/// [`rfc3339`] of a time given in seconds since the epoch.
+pub fn rfc3339_secs(secs: u64) -> String {
+    rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+}
+
 /// Today's date in UTC as days since 1970-01-01.
 pub fn today_days() -> i64 {
     unix_seconds(SystemTime::now()).div_euclid(86_400)

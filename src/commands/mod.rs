@@ -1,6 +1,7 @@
 //! One module per subcommand. `run` builds the context, dispatches, and maps errors to exit
 //! codes.
 
+pub mod auth;
 pub mod config;
 pub mod docs;
 pub mod lookup;
@@ -37,6 +38,40 @@ impl Ctx {
         })
     }
 
+    /// The key of this profile's credential for this endpoint.
+    pub fn credential_key(&self) -> String {
+        crate::auth::credential_key(&self.settings.profile.value, &self.settings.endpoint)
+    }
+
+    pub fn sessions(&self) -> Result<crate::auth::Sessions> {
+        crate::auth::Sessions::load(self.settings.data_dir.as_deref())
+    }
+
+    /// Open a credential store (the chosen one, or the one a sign-in was kept in).
+    pub fn store(
+        &self,
+        backend: crate::credentials::Backend,
+    ) -> Result<Box<dyn crate::credentials::Store>> {
+        crate::credentials::open(
+            backend,
+            self.settings.data_dir.clone(),
+            self.settings.keyring_double.clone(),
+            self.settings.keyring_timeout,
+        )
+    }
+
+    /// The token to send, or exit 4 before anything is sent when an endpoint other than the
+    /// embedded sandbox has no credential.
+    pub fn token_source(&self) -> Result<crate::auth::TokenSource> {
+        crate::auth::token_for(
+            self.settings.token.as_ref(),
+            &self.sessions()?,
+            &self.credential_key(),
+            |backend| self.store(backend),
+            &self.settings.endpoint,
+        )
+    }
+
     fn ca_files(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = self.settings.env_ca_files.clone();
         if let Some(b) = &self.settings.ca_bundle {
@@ -48,6 +83,7 @@ impl Ctx {
     /// A CP-IS client for the configured endpoint. For `local`, this starts the embedded
     /// sandbox, which lives as long as the returned guard.
     pub async fn cpis_client(&self) -> Result<(cpis::Client, Option<crate::sandbox::Running>)> {
+        let token = self.token_source()?;
         let endpoint = &self.settings.endpoint;
         let (base_url, guard, use_proxy) = match &endpoint.base_url {
             None => {
@@ -78,7 +114,7 @@ impl Ctx {
         let client = cpis::Client::new(
             http,
             &base_url,
-            self.settings.token.clone(),
+            token.token().cloned(),
             self.settings.timeout.value,
             self.notifier(),
         )?
@@ -181,6 +217,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Sandbox(SandboxCommand::Patients(args)) => sandbox::patients(args),
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Config(c) => config::run(ctx, c),
+        Command::Auth(c) => auth::run(ctx, c),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(ctx, dir.as_deref()),
     }

@@ -22,6 +22,10 @@ const SCRUB: &[&str] = &[
     "CPIS_CARE_SETTING",
     "CPIS_TIMEOUT",
     "CPIS_SANDBOX_DELAY_MS",
+    "CPIS_CREDENTIAL_STORE",
+    "CPIS_DATA_DIR",
+    "CPIS_TEST_KEYRING",
+    "CPIS_KEYRING_TIMEOUT_MS",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
     "HTTPS_PROXY",
@@ -63,10 +67,26 @@ impl Cpis {
         for v in SCRUB {
             c.env_remove(v);
         }
+        // Never the machine's keyring or data directory: a keyring double and a data
+        // directory inside this test's own private directory.
         c.env("CPIS_CONFIG_DIR", self.config_dir.path())
+            .env(
+                "CPIS_TEST_KEYRING",
+                format!("dir:{}", self.keyring_dir().display()),
+            )
+            .env("CPIS_DATA_DIR", self.data_dir())
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
         c
+    }
+
+    /// Where the keyring double keeps its entries.
+    pub fn keyring_dir(&self) -> PathBuf {
+        self.config_dir.path().join("keyring")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.config_dir.path().join("data")
     }
 
     pub fn run(&self, args: &[&str]) -> Run {

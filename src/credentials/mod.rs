@@ -1,0 +1,114 @@
+//! Where secrets live: one small trait over the OS keyring (default), an opt-in file store,
+//! and a test double. Every keyring call runs under a timeout, so a locked or absent keyring
+//! cannot hang the tool; an unavailable keyring is reported with the opt-in, never replaced by
+//! memory or a readable file behind the user's back.
+
+mod file;
+mod keyring_store;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Kind, Result};
+use crate::secret::Secret;
+
+pub use file::FileStore;
+pub use keyring_store::KeyringStore;
+
+/// The service name under which entries are kept in the OS keyring.
+pub const SERVICE: &str = "cpis";
+/// How long a keyring call may take before it is abandoned.
+pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A place to keep secrets, keyed by a short printable string.
+pub trait Store: Send + Sync {
+    /// What and where, for `auth status` (e.g. "OS keyring (Secret Service)").
+    fn describe(&self) -> String;
+    /// Whether the user opted in to something weaker than the OS keyring (warned about).
+    fn is_opt_in_file(&self) -> bool {
+        false
+    }
+    fn get(&self, key: &str) -> Result<Option<Secret>>;
+    fn set(&self, key: &str, value: &Secret) -> Result<()>;
+    /// Remove the entry; `Ok(false)` when there was none.
+    fn delete(&self, key: &str) -> Result<bool>;
+}
+
+/// Which backend the user chose (`CPIS_CREDENTIAL_STORE` or the profile's `credential_store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Keyring,
+    File,
+}
+
+impl Backend {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "keyring" => Some(Backend::Keyring),
+            "file" => Some(Backend::File),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Keyring => "keyring",
+            Backend::File => "file",
+        }
+    }
+}
+
+/// What a test may put in place of the OS keyring (`CPIS_TEST_KEYRING`): `unavailable`
+/// (every call fails as a headless server's would), `hang` (no call ever answers), or
+/// `dir:PATH` (a keyring that keeps entries as files under PATH, so tests can look inside).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyringDouble {
+    Unavailable,
+    Hang,
+    Dir(PathBuf),
+}
+
+impl KeyringDouble {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "unavailable" => Some(KeyringDouble::Unavailable),
+            "hang" => Some(KeyringDouble::Hang),
+            _ => s
+                .strip_prefix("dir:")
+                .filter(|p| !p.is_empty())
+                .map(|p| KeyringDouble::Dir(PathBuf::from(p))),
+        }
+    }
+}
+
+/// Open the chosen store.
+pub fn open(
+    backend: Backend,
+    data_dir: Option<PathBuf>,
+    double: Option<KeyringDouble>,
+    timeout: Duration,
+) -> Result<Box<dyn Store>> {
+    match backend {
+        Backend::Keyring => Ok(Box::new(KeyringStore::new(double, timeout))),
+        Backend::File => {
+            let dir = data_dir.ok_or_else(|| {
+                Error::usage("no data directory for the credential file: set CPIS_DATA_DIR or HOME")
+            })?;
+            Ok(Box::new(FileStore::new(dir)))
+        }
+    }
+}
+
+/// The error for a keyring that cannot be used, with the documented opt-in.
+pub fn keyring_unavailable(why: &str) -> Error {
+    Error::new(
+        Kind::NotAuthenticated,
+        format!("the OS keyring is not available: {why}"),
+    )
+    .with_hint(
+        "on a machine without a keyring (a headless server), opt in to a private file instead: \
+         CPIS_CREDENTIAL_STORE=file, or `cpis config set credential_store file` \
+         (mode 0600 under the data directory; see README, \"Where credentials live\")",
+    )
+}
