@@ -16,6 +16,9 @@ _cpis() {
             ",$1")
                 cmd="cpis"
                 ;;
+            cpis,auth)
+                cmd="cpis__subcmd__auth"
+                ;;
             cpis,completions)
                 cmd="cpis__subcmd__completions"
                 ;;
@@ -33,6 +36,30 @@ _cpis() {
                 ;;
             cpis,sandbox)
                 cmd="cpis__subcmd__sandbox"
+                ;;
+            cpis__subcmd__auth,help)
+                cmd="cpis__subcmd__auth__subcmd__help"
+                ;;
+            cpis__subcmd__auth,login)
+                cmd="cpis__subcmd__auth__subcmd__login"
+                ;;
+            cpis__subcmd__auth,logout)
+                cmd="cpis__subcmd__auth__subcmd__logout"
+                ;;
+            cpis__subcmd__auth,status)
+                cmd="cpis__subcmd__auth__subcmd__status"
+                ;;
+            cpis__subcmd__auth__subcmd__help,help)
+                cmd="cpis__subcmd__auth__subcmd__help__subcmd__help"
+                ;;
+            cpis__subcmd__auth__subcmd__help,login)
+                cmd="cpis__subcmd__auth__subcmd__help__subcmd__login"
+                ;;
+            cpis__subcmd__auth__subcmd__help,logout)
+                cmd="cpis__subcmd__auth__subcmd__help__subcmd__logout"
+                ;;
+            cpis__subcmd__auth__subcmd__help,status)
+                cmd="cpis__subcmd__auth__subcmd__help__subcmd__status"
                 ;;
             cpis__subcmd__config,get)
                 cmd="cpis__subcmd__config__subcmd__get"
@@ -70,6 +97,9 @@ _cpis() {
             cpis__subcmd__config__subcmd__help,unset)
                 cmd="cpis__subcmd__config__subcmd__help__subcmd__unset"
                 ;;
+            cpis__subcmd__help,auth)
+                cmd="cpis__subcmd__help__subcmd__auth"
+                ;;
             cpis__subcmd__help,completions)
                 cmd="cpis__subcmd__help__subcmd__completions"
                 ;;
@@ -87,6 +117,15 @@ _cpis() {
                 ;;
             cpis__subcmd__help,sandbox)
                 cmd="cpis__subcmd__help__subcmd__sandbox"
+                ;;
+            cpis__subcmd__help__subcmd__auth,login)
+                cmd="cpis__subcmd__help__subcmd__auth__subcmd__login"
+                ;;
+            cpis__subcmd__help__subcmd__auth,logout)
+                cmd="cpis__subcmd__help__subcmd__auth__subcmd__logout"
+                ;;
+            cpis__subcmd__help__subcmd__auth,status)
+                cmd="cpis__subcmd__help__subcmd__auth__subcmd__status"
                 ;;
             cpis__subcmd__help__subcmd__config,get)
                 cmd="cpis__subcmd__help__subcmd__config__subcmd__get"
@@ -134,8 +173,214 @@ _cpis() {
 
     case "${cmd}" in
         cpis)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup sandbox config completions man help"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup auth sandbox config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth)
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__help)
+            opts="login status logout help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__login)
+            opts="-q -v -h -V --with-token --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__logout)
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__status)
+            opts="-q -v -h -V --json --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -236,7 +481,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__get)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,7 +647,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__set)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -470,7 +715,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__unset)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -504,8 +749,64 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__help)
-            opts="lookup sandbox config completions man help"
+            opts="lookup auth sandbox config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__help__subcmd__auth)
+            opts="login status logout"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__help__subcmd__auth__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__help__subcmd__auth__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__help__subcmd__auth__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

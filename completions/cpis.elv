@@ -32,6 +32,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+            cand auth 'Sign in, see who cpis acts as, or sign out'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
             cand completions 'Print a shell completion script'
@@ -58,6 +59,86 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'cpis;auth'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Sign in for this profile and environment'
+            cand status 'Show who cpis acts as here, where the credential is kept and when it expires'
+            cand logout 'Remove everything stored for this profile and environment'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;auth;login'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --with-token 'Read a ready-made access token from standard input (prompted for on a terminal)'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;auth;status'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --json 'Print JSON'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;auth;logout'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;auth;help'= {
+            cand login 'Sign in for this profile and environment'
+            cand status 'Show who cpis acts as here, where the credential is kept and when it expires'
+            cand logout 'Remove everything stored for this profile and environment'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;auth;help;login'= {
+        }
+        &'cpis;auth;help;status'= {
+        }
+        &'cpis;auth;help;logout'= {
+        }
+        &'cpis;auth;help;help'= {
         }
         &'cpis;sandbox'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
@@ -273,6 +354,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         }
         &'cpis;help'= {
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+            cand auth 'Sign in, see who cpis acts as, or sign out'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
             cand completions 'Print a shell completion script'
@@ -280,6 +362,17 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;help;lookup'= {
+        }
+        &'cpis;help;auth'= {
+            cand login 'Sign in for this profile and environment'
+            cand status 'Show who cpis acts as here, where the credential is kept and when it expires'
+            cand logout 'Remove everything stored for this profile and environment'
+        }
+        &'cpis;help;auth;login'= {
+        }
+        &'cpis;help;auth;status'= {
+        }
+        &'cpis;help;auth;logout'= {
         }
         &'cpis;help;sandbox'= {
             cand serve 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'

@@ -37,6 +37,7 @@ complete -c cpis -n "__fish_cpis_needs_command" -s v -l verbose -d 'Log each req
 complete -c cpis -n "__fish_cpis_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_needs_command" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+complete -c cpis -n "__fish_cpis_needs_command" -f -a "auth" -d 'Sign in, see who cpis acts as, or sign out'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -62,6 +63,64 @@ complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s q -l quiet -d 'Prin
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "login" -d 'Sign in for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l with-token -d 'Read a ready-made access token from standard input (prompted for on a terminal)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l json -d 'Print JSON'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -221,12 +280,16 @@ complete -c cpis -n "__fish_cpis_using_subcommand man" -s q -l quiet -d 'Print o
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s V -l version -d 'Print version'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "man" -d 'Print the man page, or write every page into a directory'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup sandbox config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth sandbox config completions man help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth sandbox config completions man help" -f -a "auth" -d 'Sign in, see who cpis acts as, or sign out'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth sandbox config completions man help" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth sandbox config completions man help" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth sandbox config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth sandbox config completions man help" -f -a "man" -d 'Print the man page, or write every page into a directory'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth sandbox config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Sign in for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Remove everything stored for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "patients" -d 'List the sandbox\'s synthetic patients and what each one shows'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show the settings in effect and where each comes from'

@@ -485,7 +485,10 @@ pub fn resolve(
         None,
         "CPIS_CREDENTIAL_STORE",
         env.text("CPIS_CREDENTIAL_STORE")?,
-        |s| parse_backend(s).map_err(|e| Error::usage(format!("CPIS_CREDENTIAL_STORE: {}", e.message))),
+        |s| {
+            parse_backend(s)
+                .map_err(|e| Error::usage(format!("CPIS_CREDENTIAL_STORE: {}", e.message)))
+        },
         prof.credential_store,
         &from_profile,
     )?
@@ -504,17 +507,13 @@ pub fn resolve(
         })
         .transpose()?;
     let keyring_timeout = match env.text("CPIS_KEYRING_TIMEOUT_MS")? {
-        Some(v) => Duration::from_millis(
-            v.trim()
-                .parse()
-                .ok()
-                .filter(|ms| *ms > 0)
-                .ok_or_else(|| {
-                    Error::usage(format!(
-                        "CPIS_KEYRING_TIMEOUT_MS={v:?} is not a number of milliseconds above 0"
-                    ))
-                })?,
-        ),
+        Some(v) => {
+            Duration::from_millis(v.trim().parse().ok().filter(|ms| *ms > 0).ok_or_else(|| {
+                Error::usage(format!(
+                    "CPIS_KEYRING_TIMEOUT_MS={v:?} is not a number of milliseconds above 0"
+                ))
+            })?)
+        }
         None => crate::credentials::KEYRING_TIMEOUT,
     };
 

@@ -65,7 +65,7 @@ fn base_url_precedence_flag_env_profile() {
 
 #[test]
 fn show_reports_values_and_their_sources() {
-    let cpis = Cpis::new();
+    let cpis = Cpis::signed_out();
     let r = cpis.run(&["config", "show", "--json"]);
     r.assert_code(0);
     let v = r.json();

@@ -146,14 +146,32 @@ fn a_token_that_cannot_be_a_header_is_refused_before_sending() {
 }
 
 #[test]
-fn scheduled_sends_false_and_no_token_sends_no_authorization() {
+fn scheduled_sends_false_and_no_credential_sends_nothing() {
     let server = Scripted::start(official);
     let r = lookup(&server.base_url(), &["--scheduled"]);
     r.assert_code(0);
     for q in server.requests() {
         assert_eq!(q.header("isunscheduledaccessevent"), Some("false"));
-        assert_eq!(q.header("authorization"), None);
+        assert_eq!(
+            q.header("authorization"),
+            Some(&*format!("Bearer {TEST_TOKEN}"))
+        );
     }
+    // Without any credential, a base URL gets nothing: exit 4 before sending, with the fix.
+    let quiet = Scripted::start(official);
+    let r = Cpis::signed_out().run(&[
+        "--base-url",
+        &quiet.base_url(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+    ]);
+    r.assert_code(4).assert_stderr_has(&[
+        "not signed in to custom",
+        "nothing was sent",
+        "cpis auth login --user",
+    ]);
+    assert!(quiet.requests().is_empty());
 }
 
 #[test]

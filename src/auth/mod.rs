@@ -35,8 +35,11 @@ impl Secrets {
 
     pub fn from_secret(s: &Secret) -> Result<Self> {
         serde_json::from_str(s.expose()).map_err(|_| {
-            Error::new(Kind::NotAuthenticated, "the stored credential is unreadable")
-                .with_hint("sign in again with `cpis auth login`")
+            Error::new(
+                Kind::NotAuthenticated,
+                "the stored credential is unreadable",
+            )
+            .with_hint("sign in again with `cpis auth login`")
         })
     }
 }
@@ -117,7 +120,10 @@ pub fn token_for(
             None => {
                 return Err(Error::new(
                     Kind::NotAuthenticated,
-                    format!("the credential for {key} is missing from {}", store.describe()),
+                    format!(
+                        "the credential for {key} is missing from {}",
+                        store.describe()
+                    ),
                 )
                 .with_hint("sign in again with `cpis auth login`"))
             }
@@ -132,8 +138,11 @@ pub fn token_for(
             }
         }
         let token = secrets.access_token.ok_or_else(|| {
-            Error::new(Kind::NotAuthenticated, format!("no access token stored for {key}"))
-                .with_hint(session.kind.login_hint())
+            Error::new(
+                Kind::NotAuthenticated,
+                format!("no access token stored for {key}"),
+            )
+            .with_hint(session.kind.login_hint())
         })?;
         return Ok(TokenSource::Stored {
             token,

@@ -76,9 +76,7 @@ impl Sessions {
                     .with_hint("remove it and sign in again with `cpis auth login`")
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => {
-                return Err(Error::usage(format!("cannot read {}: {e}", path.display())))
-            }
+            Err(e) => return Err(Error::usage(format!("cannot read {}: {e}", path.display()))),
         };
         Ok(Sessions {
             path: Some(path),

@@ -25,10 +25,10 @@ fn read_token_from_stdin() -> Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         if !std::io::stderr().is_terminal() {
-            return Err(Error::usage(
-                "no token on standard input, and no terminal to ask on",
-            )
-            .with_hint("cpis auth login --with-token < token.txt"));
+            return Err(
+                Error::usage("no token on standard input, and no terminal to ask on")
+                    .with_hint("cpis auth login --with-token < token.txt"),
+            );
         }
         return dialoguer::Password::new()
             .with_prompt("Paste the access token (input is hidden)")
@@ -93,7 +93,7 @@ fn login(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
 }
 
 fn iso(secs: Option<u64>) -> Option<String> {
-    secs.map(|s| timeutil::rfc3339_secs(s))
+    secs.map(timeutil::rfc3339_secs)
 }
 
 fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
@@ -111,7 +111,9 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         Err(e) => (
             false,
             Some(e.message.clone()),
-            e.hint.clone().or_else(|| Some("cpis auth login --with-token".into())),
+            e.hint
+                .clone()
+                .or_else(|| Some("cpis auth login --with-token".into())),
         ),
     };
     let source = match &resolved {
@@ -190,7 +192,10 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
     };
     render::print_stdout(&text)?;
     if usable {
-        if session.as_ref().is_some_and(|ss| ss.store == crate::credentials::Backend::File) {
+        if session
+            .as_ref()
+            .is_some_and(|ss| ss.store == crate::credentials::Backend::File)
+        {
             eprintln!("warning: this credential is kept in a file (opt-in), not the OS keyring");
         }
         Ok(())

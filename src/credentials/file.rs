@@ -26,7 +26,10 @@ impl FileStore {
     fn broken(&self, why: impl std::fmt::Display) -> Error {
         Error::new(
             Kind::NotAuthenticated,
-            format!("cannot use the credential file {}: {why}", self.path().display()),
+            format!(
+                "cannot use the credential file {}: {why}",
+                self.path().display()
+            ),
         )
         .with_hint("remove it and sign in again with `cpis auth login`")
     }
@@ -48,7 +51,8 @@ impl FileStore {
         let lock = opts.open(&lock_path).map_err(|e| self.broken(e))?;
         lock.lock().map_err(|e| self.broken(e))?;
         let mut entries: BTreeMap<String, String> = match fs::read(self.path()) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| self.broken("it is not a JSON object of entries"))?,
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|_| self.broken("it is not a JSON object of entries"))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(e) => return Err(self.broken(e)),
         };

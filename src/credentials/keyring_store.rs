@@ -98,7 +98,9 @@ impl Store for KeyringStore {
                 },
                 Err(w) => Outcome::Failed(w),
             }),
-            Some(d) => self.call(move || double_op(&d, &key, DoubleOp::Get)).map(Option::flatten),
+            Some(d) => self
+                .call(move || double_op(&d, &key, DoubleOp::Get))
+                .map(Option::flatten),
         }
     }
 

@@ -50,15 +50,30 @@ pub fn private_tempdir() -> tempfile::TempDir {
     b.tempdir().unwrap()
 }
 
+/// The token every test command carries unless it is made with [`Cpis::signed_out`]: every
+/// endpoint but the embedded sandbox needs a credential.
+pub const TEST_TOKEN: &str = "cpis-test-token";
+
 /// A `cpis` command with a private, empty configuration directory.
 pub struct Cpis {
     pub config_dir: tempfile::TempDir,
+    token: Option<&'static str>,
 }
 
 impl Cpis {
+    /// Signed in through `CPIS_ACCESS_TOKEN` (see [`TEST_TOKEN`]).
     pub fn new() -> Self {
         Cpis {
             config_dir: private_tempdir(),
+            token: Some(TEST_TOKEN),
+        }
+    }
+
+    /// No `CPIS_ACCESS_TOKEN`: only what `cpis auth login` stored.
+    pub fn signed_out() -> Self {
+        Cpis {
+            config_dir: private_tempdir(),
+            token: None,
         }
     }
 
@@ -77,6 +92,9 @@ impl Cpis {
             .env("CPIS_DATA_DIR", self.data_dir())
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
+        if let Some(t) = self.token {
+            c.env("CPIS_ACCESS_TOKEN", t);
+        }
         c
     }
 
@@ -91,6 +109,49 @@ impl Cpis {
 
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd().args(args).output().unwrap())
+    }
+
+    /// Run with `input` on standard input.
+    pub fn run_stdin(&self, args: &[&str], env: &[(&str, &str)], input: &str) -> Run {
+        let mut c = self.cmd();
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    }
+
+    /// Every file under this test's private directory (configuration, data, keyring double),
+    /// with its contents.
+    pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in rd {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push((p.clone(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.config_dir.path(), &mut out);
+        out
     }
 
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
