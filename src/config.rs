@@ -168,8 +168,8 @@ pub struct Settings {
     pub base_url: Option<Sourced<String>>,
     pub care_setting: Option<Sourced<CareSetting>>,
     pub ca_bundle: Option<Sourced<PathBuf>>,
-    /// CA certificate files from `SSL_CERT_FILE` / `SSL_CERT_DIR` (read at start-up).
-    pub env_ca_files: Vec<PathBuf>,
+    /// Extra CA certificates: `ca_bundle` above, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
+    pub ca_sources: Vec<crate::tls::CaSource>,
     pub timeout: Sourced<Duration>,
     pub token: Option<Secret>,
     pub sandbox_delay: Duration,
@@ -279,7 +279,6 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
 pub fn resolve(
     flags: &GlobalArgs,
     env: &dyn Fn(&str) -> Option<String>,
-    env_ca_files: Vec<PathBuf>,
     allow_missing_profile: bool,
 ) -> Result<Settings> {
     let config_path = config_dir(env).map(|d| d.join("config.toml"));
@@ -435,8 +434,8 @@ pub fn resolve(
         env: env_name,
         base_url,
         care_setting,
+        ca_sources: ca_sources(ca_bundle.as_ref(), &|k| std::env::var_os(k)),
         ca_bundle,
-        env_ca_files,
         timeout: Sourced {
             value: Duration::from_secs(timeout.value),
             source: timeout.source,
@@ -449,6 +448,33 @@ pub fn resolve(
         quiet: flags.quiet,
         verbose: flags.verbose,
     })
+}
+
+/// The extra CA sources: the `ca_bundle` setting, `SSL_CERT_FILE`, and each directory of
+/// `SSL_CERT_DIR` (empty entries skipped). Read as `OsString`s: paths need not be UTF-8.
+pub fn ca_sources(
+    ca_bundle: Option<&Sourced<PathBuf>>,
+    env_os: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> Vec<crate::tls::CaSource> {
+    use crate::tls::CaSource;
+    let mut out = Vec::new();
+    if let Some(b) = ca_bundle {
+        let origin = match &b.source {
+            Source::Flag => "--ca-bundle".to_string(),
+            Source::Profile(p) => format!("profile {p} (ca_bundle)"),
+            other => other.to_string(),
+        };
+        out.push(CaSource::file(b.value.clone(), origin));
+    }
+    if let Some(f) = env_os("SSL_CERT_FILE").filter(|f| !f.is_empty()) {
+        out.push(CaSource::file(f, "SSL_CERT_FILE"));
+    }
+    if let Some(dirs) = env_os("SSL_CERT_DIR") {
+        for d in std::env::split_paths(&dirs).filter(|d| !d.as_os_str().is_empty()) {
+            out.push(CaSource::dir(d, "SSL_CERT_DIR"));
+        }
+    }
+    out
 }
 
 /// A base URL must be absolute http(s), with no query or fragment.
@@ -541,7 +567,6 @@ mod tests {
         let s = resolve(
             &GlobalArgs::default(),
             &env_of(&[("CPIS_CONFIG_DIR", &d)]),
-            vec![],
             false,
         )
         .unwrap();
@@ -558,7 +583,6 @@ mod tests {
         let s = resolve(
             &GlobalArgs::default(),
             &env_of(&[("CPIS_CONFIG_DIR", &d)]),
-            vec![],
             false,
         )
         .unwrap();
@@ -592,7 +616,7 @@ mod tests {
             ("CPIS_TIMEOUT", "7"),
             ("CPIS_ENV", "int"),
         ]);
-        let s = resolve(&GlobalArgs::default(), &env, vec![], false).unwrap();
+        let s = resolve(&GlobalArgs::default(), &env, false).unwrap();
         assert_eq!(s.timeout.value, Duration::from_secs(7));
         assert_eq!(s.env.value, EnvName::Int);
         let flags = GlobalArgs {
@@ -600,7 +624,7 @@ mod tests {
             env: Some(EnvName::Prod),
             ..GlobalArgs::default()
         };
-        let s = resolve(&flags, &env, vec![], false).unwrap();
+        let s = resolve(&flags, &env, false).unwrap();
         assert_eq!(s.timeout.value, Duration::from_secs(9));
         assert_eq!(s.env.source, Source::Flag);
         assert_eq!(s.env.value, EnvName::Prod);
@@ -614,7 +638,6 @@ mod tests {
                 ..GlobalArgs::default()
             },
             &env_of(&[("CPIS_CONFIG_DIR", "/nonexistent-cpis-test")]),
-            vec![],
             false,
         )
         .unwrap();
@@ -625,7 +648,6 @@ mod tests {
                 ..GlobalArgs::default()
             },
             &env_of(&[("CPIS_CONFIG_DIR", "/nonexistent-cpis-test")]),
-            vec![],
             false,
         )
         .is_err());
