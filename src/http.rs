@@ -499,3 +499,224 @@ pub fn transport_error(
     };
     Error::new(Kind::Unreachable, message).with_hint(hint)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::io::{Read, Write};
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let m: HashMap<String, OsString> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    fn url(s: &str) -> url::Url {
+        url::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn no_proxy_rules_follow_reqwest() {
+        let list = "example.org, .corp.nhs.uk,10.0.0.0/8, 192.168.1.7, ::1";
+        for host in [
+            "example.org",
+            "www.example.org",
+            "EXAMPLE.ORG",
+            "corp.nhs.uk",
+            "a.corp.nhs.uk",
+            "10.1.2.3",
+            "192.168.1.7",
+            "[::1]",
+        ] {
+            assert!(no_proxy_matches(list, host), "{host}");
+        }
+        for host in [
+            "notexample.org",
+            "nhs.uk",
+            "11.0.0.1",
+            "192.168.1.8",
+            "127.0.0.1",
+        ] {
+            assert!(!no_proxy_matches(list, host), "{host}");
+        }
+        assert!(no_proxy_matches("*", "anything.example"));
+        assert!(!no_proxy_matches("", "example.org"));
+    }
+
+    #[test]
+    fn which_proxy_applies() {
+        let https = url("https://api.service.nhs.uk/cpis/FHIR/R4/CareTeam");
+        let http = url("http://cpis.example.invalid/x");
+        let p = "http://proxy:3128";
+        assert_eq!(
+            proxy_var_for(&https, &env_of(&[("HTTPS_PROXY", p)])),
+            Some("HTTPS_PROXY")
+        );
+        assert_eq!(
+            proxy_var_for(&https, &env_of(&[("https_proxy", p)])),
+            Some("https_proxy")
+        );
+        assert_eq!(proxy_var_for(&http, &env_of(&[("HTTPS_PROXY", p)])), None);
+        assert_eq!(
+            proxy_var_for(&http, &env_of(&[("HTTPS_PROXY", p), ("ALL_PROXY", p)])),
+            Some("ALL_PROXY")
+        );
+        assert_eq!(
+            proxy_var_for(
+                &https,
+                &env_of(&[("HTTPS_PROXY", p), ("NO_PROXY", "nhs.uk")])
+            ),
+            None
+        );
+        assert_eq!(
+            proxy_var_for(&https, &env_of(&[("HTTPS_PROXY", p), ("no_proxy", "*")])),
+            None
+        );
+        assert_eq!(
+            proxy_var_for(
+                &https,
+                &env_of(&[("HTTPS_PROXY", p), ("REQUEST_METHOD", "GET")])
+            ),
+            None,
+            "reqwest ignores proxy variables in CGI scripts"
+        );
+        // reqwest proxies loopback addresses too unless NO_PROXY says otherwise.
+        assert_eq!(
+            proxy_var_for(&url("http://127.0.0.1:1/"), &env_of(&[("HTTP_PROXY", p)])),
+            Some("HTTP_PROXY")
+        );
+    }
+
+    #[test]
+    fn unusable_proxy_variables_are_usage_errors_naming_the_variable() {
+        for (var, value) in [
+            ("HTTPS_PROXY", "http://[bad"),
+            ("HTTPS_PROXY", "::::"),
+            ("http_proxy", "ftp://proxy:21"),
+            ("ALL_PROXY", "socks5://proxy:1080"),
+            ("HTTP_PROXY", "http://"),
+        ] {
+            let e = check_proxy_env(&env_of(&[(var, value)])).unwrap_err();
+            assert_eq!(e.kind, Kind::Usage);
+            assert!(e.message.contains(var), "{var}={value}: {e}");
+        }
+        let e =
+            check_proxy_env(&env_of(&[("HTTPS_PROXY", "http://user:s3cret@[bad")])).unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        for value in [
+            "http://proxy:3128",
+            "https://user:pw@proxy.corp:8443/",
+            "proxy.corp:3128",
+            "",
+        ] {
+            check_proxy_env(&env_of(&[("HTTPS_PROXY", value)])).unwrap();
+        }
+        // Only the variable reqwest reads: the upper-case one when both are set.
+        check_proxy_env(&env_of(&[
+            ("HTTPS_PROXY", "http://proxy:3128"),
+            ("https_proxy", "::::"),
+        ]))
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let bad = OsString::from_vec(vec![b'h', 0xff]);
+            let env = move |k: &str| (k == "HTTP_PROXY").then(|| bad.clone());
+            let e = check_proxy_env(&env).unwrap_err();
+            assert!(e.message.contains("HTTP_PROXY"), "{e}");
+        }
+    }
+
+    #[test]
+    fn redirect_rules() {
+        let https = url("https://api.service.nhs.uk/a");
+        let http_local = url("http://127.0.0.1:8080/a");
+        assert_eq!(
+            redirect_refusal(
+                std::slice::from_ref(&https),
+                &url("http://api.service.nhs.uk/a")
+            ),
+            Err(RedirectRefused::Downgrade)
+        );
+        assert_eq!(
+            redirect_refusal(std::slice::from_ref(&https), &http_local),
+            Err(RedirectRefused::Downgrade)
+        );
+        assert_eq!(
+            redirect_refusal(
+                std::slice::from_ref(&http_local),
+                &url("http://example.invalid/a")
+            ),
+            Err(RedirectRefused::ToPlainHttpNonLoopback)
+        );
+        for ok in [
+            "http://localhost:1/a",
+            "http://127.3.2.1/a",
+            "http://[::1]:9/a",
+            "https://elsewhere.example/a",
+        ] {
+            assert_eq!(
+                redirect_refusal(std::slice::from_ref(&http_local), &url(ok)),
+                Ok(()),
+                "{ok}"
+            );
+        }
+        let many = vec![http_local.clone(); MAX_REDIRECTS];
+        assert_eq!(
+            redirect_refusal(&many, &http_local),
+            Err(RedirectRefused::TooMany)
+        );
+    }
+
+    fn client() -> reqwest::Client {
+        build_client(&HttpOptions {
+            timeout: Duration::from_secs(10),
+            ca_sources: vec![],
+            use_proxy: false,
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_retryable_refused_connection() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let u = url(&format!("http://127.0.0.1:{port}/cpis?nhs=9434765919"));
+        let err = client().get(u.clone()).send().await.unwrap_err();
+        assert!(is_retryable(&err));
+        let e = transport_error(err, &u, Duration::from_secs(10), false);
+        assert_eq!(e.kind, Kind::Unreachable);
+        assert_eq!(e.message, "127.0.0.1 refused the connection");
+    }
+
+    #[tokio::test]
+    async fn a_refused_redirect_is_a_redirect_not_a_refused_connection() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(
+                    b"HTTP/1.1 302 Found\r\nLocation: http://example.invalid/x?nhs=9434765919\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        let u = url(&format!("http://{addr}/cpis?nhs=9434765919"));
+        let err = client().get(u.clone()).send().await.unwrap_err();
+        assert!(!is_retryable(&err));
+        let e = transport_error(err, &u, Duration::from_secs(10), false);
+        assert_eq!(e.kind, Kind::Unreachable);
+        assert!(
+            e.message
+                .starts_with("redirect from 127.0.0.1 not followed: it goes to plain HTTP"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("9434765919"), "{e}");
+    }
+}

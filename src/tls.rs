@@ -456,3 +456,153 @@ pub fn client_config(
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok((config, verifier))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Kind;
+    use crate::http::{build_client_with_verifier, transport_error, HttpOptions};
+    use std::time::Duration;
+
+    fn opts(sources: Vec<CaSource>) -> HttpOptions {
+        HttpOptions {
+            timeout: Duration::from_secs(10),
+            ca_sources: sources,
+            use_proxy: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_trust_store_is_built_on_the_first_tls_connection_only() {
+        let dir = tempfile::tempdir().unwrap();
+        // Not a certificate: reading it would fail, so an http:// request proves it was not read.
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(&garbage, "not a certificate").unwrap();
+        let (client, verifier) =
+            build_client_with_verifier(&opts(vec![CaSource::file(&garbage, "--ca-bundle")]))
+                .unwrap();
+
+        let plain = crate::sandbox::start(([127, 0, 0, 1], 0).into(), Default::default())
+            .await
+            .unwrap();
+        let r = client
+            .get(format!("{}/metadata", plain.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            !verifier.loaded(),
+            "an http:// request built the trust store"
+        );
+
+        // Over HTTPS the store is built, the bad file found, and reported as the user's error.
+        let material = crate::sandbox::tls::generate().unwrap();
+        let tls = crate::sandbox::start(
+            ([127, 0, 0, 1], 0).into(),
+            crate::sandbox::Options {
+                tls: Some(material.server_config.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let url = url::Url::parse(&format!("{}/metadata", tls.base_url)).unwrap();
+        let err = client.get(url.clone()).send().await.unwrap_err();
+        assert!(verifier.loaded());
+        assert!(!crate::http::is_retryable(&err));
+        let e = transport_error(err, &url, Duration::from_secs(10), false);
+        assert_eq!(e.kind, Kind::Usage, "{e}");
+        assert!(e.message.contains(&garbage.display().to_string()), "{e}");
+        assert!(e.message.contains("set by --ca-bundle"), "{e}");
+
+        // With the sandbox's CA it verifies.
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, &material.ca_pem).unwrap();
+        let (client, verifier) =
+            build_client_with_verifier(&opts(vec![CaSource::file(&ca, "SSL_CERT_FILE")])).unwrap();
+        assert!(!verifier.loaded());
+        let r = client.get(url.clone()).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(verifier.loaded());
+        assert_eq!(
+            platform_root_loads(),
+            1,
+            "platform roots read once per process"
+        );
+    }
+
+    #[test]
+    fn each_file_is_read_once_and_certificates_are_deduplicated() {
+        let material = crate::sandbox::tls::generate().unwrap();
+        let other = crate::sandbox::tls::generate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let certs = dir.path().join("certs");
+        std::fs::create_dir(&certs).unwrap();
+        let ca = certs.join("sandbox.pem");
+        std::fs::write(&ca, &material.ca_pem).unwrap();
+        // A copy (same certificate, another file), a CRL and a note: only certificates count.
+        std::fs::write(certs.join("copy.pem"), &material.ca_pem).unwrap();
+        std::fs::write(
+            certs.join("revoked.crl"),
+            "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n",
+        )
+        .unwrap();
+        std::fs::write(certs.join("README"), "not a certificate").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&ca, certs.join("abcd1234.0")).unwrap();
+        let other_ca = dir.path().join("other.pem");
+        std::fs::write(&other_ca, &other.ca_pem).unwrap();
+
+        let base = build_store(&[]).unwrap().roots.len();
+        let store = build_store(&[
+            CaSource::file(&ca, "--ca-bundle"),
+            CaSource::dir(&certs, "SSL_CERT_DIR"),
+            CaSource::file(&other_ca, "SSL_CERT_FILE"),
+        ])
+        .unwrap();
+        assert_eq!(store.roots.len(), base + 2);
+    }
+
+    #[test]
+    fn unusable_ca_files_name_the_file_and_where_it_came_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (
+                "garbage",
+                "\u{0}\u{1}binary junk",
+                "holds no PEM certificates",
+            ),
+            (
+                "unterminated",
+                "-----BEGIN CERTIFICATE-----\nAAAA\n",
+                "is not a PEM certificate bundle",
+            ),
+            (
+                "not-der",
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                "cannot be used",
+            ),
+        ];
+        for (name, content, want) in cases {
+            let p = dir.path().join(name);
+            std::fs::write(&p, content).unwrap();
+            let source = CaSource::file(&p, "profile ward (ca_bundle)");
+            check_sources(std::slice::from_ref(&source)).unwrap();
+            let e = build_store(&[source]).unwrap_err().to_string();
+            assert!(e.contains(want), "{name}: {e}");
+            assert!(e.contains(&p.display().to_string()), "{e}");
+            assert!(e.contains("set by profile ward (ca_bundle)"), "{e}");
+        }
+        let missing = CaSource::file(dir.path().join("missing.pem"), "--ca-bundle");
+        let e = check_sources(&[missing]).unwrap_err().to_string();
+        assert!(e.starts_with("cannot read CA bundle"), "{e}");
+        assert!(e.contains("missing.pem (set by --ca-bundle)"), "{e}");
+        let not_dir = CaSource::dir(dir.path().join("garbage"), "SSL_CERT_DIR");
+        let e = check_sources(&[not_dir]).unwrap_err().to_string();
+        assert!(e.contains("not a directory"), "{e}");
+        let not_file = CaSource::file(dir.path(), "SSL_CERT_FILE");
+        let e = check_sources(&[not_file]).unwrap_err().to_string();
+        assert!(e.contains("not a file"), "{e}");
+    }
+}
