@@ -104,8 +104,9 @@ impl fmt::Display for RedirectRefused {
 
 impl StdError for RedirectRefused {}
 
-/// 127.0.0.0/8, ::1 or `localhost`.
-fn is_loopback_host(url: &url::Url) -> bool {
+/// Is this URL's host a loopback address (127.0.0.0/8, ::1 or `localhost`)? Only such hosts
+/// may be spoken to, or redirected to, over plain `http://`.
+pub fn is_loopback_host(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => {
             let d = d.strip_suffix('.').unwrap_or(d);

@@ -375,7 +375,12 @@ fn https_proxy_tunnels_and_tls_is_still_verified_end_to_end() {
     };
     let r = lookup_with(&[("HTTPS_PROXY", &format!("http://{dead}"))]);
     r.assert_code(6);
-    r.assert_stderr_has(&["proxy"]);
+    // The message itself names the proxy and the variable, not only a generic hint.
+    r.assert_stderr_has(&[
+        "search (",
+        ": cannot reach localhost through the proxy",
+        "hint: check HTTPS_PROXY and NO_PROXY",
+    ]);
 }
 
 #[cfg(unix)]
