@@ -227,8 +227,8 @@ pub struct Settings {
     pub endpoint: Endpoint,
     pub care_setting: Option<Sourced<CareSetting>>,
     pub ca_bundle: Option<Sourced<PathBuf>>,
-    /// CA certificate files from `SSL_CERT_FILE` / `SSL_CERT_DIR` (read at start-up).
-    pub env_ca_files: Vec<PathBuf>,
+    /// Extra CA certificates: `ca_bundle` above, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
+    pub ca_sources: Vec<crate::tls::CaSource>,
     pub timeout: Sourced<Duration>,
     /// `CPIS_ACCESS_TOKEN`: wins over any stored credential.
     pub token: Option<Secret>,
@@ -327,7 +327,6 @@ pub fn check_profile_name(name: &str) -> std::result::Result<(), String> {
 pub fn resolve(
     flags: &Overrides,
     env: &dyn Fn(&str) -> Option<OsString>,
-    env_ca_files: Vec<PathBuf>,
     allow_missing_profile: bool,
 ) -> Result<Settings> {
     let env = EnvVars(env);
@@ -522,8 +521,8 @@ pub fn resolve(
         profile,
         endpoint,
         care_setting,
+        ca_sources: ca_sources(ca_bundle.as_ref(), env.0),
         ca_bundle,
-        env_ca_files,
         timeout: Sourced {
             value: Duration::from_secs(timeout.value),
             source: timeout.source,
@@ -542,6 +541,33 @@ pub fn resolve(
         quiet: flags.quiet,
         verbose: flags.verbose,
     })
+}
+
+/// The extra CA sources: the `ca_bundle` setting, `SSL_CERT_FILE`, and each directory of
+/// `SSL_CERT_DIR` (empty entries skipped). Read as `OsString`s: paths need not be UTF-8.
+pub fn ca_sources(
+    ca_bundle: Option<&Sourced<PathBuf>>,
+    env_os: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> Vec<crate::tls::CaSource> {
+    use crate::tls::CaSource;
+    let mut out = Vec::new();
+    if let Some(b) = ca_bundle {
+        let origin = match &b.source {
+            Source::Flag => "--ca-bundle".to_string(),
+            Source::Profile(p) => format!("profile {p} (ca_bundle)"),
+            other => other.to_string(),
+        };
+        out.push(CaSource::file(b.value.clone(), origin));
+    }
+    if let Some(f) = env_os("SSL_CERT_FILE").filter(|f| !f.is_empty()) {
+        out.push(CaSource::file(f, "SSL_CERT_FILE"));
+    }
+    if let Some(dirs) = env_os("SSL_CERT_DIR") {
+        for d in std::env::split_paths(&dirs).filter(|d| !d.as_os_str().is_empty()) {
+            out.push(CaSource::dir(d, "SSL_CERT_DIR"));
+        }
+    }
+    out
 }
 
 /// Check a value for `key` and return it as it is stored in `config.toml`.
@@ -673,7 +699,7 @@ mod tests {
         let dir = crate::private::private_temp_dir("cpis-test-").unwrap();
         let d = dir.path().to_str().unwrap().to_string();
         let env = env_of(&[("CPIS_CONFIG_DIR", &d)]);
-        let s = resolve(&Overrides::default(), &env, vec![], false).unwrap();
+        let s = resolve(&Overrides::default(), &env, false).unwrap();
         assert_eq!(s.endpoint.base_url, None);
         assert_eq!(s.environment_label(), "local");
         assert!(s.care_setting.is_none());
@@ -682,7 +708,7 @@ mod tests {
             dir.path(),
             "[profiles.default]\nenv = \"int\"\ncare_setting = \"scheduled\"\n",
         );
-        let s = resolve(&Overrides::default(), &env, vec![], false).unwrap();
+        let s = resolve(&Overrides::default(), &env, false).unwrap();
         assert_eq!(
             s.endpoint,
             Endpoint {
@@ -707,7 +733,7 @@ mod tests {
             ("CPIS_TIMEOUT", "7"),
             ("CPIS_ENV", "int"),
         ]);
-        let s = resolve(&Overrides::default(), &env, vec![], false).unwrap();
+        let s = resolve(&Overrides::default(), &env, false).unwrap();
         assert_eq!(s.timeout.value, Duration::from_secs(7));
         assert_eq!(s.endpoint.env, Some(EnvName::Int));
         let flags = Overrides {
@@ -715,7 +741,7 @@ mod tests {
             env: Some(EnvName::Prod),
             ..Overrides::default()
         };
-        let s = resolve(&flags, &env, vec![], false).unwrap();
+        let s = resolve(&flags, &env, false).unwrap();
         assert_eq!(s.timeout.value, Duration::from_secs(9));
         assert_eq!(s.endpoint.source, Source::Flag);
         assert_eq!(s.endpoint.env, Some(EnvName::Prod));
@@ -772,7 +798,7 @@ mod tests {
                         base_url: fb.map(str::to_string),
                         ..Overrides::default()
                     };
-                    let s = resolve(&flags, &env_of(&pairs), vec![], false).unwrap();
+                    let s = resolve(&flags, &env_of(&pairs), false).unwrap();
                     let case =
                         format!("flag {fe:?}/{fb:?}, env {ee:?}/{eb:?}, profile {pe:?}/{pb:?}");
                     // The expected winner.
@@ -832,7 +858,6 @@ mod tests {
                     ..Overrides::default()
                 },
                 &env,
-                vec![],
                 false,
             )
         };
@@ -856,7 +881,6 @@ mod tests {
                     ..Overrides::default()
                 },
                 &env,
-                vec![],
                 false,
             )
         };
@@ -892,7 +916,7 @@ mod tests {
                     k if k == var => Some(bad.clone()),
                     _ => None,
                 };
-                let e = resolve(&Overrides::default(), &env, vec![], false).unwrap_err();
+                let e = resolve(&Overrides::default(), &env, false).unwrap_err();
                 assert_eq!(e.exit_code(), 2, "{var}");
                 assert!(e.message.contains(var), "{var}: {}", e.message);
             }
@@ -902,7 +926,7 @@ mod tests {
             odd.extend_from_slice(b"/conf\xff");
             let odd = OsString::from_vec(odd);
             let env = move |k: &str| (k == "CPIS_CONFIG_DIR").then(|| odd.clone());
-            let s = resolve(&Overrides::default(), &env, vec![], false).unwrap();
+            let s = resolve(&Overrides::default(), &env, false).unwrap();
             assert!(s
                 .config_path
                 .unwrap()

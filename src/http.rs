@@ -1,10 +1,21 @@
-//! The HTTP client: rustls with the platform's roots plus extra CA bundles, proxies from the
-//! environment, timeouts, a redirect policy, and transport errors turned into plain advice.
+//! The HTTP client: rustls with the platform's roots plus extra CA sources (see [`crate::tls`]),
+//! proxies from the environment, timeouts, a redirect policy, and transport errors turned into
+//! plain advice.
+//!
+//! Errors are classified from their types (`reqwest::Error::is_*`, `std::io::ErrorKind`,
+//! `rustls::Error`, `hyper::Error`, and this module's own [`DnsError`] and [`RedirectRefused`]),
+//! found by walking the error's source chain; never from the text of a message.
 
-use std::path::{Path, PathBuf};
+use std::error::Error as StdError;
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Kind, Result};
+use crate::tls::{CaLoadError, CaSource, LazyVerifier};
 
 /// Longest wait for a TCP (and proxy) connection, whatever the overall timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -16,106 +27,307 @@ const MAX_REDIRECTS: usize = 5;
 pub struct HttpOptions {
     /// Overall time for one request, from connect to the last byte of the body.
     pub timeout: Duration,
-    /// PEM files whose certificates are trusted in addition to the platform's roots.
-    pub ca_files: Vec<PathBuf>,
-    /// Honour `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (off for the embedded sandbox).
+    /// CA certificates trusted in addition to the platform's roots, with where each came from.
+    pub ca_sources: Vec<CaSource>,
+    /// Honour `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY` (off for the embedded
+    /// sandbox).
     pub use_proxy: bool,
 }
 
-/// Take `SSL_CERT_FILE` and `SSL_CERT_DIR` out of the process environment and return the
-/// certificate files they name. rustls-native-certs would otherwise use them *instead of* the
-/// platform's roots; `cpis` adds them *to* the platform's roots. Call this from `main` before
-/// any thread starts.
-pub fn take_env_ca_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    if let Some(f) = std::env::var_os("SSL_CERT_FILE") {
-        std::env::remove_var("SSL_CERT_FILE");
-        if !f.is_empty() {
-            files.push(PathBuf::from(f));
+/// The user-facing error for a CA source that cannot be used (exit 2).
+pub fn ca_error(e: &CaLoadError) -> Error {
+    Error::usage(e.to_string()).with_hint(
+        "give a PEM file of CA certificates (-----BEGIN CERTIFICATE-----), or remove the setting",
+    )
+}
+
+/// A host name that could not be resolved.
+#[derive(Debug)]
+pub struct DnsError {
+    pub host: String,
+    pub source: io::Error,
+}
+
+impl fmt::Display for DnsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot resolve {} (DNS)", self.host)
+    }
+}
+
+impl StdError for DnsError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// The system resolver, failing with a [`DnsError`] that classification can find.
+struct Resolver;
+
+impl reqwest::dns::Resolve for Resolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map(|addrs| addrs.collect::<Vec<_>>());
+            match found {
+                Ok(addrs) => Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs),
+                Err(source) => {
+                    Err(Box::new(DnsError { host, source }) as Box<dyn StdError + Send + Sync>)
+                }
+            }
+        })
+    }
+}
+
+/// Why a redirect was not followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectRefused {
+    TooMany,
+    /// From HTTPS to plain HTTP.
+    Downgrade,
+    /// To plain HTTP on another machine: the query holds the NHS number.
+    ToPlainHttpNonLoopback,
+}
+
+impl fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RedirectRefused::TooMany => write!(f, "more than {MAX_REDIRECTS} redirects"),
+            RedirectRefused::Downgrade => f.write_str("it goes from HTTPS to plain HTTP"),
+            RedirectRefused::ToPlainHttpNonLoopback => f.write_str(
+                "it goes to plain HTTP on another machine, which would expose the NHS number",
+            ),
         }
     }
-    if let Some(dirs) = std::env::var_os("SSL_CERT_DIR") {
-        std::env::remove_var("SSL_CERT_DIR");
-        for dir in std::env::split_paths(&dirs) {
-            if let Ok(rd) = std::fs::read_dir(&dir) {
-                // Certificate directories also hold CRLs and other files: keep PEM certificates.
-                let mut entries: Vec<PathBuf> = rd
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| {
-                        std::fs::read(p).is_ok_and(|b| {
-                            b.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----")
-                        })
-                    })
-                    .collect();
-                entries.sort();
-                files.extend(entries);
+}
+
+impl StdError for RedirectRefused {}
+
+/// Is this URL's host a loopback address (127.0.0.0/8, ::1 or `localhost`)? Only such hosts
+/// may be spoken to, or redirected to, over plain `http://`.
+pub fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.strip_suffix('.').unwrap_or(d);
+            d.eq_ignore_ascii_case("localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The redirect rule: why not to follow a redirect from `previous` to `next`, if any.
+pub fn redirect_refusal(
+    previous: &[url::Url],
+    next: &url::Url,
+) -> std::result::Result<(), RedirectRefused> {
+    if previous.len() >= MAX_REDIRECTS {
+        return Err(RedirectRefused::TooMany);
+    }
+    if next.scheme() != "https" {
+        if previous.iter().any(|p| p.scheme() == "https") {
+            return Err(RedirectRefused::Downgrade);
+        }
+        if !is_loopback_host(next) {
+            return Err(RedirectRefused::ToPlainHttpNonLoopback);
+        }
+    }
+    Ok(())
+}
+
+/// The environment as `cpis` reads it (a function, for tests).
+pub type EnvOs<'a> = &'a dyn Fn(&str) -> Option<OsString>;
+
+/// The process environment.
+pub fn process_env(k: &str) -> Option<OsString> {
+    std::env::var_os(k)
+}
+
+const PROXY_VARS: [[&str; 2]; 3] = [
+    ["HTTPS_PROXY", "https_proxy"],
+    ["HTTP_PROXY", "http_proxy"],
+    ["ALL_PROXY", "all_proxy"],
+];
+
+/// Why a proxy variable's value cannot be used, if it cannot.
+fn proxy_value_problem(value: &str) -> Option<&'static str> {
+    let Ok(uri) = value.parse::<hyper::Uri>() else {
+        return Some("it is not a URL");
+    };
+    match uri.scheme_str() {
+        None | Some("http") | Some("https") => {}
+        Some(_) => return Some("the scheme must be http:// or https://"),
+    }
+    match uri.authority() {
+        Some(a) if !a.host().is_empty() => None,
+        _ => Some("it has no host"),
+    }
+}
+
+/// Check the proxy variables the client will read (for each pair, the first one set, as reqwest
+/// reads them): each must be a usable `http://` or `https://` proxy URL (no scheme means
+/// `http://`). Exit 2 naming the variable, never its value (it may hold a password).
+pub fn check_proxy_env(env: EnvOs) -> Result<()> {
+    for pair in PROXY_VARS {
+        let Some((name, value)) = pair.iter().find_map(|n| env(n).map(|v| (*n, v))) else {
+            continue;
+        };
+        let problem = match value.to_str() {
+            None => Some("it is not valid UTF-8"),
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => proxy_value_problem(v.trim()),
+        };
+        if let Some(p) = problem {
+            return Err(
+                Error::usage(format!("the proxy variable {name} cannot be used: {p}")).with_hint(
+                    format!("set {name} to http://HOST:PORT (or unset it to connect directly)"),
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One `NO_PROXY` entry.
+enum NoProxyEntry {
+    Ip(IpAddr),
+    Net(IpAddr, u8),
+    Domain(String),
+}
+
+fn parse_no_proxy_entry(part: &str) -> Option<NoProxyEntry> {
+    if let Some((addr, len)) = part.split_once('/') {
+        if let (Ok(addr), Ok(len)) = (addr.parse::<IpAddr>(), len.parse::<u8>()) {
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            if len <= max {
+                return Some(NoProxyEntry::Net(addr, len));
             }
         }
     }
-    files
-}
-
-/// Read every certificate in a PEM file.
-pub fn read_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>> {
-    let pem = std::fs::read(path).map_err(|e| {
-        Error::usage(format!("cannot read CA bundle {}: {e}", path.display()))
-            .with_hint("pass a PEM file of CA certificates with --ca-bundle PATH or SSL_CERT_FILE")
-    })?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-        Error::usage(format!(
-            "{} is not a PEM certificate bundle: {e}",
-            path.display()
-        ))
-    })?;
-    if certs.is_empty() {
-        return Err(Error::usage(format!(
-            "{} holds no PEM certificates (expected -----BEGIN CERTIFICATE-----)",
-            path.display()
-        )));
+    if let Ok(ip) = part.parse::<IpAddr>() {
+        return Some(NoProxyEntry::Ip(ip));
     }
-    Ok(certs)
+    (!part.is_empty()).then(|| NoProxyEntry::Domain(part.to_string()))
 }
 
+fn in_net(ip: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+/// Does `NO_PROXY` (comma-separated) exempt `host`? The rules of reqwest (hyper-util), after
+/// curl: IP addresses and CIDR networks match IP hosts; `*` matches any host name; any other
+/// entry matches that domain and its subdomains, with or without a leading dot.
+pub fn no_proxy_matches(no_proxy: &str, host: &str) -> bool {
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let entries = no_proxy
+        .split(',')
+        .map(str::trim)
+        .filter_map(parse_no_proxy_entry);
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return entries.into_iter().any(|e| match e {
+            NoProxyEntry::Ip(a) => a == ip,
+            NoProxyEntry::Net(n, len) => in_net(ip, n, len),
+            NoProxyEntry::Domain(_) => false,
+        });
+    }
+    let host = host.to_ascii_lowercase();
+    entries.into_iter().any(|e| match e {
+        NoProxyEntry::Domain(d) if d == "*" => true,
+        NoProxyEntry::Domain(d) => {
+            let d = d.to_ascii_lowercase();
+            let bare = d.strip_prefix('.').unwrap_or(&d);
+            host == bare || host.ends_with(&format!(".{bare}"))
+        }
+        _ => false,
+    })
+}
+
+/// The proxy variable that applies to `url`, if a proxy does: the scheme's variable
+/// (`HTTPS_PROXY`/`https_proxy` or `HTTP_PROXY`/`http_proxy`), else `ALL_PROXY`/`all_proxy`,
+/// unless `NO_PROXY`/`no_proxy` exempts the host. As reqwest decides it: none at all in a CGI
+/// script (`REQUEST_METHOD` set).
+pub fn proxy_var_for(url: &url::Url, env: EnvOs) -> Option<&'static str> {
+    if env("REQUEST_METHOD").is_some() {
+        return None;
+    }
+    let first_set = |pair: [&'static str; 2]| {
+        pair.iter()
+            .find_map(|n| env(n).and_then(|v| v.into_string().ok()).map(|v| (*n, v)))
+            .filter(|(_, v)| proxy_value_problem(v).is_none())
+            .map(|(n, _)| n)
+    };
+    let scheme_pair = match url.scheme() {
+        "https" => PROXY_VARS[0],
+        "http" => PROXY_VARS[1],
+        _ => return None,
+    };
+    let var = first_set(scheme_pair).or_else(|| first_set(PROXY_VARS[2]))?;
+    let no_proxy = ["NO_PROXY", "no_proxy"]
+        .iter()
+        .find_map(|n| env(n).and_then(|v| v.into_string().ok()))
+        .unwrap_or_default();
+    let host = url.host_str()?;
+    (!no_proxy_matches(&no_proxy, host)).then_some(var)
+}
+
+/// Build the client. Checks before any request that the CA sources can be opened and that the
+/// proxy variables are usable (exit 2 otherwise).
 pub fn build_client(opts: &HttpOptions) -> Result<reqwest::Client> {
+    build_client_with_verifier(opts).map(|(c, _)| c)
+}
+
+/// [`build_client`], also returning the certificate verifier (to tell whether it has loaded its
+/// trust store).
+pub fn build_client_with_verifier(
+    opts: &HttpOptions,
+) -> Result<(reqwest::Client, Arc<LazyVerifier>)> {
+    crate::tls::check_sources(&opts.ca_sources).map_err(|e| ca_error(&e))?;
+    if opts.use_proxy {
+        check_proxy_env(&process_env)?;
+    }
+    let setup_error =
+        |e: &dyn fmt::Display| Error::new(Kind::Unreachable, format!("cannot set up HTTPS: {e}"));
+    let (tls, verifier) =
+        crate::tls::client_config(opts.ca_sources.clone()).map_err(|e| setup_error(&e))?;
     let mut b = reqwest::Client::builder()
         .user_agent(crate::USER_AGENT)
         .timeout(opts.timeout)
         .connect_timeout(opts.timeout.min(MAX_CONNECT_TIMEOUT))
-        .tls_built_in_root_certs(true)
+        .tcp_nodelay(true)
+        .use_preconfigured_tls(tls)
+        .dns_resolver(Arc::new(Resolver))
         .https_only(false)
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
-                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+            match redirect_refusal(attempt.previous(), attempt.url()) {
+                Err(refused) => attempt.error(refused),
+                // reqwest drops Authorization (and cookies) itself when the host or port changes.
+                Ok(()) => attempt.follow(),
             }
-            let downgrade = attempt
-                .previous()
-                .last()
-                .is_some_and(|p| p.scheme() == "https")
-                && attempt.url().scheme() != "https";
-            if downgrade {
-                return attempt.error("refused a redirect from HTTPS to plain HTTP");
-            }
-            // reqwest drops Authorization (and cookies) itself when the host or port changes.
-            attempt.follow()
         }));
-    for f in &opts.ca_files {
-        for c in read_certificates(f)? {
-            b = b.add_root_certificate(c);
-        }
-    }
     if !opts.use_proxy {
         b = b.no_proxy();
     }
-    b.build().map_err(|e| {
-        Error::new(
-            Kind::Unreachable,
-            format!("cannot set up HTTPS: {}", error_chain(&e)),
-        )
-    })
+    let client = b.build().map_err(|e| setup_error(&error_chain(&e)))?;
+    Ok((client, verifier))
 }
 
-/// The error and all its causes, joined, for matching and for messages.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+/// The error and all its causes, joined, for messages (never for decisions).
+pub fn error_chain(e: &(dyn StdError + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut src = e.source();
     while let Some(s) = src {
@@ -128,108 +340,384 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn proxy_in_use() -> Option<String> {
-    [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-    ]
-    .iter()
-    .find_map(|v| {
-        std::env::var(v)
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(|_| v.to_string())
-    })
+/// The error and its causes, looking inside `io::Error` (whose `source()` skips the error it
+/// wraps) and `rustls::Error::Other` (which has no `source()`).
+fn causes<'a>(e: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
+    let mut out = Vec::new();
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        out.push(c);
+        if out.len() > 64 {
+            break;
+        }
+        cur = next_cause(c);
+    }
+    out
+}
+
+fn next_cause<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a (dyn StdError + 'static)> {
+    if let Some(inner) = e.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
+        return Some(inner);
+    }
+    if let Some(r) = e.downcast_ref::<rustls::Error>() {
+        return match r {
+            rustls::Error::Other(o)
+            | rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o)) => {
+                Some(o.0.as_ref())
+            }
+            _ => None,
+        };
+    }
+    e.source()
+}
+
+fn find<'a, T: StdError + 'static>(chain: &[&'a (dyn StdError + 'static)]) -> Option<&'a T> {
+    chain.iter().find_map(|c| c.downcast_ref::<T>())
+}
+
+fn has_io_kind(chain: &[&(dyn StdError + 'static)], kinds: &[io::ErrorKind]) -> bool {
+    chain
+        .iter()
+        .filter_map(|c| c.downcast_ref::<io::Error>())
+        .any(|io| kinds.contains(&io.kind()))
 }
 
 /// Is this transport error worth a retry of an idempotent GET (connect refused, reset,
-/// connection closed early)? Certificate, DNS and timeout failures are not.
+/// connection closed early)? Certificate, CA file, DNS, redirect and timeout failures are not.
 pub fn is_retryable(e: &reqwest::Error) -> bool {
     if e.is_timeout() || e.is_builder() || e.is_redirect() {
         return false;
     }
-    let chain = error_chain(e).to_ascii_lowercase();
-    if chain.contains("certificate") || chain.contains("dns error") || chain.contains("tls") {
+    let chain = causes(e);
+    if find::<CaLoadError>(&chain).is_some()
+        || find::<RedirectRefused>(&chain).is_some()
+        || find::<DnsError>(&chain).is_some()
+        || find::<rustls::Error>(&chain).is_some()
+    {
         return false;
     }
-    e.is_connect()
-        || e.is_body()
-        || chain.contains("reset")
-        || chain.contains("broken pipe")
-        || chain.contains("closed")
-        || chain.contains("incomplete")
+    use io::ErrorKind::*;
+    let io_retryable = has_io_kind(
+        &chain,
+        &[
+            ConnectionRefused,
+            ConnectionReset,
+            ConnectionAborted,
+            BrokenPipe,
+            UnexpectedEof,
+            NotConnected,
+        ],
+    );
+    let closed_early = find::<hyper::Error>(&chain)
+        .is_some_and(|h| h.is_incomplete_message() || h.is_closed() || h.is_canceled());
+    io_retryable || closed_early || e.is_connect() || e.is_body()
 }
 
-/// Turn a transport failure into one message and a hint.
-pub fn transport_error(e: reqwest::Error, url: &url::Url, timeout: Duration) -> Error {
+/// Turn a transport failure into one message and a hint. `use_proxy`: whether the client
+/// honours the proxy variables.
+pub fn transport_error(
+    e: reqwest::Error,
+    url: &url::Url,
+    timeout: Duration,
+    use_proxy: bool,
+) -> Error {
     // The URL carries the NHS number: keep it out of the message.
     let e = e.without_url();
     let host = url.host_str().unwrap_or("the service").to_string();
-    let chain = error_chain(&e);
-    let lower = chain.to_ascii_lowercase();
-    let proxy = proxy_in_use();
+    let chain = causes(&e);
+    if let Some(ca) = find::<CaLoadError>(&chain) {
+        return ca_error(ca);
+    }
+    let text = error_chain(&e);
+    let proxy = if use_proxy {
+        proxy_var_for(url, &process_env)
+    } else {
+        None
+    };
     let (message, hint) = if e.is_timeout() {
         (
             format!("no answer from {host} within {} s", timeout.as_secs()),
             "the service or the network is slow: try again, or allow longer with --timeout SECS"
                 .to_string(),
         )
-    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+    } else if let Some(r) = find::<RedirectRefused>(&chain) {
         (
-            format!("cannot resolve {host} (DNS): {chain}"),
-            "check the host name and this machine's DNS; NHS services need a route to the internet or HSCN"
-                .to_string(),
+            format!("redirect from {host} not followed: {r}"),
+            "check the base URL".to_string(),
         )
-    } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+    } else if e.is_redirect() {
         (
-            format!("the TLS certificate of {host} is not signed by a trusted authority"),
-            "if your organisation inspects HTTPS, pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); cpis never turns certificate checks off"
-                .to_string(),
+            format!("redirect from {host} not followed: {text}"),
+            "check the base URL".to_string(),
         )
-    } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
-        (
-            format!("the TLS certificate presented is not valid for {host}"),
-            "something between you and the service answers for it (a proxy or wrong DNS); check the base URL and your proxy settings"
-                .to_string(),
-        )
-    } else if lower.contains("expired") || lower.contains("notvalidyet") {
-        (
-            format!("the TLS certificate of {host} is expired or not yet valid"),
-            "check this machine's clock and time zone".to_string(),
-        )
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
-    {
-        (
-            format!("TLS with {host} failed: {chain}"),
-            "check --ca-bundle / SSL_CERT_FILE and any HTTPS-inspecting proxy".to_string(),
-        )
-    } else if lower.contains("proxy") || (e.is_connect() && proxy.is_some()) {
-        (
-            format!("cannot reach {host} through the proxy: {chain}"),
-            format!(
-                "check {} and NO_PROXY",
-                proxy.unwrap_or_else(|| "HTTPS_PROXY".into())
+    } else if let Some(d) = find::<DnsError>(&chain) {
+        let mut hint = "check the host name and this machine's DNS; NHS services need a route to the internet or HSCN".to_string();
+        if let Some(var) = proxy.filter(|_| d.host != host) {
+            hint = format!("check the proxy host in {var}; {hint}");
+        }
+        (format!("{d}: {}", d.source), hint)
+    } else if let Some(tls) = find::<rustls::Error>(&chain) {
+        use rustls::CertificateError as C;
+        match tls {
+            rustls::Error::InvalidCertificate(C::UnknownIssuer) => (
+                format!("the TLS certificate of {host} is not signed by a trusted authority"),
+                "if your organisation inspects HTTPS, pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); cpis never turns certificate checks off"
+                    .to_string(),
             ),
+            rustls::Error::InvalidCertificate(
+                C::NotValidForName | C::NotValidForNameContext { .. },
+            ) => (
+                format!("the TLS certificate presented is not valid for {host}"),
+                "something between you and the service answers for it (a proxy or wrong DNS); check the base URL and your proxy settings"
+                    .to_string(),
+            ),
+            rustls::Error::InvalidCertificate(
+                C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+            ) => (
+                format!("the TLS certificate of {host} is expired or not yet valid"),
+                "check this machine's clock and time zone".to_string(),
+            ),
+            _ => (
+                format!("TLS with {host} failed: {text}"),
+                "check --ca-bundle / SSL_CERT_FILE and any HTTPS-inspecting proxy".to_string(),
+            ),
+        }
+    } else if let Some(var) = proxy.filter(|_| e.is_connect()) {
+        (
+            format!("cannot reach {host} through the proxy: {text}"),
+            format!("check {var} and NO_PROXY"),
         )
-    } else if lower.contains("refused") {
+    } else if has_io_kind(&chain, &[io::ErrorKind::ConnectionRefused]) {
         (
             format!("{host} refused the connection"),
             "check the base URL and port, and that the service (or sandbox) is running".to_string(),
         )
-    } else if e.is_redirect() {
-        (
-            format!("redirect from {host} not followed: {chain}"),
-            "check the base URL".to_string(),
-        )
     } else {
         (
-            format!("cannot reach {host}: {chain}"),
+            format!("cannot reach {host}: {text}"),
             "check the network connection, the base URL and proxy settings".to_string(),
         )
     };
     Error::new(Kind::Unreachable, message).with_hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::io::{Read, Write};
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let m: HashMap<String, OsString> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    fn url(s: &str) -> url::Url {
+        url::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn no_proxy_rules_follow_reqwest() {
+        let list = "example.org, .corp.nhs.uk,10.0.0.0/8, 192.168.1.7, ::1";
+        for host in [
+            "example.org",
+            "www.example.org",
+            "EXAMPLE.ORG",
+            "corp.nhs.uk",
+            "a.corp.nhs.uk",
+            "10.1.2.3",
+            "192.168.1.7",
+            "[::1]",
+        ] {
+            assert!(no_proxy_matches(list, host), "{host}");
+        }
+        for host in [
+            "notexample.org",
+            "nhs.uk",
+            "11.0.0.1",
+            "192.168.1.8",
+            "127.0.0.1",
+        ] {
+            assert!(!no_proxy_matches(list, host), "{host}");
+        }
+        assert!(no_proxy_matches("*", "anything.example"));
+        assert!(!no_proxy_matches("", "example.org"));
+    }
+
+    #[test]
+    fn which_proxy_applies() {
+        let https = url("https://api.service.nhs.uk/cpis/FHIR/R4/CareTeam");
+        let http = url("http://cpis.example.invalid/x");
+        let p = "http://proxy:3128";
+        assert_eq!(
+            proxy_var_for(&https, &env_of(&[("HTTPS_PROXY", p)])),
+            Some("HTTPS_PROXY")
+        );
+        assert_eq!(
+            proxy_var_for(&https, &env_of(&[("https_proxy", p)])),
+            Some("https_proxy")
+        );
+        assert_eq!(proxy_var_for(&http, &env_of(&[("HTTPS_PROXY", p)])), None);
+        assert_eq!(
+            proxy_var_for(&http, &env_of(&[("HTTPS_PROXY", p), ("ALL_PROXY", p)])),
+            Some("ALL_PROXY")
+        );
+        assert_eq!(
+            proxy_var_for(
+                &https,
+                &env_of(&[("HTTPS_PROXY", p), ("NO_PROXY", "nhs.uk")])
+            ),
+            None
+        );
+        assert_eq!(
+            proxy_var_for(&https, &env_of(&[("HTTPS_PROXY", p), ("no_proxy", "*")])),
+            None
+        );
+        assert_eq!(
+            proxy_var_for(
+                &https,
+                &env_of(&[("HTTPS_PROXY", p), ("REQUEST_METHOD", "GET")])
+            ),
+            None,
+            "reqwest ignores proxy variables in CGI scripts"
+        );
+        // reqwest proxies loopback addresses too unless NO_PROXY says otherwise.
+        assert_eq!(
+            proxy_var_for(&url("http://127.0.0.1:1/"), &env_of(&[("HTTP_PROXY", p)])),
+            Some("HTTP_PROXY")
+        );
+    }
+
+    #[test]
+    fn unusable_proxy_variables_are_usage_errors_naming_the_variable() {
+        for (var, value) in [
+            ("HTTPS_PROXY", "http://[bad"),
+            ("HTTPS_PROXY", "::::"),
+            ("http_proxy", "ftp://proxy:21"),
+            ("ALL_PROXY", "socks5://proxy:1080"),
+            ("HTTP_PROXY", "http://"),
+        ] {
+            let e = check_proxy_env(&env_of(&[(var, value)])).unwrap_err();
+            assert_eq!(e.kind, Kind::Usage);
+            assert!(e.message.contains(var), "{var}={value}: {e}");
+        }
+        let e =
+            check_proxy_env(&env_of(&[("HTTPS_PROXY", "http://user:s3cret@[bad")])).unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        for value in [
+            "http://proxy:3128",
+            "https://user:pw@proxy.corp:8443/",
+            "proxy.corp:3128",
+            "",
+        ] {
+            check_proxy_env(&env_of(&[("HTTPS_PROXY", value)])).unwrap();
+        }
+        // Only the variable reqwest reads: the upper-case one when both are set.
+        check_proxy_env(&env_of(&[
+            ("HTTPS_PROXY", "http://proxy:3128"),
+            ("https_proxy", "::::"),
+        ]))
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let bad = OsString::from_vec(vec![b'h', 0xff]);
+            let env = move |k: &str| (k == "HTTP_PROXY").then(|| bad.clone());
+            let e = check_proxy_env(&env).unwrap_err();
+            assert!(e.message.contains("HTTP_PROXY"), "{e}");
+        }
+    }
+
+    #[test]
+    fn redirect_rules() {
+        let https = url("https://api.service.nhs.uk/a");
+        let http_local = url("http://127.0.0.1:8080/a");
+        assert_eq!(
+            redirect_refusal(
+                std::slice::from_ref(&https),
+                &url("http://api.service.nhs.uk/a")
+            ),
+            Err(RedirectRefused::Downgrade)
+        );
+        assert_eq!(
+            redirect_refusal(std::slice::from_ref(&https), &http_local),
+            Err(RedirectRefused::Downgrade)
+        );
+        assert_eq!(
+            redirect_refusal(
+                std::slice::from_ref(&http_local),
+                &url("http://example.invalid/a")
+            ),
+            Err(RedirectRefused::ToPlainHttpNonLoopback)
+        );
+        for ok in [
+            "http://localhost:1/a",
+            "http://127.3.2.1/a",
+            "http://[::1]:9/a",
+            "https://elsewhere.example/a",
+        ] {
+            assert_eq!(
+                redirect_refusal(std::slice::from_ref(&http_local), &url(ok)),
+                Ok(()),
+                "{ok}"
+            );
+        }
+        let many = vec![http_local.clone(); MAX_REDIRECTS];
+        assert_eq!(
+            redirect_refusal(&many, &http_local),
+            Err(RedirectRefused::TooMany)
+        );
+    }
+
+    fn client() -> reqwest::Client {
+        build_client(&HttpOptions {
+            timeout: Duration::from_secs(10),
+            ca_sources: vec![],
+            use_proxy: false,
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_retryable_refused_connection() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let u = url(&format!("http://127.0.0.1:{port}/cpis?nhs=9434765919"));
+        let err = client().get(u.clone()).send().await.unwrap_err();
+        assert!(is_retryable(&err));
+        let e = transport_error(err, &u, Duration::from_secs(10), false);
+        assert_eq!(e.kind, Kind::Unreachable);
+        assert_eq!(e.message, "127.0.0.1 refused the connection");
+    }
+
+    #[tokio::test]
+    async fn a_refused_redirect_is_a_redirect_not_a_refused_connection() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(
+                    b"HTTP/1.1 302 Found\r\nLocation: http://example.invalid/x?nhs=9434765919\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        let u = url(&format!("http://{addr}/cpis?nhs=9434765919"));
+        let err = client().get(u.clone()).send().await.unwrap_err();
+        assert!(!is_retryable(&err));
+        let e = transport_error(err, &u, Duration::from_secs(10), false);
+        assert_eq!(e.kind, Kind::Unreachable);
+        assert!(
+            e.message
+                .starts_with("redirect from 127.0.0.1 not followed: it goes to plain HTTP"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("9434765919"), "{e}");
+    }
 }

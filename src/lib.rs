@@ -19,6 +19,7 @@ pub mod sandbox;
 pub mod sanitize;
 pub mod secret;
 pub mod timeutil;
+pub mod tls;
 
 /// The name and version sent as `User-Agent` and shown by `--version`.
 pub const USER_AGENT: &str = concat!("cpis/", env!("CARGO_PKG_VERSION"));

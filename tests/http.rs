@@ -634,3 +634,75 @@ fn plain_http_to_a_host_that_is_not_loopback_is_refused_before_sending() {
     }
     assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
 }
+
+#[test]
+fn a_redirect_to_plain_http_on_another_machine_is_refused_as_a_redirect() {
+    // The NHS number is in the query: it must not travel in clear text to another machine.
+    let server = Scripted::start(|seen, _| {
+        Reply::new(302, "text/plain", "").header(
+            "Location",
+            &format!("http://cpis.example.invalid{}", seen.target),
+        )
+    });
+    let r = lookup(&server.base_url(), &["--scheduled", "--quiet"]);
+    r.assert_code(6);
+    r.assert_stderr_has(&["redirect from 127.0.0.1 not followed", "plain HTTP"]);
+    assert!(!r.stderr.contains("refused the connection"), "{}", r.stderr);
+    assert!(!r.stderr.contains("example.invalid"), "{}", r.stderr);
+    assert!(!r.stderr.contains("9434765919"), "{}", r.stderr);
+    // Only the original requests (at most one per search), none retried.
+    let reqs = server.requests();
+    assert!((1..=2).contains(&reqs.len()), "{reqs:?}");
+    assert!(reqs.iter().all(|q| q.target.starts_with("/cpis/FHIR/R4/")));
+}
+
+#[test]
+fn an_https_to_http_redirect_is_refused_as_a_redirect_not_a_refused_connection() {
+    let plain = Scripted::start(official);
+    let plain_port = plain.addr.port();
+    let tls = Scripted::start_tls(move |seen, _| {
+        Reply::new(307, "text/plain", "").header(
+            "Location",
+            &format!("http://127.0.0.1:{plain_port}{}", seen.target),
+        )
+    });
+    let ca = tls.ca_bundle.clone().unwrap();
+    let r = lookup(
+        &tls.base_url(),
+        &[
+            "--ca-bundle",
+            ca.to_str().unwrap(),
+            "--scheduled",
+            "--quiet",
+        ],
+    );
+    r.assert_code(6);
+    r.assert_stderr_has(&["not followed", "from HTTPS to plain HTTP"]);
+    assert!(!r.stderr.contains("refused the connection"), "{}", r.stderr);
+    assert!(plain.requests().is_empty(), "the downgrade was followed");
+    assert!((1..=2).contains(&tls.requests().len()));
+}
+
+#[test]
+fn an_unusable_proxy_variable_exits_2_before_any_request() {
+    let server = Scripted::start(official);
+    for (var, value) in [
+        ("HTTPS_PROXY", "http://[bad"),
+        ("HTTPS_PROXY", "::::"),
+        ("http_proxy", "ftp://proxy.example:21"),
+    ] {
+        let r = Cpis::new().run_env(
+            &[
+                "--base-url",
+                &server.base_url(),
+                "lookup",
+                "9434765919",
+                "--scheduled",
+            ],
+            &[(var, value)],
+        );
+        r.assert_code(2);
+        r.assert_stderr_has(&[var]);
+    }
+    assert!(server.requests().is_empty());
+}

@@ -223,6 +223,70 @@ fn https_with_the_generated_ca_and_not_without_it() {
     }
 }
 
+#[test]
+fn unusable_ca_files_exit_2_naming_the_file_and_where_it_came_from() {
+    let sb = SandboxProc::start(&["--tls"]);
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(&garbage, "this is not a certificate\n").unwrap();
+    let g = garbage.to_str().unwrap();
+    let cpis = Cpis::new();
+    let tls_lookup = |args: &[&str], env: &[(&str, &str)]| {
+        let mut a = vec!["--base-url", &sb.base_url];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["lookup", "9990000026", "--scheduled"]);
+        cpis.run_env(&a, env)
+    };
+
+    let r = tls_lookup(&["--ca-bundle", g], &[]);
+    r.assert_code(2);
+    r.assert_stderr_has(&[g, "set by --ca-bundle", "holds no PEM certificates"]);
+    let r = tls_lookup(&[], &[("SSL_CERT_FILE", g)]);
+    r.assert_code(2);
+    r.assert_stderr_has(&[g, "set by SSL_CERT_FILE"]);
+    // PEM armour around something that is not a certificate (was exit 6, "BadEncoding").
+    let not_der = dir.path().join("not-der.pem");
+    std::fs::write(
+        &not_der,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let n = not_der.to_str().unwrap();
+    let r = tls_lookup(&["--ca-bundle", n], &[]);
+    r.assert_code(2);
+    r.assert_stderr_has(&[n, "set by --ca-bundle", "cannot be used"]);
+    cpis.run(&["config", "set", "ca_bundle", g]).assert_code(0);
+    let r = tls_lookup(&[], &[]);
+    r.assert_code(2);
+    r.assert_stderr_has(&[g, "set by profile default (ca_bundle)"]);
+    cpis.run(&["config", "unset", "ca_bundle"]).assert_code(0);
+
+    // Missing files are found before any request, even for the embedded sandbox (no TLS).
+    let r = cpis.run(&[
+        "--ca-bundle",
+        "/nonexistent/ca.pem",
+        "lookup",
+        "9990000026",
+        "--scheduled",
+    ]);
+    r.assert_code(2);
+    r.assert_stderr_has(&["cannot read CA bundle /nonexistent/ca.pem (set by --ca-bundle)"]);
+    let r = cpis.run_env(
+        &["lookup", "9990000026", "--scheduled"],
+        &[("SSL_CERT_DIR", "/nonexistent/certs")],
+    );
+    r.assert_code(2);
+    r.assert_stderr_has(&["/nonexistent/certs (set by SSL_CERT_DIR)"]);
+
+    // SSL_CERT_FILE and SSL_CERT_DIR together still add to the platform's roots.
+    let ca = sb.ca_bundle.clone().unwrap();
+    let mut env = vec![("SSL_CERT_FILE", ca.to_str().unwrap())];
+    if std::path::Path::new("/etc/ssl/certs").is_dir() {
+        env.push(("SSL_CERT_DIR", "/etc/ssl/certs"));
+    }
+    tls_lookup(&["--quiet"], &env).assert_code(0);
+}
+
 /// A CONNECT proxy on loopback that records each CONNECT target and tunnels the bytes.
 fn connect_proxy() -> (
     std::net::SocketAddr,
@@ -311,7 +375,12 @@ fn https_proxy_tunnels_and_tls_is_still_verified_end_to_end() {
     };
     let r = lookup_with(&[("HTTPS_PROXY", &format!("http://{dead}"))]);
     r.assert_code(6);
-    r.assert_stderr_has(&["proxy"]);
+    // The message itself names the proxy and the variable, not only a generic hint.
+    r.assert_stderr_has(&[
+        "search (",
+        ": cannot reach localhost through the proxy",
+        "hint: check HTTPS_PROXY and NO_PROXY",
+    ]);
 }
 
 #[cfg(unix)]

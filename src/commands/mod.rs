@@ -7,7 +7,6 @@ pub mod docs;
 pub mod lookup;
 pub mod sandbox;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::{Cli, Command, SandboxCommand};
@@ -72,12 +71,9 @@ impl Ctx {
         )
     }
 
-    fn ca_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = self.settings.env_ca_files.clone();
-        if let Some(b) = &self.settings.ca_bundle {
-            files.push(b.value.clone());
-        }
-        files
+    /// Extra CA certificates, each with where it came from.
+    fn ca_sources(&self) -> Vec<crate::tls::CaSource> {
+        self.settings.ca_sources.clone()
     }
 
     /// A CP-IS client for the configured endpoint. For `local`, this starts the embedded
@@ -108,7 +104,7 @@ impl Ctx {
         }
         let http = build_client(&HttpOptions {
             timeout: self.settings.timeout.value,
-            ca_files: self.ca_files(),
+            ca_sources: self.ca_sources(),
             use_proxy,
         })?;
         let client = cpis::Client::new(
@@ -118,14 +114,15 @@ impl Ctx {
             self.settings.timeout.value,
             self.notifier(),
         )?
-        .verbose(self.settings.verbose);
+        .verbose(self.settings.verbose)
+        .use_proxy(use_proxy);
         Ok((client, guard))
     }
 }
 
 /// Run the parsed command line; returns the process exit code.
-pub fn run(cli: Cli, env_ca_files: Vec<PathBuf>) -> i32 {
-    match run_inner(cli, env_ca_files) {
+pub fn run(cli: Cli) -> i32 {
+    match run_inner(cli) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("{e}");
@@ -134,10 +131,10 @@ pub fn run(cli: Cli, env_ca_files: Vec<PathBuf>) -> i32 {
     }
 }
 
-fn run_inner(cli: Cli, env_ca_files: Vec<PathBuf>) -> Result<()> {
+fn run_inner(cli: Cli) -> Result<()> {
     let env = |k: &str| std::env::var_os(k);
     let is_config = matches!(cli.command, Command::Config(_));
-    let settings = crate::config::resolve(&cli.global.overrides(), &env, env_ca_files, is_config)?;
+    let settings = crate::config::resolve(&cli.global.overrides(), &env, is_config)?;
     let ctx = Ctx { settings };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -82,25 +82,13 @@ impl std::fmt::Display for EnvName {
     }
 }
 
-/// Is this URL's host a loopback address (127.0.0.0/8, ::1 or `localhost`)? Only such hosts
-/// may be spoken to over plain `http://`: anything else would carry the token and the NHS
-/// number across a network unencrypted.
-pub fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
 /// A base URL must be absolute, `https://` (or `http://` on a loopback address), with a host
 /// and no query, fragment or credentials.
 pub fn check_base_url(s: &str) -> Result<url::Url, String> {
     let u = url::Url::parse(s).map_err(|e| e.to_string())?;
     match u.scheme() {
         "https" => {}
-        "http" if is_loopback(&u) => {}
+        "http" if crate::http::is_loopback_host(&u) => {}
         "http" => {
             return Err(
                 "plain http:// is allowed only for loopback addresses (127.0.0.1, ::1, localhost): \

@@ -83,6 +83,8 @@ pub struct Client {
     timeout: Duration,
     notify: Notify,
     verbose: bool,
+    /// Whether `http` honours the proxy variables (for error messages).
+    use_proxy: bool,
 }
 
 impl Client {
@@ -120,6 +122,7 @@ impl Client {
             timeout,
             notify,
             verbose: false,
+            use_proxy: true,
         })
     }
 
@@ -127,6 +130,13 @@ impl Client {
     /// the notifier. The query, which holds the NHS number, is never logged.
     pub fn verbose(mut self, on: bool) -> Self {
         self.verbose = on;
+        self
+    }
+
+    /// Whether the HTTP client honours the proxy variables (the default); errors then name the
+    /// proxy when one applies.
+    pub fn use_proxy(mut self, on: bool) -> Self {
+        self.use_proxy = on;
         self
     }
 
@@ -258,9 +268,13 @@ impl Client {
                 }
                 Err(e) => {
                     if !crate::http::is_retryable(&e) || attempt >= MAX_RETRIES {
-                        let mut err = crate::http::transport_error(e, url, self.timeout);
+                        let mut err =
+                            crate::http::transport_error(e, url, self.timeout, self.use_proxy);
                         err.message = format!("{what}: {}", err.message);
-                        err.trace.trace_id = Some(trace_id);
+                        // A usage error (an unusable CA file) never reached the service.
+                        if err.kind != Kind::Usage {
+                            err.trace.trace_id = Some(trace_id);
+                        }
                         return Err(err);
                     }
                     let wait = backoff(attempt);

@@ -338,14 +338,36 @@ impl Reply {
 type Handler = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 that answers each request from a closure (given the
-/// request and its index) and records every request.
+/// request and its index) and records every request. `start_tls` serves HTTPS instead.
 pub struct Scripted {
     pub addr: SocketAddr,
     pub seen: Arc<Mutex<Vec<Seen>>>,
+    /// For HTTPS: a PEM file of the CA that signed the server's certificate.
+    pub ca_bundle: Option<PathBuf>,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Scripted {
     pub fn start(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Self {
+        Self::start_with(handler, None)
+    }
+
+    /// HTTPS with a fresh throwaway CA (the sandbox's), for `localhost` and `127.0.0.1`.
+    pub fn start_tls(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Self {
+        let material = cpis::sandbox::tls::generate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, &material.ca_pem).unwrap();
+        let mut s = Self::start_with(handler, Some(material.server_config));
+        s.ca_bundle = Some(ca);
+        s._dir = Some(dir);
+        s
+    }
+
+    fn start_with(
+        handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
@@ -354,16 +376,41 @@ impl Scripted {
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
                 let seen = seen2.clone();
                 let handler = handler.clone();
-                thread::spawn(move || serve_one(stream, &seen, &*handler));
+                let tls = tls.clone();
+                thread::spawn(move || match tls {
+                    None => serve_one(stream, &seen, &*handler, |s| {
+                        let _ = s.shutdown(std::net::Shutdown::Both);
+                    }),
+                    Some(cfg) => {
+                        let conn = rustls::ServerConnection::new(cfg).unwrap();
+                        let stream = rustls::StreamOwned::new(conn, stream);
+                        serve_one(stream, &seen, &*handler, |s| {
+                            let _ = s.sock.shutdown(std::net::Shutdown::Both);
+                        })
+                    }
+                });
             }
         });
-        Scripted { addr, seen }
+        Scripted {
+            addr,
+            seen,
+            ca_bundle: None,
+            _dir: None,
+        }
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://{}/cpis/FHIR/R4", self.addr)
+        let scheme = if self.ca_bundle.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}/cpis/FHIR/R4", self.addr)
     }
 
     pub fn requests(&self) -> Vec<Seen> {
@@ -371,11 +418,13 @@ impl Scripted {
     }
 }
 
-fn serve_one(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
+fn serve_one<S: Read + Write>(
+    mut stream: S,
+    seen: &Mutex<Vec<Seen>>,
+    handler: &Handler,
+    hang_up: impl FnOnce(&mut S),
+) {
+    let mut reader = BufReader::new(&mut stream);
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
         return;
@@ -393,6 +442,7 @@ fn serve_one(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler) {
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
     }
+    drop(reader);
     let req = Seen {
         method,
         target,
@@ -406,7 +456,7 @@ fn serve_one(stream: TcpStream, seen: &Mutex<Vec<Seen>>, handler: &Handler) {
     let reply = handler(&req, index);
     if reply.status == 0 {
         // Hang up without answering, as a dropped connection would.
-        let _ = stream.shutdown(std::net::Shutdown::Both);
+        hang_up(&mut stream);
         return;
     }
     let mut out = stream;
