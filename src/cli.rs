@@ -32,6 +32,9 @@ Environment variables:
   CPIS_TIMEOUT          request timeout in seconds (like --timeout)
   CPIS_ACCESS_TOKEN     a ready-made access token for scripts (never accepted as a flag)
   CPIS_CONFIG_DIR       where config.toml lives (default: the XDG config dir + /cpis)
+  CPIS_CREDENTIAL_STORE keyring (default) or file (opt-in, for machines without a keyring)
+  CPIS_DATA_DIR         where sign-ins are indexed and the opt-in credential file lives
+  CPIS_KEYRING_TIMEOUT_MS  how long a keyring call may take (default 5000)
   CPIS_SANDBOX_DELAY_MS extra latency the embedded sandbox adds to every response
   SSL_CERT_FILE         extra CA certificates (PEM), added to the platform's roots
   SSL_CERT_DIR          directories of extra CA certificates, added to the platform's roots
@@ -283,7 +286,7 @@ Examples:
   cpis sandbox serve
   cpis sandbox serve --addr 127.0.0.1:0 --tls        # any free port, HTTPS
   cpis sandbox serve --addr 0.0.0.0:8790 --allow-remote  # reachable from other machines
-  cpis --base-url http://127.0.0.1:8790/cpis/FHIR/R4 lookup 9990000026 --scheduled
+  CPIS_ACCESS_TOKEN=sandbox cpis --base-url http://127.0.0.1:8790/cpis/FHIR/R4 lookup 9990000026 --scheduled
 ";
 
 #[derive(Debug, Clone, Args)]

@@ -80,7 +80,8 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
             .unwrap_or_default();
         eprintln!(
             "CP-IS sandbox (synthetic patients only) listening on {}\n\
-             Try: cpis --base-url {}{ca} lookup 9990000026 --scheduled\n\
+             Try: CPIS_ACCESS_TOKEN=sandbox cpis --base-url {}{ca} lookup 9990000026 --scheduled\n\
+             (any well-formed token will do; a base URL always needs a credential)\n\
              Patients: cpis sandbox patients. Stop with Ctrl-C.",
             running.base_url, running.base_url
         );
