@@ -1,6 +1,7 @@
 //! The embedded CP-IS sandbox: synthetic patients served over real HTTP(S) on loopback.
 //! `cpis sandbox serve` runs it on its own; `--env local` starts it in-process.
 
+pub mod app;
 pub mod patients;
 pub mod server;
 pub mod tls;
