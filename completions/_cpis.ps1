@@ -82,16 +82,25 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in for this profile and environment')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who cpis acts as here, where the credential is kept and when it expires')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove everything stored for this profile and environment')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'cpis;auth;login' {
+            [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The application''s API key on the NHS API platform')
+            [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'The key id registered with the platform for the signing key')
+            [CompletionResult]::new('--private-key', '--private-key', [CompletionResultType]::ParameterName, 'The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is copied into the credential store')
+            [CompletionResult]::new('--nominated-person', '--nominated-person', [CompletionResultType]::ParameterName, 'The person responsible for CP-IS queries made by this system (shown on every output)')
+            [CompletionResult]::new('--nominated-role', '--nominated-role', [CompletionResultType]::ParameterName, 'The nominated person''s job role')
+            [CompletionResult]::new('--token-url', '--token-url', [CompletionResultType]::ParameterName, 'The platform''s token endpoint [default: {environment host}/oauth2/token]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
             [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
             [CompletionResult]::new('--with-token', '--with-token', [CompletionResultType]::ParameterName, 'Read a ready-made access token from standard input (prompted for on a terminal)')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'Sign in as a registered system (signed-JWT client credentials), acting for a nominated person; with --env local, the embedded sandbox''s built-in application')
+            [CompletionResult]::new('--mock-auth', '--mock-auth', [CompletionResultType]::ParameterName, 'Use the platform''s mock authorisation ({host}/oauth2-mock/token), for testing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
@@ -135,10 +144,29 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'cpis;auth;keygen' {
+            [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'The key id to register the public key under (also names the files)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The directory to write KID.pem (private, 0600) and KID.jwks.json into')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
+            [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'cpis;auth;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in for this profile and environment')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who cpis acts as here, where the credential is kept and when it expires')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove everything stored for this profile and environment')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -149,6 +177,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;auth;help;logout' {
+            break
+        }
+        'cpis;auth;help;keygen' {
             break
         }
         'cpis;auth;help;help' {
@@ -405,6 +436,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in for this profile and environment')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who cpis acts as here, where the credential is kept and when it expires')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove everything stored for this profile and environment')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform')
             break
         }
         'cpis;help;auth;login' {
@@ -414,6 +446,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;help;auth;logout' {
+            break
+        }
+        'cpis;help;auth;keygen' {
             break
         }
         'cpis;help;sandbox' {

@@ -40,6 +40,9 @@ _cpis() {
             cpis__subcmd__auth,help)
                 cmd="cpis__subcmd__auth__subcmd__help"
                 ;;
+            cpis__subcmd__auth,keygen)
+                cmd="cpis__subcmd__auth__subcmd__keygen"
+                ;;
             cpis__subcmd__auth,login)
                 cmd="cpis__subcmd__auth__subcmd__login"
                 ;;
@@ -51,6 +54,9 @@ _cpis() {
                 ;;
             cpis__subcmd__auth__subcmd__help,help)
                 cmd="cpis__subcmd__auth__subcmd__help__subcmd__help"
+                ;;
+            cpis__subcmd__auth__subcmd__help,keygen)
+                cmd="cpis__subcmd__auth__subcmd__help__subcmd__keygen"
                 ;;
             cpis__subcmd__auth__subcmd__help,login)
                 cmd="cpis__subcmd__auth__subcmd__help__subcmd__login"
@@ -117,6 +123,9 @@ _cpis() {
                 ;;
             cpis__subcmd__help,sandbox)
                 cmd="cpis__subcmd__help__subcmd__sandbox"
+                ;;
+            cpis__subcmd__help__subcmd__auth,keygen)
+                cmd="cpis__subcmd__help__subcmd__auth__subcmd__keygen"
                 ;;
             cpis__subcmd__help__subcmd__auth,login)
                 cmd="cpis__subcmd__help__subcmd__auth__subcmd__login"
@@ -207,7 +216,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout help"
+            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,7 +250,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__help)
-            opts="login status logout help"
+            opts="login status logout keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,6 +264,20 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__help__subcmd__keygen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -310,13 +333,79 @@ _cpis() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cpis__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --with-token --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+        cpis__subcmd__auth__subcmd__keygen)
+            opts="-q -v -h -V --kid --out --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --kid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__login)
+            opts="-q -v -h -V --with-token --system --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --api-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nominated-person)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nominated-role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --env)
                     COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
                     return 0
@@ -763,8 +852,22 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__help__subcmd__auth)
-            opts="login status logout"
+            opts="login status logout keygen"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__help__subcmd__auth__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

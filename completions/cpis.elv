@@ -77,15 +77,24 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand login 'Sign in for this profile and environment'
             cand status 'Show who cpis acts as here, where the credential is kept and when it expires'
             cand logout 'Remove everything stored for this profile and environment'
+            cand keygen 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;auth;login'= {
+            cand --api-key 'The application''s API key on the NHS API platform'
+            cand --kid 'The key id registered with the platform for the signing key'
+            cand --private-key 'The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is copied into the credential store'
+            cand --nominated-person 'The person responsible for CP-IS queries made by this system (shown on every output)'
+            cand --nominated-role 'The nominated person''s job role'
+            cand --token-url 'The platform''s token endpoint [default: {environment host}/oauth2/token]'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
             cand --with-token 'Read a ready-made access token from standard input (prompted for on a terminal)'
+            cand --system 'Sign in as a registered system (signed-JWT client credentials), acting for a nominated person; with --env local, the embedded sandbox''s built-in application'
+            cand --mock-auth 'Use the platform''s mock authorisation ({host}/oauth2-mock/token), for testing'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -126,10 +135,28 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cpis;auth;keygen'= {
+            cand --kid 'The key id to register the public key under (also names the files)'
+            cand --out 'The directory to write KID.pem (private, 0600) and KID.jwks.json into'
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cpis;auth;help'= {
             cand login 'Sign in for this profile and environment'
             cand status 'Show who cpis acts as here, where the credential is kept and when it expires'
             cand logout 'Remove everything stored for this profile and environment'
+            cand keygen 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;auth;help;login'= {
@@ -137,6 +164,8 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;auth;help;status'= {
         }
         &'cpis;auth;help;logout'= {
+        }
+        &'cpis;auth;help;keygen'= {
         }
         &'cpis;auth;help;help'= {
         }
@@ -367,12 +396,15 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand login 'Sign in for this profile and environment'
             cand status 'Show who cpis acts as here, where the credential is kept and when it expires'
             cand logout 'Remove everything stored for this profile and environment'
+            cand keygen 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
         }
         &'cpis;help;auth;login'= {
         }
         &'cpis;help;auth;status'= {
         }
         &'cpis;help;auth;logout'= {
+        }
+        &'cpis;help;auth;keygen'= {
         }
         &'cpis;help;sandbox'= {
             cand serve 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'

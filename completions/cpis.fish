@@ -63,22 +63,29 @@ complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s q -l quiet -d 'Prin
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s V -l version -d 'Print version'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l profile -d 'Configuration profile to use [default: default]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s V -l version -d 'Print version'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "login" -d 'Sign in for this profile and environment'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "login" -d 'Sign in for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-key -d 'The application\'s API key on the NHS API platform' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l kid -d 'The key id registered with the platform for the signing key' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l private-key -d 'The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is copied into the credential store' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l nominated-person -d 'The person responsible for CP-IS queries made by this system (shown on every output)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l nominated-role -d 'The nominated person\'s job role' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l token-url -d 'The platform\'s token endpoint [default: {environment host}/oauth2/token]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -88,6 +95,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l with-token -d 'Read a ready-made access token from standard input (prompted for on a terminal)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l system -d 'Sign in as a registered system (signed-JWT client credentials), acting for a nominated person; with --env local, the embedded sandbox\'s built-in application'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l mock-auth -d 'Use the platform\'s mock authorisation ({host}/oauth2-mock/token), for testing'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -117,9 +126,24 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l kid -d 'The key id to register the public key under (also names the files)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l out -d 'The directory to write KID.pem (private, 0600) and KID.jwks.json into' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
@@ -290,6 +314,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subc
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Sign in for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Remove everything stored for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "patients" -d 'List the sandbox\'s synthetic patients and what each one shows'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show the settings in effect and where each comes from'

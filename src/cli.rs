@@ -235,7 +235,21 @@ pub enum AuthCommand {
 
     /// Remove everything stored for this profile and environment
     Logout,
+
+    /// Make a 4096-bit RSA key pair for a system identity: the private key and the public
+    /// JWKS to register with the NHS API platform
+    #[command(after_long_help = KEYGEN_HELP)]
+    Keygen(KeygenArgs),
 }
+
+const KEYGEN_HELP: &str = "\
+Examples:
+  cpis auth keygen --kid cpis-int-1 --out ~/.config/cpis/keys
+  # register cpis-int-1.jwks.json with your application on the NHS API platform, then:
+  cpis --env int auth login --system --api-key KEY --kid cpis-int-1 \\
+      --private-key ~/.config/cpis/keys/cpis-int-1.pem \\
+      --nominated-person \"Dr Jane SMITH\" --nominated-role \"Named Doctor\"
+";
 
 const LOGIN_HELP: &str = "\
 A credential is kept for one profile and one environment (--env, --base-url, --profile apply
@@ -243,6 +257,9 @@ as to every command): the secret in the OS keyring (or, opted in, a private file
 not secret in sessions.json in the data directory. Secrets are never taken as flag values.
 
 Examples:
+  cpis --env local auth login --system                # the embedded sandbox's own application
+  cpis --env int auth login --system --api-key KEY --kid KID --private-key key.pem \\
+      --nominated-person \"Dr Jane SMITH\" --nominated-role \"Named Doctor\"
   cpis --env int auth login --with-token < token.txt
   pbpaste | cpis --env int auth login --with-token
   CPIS_CREDENTIAL_STORE=file cpis --env int auth login --with-token < token.txt   # headless
@@ -258,10 +275,56 @@ Examples:
 ";
 
 #[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["with_token", "system"])))]
 pub struct LoginArgs {
     /// Read a ready-made access token from standard input (prompted for on a terminal)
-    #[arg(long, required = true)]
+    #[arg(long)]
     pub with_token: bool,
+
+    /// Sign in as a registered system (signed-JWT client credentials), acting for a
+    /// nominated person; with --env local, the embedded sandbox's built-in application
+    #[arg(long)]
+    pub system: bool,
+
+    /// The application's API key on the NHS API platform
+    #[arg(long, value_name = "KEY", requires = "system")]
+    pub api_key: Option<String>,
+
+    /// The key id registered with the platform for the signing key
+    #[arg(long, value_name = "KID", requires = "system")]
+    pub kid: Option<String>,
+
+    /// The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is
+    /// copied into the credential store
+    #[arg(long, value_name = "PATH", requires = "system")]
+    pub private_key: Option<PathBuf>,
+
+    /// The person responsible for CP-IS queries made by this system (shown on every output)
+    #[arg(long, value_name = "NAME", requires = "system")]
+    pub nominated_person: Option<String>,
+
+    /// The nominated person's job role
+    #[arg(long, value_name = "ROLE", requires = "system")]
+    pub nominated_role: Option<String>,
+
+    /// The platform's token endpoint [default: {environment host}/oauth2/token]
+    #[arg(long, value_name = "URL", requires = "system")]
+    pub token_url: Option<String>,
+
+    /// Use the platform's mock authorisation ({host}/oauth2-mock/token), for testing
+    #[arg(long, requires = "system", conflicts_with = "token_url")]
+    pub mock_auth: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KeygenArgs {
+    /// The key id to register the public key under (also names the files)
+    #[arg(long, value_name = "KID")]
+    pub kid: String,
+
+    /// The directory to write KID.pem (private, 0600) and KID.jwks.json into
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -116,7 +116,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     ensure_private_dir(dir)?;
-    replace_with_fresh_file(dir, path, name, bytes)
+    replace_with_fresh_file(dir, path, name, bytes, true)
 }
 
 /// Write `name` in `dir`, an existing directory of the user's choosing (not checked for
@@ -124,7 +124,15 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 /// file renamed over the target, never written through a link.
 pub fn write_file_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let path = dir.join(name);
-    replace_with_fresh_file(dir, &path, std::ffi::OsStr::new(name), bytes)
+    replace_with_fresh_file(dir, &path, std::ffi::OsStr::new(name), bytes, true)
+        .map_err(|e| Error::usage(e.message))
+}
+
+/// Like [`write_file_in`], but never replaces anything: an existing `dir/name` (a key made
+/// earlier, a link) is an error and stays as it is.
+pub fn create_file_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let path = dir.join(name);
+    replace_with_fresh_file(dir, &path, std::ffi::OsStr::new(name), bytes, false)
         .map_err(|e| Error::usage(e.message))
 }
 
@@ -133,6 +141,7 @@ fn replace_with_fresh_file(
     path: &Path,
     name: &std::ffi::OsStr,
     bytes: &[u8],
+    replace: bool,
 ) -> Result<()> {
     let cannot = |e: &dyn std::fmt::Display| {
         Error::unexpected(format!("cannot write {}: {e}", path.display()))
@@ -157,7 +166,12 @@ fn replace_with_fresh_file(
     }
     tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
     // rename(2) replaces whatever is at `path`, a symbolic link included, without following it.
-    tmp.persist(path).map_err(|e| cannot(&e.error))?;
+    if replace {
+        tmp.persist(path).map_err(|e| cannot(&e.error))?;
+    } else {
+        // link(2) then unlink: fails if anything, a link included, is already at `path`.
+        tmp.persist_noclobber(path).map_err(|e| cannot(&e.error))?;
+    }
     sync_dir(dir);
     Ok(())
 }

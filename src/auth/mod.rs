@@ -6,6 +6,7 @@
 //! without touching the keyring, and `auth status` can say what it holds.
 
 pub mod session;
+pub mod system;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -87,12 +88,68 @@ pub enum TokenSource {
     /// `CPIS_ACCESS_TOKEN`: wins over anything stored.
     EnvVar(Secret),
     /// A stored sign-in.
-    Stored { token: Secret, session: Session },
+    Stored {
+        token: Secret,
+        session: Box<Session>,
+    },
     /// Nothing, for the embedded sandbox only.
     None,
 }
 
+/// Who a request is made as, for every output (the nominated person of a system is shown
+/// wherever its lookups are).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ActingAs {
+    /// `system`, `user` or `token`.
+    pub kind: &'static str,
+    /// `CPIS_ACCESS_TOKEN` or `stored`.
+    pub source: &'static str,
+    pub api_key_fingerprint: Option<String>,
+    pub nominated_person: Option<String>,
+    pub nominated_role: Option<String>,
+    /// One line for people.
+    pub description: String,
+}
+
 impl TokenSource {
+    /// Who requests are made as; `None` without a credential (the embedded sandbox).
+    pub fn acting_as(&self) -> Option<ActingAs> {
+        match self {
+            TokenSource::None => None,
+            TokenSource::EnvVar(_) => Some(ActingAs {
+                kind: "token",
+                source: "CPIS_ACCESS_TOKEN",
+                api_key_fingerprint: None,
+                nominated_person: None,
+                nominated_role: None,
+                description: "a token from CPIS_ACCESS_TOKEN".into(),
+            }),
+            TokenSource::Stored { session, .. } => Some(match &session.system {
+                Some(i) => ActingAs {
+                    kind: "system",
+                    source: "stored",
+                    api_key_fingerprint: Some(i.api_key_fingerprint()),
+                    nominated_person: Some(i.nominated_person.clone()),
+                    nominated_role: Some(i.nominated_role.clone()),
+                    description: format!(
+                        "system (API key {}) acting for {}, {}",
+                        i.api_key_fingerprint(),
+                        i.nominated_person,
+                        i.nominated_role
+                    ),
+                },
+                None => ActingAs {
+                    kind: session.kind.as_str(),
+                    source: "stored",
+                    api_key_fingerprint: None,
+                    nominated_person: None,
+                    nominated_role: None,
+                    description: "a supplied token (cpis auth login --with-token)".into(),
+                },
+            }),
+        }
+    }
+
     pub fn token(&self) -> Option<&Secret> {
         match self {
             TokenSource::EnvVar(t) | TokenSource::Stored { token: t, .. } => Some(t),
@@ -101,58 +158,108 @@ impl TokenSource {
     }
 }
 
+/// What a token is needed for: where requests go, and the HTTP client to reach the token
+/// endpoint with.
+pub struct Target<'a> {
+    pub endpoint: &'a Endpoint,
+    /// The CP-IS base URL in use (for the embedded sandbox, the running instance's).
+    pub base_url: &'a url::Url,
+    pub http: &'a reqwest::Client,
+}
+
 /// The token for the next request, or exit 4 before anything is sent when an endpoint other
-/// than the embedded sandbox has no credential.
-pub fn token_for(
+/// than the embedded sandbox has no credential. A system identity whose cached access token
+/// is missing or about to expire signs a new client assertion and stores the new token (so
+/// the next command reuses it).
+pub async fn token_for(
     env_token: Option<&Secret>,
-    sessions: &Sessions,
+    sessions: &mut Sessions,
     key: &str,
-    store: impl FnOnce(crate::credentials::Backend) -> Result<Box<dyn Store>>,
-    endpoint: &Endpoint,
+    store_for: impl Fn(crate::credentials::Backend) -> Result<Box<dyn Store>>,
+    target: &Target<'_>,
 ) -> Result<TokenSource> {
     if let Some(t) = env_token {
         return Ok(TokenSource::EnvVar(t.clone()));
     }
-    if let Some(session) = sessions.get(key) {
-        let store = store(session.store)?;
-        let secrets = match store.get(key)? {
-            Some(s) => Secrets::from_secret(&s)?,
-            None => {
-                return Err(Error::new(
-                    Kind::NotAuthenticated,
-                    format!(
-                        "the credential for {key} is missing from {}",
-                        store.describe()
-                    ),
-                )
-                .with_hint("sign in again with `cpis auth login`"))
+    let Some(session) = sessions.get(key).cloned() else {
+        if target.endpoint.base_url.is_none() {
+            return Ok(TokenSource::None);
+        }
+        return Err(not_signed_in(target.endpoint));
+    };
+    let store = store_for(session.store)?;
+    let mut secrets = load_secrets(store.as_ref(), key)?;
+    let now = now_secs();
+    let fresh = |exp: Option<u64>, margin: u64| exp.is_none_or(|e| e > now + margin);
+    match (&session.kind, &session.system) {
+        (SessionKind::System, Some(info)) => {
+            if let Some(t) = secrets.access_token.clone() {
+                if session.access_expires_at.is_some()
+                    && fresh(session.access_expires_at, system::EXPIRY_MARGIN_SECS)
+                {
+                    return Ok(TokenSource::Stored {
+                        token: t,
+                        session: Box::new(session),
+                    });
+                }
             }
-        };
-        if let Some(exp) = session.access_expires_at {
-            if exp <= now_secs() {
+            let key_pem = secrets.private_key_pem.clone().ok_or_else(|| {
+                Error::new(
+                    Kind::NotAuthenticated,
+                    format!("no private key stored for {key}"),
+                )
+                .with_hint(SessionKind::System.login_hint())
+            })?;
+            let token_url = info.token_url(target.base_url);
+            let reply =
+                system::client_credentials(target.http, info, &key_pem, &token_url, now).await?;
+            let expires_at = reply.expires_at(now);
+            secrets.access_token = Some(reply.access_token.clone());
+            store.set(key, &secrets.to_secret())?;
+            let mut updated = session.clone();
+            updated.access_expires_at = Some(expires_at);
+            sessions.insert(key, updated.clone())?;
+            Ok(TokenSource::Stored {
+                token: reply.access_token,
+                session: Box::new(updated),
+            })
+        }
+        _ => {
+            if !fresh(session.access_expires_at, 0) {
                 return Err(Error::new(
                     Kind::NotAuthenticated,
                     format!("the access token for {key} has expired"),
                 )
                 .with_hint(session.kind.login_hint()));
             }
+            let token = secrets.access_token.ok_or_else(|| {
+                Error::new(
+                    Kind::NotAuthenticated,
+                    format!("no access token stored for {key}"),
+                )
+                .with_hint(session.kind.login_hint())
+            })?;
+            Ok(TokenSource::Stored {
+                token,
+                session: Box::new(session),
+            })
         }
-        let token = secrets.access_token.ok_or_else(|| {
-            Error::new(
-                Kind::NotAuthenticated,
-                format!("no access token stored for {key}"),
-            )
-            .with_hint(session.kind.login_hint())
-        })?;
-        return Ok(TokenSource::Stored {
-            token,
-            session: session.clone(),
-        });
     }
-    if endpoint.base_url.is_none() {
-        return Ok(TokenSource::None);
+}
+
+/// The secrets stored under `key`; missing or unreadable is exit 4 with the fix.
+pub fn load_secrets(store: &dyn Store, key: &str) -> Result<Secrets> {
+    match store.get(key)? {
+        Some(s) => Secrets::from_secret(&s),
+        None => Err(Error::new(
+            Kind::NotAuthenticated,
+            format!(
+                "the credential for {key} is missing from {}",
+                store.describe()
+            ),
+        )
+        .with_hint("sign in again with `cpis auth login`")),
     }
-    Err(not_signed_in(endpoint))
 }
 
 pub fn not_signed_in(endpoint: &Endpoint) -> Error {

@@ -53,6 +53,9 @@ pub struct Session {
     pub environment: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+    /// For a system identity: who it is and whom it acts for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<super::system::SystemInfo>,
 }
 
 /// All sign-ins, by key (see [`super::credential_key`]).

@@ -1,20 +1,23 @@
-//! `cpis auth login | status | logout`.
+//! `cpis auth login | status | logout | keygen`.
 
 use std::io::{IsTerminal, Read};
 
 use serde_json::json;
 
-use crate::auth::{self, Secrets, Session, SessionKind, TokenSource};
-use crate::cli::{AuthCommand, LoginArgs};
+use crate::auth::system::{self, SystemInfo};
+use crate::auth::{self, Secrets, Session, SessionKind};
+use crate::cli::{AuthCommand, KeygenArgs, LoginArgs};
 use crate::error::{Error, Kind, Result};
-use crate::render;
-use crate::timeutil;
+use crate::secret::Secret;
+use crate::{render, sandbox, timeutil};
 
-pub fn run(ctx: &super::Ctx, cmd: AuthCommand) -> Result<()> {
+pub async fn run(ctx: &super::Ctx, cmd: AuthCommand) -> Result<()> {
     match cmd {
-        AuthCommand::Login(args) => login(ctx, args),
+        AuthCommand::Login(args) if args.system => login_system(ctx, args).await,
+        AuthCommand::Login(_) => login_with_token(ctx),
         AuthCommand::Status { json } => status(ctx, json),
         AuthCommand::Logout => logout(ctx),
+        AuthCommand::Keygen(args) => keygen(ctx, args),
     }
 }
 
@@ -49,51 +52,242 @@ fn read_token_from_stdin() -> Result<String> {
     Ok(buf)
 }
 
-fn login(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
-    debug_assert!(args.with_token);
+/// A new session for this endpoint, of `kind`, kept in the chosen store.
+fn new_session(ctx: &super::Ctx, kind: SessionKind) -> Session {
     let endpoint = &ctx.settings.endpoint;
-    let token = auth::check_token(&read_token_from_stdin()?, "the token on standard input")?;
+    Session {
+        kind,
+        store: ctx.settings.credential_store.value,
+        created_at: auth::now_secs(),
+        access_expires_at: None,
+        refresh_expires_at: None,
+        environment: endpoint.label().to_string(),
+        base_url: endpoint.base_url.clone(),
+        system: None,
+    }
+}
+
+/// Keep the secrets and the session; say where, and warn about the opt-in file store.
+fn save(ctx: &super::Ctx, secrets: &Secrets, session: Session) -> Result<String> {
     let key = ctx.credential_key();
-    let backend = ctx.settings.credential_store.value;
-    let store = ctx.store(backend)?;
+    let store = ctx.store(session.store)?;
     let mut sessions = ctx.sessions()?;
+    store.set(&key, &secrets.to_secret())?;
+    sessions.insert(&key, session)?;
+    if store.is_opt_in_file() {
+        eprintln!(
+            "warning: the credential is kept in a file, {}, readable only by you; the OS keyring is safer where there is one",
+            store.describe()
+        );
+    }
+    if ctx.settings.token.is_some() {
+        ctx.note("CPIS_ACCESS_TOKEN is set and wins over the stored credential while it is");
+    }
+    Ok(format!("{} as {key}", store.describe()))
+}
+
+fn endpoint_text(ctx: &super::Ctx) -> String {
+    let e = &ctx.settings.endpoint;
+    format!(
+        "{} ({})",
+        e.label(),
+        e.base_url.as_deref().unwrap_or("embedded sandbox")
+    )
+}
+
+fn login_with_token(ctx: &super::Ctx) -> Result<()> {
+    let token = auth::check_token(&read_token_from_stdin()?, "the token on standard input")?;
     let secrets = Secrets {
         access_token: Some(token),
         ..Secrets::default()
     };
-    store.set(&key, &secrets.to_secret())?;
-    sessions.insert(
-        &key,
-        Session {
-            kind: SessionKind::Token,
-            store: backend,
-            created_at: auth::now_secs(),
-            access_expires_at: None,
-            refresh_expires_at: None,
-            environment: endpoint.label().to_string(),
-            base_url: endpoint.base_url.clone(),
-        },
-    )?;
-    if store.is_opt_in_file() {
-        eprintln!(
-            "warning: the token is kept in a file, {}, readable only by you; the OS keyring is safer where there is one",
-            store.describe()
-        );
-    }
+    let kept = save(ctx, &secrets, new_session(ctx, SessionKind::Token))?;
     ctx.note(&format!(
-        "signed in to {} ({}) with a supplied token, kept in {} as {key}",
-        endpoint.label(),
-        endpoint.base_url.as_deref().unwrap_or("embedded sandbox"),
-        store.describe()
+        "signed in to {} with a supplied token, kept in {kept}",
+        endpoint_text(ctx)
     ));
-    if ctx.settings.token.is_some() {
-        ctx.note("CPIS_ACCESS_TOKEN is set and wins over the stored token while it is");
+    Ok(())
+}
+
+/// The system identity from the flags; with `--env local`, the sandbox's built-in
+/// application fills in whatever is not given.
+fn system_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<(SystemInfo, Secret)> {
+    let local = ctx.settings.endpoint.base_url.is_none();
+    let pick =
+        |v: &Option<String>, default: &str, flag: &str, missing: &mut Vec<String>| match (v, local)
+        {
+            (Some(v), _) => v.clone(),
+            (None, true) => default.to_string(),
+            (None, false) => {
+                missing.push(flag.to_string());
+                String::new()
+            }
+        };
+    let mut missing = Vec::new();
+    let api_key = pick(
+        &args.api_key,
+        sandbox::app::API_KEY,
+        "--api-key KEY",
+        &mut missing,
+    );
+    let kid = pick(&args.kid, sandbox::app::KID, "--kid KID", &mut missing);
+    let nominated_person = pick(
+        &args.nominated_person,
+        sandbox::app::NOMINATED_PERSON,
+        "--nominated-person NAME",
+        &mut missing,
+    );
+    let nominated_role = pick(
+        &args.nominated_role,
+        sandbox::app::NOMINATED_ROLE,
+        "--nominated-role ROLE",
+        &mut missing,
+    );
+    let key_pem = match (&args.private_key, local) {
+        (Some(path), _) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                Error::usage(format!(
+                    "cannot read the private key {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let pem = String::from_utf8(bytes)
+                .map_err(|_| Error::usage(format!("{} is not a PEM file", path.display())))?;
+            let pem = Secret::new(pem);
+            system::check_private_key(&pem, &path.display().to_string())?;
+            pem
+        }
+        (None, true) => Secret::new(sandbox::app::PRIVATE_KEY_PEM),
+        (None, false) => {
+            missing.push("--private-key PATH".into());
+            Secret::new("")
+        }
+    };
+    if !missing.is_empty() {
+        return Err(Error::usage(format!(
+            "a system sign-in to {} needs {}",
+            ctx.settings.endpoint.label(),
+            missing.join(", ")
+        ))
+        .with_hint("make a key with `cpis auth keygen --kid KID` and register its JWKS with your application on the NHS API platform"));
     }
+    for (what, v) in [
+        ("--api-key", &api_key),
+        ("--kid", &kid),
+        ("--nominated-person", &nominated_person),
+        ("--nominated-role", &nominated_role),
+    ] {
+        if v.trim().is_empty() || v.chars().any(char::is_control) {
+            return Err(Error::usage(format!("{what} needs a value on one line")));
+        }
+    }
+    if let Some(u) = &args.token_url {
+        crate::cpis::environment::check_base_url(u)
+            .map_err(|e| Error::usage(format!("--token-url {u:?}: {e}")))?;
+    }
+    Ok((
+        SystemInfo {
+            api_key,
+            kid,
+            nominated_person,
+            nominated_role,
+            token_url: args.token_url.clone(),
+            mock_auth: args.mock_auth,
+        },
+        key_pem,
+    ))
+}
+
+async fn login_system(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
+    let (info, key_pem) = system_from_args(ctx, &args)?;
+    // Prove the registration works before keeping anything: get a first access token.
+    let conn = ctx.connect().await?;
+    let token_url = info.token_url(&conn.base);
+    let now = auth::now_secs();
+    let reply = system::client_credentials(&conn.http, &info, &key_pem, &token_url, now).await?;
+    let mut session = new_session(ctx, SessionKind::System);
+    session.access_expires_at = Some(reply.expires_at(now));
+    session.system = Some(info.clone());
+    let secrets = Secrets {
+        access_token: Some(reply.access_token),
+        private_key_pem: Some(key_pem),
+        ..Secrets::default()
+    };
+    let kept = save(ctx, &secrets, session)?;
+    ctx.note(&format!(
+        "signed in to {} as system {} (API key {}, kid {}), acting for {} ({}); token URL {token_url}; key and token kept in {kept}",
+        endpoint_text(ctx),
+        info.api_key,
+        info.api_key_fingerprint(),
+        info.kid,
+        info.nominated_person,
+        info.nominated_role,
+    ));
     Ok(())
 }
 
 fn iso(secs: Option<u64>) -> Option<String> {
     secs.map(timeutil::rfc3339_secs)
+}
+
+/// Whether what is stored could be used now, without any network: a token that has not
+/// expired, or a private key that can sign a new assertion.
+struct Inspection {
+    usable: bool,
+    problem: Option<String>,
+    fix: Option<String>,
+}
+
+fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection {
+    let ok = Inspection {
+        usable: true,
+        problem: None,
+        fix: None,
+    };
+    let fail = |e: Error| Inspection {
+        usable: false,
+        problem: Some(e.message.clone()),
+        fix: e.hint.clone(),
+    };
+    if ctx.settings.token.is_some() {
+        return ok;
+    }
+    let Some(session) = session else {
+        if ctx.settings.endpoint.base_url.is_none() {
+            return ok;
+        }
+        return fail(auth::not_signed_in(&ctx.settings.endpoint));
+    };
+    let secrets = match ctx
+        .store(session.store)
+        .and_then(|store| auth::load_secrets(store.as_ref(), key))
+    {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let hint = session.kind.login_hint();
+    match session.kind {
+        SessionKind::System => match &secrets.private_key_pem {
+            Some(pem) if system::check_private_key(pem, "the stored private key").is_ok() => ok,
+            _ => fail(
+                Error::new(Kind::NotAuthenticated, "no usable private key is stored")
+                    .with_hint(hint),
+            ),
+        },
+        _ => {
+            let expired = session
+                .access_expires_at
+                .is_some_and(|e| e <= auth::now_secs());
+            if secrets.access_token.is_none() || expired {
+                fail(
+                    Error::new(Kind::NotAuthenticated, "the access token has expired")
+                        .with_hint(hint),
+                )
+            } else {
+                ok
+            }
+        }
+    }
 }
 
 fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
@@ -102,30 +296,32 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
     let key = ctx.credential_key();
     let sessions = ctx.sessions()?;
     let session = sessions.get(&key).cloned();
-
-    // What would a lookup send? Reading the store proves the credential is really there.
-    let resolved = ctx.token_source();
-    let (usable, problem, fix): (bool, Option<String>, Option<String>) = match &resolved {
-        Ok(TokenSource::EnvVar(_)) | Ok(TokenSource::Stored { .. }) => (true, None, None),
-        Ok(TokenSource::None) => (true, None, None),
-        Err(e) => (
-            false,
-            Some(e.message.clone()),
-            e.hint
-                .clone()
-                .or_else(|| Some("cpis auth login --with-token".into())),
-        ),
-    };
-    let source = match &resolved {
-        Ok(TokenSource::EnvVar(_)) => Some("CPIS_ACCESS_TOKEN"),
-        Ok(TokenSource::Stored { .. }) => Some("stored"),
-        _ if session.is_some() => Some("stored"),
-        _ => None,
+    let Inspection {
+        usable,
+        problem,
+        fix,
+    } = inspect(ctx, &key, session.as_ref());
+    let source = if s.token.is_some() {
+        Some("CPIS_ACCESS_TOKEN")
+    } else {
+        session.as_ref().map(|_| "stored")
     };
     let store_desc = session
         .as_ref()
         .map(|ss| ctx.store(ss.store).map(|st| st.describe()))
         .transpose()?;
+    let sys = session.as_ref().and_then(|x| x.system.clone());
+    let base = endpoint
+        .base_url
+        .as_deref()
+        .and_then(|b| url::Url::parse(b).ok());
+    let token_url = sys.as_ref().map(|i| match &base {
+        Some(b) => i.token_url(b),
+        None => i
+            .token_url
+            .clone()
+            .unwrap_or_else(|| "(the embedded sandbox's /oauth2/token)".into()),
+    });
     let doc = json!({
         "profile": s.profile.value,
         "environment": endpoint.label(),
@@ -141,6 +337,13 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         "access_token_expires_at": iso(session.as_ref().and_then(|x| x.access_expires_at)),
         "refresh_token_expires_at": iso(session.as_ref().and_then(|x| x.refresh_expires_at)),
         "env_token_overrides_stored": s.token.is_some() && session.is_some(),
+        "system": sys.as_ref().map(|i| json!({
+            "api_key_fingerprint": i.api_key_fingerprint(),
+            "kid": i.kid,
+            "nominated_person": i.nominated_person,
+            "nominated_role": i.nominated_role,
+            "token_url": token_url,
+        })),
         "problem": problem,
         "fix": fix,
     });
@@ -148,26 +351,34 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         render::json(&doc)
     } else {
         let mut out = format!(
-            "Environment:  {} ({})\nProfile:      {}\n",
-            endpoint.label(),
-            endpoint.base_url.as_deref().unwrap_or("embedded sandbox"),
+            "Environment:  {}\nProfile:      {}\n",
+            endpoint_text(ctx),
             s.profile.value
         );
-        let line = match (&resolved, &session) {
-            (Ok(TokenSource::EnvVar(_)), Some(_)) => {
-                "Signed in:    with CPIS_ACCESS_TOKEN (it wins over the stored credential while set)".to_string()
+        let signed = match (&source, &session) {
+            (Some("CPIS_ACCESS_TOKEN"), Some(_)) => {
+                "with CPIS_ACCESS_TOKEN (it wins over the stored credential while set)".to_string()
             }
-            (Ok(TokenSource::EnvVar(_)), None) => {
-                "Signed in:    with CPIS_ACCESS_TOKEN (nothing stored)".to_string()
+            (Some("CPIS_ACCESS_TOKEN"), None) => {
+                "with CPIS_ACCESS_TOKEN (nothing stored)".to_string()
             }
-            (_, Some(ss)) => format!("Signed in:    with a {} credential", ss.kind.as_str()),
-            (Ok(TokenSource::None), None) => {
-                "Signed in:    no (the embedded sandbox needs no credential)".to_string()
+            (_, Some(ss)) => format!("yes, {}", describe_kind(ss)),
+            (_, None) if endpoint.base_url.is_none() => {
+                "no (the embedded sandbox needs no credential)".to_string()
             }
-            (_, None) => "Signed in:    no".to_string(),
+            _ => "no".to_string(),
         };
-        out.push_str(&line);
-        out.push('\n');
+        out.push_str(&format!("Signed in:    {signed}\n"));
+        if let Some(i) = &sys {
+            out.push_str(&format!(
+                "System:       API key {} (fingerprint), kid {}\nActing for:   {} ({})\nToken URL:    {}\n",
+                i.api_key_fingerprint(),
+                i.kid,
+                i.nominated_person,
+                i.nominated_role,
+                token_url.clone().unwrap_or_default()
+            ));
+        }
         if let Some(d) = &store_desc {
             out.push_str(&format!("Stored in:    {d}\n"));
         }
@@ -176,35 +387,52 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
                 "Since:        {}\n",
                 timeutil::rfc3339_secs(ss.created_at)
             ));
-            out.push_str(&format!(
-                "Expires:      {}\n",
-                iso(ss.access_expires_at).unwrap_or_else(|| "not known (a supplied token)".into())
-            ));
+            let expiry = match (ss.kind, iso(ss.access_expires_at)) {
+                (SessionKind::System, Some(t)) => {
+                    format!("{t} (a new token is requested automatically)")
+                }
+                (_, Some(t)) => t,
+                (_, None) => "not known (a supplied token)".into(),
+            };
+            out.push_str(&format!("Access token: expires {expiry}\n"));
         }
         out.push_str(&format!(
             "Usable:       {}\n",
             if usable { "yes" } else { "no" }
         ));
-        if let (Some(p), Some(f)) = (&problem, &fix) {
-            out.push_str(&format!("Problem:      {p}\nFix:          {f}\n"));
+        if let Some(p) = &problem {
+            out.push_str(&format!("Problem:      {p}\n"));
+        }
+        if let Some(f) = &fix {
+            out.push_str(&format!("Fix:          {f}\n"));
         }
         out
     };
     render::print_stdout(&text)?;
-    if usable {
-        if session
-            .as_ref()
-            .is_some_and(|ss| ss.store == crate::credentials::Backend::File)
-        {
-            eprintln!("warning: this credential is kept in a file (opt-in), not the OS keyring");
-        }
-        Ok(())
-    } else {
-        Err(Error::new(
+    if !usable {
+        return Err(Error::new(
             Kind::NotAuthenticated,
             problem.unwrap_or_else(|| "not signed in".into()),
         )
-        .with_hint(fix.unwrap_or_default()))
+        .with_hint(fix.unwrap_or_default()));
+    }
+    if session
+        .as_ref()
+        .is_some_and(|ss| ss.store == crate::credentials::Backend::File)
+    {
+        eprintln!("warning: this credential is kept in a file (opt-in), not the OS keyring");
+    }
+    Ok(())
+}
+
+fn describe_kind(s: &Session) -> String {
+    match (s.kind, &s.system) {
+        (SessionKind::System, Some(i)) => format!(
+            "as a system acting for {} ({})",
+            i.nominated_person, i.nominated_role
+        ),
+        (SessionKind::Token, _) => "with a supplied token".into(),
+        (k, _) => format!("as a {}", k.as_str()),
     }
 }
 
@@ -222,5 +450,62 @@ fn logout(ctx: &super::Ctx) -> Result<()> {
         "signed out: removed the credential for {key} from {}",
         store.describe()
     ));
+    Ok(())
+}
+
+/// The size of keys `auth keygen` makes (NHS tooling makes 4096-bit keys).
+const KEYGEN_BITS: usize = 4096;
+
+fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    let kid = args.kid.trim();
+    if kid.is_empty()
+        || !kid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        || kid.starts_with('.')
+    {
+        return Err(Error::usage(format!(
+            "--kid {kid:?}: use letters, digits, '-', '_' and '.' (it names the files)"
+        )));
+    }
+    if !args.out.is_dir() {
+        return Err(Error::usage(format!(
+            "{} is not a directory",
+            args.out.display()
+        )));
+    }
+    let (pem_name, jwks_name) = (format!("{kid}.pem"), format!("{kid}.jwks.json"));
+    for name in [&pem_name, &jwks_name] {
+        if args.out.join(name).symlink_metadata().is_ok() {
+            return Err(Error::usage(format!(
+                "{} already exists: cpis never replaces a key",
+                args.out.join(name).display()
+            ))
+            .with_hint("choose another --kid, or move the old files away first"));
+        }
+    }
+    ctx.note(&format!(
+        "making a {KEYGEN_BITS}-bit RSA key (this takes a few seconds)"
+    ));
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, KEYGEN_BITS)
+        .map_err(|e| Error::unexpected(format!("cannot make a key: {e}")))?;
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| Error::unexpected(format!("cannot encode the key: {e}")))?;
+    let jwks = sandbox::app::public_jwks(&pem, kid).map_err(Error::unexpected)?;
+    crate::private::create_file_in(&args.out, &pem_name, pem.as_bytes())?;
+    crate::private::create_file_in(&args.out, &jwks_name, render::json(&jwks).as_bytes())?;
+    let pem_path = args.out.join(&pem_name);
+    eprintln!(
+        "Wrote {} (private key, mode 0600: keep it secret) and {} (public JWKS).\n\
+         Next: register {jwks_name} as the JWKS of your application on the NHS API platform\n\
+         (the platform caches keys for an hour), then sign in:\n  \
+         cpis --env int auth login --system --api-key KEY --kid {kid} --private-key {} \\\n      \
+         --nominated-person \"NAME\" --nominated-role \"JOB ROLE\"",
+        pem_path.display(),
+        args.out.join(&jwks_name).display(),
+        pem_path.display()
+    );
     Ok(())
 }

@@ -48,7 +48,7 @@ pub fn care_setting(args: &LookupArgs, configured: Option<CareSetting>) -> Resul
 pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     let nhs = parse_number(&args.nhs_number, args.no_validate)?;
     let care = care_setting(&args, ctx.settings.care_setting.as_ref().map(|c| c.value))?;
-    let (client, _sandbox) = ctx.cpis_client().await?;
+    let (client, _conn, token) = ctx.cpis_client().await?;
     if care == CareSetting::Unscheduled {
         ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
     }
@@ -86,6 +86,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
             care_team: care_team.trace_ids,
             audit_event: audit.trace_ids,
         },
+        acting_as: token.acting_as(),
     };
     let format = if args.json { Format::Json } else { args.format };
     let text = match format {

@@ -59,27 +59,14 @@ impl Ctx {
         )
     }
 
-    /// The token to send, or exit 4 before anything is sent when an endpoint other than the
-    /// embedded sandbox has no credential.
-    pub fn token_source(&self) -> Result<crate::auth::TokenSource> {
-        crate::auth::token_for(
-            self.settings.token.as_ref(),
-            &self.sessions()?,
-            &self.credential_key(),
-            |backend| self.store(backend),
-            &self.settings.endpoint,
-        )
-    }
-
     /// Extra CA certificates, each with where it came from.
     fn ca_sources(&self) -> Vec<crate::tls::CaSource> {
         self.settings.ca_sources.clone()
     }
 
-    /// A CP-IS client for the configured endpoint. For `local`, this starts the embedded
-    /// sandbox, which lives as long as the returned guard.
-    pub async fn cpis_client(&self) -> Result<(cpis::Client, Option<crate::sandbox::Running>)> {
-        let token = self.token_source()?;
+    /// Where this command's requests go, and the HTTP client to send them with. For `local`
+    /// this starts the embedded sandbox, which lives as long as the returned value.
+    pub async fn connect(&self) -> Result<Connection> {
         let endpoint = &self.settings.endpoint;
         let (base_url, guard, use_proxy) = match &endpoint.base_url {
             None => {
@@ -107,17 +94,59 @@ impl Ctx {
             ca_sources: self.ca_sources(),
             use_proxy,
         })?;
-        let client = cpis::Client::new(
+        let base = url::Url::parse(&base_url)
+            .map_err(|e| Error::usage(format!("base URL {base_url:?}: {e}")))?;
+        Ok(Connection {
+            base,
             http,
-            &base_url,
+            use_proxy,
+            _sandbox: guard,
+        })
+    }
+
+    /// The token to send, or exit 4 before anything is sent when an endpoint other than the
+    /// embedded sandbox has no credential. A system identity gets a fresh token when needed.
+    pub async fn token_source(&self, conn: &Connection) -> Result<crate::auth::TokenSource> {
+        let mut sessions = self.sessions()?;
+        crate::auth::token_for(
+            self.settings.token.as_ref(),
+            &mut sessions,
+            &self.credential_key(),
+            |backend| self.store(backend),
+            &crate::auth::Target {
+                endpoint: &self.settings.endpoint,
+                base_url: &conn.base,
+                http: &conn.http,
+            },
+        )
+        .await
+    }
+
+    /// A CP-IS client for the configured endpoint, and the credential it uses.
+    pub async fn cpis_client(
+        &self,
+    ) -> Result<(cpis::Client, Connection, crate::auth::TokenSource)> {
+        let conn = self.connect().await?;
+        let token = self.token_source(&conn).await?;
+        let client = cpis::Client::new(
+            conn.http.clone(),
+            conn.base.as_str(),
             token.token().cloned(),
             self.settings.timeout.value,
             self.notifier(),
         )?
         .verbose(self.settings.verbose)
-        .use_proxy(use_proxy);
-        Ok((client, guard))
+        .use_proxy(conn.use_proxy);
+        Ok((client, conn, token))
     }
+}
+
+/// The base URL in use and an HTTP client for it (and the embedded sandbox, while it lives).
+pub struct Connection {
+    pub base: url::Url,
+    pub http: reqwest::Client,
+    pub use_proxy: bool,
+    _sandbox: Option<crate::sandbox::Running>,
 }
 
 /// Run the parsed command line; returns the process exit code.
@@ -214,7 +243,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Sandbox(SandboxCommand::Patients(args)) => sandbox::patients(args),
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Config(c) => config::run(ctx, c),
-        Command::Auth(c) => auth::run(ctx, c),
+        Command::Auth(c) => auth::run(ctx, c).await,
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(ctx, dir.as_deref()),
     }

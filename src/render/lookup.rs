@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{bold, cell, new_table};
+use crate::auth::ActingAs;
 use crate::cpis::model::{Access, AccessorKind, Plan};
 
 /// One lookup, as the JSON document (`--format json`) and the source of every other format.
@@ -22,6 +23,8 @@ pub struct LookupReport {
     pub plans: Vec<Plan>,
     pub access_history: Vec<Access>,
     pub trace_ids: TraceIds,
+    /// Who the lookup was made as (`null` without a credential, for the embedded sandbox).
+    pub acting_as: Option<ActingAs>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -102,12 +105,19 @@ pub fn verdict(r: &LookupReport) -> String {
 pub fn table(r: &LookupReport) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "CP-IS lookup for NHS number {}\nEnvironment:  {}{}\nCare setting: {}\n\n",
+        "CP-IS lookup for NHS number {}\nEnvironment:  {}{}\nCare setting: {}\n",
         display_number(&r.nhs_number),
         r.environment,
         environment_note(&r.environment),
         care_note(&r.care_setting)
     ));
+    if let Some(a) = &r.acting_as {
+        out.push_str(&format!(
+            "Acting as:    {}\n",
+            super::sanitize(&a.description)
+        ));
+    }
+    out.push('\n');
     out.push_str(&bold(&verdict(r)));
     out.push_str("\n\n");
 

@@ -293,9 +293,18 @@ pub struct Seen {
     pub target: String,
     /// Header names lower-cased.
     pub headers: HashMap<String, String>,
+    /// The request body (read up to its Content-Length).
+    pub body: Vec<u8>,
 }
 
 impl Seen {
+    /// The body's form fields (`application/x-www-form-urlencoded`).
+    pub fn form(&self) -> HashMap<String, String> {
+        url::form_urlencoded::parse(&self.body)
+            .into_owned()
+            .collect()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .get(&name.to_ascii_lowercase())
@@ -442,11 +451,22 @@ fn serve_one<S: Read + Write>(
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
     }
+    let mut body = vec![
+        0;
+        headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    ];
+    if reader.read_exact(&mut body).is_err() {
+        body.clear();
+    }
     drop(reader);
     let req = Seen {
         method,
         target,
         headers,
+        body,
     };
     let index = {
         let mut s = seen.lock().unwrap();

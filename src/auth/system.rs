@@ -1,0 +1,331 @@
+//! The nominated system identity: signed-JWT client credentials on the NHS API platform
+//! (application-restricted), acting for a configured nominated person.
+//!
+//! `POST {token_url}` form-encoded with `grant_type=client_credentials`,
+//! `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and a
+//! client assertion signed RS512 with `typ: JWT` and `kid`, claims `iss` = `sub` = the API key,
+//! `aud` = the token URL posted to, a fresh `jti`, and an integer `exp` under 300 s ahead.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::{Deserialize, Deserializer};
+use sha2::Digest;
+
+use crate::cpis::errors::read_error_body;
+use crate::error::{Error, Kind, Result, Trace};
+use crate::secret::Secret;
+
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// How far ahead a client assertion expires: a little under the platform's 300 s limit.
+pub const ASSERTION_LIFETIME_SECS: u64 = 290;
+/// An access token this close to expiry is not used; a new one is requested.
+pub const EXPIRY_MARGIN_SECS: u64 = 30;
+/// Token requests get a timeout of their own (the reference advises 15-30 s).
+pub const TOKEN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What is not secret about a registered system: kept in the session index.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SystemInfo {
+    pub api_key: String,
+    pub kid: String,
+    pub nominated_person: String,
+    pub nominated_role: String,
+    /// Set with `--token-url`; otherwise derived from the endpoint at each use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Use the platform's mock authorisation (`/oauth2-mock/token`).
+    #[serde(default)]
+    pub mock_auth: bool,
+}
+
+impl SystemInfo {
+    /// The token URL: the explicit one, or `{origin of the CP-IS base}/oauth2/token`.
+    pub fn token_url(&self, cpis_base: &url::Url) -> String {
+        self.token_url
+            .clone()
+            .unwrap_or_else(|| derive_token_url(cpis_base, self.mock_auth))
+    }
+
+    /// A short, stable fingerprint of the API key for display: the first 12 hex digits of
+    /// its SHA-256 (the key itself is an identifier, but need not be on every screen).
+    pub fn api_key_fingerprint(&self) -> String {
+        fingerprint(&self.api_key)
+    }
+}
+
+pub fn fingerprint(s: &str) -> String {
+    let digest = sha2::Sha256::digest(s.as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The API platform's OAuth server sits at the root of the same host as every API.
+pub fn derive_token_url(cpis_base: &url::Url, mock: bool) -> String {
+    let path = if mock {
+        "/oauth2-mock/token"
+    } else {
+        "/oauth2/token"
+    };
+    format!("{}{path}", cpis_base.origin().ascii_serialization())
+}
+
+/// Read a private key (PKCS#1 or PKCS#8 PEM) so that a bad file is reported at once.
+pub fn check_private_key(pem: &Secret, from: &str) -> Result<()> {
+    EncodingKey::from_rsa_pem(pem.expose().as_bytes())
+        .map(|_| ())
+        .map_err(|_| {
+            Error::usage(format!(
+                "{from} is not an RSA private key in PEM (PKCS#1 or PKCS#8)"
+            ))
+            .with_hint("make one with `cpis auth keygen --kid KID`")
+        })
+}
+
+#[derive(serde::Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    jti: String,
+    exp: u64,
+}
+
+/// Sign a fresh client assertion for `aud` (the token URL it will be posted to).
+pub fn client_assertion(
+    info: &SystemInfo,
+    key_pem: &Secret,
+    aud: &str,
+    now: u64,
+) -> Result<Secret> {
+    let key = EncodingKey::from_rsa_pem(key_pem.expose().as_bytes()).map_err(|_| {
+        Error::new(
+            Kind::NotAuthenticated,
+            "the stored private key cannot be read",
+        )
+        .with_hint("sign in again: cpis auth login --system")
+    })?;
+    let mut header = Header::new(Algorithm::RS512);
+    header.typ = Some("JWT".into());
+    header.kid = Some(info.kid.clone());
+    let claims = Claims {
+        iss: &info.api_key,
+        sub: &info.api_key,
+        aud,
+        jti: uuid::Uuid::new_v4().to_string(),
+        exp: now + ASSERTION_LIFETIME_SECS,
+    };
+    jsonwebtoken::encode(&header, &claims, &key)
+        .map(Secret::new)
+        .map_err(|e| Error::unexpected(format!("cannot sign the client assertion: {e}")))
+}
+
+/// A number the platform may send as a JSON string (`"599"`) or a number.
+fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        Num(u64),
+        Str(String),
+    }
+    Ok(match Option::<N>::deserialize(d)? {
+        Some(N::Num(n)) => Some(n),
+        Some(N::Str(s)) => s.trim().parse().ok(),
+        None => None,
+    })
+}
+
+/// The token endpoint's reply.
+#[derive(Debug, Deserialize)]
+pub struct TokenReply {
+    pub access_token: Secret,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub expires_in: Option<u64>,
+    /// Milliseconds since the epoch.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub issued_at: Option<u64>,
+    #[serde(default)]
+    pub refresh_token: Option<Secret>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub refresh_token_expires_in: Option<u64>,
+}
+
+impl TokenReply {
+    /// When the access token expires, in seconds since the epoch (`issued_at` is in ms).
+    pub fn expires_at(&self, now: u64) -> u64 {
+        let issued = self.issued_at.map_or(now, |ms| ms / 1000);
+        // A clock far from the server's must not make a token look valid for longer.
+        issued.min(now) + self.expires_in.unwrap_or(599)
+    }
+}
+
+/// POST a form to the token endpoint. A refusal exits 4 with the platform's
+/// `error_description` and `message_id`.
+pub async fn request_token(
+    http: &reqwest::Client,
+    token_url: &str,
+    form: &[(&str, &str)],
+) -> Result<TokenReply> {
+    let url = url::Url::parse(token_url)
+        .map_err(|e| Error::usage(format!("token URL {token_url:?}: {e}")))?;
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let resp = http
+        .post(url.clone())
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
+        .timeout(TOKEN_TIMEOUT)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| {
+            let mut err = crate::http::transport_error(e, &url, TOKEN_TIMEOUT, true);
+            err.message = format!("token endpoint: {}", err.message);
+            err
+        })?;
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| crate::http::transport_error(e, &url, TOKEN_TIMEOUT, true))?;
+    if (200..300).contains(&status) {
+        return serde_json::from_slice(&bytes).map_err(|_| {
+            Error::new(
+                Kind::Service,
+                format!("token endpoint: the reply (HTTP {status}) holds no access token"),
+            )
+            .with_hint("check the token URL")
+        });
+    }
+    let said = read_error_body(content_type.as_deref(), &bytes);
+    let host = url.host_str().unwrap_or("the token endpoint").to_string();
+    let detail = said
+        .message
+        .clone()
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    let (kind, hint) = match status {
+        400 | 401 | 403 | 415 => (
+            Kind::NotAuthenticated,
+            "check the API key, kid, private key and token URL registered for this environment; `cpis auth status` shows what is configured",
+        ),
+        429 => (Kind::Service, "rate limited: wait a minute and try again"),
+        _ => (Kind::Service, "try again shortly; if it persists, report it with the message_id"),
+    };
+    Err(Error::new(
+        kind,
+        format!("{host} refused to issue an access token: {detail}"),
+    )
+    .with_hint(hint)
+    .with_trace(Trace {
+        http_status: Some(status),
+        code: said.code,
+        message_id: said.message_id,
+        trace_id: None,
+    }))
+}
+
+/// Sign an assertion and exchange it for an access token.
+pub async fn client_credentials(
+    http: &reqwest::Client,
+    info: &SystemInfo,
+    key_pem: &Secret,
+    token_url: &str,
+    now: u64,
+) -> Result<TokenReply> {
+    let assertion = client_assertion(info, key_pem, token_url, now)?;
+    request_token(
+        http,
+        token_url,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", CLIENT_ASSERTION_TYPE),
+            ("client_assertion", assertion.expose()),
+        ],
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assertions_carry_exactly_the_published_claims() {
+        let info = SystemInfo {
+            api_key: "key-1".into(),
+            kid: "kid-1".into(),
+            nominated_person: "N".into(),
+            nominated_role: "R".into(),
+            token_url: None,
+            mock_auth: false,
+        };
+        let pem = Secret::new(crate::sandbox::app::PRIVATE_KEY_PEM);
+        let jwt = client_assertion(
+            &info,
+            &pem,
+            "https://int.api.service.nhs.uk/oauth2/token",
+            1000,
+        )
+        .unwrap();
+        let header = jsonwebtoken::decode_header(jwt.expose()).unwrap();
+        assert_eq!(header.alg, Algorithm::RS512);
+        assert_eq!(header.typ.as_deref(), Some("JWT"));
+        assert_eq!(header.kid.as_deref(), Some("kid-1"));
+        let payload = jwt.expose().split('.').nth(1).unwrap();
+        use base64::Engine;
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(claims["iss"], "key-1");
+        assert_eq!(claims["sub"], "key-1");
+        assert_eq!(claims["aud"], "https://int.api.service.nhs.uk/oauth2/token");
+        assert_eq!(claims["exp"], 1290);
+        assert!(uuid::Uuid::parse_str(claims["jti"].as_str().unwrap()).is_ok());
+        let again = client_assertion(&info, &pem, "x", 1000).unwrap();
+        assert_ne!(again.expose(), jwt.expose(), "jti is fresh each time");
+    }
+
+    #[test]
+    fn token_urls_follow_the_endpoint() {
+        let base = url::Url::parse("https://int.api.service.nhs.uk/cpis/FHIR/R4").unwrap();
+        assert_eq!(
+            derive_token_url(&base, false),
+            "https://int.api.service.nhs.uk/oauth2/token"
+        );
+        assert_eq!(
+            derive_token_url(&base, true),
+            "https://int.api.service.nhs.uk/oauth2-mock/token"
+        );
+        let local = url::Url::parse("http://127.0.0.1:4567/cpis/FHIR/R4").unwrap();
+        assert_eq!(
+            derive_token_url(&local, false),
+            "http://127.0.0.1:4567/oauth2/token"
+        );
+    }
+
+    #[test]
+    fn replies_with_numbers_as_strings_are_read() {
+        let r: TokenReply = serde_json::from_str(
+            r#"{"access_token":"t","expires_in":"599","token_type":"Bearer","issued_at":"1700000000123"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.expires_in, Some(599));
+        assert_eq!(r.expires_at(1_700_000_100), 1_700_000_000 + 599);
+        let r: TokenReply =
+            serde_json::from_str(r#"{"access_token":"t","expires_in":599}"#).unwrap();
+        assert_eq!(r.expires_at(50), 649);
+        assert!(!format!("{r:?}").contains("\"t\""));
+    }
+}

@@ -1,0 +1,354 @@
+//! The nominated system identity (signed-JWT client credentials) through the binary, against
+//! a scripted token endpoint and CP-IS on loopback: the assertion's exact shape, token caching
+//! across processes, a new assertion when the token lapses, refusals with the platform's
+//! `error_description` and `message_id`, and `auth keygen`.
+
+mod common;
+use common::*;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+const API_KEY: &str = "test-api-key-0042";
+const KID: &str = "test-kid-7";
+const PERSON: &str = "Dr Jane SMITH";
+const ROLE: &str = "Named Doctor for Safeguarding";
+
+fn b64json(part: &str) -> serde_json::Value {
+    use base64::Engine;
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A token endpoint (`POST /oauth2/token`) and CP-IS on one loopback server. Each token
+/// issued is `tok-N`; `expires_in` is what the test says.
+fn platform(expires_in: &'static str) -> (Scripted, Arc<AtomicUsize>) {
+    let issued = Arc::new(AtomicUsize::new(0));
+    let n = issued.clone();
+    let server = Scripted::start(move |seen, _| {
+        if seen.method == "POST" && seen.target == "/oauth2/token" {
+            let i = n.fetch_add(1, Ordering::SeqCst) + 1;
+            let ms = now() * 1000;
+            return Reply::new(
+                200,
+                "application/json",
+                format!(
+                    r#"{{"access_token":"tok-{i}","expires_in":"{expires_in}","token_type":"Bearer","issued_at":"{ms}"}}"#
+                ),
+            );
+        }
+        Reply::fhir(EMPTY_BUNDLE)
+    });
+    (server, issued)
+}
+
+fn key_file(cpis: &Cpis) -> std::path::PathBuf {
+    let p = cpis.config_dir.path().join("app-key.pem");
+    std::fs::write(&p, cpis::sandbox::app::PRIVATE_KEY_PEM).unwrap();
+    p
+}
+
+fn login(cpis: &Cpis, base: &str, key: &std::path::Path) -> Run {
+    cpis.run(&[
+        "--base-url",
+        base,
+        "auth",
+        "login",
+        "--system",
+        "--api-key",
+        API_KEY,
+        "--kid",
+        KID,
+        "--private-key",
+        key.to_str().unwrap(),
+        "--nominated-person",
+        PERSON,
+        "--nominated-role",
+        ROLE,
+    ])
+}
+
+#[test]
+fn a_system_signs_in_once_and_lookups_reuse_its_token_across_processes() {
+    let (server, issued) = platform("599");
+    let cpis = Cpis::signed_out();
+    let base = server.base_url();
+    let key = key_file(&cpis);
+    let r = login(&cpis, &base, &key);
+    r.assert_code(0)
+        .assert_stderr_has(&["as system", "acting for Dr Jane SMITH"]);
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+
+    // The assertion, exactly as the platform requires.
+    let post = &server.requests()[0];
+    assert_eq!(
+        post.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    let form = post.form();
+    assert_eq!(form["grant_type"], "client_credentials");
+    assert_eq!(
+        form["client_assertion_type"],
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    );
+    let parts: Vec<&str> = form["client_assertion"].split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let (header, claims) = (b64json(parts[0]), b64json(parts[1]));
+    assert_eq!(header["alg"], "RS512");
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(header["kid"], KID);
+    assert_eq!(claims["iss"], API_KEY);
+    assert_eq!(claims["sub"], API_KEY);
+    assert_eq!(
+        claims["aud"],
+        format!("http://{}/oauth2/token", server.addr)
+    );
+    let exp = claims["exp"].as_u64().expect("exp is an integer");
+    assert!(exp > now() && exp <= now() + 300, "exp {exp}");
+    assert!(uuid::Uuid::parse_str(claims["jti"].as_str().unwrap()).is_ok());
+    // ... and it verifies against the registered public key.
+    let jwks = cpis::sandbox::app::public_jwks(cpis::sandbox::app::PRIVATE_KEY_PEM, KID).unwrap();
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwks["keys"][0].clone()).unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS512);
+    v.set_audience(&[format!("http://{}/oauth2/token", server.addr)]);
+    jsonwebtoken::decode::<serde_json::Value>(
+        &form["client_assertion"],
+        &jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap(),
+        &v,
+    )
+    .unwrap();
+
+    // Two lookups in two processes: no new token, the one from sign-in is sent.
+    for _ in 0..2 {
+        let r = cpis.run(&[
+            "--base-url",
+            &base,
+            "lookup",
+            "9434765919",
+            "--scheduled",
+            "--json",
+        ]);
+        r.assert_code(0);
+        let acting = &r.json()["acting_as"];
+        assert_eq!(acting["kind"], "system");
+        assert_eq!(acting["nominated_person"], PERSON);
+        assert_eq!(acting["nominated_role"], ROLE);
+    }
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+    let gets: Vec<Seen> = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.method == "GET")
+        .collect();
+    assert_eq!(gets.len(), 4);
+    assert!(gets
+        .iter()
+        .all(|q| q.header("authorization") == Some("Bearer tok-1")));
+
+    // The table names the nominated person too.
+    let t = cpis.run(&["--base-url", &base, "lookup", "9434765919", "--scheduled"]);
+    assert!(
+        t.stdout.contains("Acting as:    system (API key") && t.stdout.contains(PERSON),
+        "{}",
+        t.stdout
+    );
+
+    let st = cpis.run(&["--base-url", &base, "auth", "status", "--json"]);
+    st.assert_code(0);
+    let v = st.json();
+    assert_eq!(v["kind"], "system");
+    assert_eq!(v["system"]["kid"], KID);
+    assert_eq!(v["system"]["nominated_person"], PERSON);
+    assert_eq!(
+        v["system"]["token_url"],
+        format!("http://{}/oauth2/token", server.addr)
+    );
+    assert_eq!(
+        v["system"]["api_key_fingerprint"].as_str().unwrap().len(),
+        12
+    );
+
+    // No key or token material anywhere but the keyring (double).
+    let pem_body: String = cpis::sandbox::app::PRIVATE_KEY_PEM
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    for (path, bytes) in cpis.files() {
+        let text = String::from_utf8_lossy(&bytes);
+        if path.starts_with(cpis.keyring_dir()) || path == key {
+            continue;
+        }
+        assert!(
+            !text.contains(&pem_body) && !text.contains("tok-1"),
+            "secret material in {}",
+            path.display()
+        );
+    }
+    for r in [&r, &t, &st] {
+        assert!(!r.stdout.contains("tok-1") && !r.stderr.contains("tok-1"));
+        assert!(!r.stdout.contains(&pem_body) && !r.stderr.contains(&pem_body));
+    }
+}
+
+#[test]
+fn a_lapsing_token_is_replaced_by_signing_a_new_assertion() {
+    // Tokens that live 10 s are always within the 30 s safety margin: every command signs a
+    // new assertion, with a new jti.
+    let (server, issued) = platform("10");
+    let cpis = Cpis::signed_out();
+    let base = server.base_url();
+    login(&cpis, &base, &key_file(&cpis)).assert_code(0);
+    for i in 2..=3 {
+        cpis.run(&["--base-url", &base, "lookup", "9434765919", "--scheduled"])
+            .assert_code(0);
+        assert_eq!(issued.load(Ordering::SeqCst), i);
+    }
+    let reqs = server.requests();
+    let jtis: std::collections::HashSet<String> = reqs
+        .iter()
+        .filter(|q| q.method == "POST")
+        .map(|q| {
+            let a = q.form()["client_assertion"].clone();
+            b64json(a.split('.').nth(1).unwrap())["jti"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(jtis.len(), 3, "each assertion has a fresh jti");
+    let last_get = reqs.iter().rev().find(|q| q.method == "GET").unwrap();
+    assert_eq!(last_get.header("authorization"), Some("Bearer tok-3"));
+}
+
+#[test]
+fn a_refusal_shows_the_platforms_description_and_message_id_and_keeps_nothing() {
+    let server = Scripted::start(|seen, _| {
+        if seen.method == "POST" {
+            return Reply::new(
+                401,
+                "application/json",
+                r#"{"error":"invalid_request","error_description":"Invalid 'iss'/'sub' claims in client_assertion JWT","message_id":"rrt-5517-1"}"#,
+            );
+        }
+        Reply::fhir(EMPTY_BUNDLE)
+    });
+    let cpis = Cpis::signed_out();
+    let r = login(&cpis, &server.base_url(), &key_file(&cpis));
+    r.assert_code(4).assert_stderr_has(&[
+        "refused to issue an access token: Invalid 'iss'/'sub' claims in client_assertion JWT",
+        "message_id rrt-5517-1",
+        "HTTP 401",
+    ]);
+    assert!(!cpis.data_dir().join("sessions.json").exists());
+    assert!(!cpis.keyring_dir().exists());
+    // Nothing was searched.
+    assert!(server.requests().iter().all(|q| q.method == "POST"));
+}
+
+#[test]
+fn a_system_sign_in_elsewhere_needs_every_registration_value() {
+    let cpis = Cpis::signed_out();
+    let r = cpis.run(&["--env", "int", "auth", "login", "--system"]);
+    r.assert_code(2).assert_stderr_has(&[
+        "--api-key KEY",
+        "--kid KID",
+        "--private-key PATH",
+        "--nominated-person NAME",
+        "--nominated-role ROLE",
+        "cpis auth keygen",
+    ]);
+    // A key file that is not a key is refused before anything is sent.
+    let bad = cpis.config_dir.path().join("bad.pem");
+    std::fs::write(&bad, "not a key").unwrap();
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    login(&cpis, &server.base_url(), &bad)
+        .assert_code(2)
+        .assert_stderr_has(&["not an RSA private key"]);
+    assert!(server.requests().is_empty());
+    // Secrets are never flag values: there is no flag for the key's contents.
+    cpis.run(&[
+        "--env",
+        "int",
+        "auth",
+        "login",
+        "--system",
+        "--private-key-pem",
+        "x",
+    ])
+    .assert_code(2);
+    // A plain-HTTP token URL off this machine is refused like a base URL.
+    let r = cpis.run(&[
+        "--base-url",
+        &server.base_url(),
+        "auth",
+        "login",
+        "--system",
+        "--api-key",
+        API_KEY,
+        "--kid",
+        KID,
+        "--private-key",
+        key_file(&cpis).to_str().unwrap(),
+        "--nominated-person",
+        PERSON,
+        "--nominated-role",
+        ROLE,
+        "--token-url",
+        "http://auth.example.nhs.uk/oauth2/token",
+    ]);
+    r.assert_code(2)
+        .assert_stderr_has(&["--token-url", "loopback"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn keygen_writes_a_private_key_and_the_jwks_to_register() {
+    use std::os::unix::fs::PermissionsExt;
+    let cpis = Cpis::signed_out();
+    let out = cpis.config_dir.path().join("keys");
+    std::fs::create_dir(&out).unwrap();
+    let out_s = out.to_str().unwrap();
+    let r = cpis.run(&["auth", "keygen", "--kid", "cpis-int-1", "--out", out_s]);
+    r.assert_code(0)
+        .assert_stderr_has(&["cpis-int-1.jwks.json", "auth login --system"]);
+    let pem = std::fs::read_to_string(out.join("cpis-int-1.pem")).unwrap();
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    let meta = std::fs::metadata(out.join("cpis-int-1.pem")).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let jwks: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("cpis-int-1.jwks.json")).unwrap()).unwrap();
+    let k = &jwks["keys"][0];
+    assert_eq!(k["kty"], "RSA");
+    assert_eq!(k["alg"], "RS512");
+    assert_eq!(k["use"], "sig");
+    assert_eq!(k["kid"], "cpis-int-1");
+    assert_eq!(k["e"], "AQAB");
+    // 4096 bits: 512 bytes of modulus, 683 base64url characters.
+    assert_eq!(k["n"].as_str().unwrap().len(), 683);
+    // The key never reaches the terminal, and the JWKS holds no private part.
+    let body = pem.lines().nth(1).unwrap();
+    assert!(!r.stdout.contains(body) && !r.stderr.contains(body));
+    assert!(k.get("d").is_none() && k.get("p").is_none());
+    // Never replaces a key; a bad kid is refused.
+    cpis.run(&["auth", "keygen", "--kid", "cpis-int-1", "--out", out_s])
+        .assert_code(2)
+        .assert_stderr_has(&["already exists"]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("cpis-int-1.pem")).unwrap(),
+        pem
+    );
+    cpis.run(&["auth", "keygen", "--kid", "../x", "--out", out_s])
+        .assert_code(2);
+}
