@@ -46,6 +46,8 @@ pub struct Profile {
     pub timeout: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_store: Option<Backend>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
 }
 
 /// The keys a profile can hold. Secrets are never stored here.
@@ -57,16 +59,18 @@ pub enum ConfigKey {
     CaBundle,
     Timeout,
     CredentialStore,
+    TokenUrl,
 }
 
 impl ConfigKey {
-    pub const ALL: [ConfigKey; 6] = [
+    pub const ALL: [ConfigKey; 7] = [
         ConfigKey::Env,
         ConfigKey::BaseUrl,
         ConfigKey::CareSetting,
         ConfigKey::CaBundle,
         ConfigKey::Timeout,
         ConfigKey::CredentialStore,
+        ConfigKey::TokenUrl,
     ];
 
     /// The key as written in `config.toml` and on the command line.
@@ -78,6 +82,7 @@ impl ConfigKey {
             ConfigKey::CaBundle => "ca_bundle",
             ConfigKey::Timeout => "timeout",
             ConfigKey::CredentialStore => "credential_store",
+            ConfigKey::TokenUrl => "token_url",
         }
     }
 
@@ -90,6 +95,9 @@ impl ConfigKey {
             ConfigKey::Timeout => "request timeout in seconds",
             ConfigKey::CredentialStore => {
                 "where secrets are kept: keyring (default) or file (opt-in, for headless machines)"
+            }
+            ConfigKey::TokenUrl => {
+                "the NHS API platform's token endpoint for a system sign-in [default: {host}/oauth2/token]"
             }
         }
     }
@@ -235,6 +243,8 @@ pub struct Settings {
     /// Where sign-ins are indexed and the opt-in credential file lives.
     pub data_dir: Option<PathBuf>,
     pub credential_store: Sourced<Backend>,
+    /// The token endpoint for a system sign-in, when the profile names one.
+    pub token_url: Option<Sourced<String>>,
     /// A test double in place of the OS keyring (`CPIS_TEST_KEYRING`).
     pub keyring_double: Option<KeyringDouble>,
     pub keyring_timeout: Duration,
@@ -535,6 +545,18 @@ pub fn resolve(
             .path("CPIS_DATA_DIR")
             .or_else(|| dirs::data_dir().map(|d| d.join("cpis"))),
         credential_store,
+        token_url: prof
+            .token_url
+            .clone()
+            .map(|v| {
+                check_base_url(&v)
+                    .map_err(|e| Error::usage(format!("token_url {v:?} ({from_profile}): {e}")))?;
+                Ok::<_, Error>(Sourced {
+                    value: v,
+                    source: from_profile.clone(),
+                })
+            })
+            .transpose()?,
         keyring_double,
         keyring_timeout,
         sandbox_delay,
@@ -602,6 +624,10 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
             (t as i64).into()
         }
         ConfigKey::CredentialStore => parse_backend(value)?.as_str().into(),
+        ConfigKey::TokenUrl => {
+            check_base_url(value).map_err(|e| Error::usage(format!("token URL {value:?}: {e}")))?;
+            value.into()
+        }
     })
 }
 
@@ -674,6 +700,7 @@ pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
         ConfigKey::CaBundle => profile.ca_bundle.as_ref().map(|p| p.display().to_string()),
         ConfigKey::Timeout => profile.timeout.map(|t| t.to_string()),
         ConfigKey::CredentialStore => profile.credential_store.map(|b| b.as_str().to_string()),
+        ConfigKey::TokenUrl => profile.token_url.clone(),
     }
 }
 

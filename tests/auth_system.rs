@@ -352,3 +352,92 @@ fn keygen_writes_a_private_key_and_the_jwks_to_register() {
     cpis.run(&["auth", "keygen", "--kid", "../x", "--out", out_s])
         .assert_code(2);
 }
+
+#[test]
+fn a_refused_token_is_renewed_once_and_the_lookup_tried_once_more() {
+    let issued = Arc::new(AtomicUsize::new(0));
+    let n = issued.clone();
+    // The first token is refused by the "platform"; later ones are accepted.
+    let server = Scripted::start(move |seen, _| {
+        if seen.method == "POST" {
+            let i = n.fetch_add(1, Ordering::SeqCst) + 1;
+            return Reply::new(
+                200,
+                "application/json",
+                format!(r#"{{"access_token":"tok-{i}","expires_in":"599"}}"#),
+            );
+        }
+        if seen.header("authorization") == Some("Bearer tok-1") {
+            return Reply::new(
+                401,
+                "application/json",
+                r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden","details":{"coding":[{"code":"ACCESS_DENIED"}]}}]}"#,
+            );
+        }
+        Reply::fhir(EMPTY_BUNDLE)
+    });
+    let cpis = Cpis::signed_out();
+    let base = server.base_url();
+    login(&cpis, &base, &key_file(&cpis)).assert_code(0);
+    let r = cpis.run(&["--base-url", &base, "lookup", "9434765919", "--unscheduled"]);
+    r.assert_code(0)
+        .assert_stderr_has(&["refused the access token (HTTP 401)"]);
+    // One renewal, even though both searches were refused.
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    let accepted = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.method == "GET" && q.header("authorization") == Some("Bearer tok-2"))
+        .count();
+    assert_eq!(accepted, 2);
+
+    // A supplied token cannot be renewed: exit 4 at once, with the fix.
+    let other = Cpis::signed_out();
+    other
+        .run_stdin(
+            &["--base-url", &base, "auth", "login", "--with-token"],
+            &[],
+            "tok-1",
+        )
+        .assert_code(0);
+    let before = server.requests().len();
+    other
+        .run(&["--base-url", &base, "lookup", "9434765919", "--scheduled"])
+        .assert_code(4);
+    assert!(server.requests().len() - before <= 2, "no retry");
+}
+
+#[test]
+fn the_profile_can_name_the_token_url_and_the_flag_overrides_it() {
+    let (a, a_issued) = platform("599");
+    let (b, b_issued) = platform("599");
+    let cpis = Cpis::signed_out();
+    cpis.run(&[
+        "config",
+        "set",
+        "token_url",
+        &format!("http://{}/oauth2/token", b.addr),
+    ])
+    .assert_code(0);
+    // CP-IS on `a`, tokens from `b` (the profile's token URL).
+    login(&cpis, &a.base_url(), &key_file(&cpis)).assert_code(0);
+    assert_eq!(
+        (
+            a_issued.load(Ordering::SeqCst),
+            b_issued.load(Ordering::SeqCst)
+        ),
+        (0, 1)
+    );
+    let claims = {
+        let form = b.requests()[0].form();
+        b64json(form["client_assertion"].split('.').nth(1).unwrap())
+    };
+    assert_eq!(claims["aud"], format!("http://{}/oauth2/token", b.addr));
+    cpis.run(&[
+        "config",
+        "set",
+        "token_url",
+        "http://auth.example.nhs.uk/oauth2/token",
+    ])
+    .assert_code(2);
+}

@@ -112,6 +112,11 @@ pub struct ActingAs {
 }
 
 impl TokenSource {
+    /// Can a new access token be had without the user (a system signs a new assertion)?
+    pub fn renewable(&self) -> bool {
+        matches!(self, TokenSource::Stored { session, .. } if session.kind == SessionKind::System)
+    }
+
     /// Who requests are made as; `None` without a credential (the embedded sandbox).
     pub fn acting_as(&self) -> Option<ActingAs> {
         match self {
@@ -162,6 +167,8 @@ impl TokenSource {
 /// endpoint with.
 pub struct Target<'a> {
     pub endpoint: &'a Endpoint,
+    /// Do not reuse a cached access token: the service has just refused it.
+    pub renew: bool,
     /// The CP-IS base URL in use (for the embedded sandbox, the running instance's).
     pub base_url: &'a url::Url,
     pub http: &'a reqwest::Client,
@@ -193,7 +200,7 @@ pub async fn token_for(
     let fresh = |exp: Option<u64>, margin: u64| exp.is_none_or(|e| e > now + margin);
     match (&session.kind, &session.system) {
         (SessionKind::System, Some(info)) => {
-            if let Some(t) = secrets.access_token.clone() {
+            if let Some(t) = secrets.access_token.clone().filter(|_| !target.renew) {
                 if session.access_expires_at.is_some()
                     && fresh(session.access_expires_at, system::EXPIRY_MARGIN_SECS)
                 {

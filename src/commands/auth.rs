@@ -181,17 +181,23 @@ fn system_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<(SystemInfo, S
             return Err(Error::usage(format!("{what} needs a value on one line")));
         }
     }
-    if let Some(u) = &args.token_url {
-        crate::cpis::environment::check_base_url(u)
-            .map_err(|e| Error::usage(format!("--token-url {u:?}: {e}")))?;
-    }
+    // --token-url, else the profile's token_url, else derived from the endpoint at each use.
+    let token_url = match (&args.token_url, &ctx.settings.token_url) {
+        (Some(u), _) => {
+            crate::cpis::environment::check_base_url(u)
+                .map_err(|e| Error::usage(format!("--token-url {u:?}: {e}")))?;
+            Some(u.clone())
+        }
+        (None, Some(p)) if !args.mock_auth => Some(p.value.clone()),
+        _ => None,
+    };
     Ok((
         SystemInfo {
             api_key,
             kid,
             nominated_person,
             nominated_role,
-            token_url: args.token_url.clone(),
+            token_url,
             mock_auth: args.mock_auth,
         },
         key_pem,

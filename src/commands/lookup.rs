@@ -48,11 +48,21 @@ pub fn care_setting(args: &LookupArgs, configured: Option<CareSetting>) -> Resul
 pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     let nhs = parse_number(&args.nhs_number, args.no_validate)?;
     let care = care_setting(&args, ctx.settings.care_setting.as_ref().map(|c| c.value))?;
-    let (client, _conn, token) = ctx.cpis_client().await?;
+    let (mut client, conn, mut token) = ctx.cpis_client().await?;
     if care == CareSetting::Unscheduled {
         ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
     }
-    let (care_team, audit) = client.lookup(&nhs, care).await?;
+    let (care_team, audit) = match client.lookup(&nhs, care).await {
+        // The API platform refused the token before CP-IS saw the request (nothing was
+        // recorded or notified): get a new one, once, and try once more.
+        Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
+            ctx.note("the service refused the access token (HTTP 401): getting a new one and trying once more");
+            token = ctx.renewed_token(&conn).await?;
+            client = ctx.client_with(&conn, &token)?;
+            client.lookup(&nhs, care).await?
+        }
+        r => r?,
+    };
     if args.raw {
         // The bundles carry no environment: say it on stderr.
         ctx.note(&format!(

@@ -107,6 +107,16 @@ impl Ctx {
     /// The token to send, or exit 4 before anything is sent when an endpoint other than the
     /// embedded sandbox has no credential. A system identity gets a fresh token when needed.
     pub async fn token_source(&self, conn: &Connection) -> Result<crate::auth::TokenSource> {
+        self.token(conn, false).await
+    }
+
+    /// After the service refused the access token (HTTP 401): a new one, once, where one can
+    /// be had without the user.
+    pub async fn renewed_token(&self, conn: &Connection) -> Result<crate::auth::TokenSource> {
+        self.token(conn, true).await
+    }
+
+    async fn token(&self, conn: &Connection, renew: bool) -> Result<crate::auth::TokenSource> {
         let mut sessions = self.sessions()?;
         crate::auth::token_for(
             self.settings.token.as_ref(),
@@ -115,6 +125,7 @@ impl Ctx {
             |backend| self.store(backend),
             &crate::auth::Target {
                 endpoint: &self.settings.endpoint,
+                renew,
                 base_url: &conn.base,
                 http: &conn.http,
             },
@@ -128,7 +139,17 @@ impl Ctx {
     ) -> Result<(cpis::Client, Connection, crate::auth::TokenSource)> {
         let conn = self.connect().await?;
         let token = self.token_source(&conn).await?;
-        let client = cpis::Client::new(
+        let client = self.client_with(&conn, &token)?;
+        Ok((client, conn, token))
+    }
+
+    /// A CP-IS client on `conn` sending `token`.
+    pub fn client_with(
+        &self,
+        conn: &Connection,
+        token: &crate::auth::TokenSource,
+    ) -> Result<cpis::Client> {
+        Ok(cpis::Client::new(
             conn.http.clone(),
             conn.base.as_str(),
             token.token().cloned(),
@@ -136,8 +157,7 @@ impl Ctx {
             self.notifier(),
         )?
         .verbose(self.settings.verbose)
-        .use_proxy(conn.use_proxy);
-        Ok((client, conn, token))
+        .use_proxy(conn.use_proxy))
     }
 }
 
