@@ -5,6 +5,7 @@
 //! `sessions.json` in the data directory, so a command can tell whether there is a credential
 //! without touching the keyring, and `auth status` can say what it holds.
 
+pub mod cis2;
 pub mod session;
 pub mod system;
 

@@ -97,6 +97,17 @@ pub fn client_assertion(
     aud: &str,
     now: u64,
 ) -> Result<Secret> {
+    sign_assertion(&info.api_key, &info.kid, key_pem, aud, now)
+}
+
+/// Sign a client assertion as the application `api_key` with its key `kid`.
+pub fn sign_assertion(
+    api_key: &str,
+    kid: &str,
+    key_pem: &Secret,
+    aud: &str,
+    now: u64,
+) -> Result<Secret> {
     let key = EncodingKey::from_rsa_pem(key_pem.expose().as_bytes()).map_err(|_| {
         Error::new(
             Kind::NotAuthenticated,
@@ -106,10 +117,10 @@ pub fn client_assertion(
     })?;
     let mut header = Header::new(Algorithm::RS512);
     header.typ = Some("JWT".into());
-    header.kid = Some(info.kid.clone());
+    header.kid = Some(kid.to_string());
     let claims = Claims {
-        iss: &info.api_key,
-        sub: &info.api_key,
+        iss: api_key,
+        sub: api_key,
         aud,
         jti: uuid::Uuid::new_v4().to_string(),
         exp: now + ASSERTION_LIFETIME_SECS,
@@ -165,6 +176,22 @@ pub async fn request_token(
     token_url: &str,
     form: &[(&str, &str)],
 ) -> Result<TokenReply> {
+    let bytes = request_token_raw(http, token_url, form).await?;
+    serde_json::from_slice(&bytes).map_err(|_| {
+        Error::new(
+            Kind::Service,
+            "token endpoint: the reply holds no access token",
+        )
+        .with_hint("check the token URL")
+    })
+}
+
+/// POST a form to a token endpoint; the body of a 2xx reply, or the refusal as an error.
+pub async fn request_token_raw(
+    http: &reqwest::Client,
+    token_url: &str,
+    form: &[(&str, &str)],
+) -> Result<Vec<u8>> {
     let url = url::Url::parse(token_url)
         .map_err(|e| Error::usage(format!("token URL {token_url:?}: {e}")))?;
     let body = url::form_urlencoded::Serializer::new(String::new())
@@ -198,13 +225,7 @@ pub async fn request_token(
         .await
         .map_err(|e| crate::http::transport_error(e, &url, TOKEN_TIMEOUT, true))?;
     if (200..300).contains(&status) {
-        return serde_json::from_slice(&bytes).map_err(|_| {
-            Error::new(
-                Kind::Service,
-                format!("token endpoint: the reply (HTTP {status}) holds no access token"),
-            )
-            .with_hint("check the token URL")
-        });
+        return Ok(bytes.to_vec());
     }
     let said = read_error_body(content_type.as_deref(), &bytes);
     let host = url.host_str().unwrap_or("the token endpoint").to_string();
