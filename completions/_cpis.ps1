@@ -87,6 +87,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;auth;login' {
+            [CompletionResult]::new('--cis2-issuer', '--cis2-issuer', [CompletionResultType]::ParameterName, 'CIS2''s issuer [default: the environment''s CIS2 (INT or live)]')
+            [CompletionResult]::new('--cis2-client-id', '--cis2-client-id', [CompletionResultType]::ParameterName, 'This application''s CIS2 client id')
+            [CompletionResult]::new('--redirect-port', '--redirect-port', [CompletionResultType]::ParameterName, 'The loopback port of the registered redirect URI, http://127.0.0.1:PORT/callback [default: any free port]')
             [CompletionResult]::new('--api-key', '--api-key', [CompletionResultType]::ParameterName, 'The application''s API key on the NHS API platform')
             [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'The key id registered with the platform for the signing key')
             [CompletionResult]::new('--private-key', '--private-key', [CompletionResultType]::ParameterName, 'The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is copied into the credential store')
@@ -100,6 +103,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
             [CompletionResult]::new('--with-token', '--with-token', [CompletionResultType]::ParameterName, 'Read a ready-made access token from standard input (prompted for on a terminal)')
             [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'Sign in as a registered system (signed-JWT client credentials), acting for a nominated person; with --env local, the embedded sandbox''s built-in application')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Sign in as an NHS smartcard user through NHS CIS2 in the browser; with --env local, the embedded sandbox''s mock CIS2 and a synthetic user')
+            [CompletionResult]::new('--cis2-client-secret-stdin', '--cis2-client-secret-stdin', [CompletionResultType]::ParameterName, 'Read the CIS2 client secret from the first line of standard input (else CPIS_CIS2_CLIENT_SECRET, else a prompt on a terminal)')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Print the sign-in URL on stderr instead of opening a browser, and wait for the redirect')
             [CompletionResult]::new('--mock-auth', '--mock-auth', [CompletionResultType]::ParameterName, 'Use the platform''s mock authorisation ({host}/oauth2-mock/token), for testing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')

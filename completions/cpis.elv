@@ -81,6 +81,9 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;auth;login'= {
+            cand --cis2-issuer 'CIS2''s issuer [default: the environment''s CIS2 (INT or live)]'
+            cand --cis2-client-id 'This application''s CIS2 client id'
+            cand --redirect-port 'The loopback port of the registered redirect URI, http://127.0.0.1:PORT/callback [default: any free port]'
             cand --api-key 'The application''s API key on the NHS API platform'
             cand --kid 'The key id registered with the platform for the signing key'
             cand --private-key 'The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is copied into the credential store'
@@ -94,6 +97,9 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
             cand --with-token 'Read a ready-made access token from standard input (prompted for on a terminal)'
             cand --system 'Sign in as a registered system (signed-JWT client credentials), acting for a nominated person; with --env local, the embedded sandbox''s built-in application'
+            cand --user 'Sign in as an NHS smartcard user through NHS CIS2 in the browser; with --env local, the embedded sandbox''s mock CIS2 and a synthetic user'
+            cand --cis2-client-secret-stdin 'Read the CIS2 client secret from the first line of standard input (else CPIS_CIS2_CLIENT_SECRET, else a prompt on a terminal)'
+            cand --no-browser 'Print the sign-in URL on stderr instead of opening a browser, and wait for the redirect'
             cand --mock-auth 'Use the platform''s mock authorisation ({host}/oauth2-mock/token), for testing'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'

@@ -80,6 +80,9 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subc
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l cis2-issuer -d 'CIS2\'s issuer [default: the environment\'s CIS2 (INT or live)]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l cis2-client-id -d 'This application\'s CIS2 client id' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l redirect-port -d 'The loopback port of the registered redirect URI, http://127.0.0.1:PORT/callback [default: any free port]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-key -d 'The application\'s API key on the NHS API platform' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l kid -d 'The key id registered with the platform for the signing key' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l private-key -d 'The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is copied into the credential store' -r -F
@@ -96,6 +99,9 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l with-token -d 'Read a ready-made access token from standard input (prompted for on a terminal)'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l system -d 'Sign in as a registered system (signed-JWT client credentials), acting for a nominated person; with --env local, the embedded sandbox\'s built-in application'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l user -d 'Sign in as an NHS smartcard user through NHS CIS2 in the browser; with --env local, the embedded sandbox\'s mock CIS2 and a synthetic user'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l cis2-client-secret-stdin -d 'Read the CIS2 client secret from the first line of standard input (else CPIS_CIS2_CLIENT_SECRET, else a prompt on a terminal)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-browser -d 'Print the sign-in URL on stderr instead of opening a browser, and wait for the redirect'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l mock-auth -d 'Use the platform\'s mock authorisation ({host}/oauth2-mock/token), for testing'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'

@@ -275,7 +275,8 @@ Examples:
 ";
 
 #[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("mode").required(true).args(["with_token", "system"])))]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["with_token", "system", "user"])))]
+#[command(group(clap::ArgGroup::new("app").args(["system", "user"])))]
 pub struct LoginArgs {
     /// Read a ready-made access token from standard input (prompted for on a terminal)
     #[arg(long)]
@@ -286,17 +287,44 @@ pub struct LoginArgs {
     #[arg(long)]
     pub system: bool,
 
+    /// Sign in as an NHS smartcard user through NHS CIS2 in the browser; with --env local,
+    /// the embedded sandbox's mock CIS2 and a synthetic user
+    #[arg(long)]
+    pub user: bool,
+
+    /// CIS2's issuer [default: the environment's CIS2 (INT or live)]
+    #[arg(long, value_name = "URL", requires = "user")]
+    pub cis2_issuer: Option<String>,
+
+    /// This application's CIS2 client id
+    #[arg(long, value_name = "ID", requires = "user")]
+    pub cis2_client_id: Option<String>,
+
+    /// Read the CIS2 client secret from the first line of standard input (else
+    /// CPIS_CIS2_CLIENT_SECRET, else a prompt on a terminal)
+    #[arg(long, requires = "user")]
+    pub cis2_client_secret_stdin: bool,
+
+    /// The loopback port of the registered redirect URI, http://127.0.0.1:PORT/callback
+    /// [default: any free port]
+    #[arg(long, value_name = "PORT", requires = "user")]
+    pub redirect_port: Option<u16>,
+
+    /// Print the sign-in URL on stderr instead of opening a browser, and wait for the redirect
+    #[arg(long, requires = "user")]
+    pub no_browser: bool,
+
     /// The application's API key on the NHS API platform
-    #[arg(long, value_name = "KEY", requires = "system")]
+    #[arg(long, value_name = "KEY", requires = "app")]
     pub api_key: Option<String>,
 
     /// The key id registered with the platform for the signing key
-    #[arg(long, value_name = "KID", requires = "system")]
+    #[arg(long, value_name = "KID", requires = "app")]
     pub kid: Option<String>,
 
     /// The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is
     /// copied into the credential store
-    #[arg(long, value_name = "PATH", requires = "system")]
+    #[arg(long, value_name = "PATH", requires = "app")]
     pub private_key: Option<PathBuf>,
 
     /// The person responsible for CP-IS queries made by this system (shown on every output)
@@ -308,11 +336,11 @@ pub struct LoginArgs {
     pub nominated_role: Option<String>,
 
     /// The platform's token endpoint [default: {environment host}/oauth2/token]
-    #[arg(long, value_name = "URL", requires = "system")]
+    #[arg(long, value_name = "URL", requires = "app")]
     pub token_url: Option<String>,
 
     /// Use the platform's mock authorisation ({host}/oauth2-mock/token), for testing
-    #[arg(long, requires = "system", conflicts_with = "token_url")]
+    #[arg(long, requires = "app", conflicts_with = "token_url")]
     pub mock_auth: bool,
 }
 

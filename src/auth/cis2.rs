@@ -50,9 +50,12 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     bearer: Option<&Secret>,
     what: &str,
 ) -> Result<T> {
-    let u = url::Url::parse(url).map_err(|e| cis2_error(format!("{what}: bad URL {url:?}: {e}")))?;
+    let u =
+        url::Url::parse(url).map_err(|e| cis2_error(format!("{what}: bad URL {url:?}: {e}")))?;
     check_endpoint(&u, what)?;
-    let mut req = http.get(u.clone()).header(reqwest::header::ACCEPT, "application/json");
+    let mut req = http
+        .get(u.clone())
+        .header(reqwest::header::ACCEPT, "application/json");
     if let Some(t) = bearer {
         req = req.bearer_auth(t.expose());
     }
@@ -187,7 +190,9 @@ pub async fn wait_for_code(listener: tokio::net::TcpListener, state: &str) -> Re
             };
             if u.path() != "/callback" {
                 let _ = stream
-                    .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    )
                     .await;
                 continue;
             }
@@ -199,9 +204,7 @@ pub async fn wait_for_code(listener: tokio::net::TcpListener, state: &str) -> Re
                 (_, _, Some(e)) => (Err(cis2_error(format!("CIS2 refused the sign-in: {}", crate::sanitize::sanitize(e)))), "Sign-in failed. Return to cpis."),
                 _ => (Err(cis2_error("the sign-in reply has no code")), "Sign-in failed. Return to cpis."),
             };
-            let page = format!(
-                "<!doctype html><title>cpis</title><p>{body}</p>"
-            );
+            let page = format!("<!doctype html><title>cpis</title><p>{body}</p>");
             let _ = stream
                 .write_all(
                     format!(
@@ -489,7 +492,9 @@ pub fn identity(claims: &IdClaims, info: &Userinfo) -> Result<UserIdentity> {
         role_name: role.role_name.map(|s| crate::sanitize::sanitize(&s)),
         org_name: org_name.map(|s| crate::sanitize::sanitize(&s)),
         org_code: role.org_code,
-        role_profile_id: role.person_roleid.or_else(|| claims.selected_roleid.clone()),
+        role_profile_id: role
+            .person_roleid
+            .or_else(|| claims.selected_roleid.clone()),
         activity_codes: codes,
     })
 }

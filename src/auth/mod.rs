@@ -108,6 +108,8 @@ pub struct ActingAs {
     pub api_key_fingerprint: Option<String>,
     pub nominated_person: Option<String>,
     pub nominated_role: Option<String>,
+    /// A CIS2 user: name, role, organisation, role profile id and activity codes.
+    pub user: Option<cis2::UserIdentity>,
     /// One line for people.
     pub description: String,
 }
@@ -115,7 +117,15 @@ pub struct ActingAs {
 impl TokenSource {
     /// Can a new access token be had without the user (a system signs a new assertion)?
     pub fn renewable(&self) -> bool {
-        matches!(self, TokenSource::Stored { session, .. } if session.kind == SessionKind::System)
+        matches!(self, TokenSource::Stored { session, .. } if session.kind != SessionKind::Token)
+    }
+
+    /// The signed-in CIS2 user, if that is who requests are made as.
+    pub fn user(&self) -> Option<&cis2::UserIdentity> {
+        match self {
+            TokenSource::Stored { session, .. } => session.user.as_ref().map(|u| &u.identity),
+            _ => None,
+        }
     }
 
     /// Who requests are made as; `None` without a credential (the embedded sandbox).
@@ -128,15 +138,26 @@ impl TokenSource {
                 api_key_fingerprint: None,
                 nominated_person: None,
                 nominated_role: None,
+                user: None,
                 description: "a token from CPIS_ACCESS_TOKEN".into(),
             }),
-            TokenSource::Stored { session, .. } => Some(match &session.system {
-                Some(i) => ActingAs {
+            TokenSource::Stored { session, .. } => Some(match (&session.system, &session.user) {
+                (_, Some(u)) => ActingAs {
+                    kind: "user",
+                    source: "stored",
+                    api_key_fingerprint: None,
+                    nominated_person: None,
+                    nominated_role: None,
+                    user: Some(u.identity.clone()),
+                    description: u.identity.describe(),
+                },
+                (Some(i), _) => ActingAs {
                     kind: "system",
                     source: "stored",
                     api_key_fingerprint: Some(i.api_key_fingerprint()),
                     nominated_person: Some(i.nominated_person.clone()),
                     nominated_role: Some(i.nominated_role.clone()),
+                    user: None,
                     description: format!(
                         "system (API key {}) acting for {}, {}",
                         i.api_key_fingerprint(),
@@ -144,12 +165,13 @@ impl TokenSource {
                         i.nominated_role
                     ),
                 },
-                None => ActingAs {
+                (None, None) => ActingAs {
                     kind: session.kind.as_str(),
                     source: "stored",
                     api_key_fingerprint: None,
                     nominated_person: None,
                     nominated_role: None,
+                    user: None,
                     description: "a supplied token (cpis auth login --with-token)".into(),
                 },
             }),
@@ -199,6 +221,19 @@ pub async fn token_for(
     let mut secrets = load_secrets(store.as_ref(), key)?;
     let now = now_secs();
     let fresh = |exp: Option<u64>, margin: u64| exp.is_none_or(|e| e > now + margin);
+    if let (SessionKind::User, Some(user)) = (&session.kind, &session.user) {
+        return user_token(
+            sessions,
+            key,
+            store.as_ref(),
+            secrets,
+            session.clone(),
+            user,
+            target,
+            now,
+        )
+        .await;
+    }
     match (&session.kind, &session.system) {
         (SessionKind::System, Some(info)) => {
             if let Some(t) = secrets.access_token.clone().filter(|_| !target.renew) {
@@ -253,6 +288,79 @@ pub async fn token_for(
             })
         }
     }
+}
+
+/// A CIS2 user's platform access token: the cached one while it lasts, else a refresh (the
+/// single-use refresh token is replaced in the store before the new access token is used),
+/// else exit 4 with the command to sign in again.
+#[allow(clippy::too_many_arguments)]
+async fn user_token(
+    sessions: &mut Sessions,
+    key: &str,
+    store: &dyn Store,
+    mut secrets: Secrets,
+    session: Session,
+    user: &session::UserSession,
+    target: &Target<'_>,
+    now: u64,
+) -> Result<TokenSource> {
+    if let Some(t) = secrets.access_token.clone().filter(|_| !target.renew) {
+        if session
+            .access_expires_at
+            .is_some_and(|e| e > now + system::EXPIRY_MARGIN_SECS)
+        {
+            return Ok(TokenSource::Stored {
+                token: t,
+                session: Box::new(session),
+            });
+        }
+    }
+    let expired = || {
+        Error::new(
+            Kind::NotAuthenticated,
+            format!("the sign-in for {key} has expired (a CIS2 session lasts 12 hours)"),
+        )
+        .with_hint(SessionKind::User.login_hint())
+    };
+    let refresh_token = secrets.refresh_token.clone().ok_or_else(expired)?;
+    if session.refresh_expires_at.is_some_and(|e| e <= now) {
+        return Err(expired());
+    }
+    let client_secret = secrets.client_secret.clone().ok_or_else(expired)?;
+    let token_url = user
+        .token_url
+        .clone()
+        .unwrap_or_else(|| system::derive_token_url(target.base_url, false));
+    let reply = cis2::refresh(
+        target.http,
+        &token_url,
+        &refresh_token,
+        &user.api_key,
+        &client_secret,
+    )
+    .await
+    .map_err(|e| {
+        if e.kind == Kind::NotAuthenticated {
+            expired().with_trace((*e.trace).clone())
+        } else {
+            e
+        }
+    })?;
+    secrets.access_token = Some(reply.access_token.clone());
+    if let Some(r) = &reply.refresh_token {
+        secrets.refresh_token = Some(r.clone());
+    }
+    store.set(key, &secrets.to_secret())?;
+    let mut updated = session.clone();
+    updated.access_expires_at = Some(reply.expires_at(now));
+    if let Some(secs) = reply.refresh_token_expires_in {
+        updated.refresh_expires_at = Some(now + secs);
+    }
+    sessions.insert(key, updated.clone())?;
+    Ok(TokenSource::Stored {
+        token: reply.access_token,
+        session: Box::new(updated),
+    })
 }
 
 /// The secrets stored under `key`; missing or unreadable is exit 4 with the fix.

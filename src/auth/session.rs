@@ -56,6 +56,21 @@ pub struct Session {
     /// For a system identity: who it is and whom it acts for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<super::system::SystemInfo>,
+    /// For a CIS2 user: who they are in their selected role, and the platform application
+    /// their tokens belong to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserSession>,
+}
+
+/// What is not secret about a CIS2 user's sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UserSession {
+    pub identity: super::cis2::UserIdentity,
+    /// The platform application (API key) the tokens were issued to.
+    pub api_key: String,
+    /// Where the tokens are refreshed; `None`: derived from the endpoint at each use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
 }
 
 /// All sign-ins, by key (see [`super::credential_key`]).

@@ -14,6 +14,7 @@ use crate::{render, sandbox, timeutil};
 pub async fn run(ctx: &super::Ctx, cmd: AuthCommand) -> Result<()> {
     match cmd {
         AuthCommand::Login(args) if args.system => login_system(ctx, args).await,
+        AuthCommand::Login(args) if args.user => login_user(ctx, args).await,
         AuthCommand::Login(_) => login_with_token(ctx),
         AuthCommand::Status { json } => status(ctx, json),
         AuthCommand::Logout => logout(ctx),
@@ -64,6 +65,7 @@ fn new_session(ctx: &super::Ctx, kind: SessionKind) -> Session {
         environment: endpoint.label().to_string(),
         base_url: endpoint.base_url.clone(),
         system: None,
+        user: None,
     }
 }
 
@@ -109,40 +111,62 @@ fn login_with_token(ctx: &super::Ctx) -> Result<()> {
     Ok(())
 }
 
-/// The system identity from the flags; with `--env local`, the sandbox's built-in
-/// application fills in whatever is not given.
-fn system_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<(SystemInfo, Secret)> {
+/// The platform application a sign-in uses (API key, signing key, token URL): from the
+/// flags; with `--env local`, the sandbox's built-in application fills in what is not given.
+struct App {
+    api_key: String,
+    kid: String,
+    key_pem: Secret,
+    token_url: Option<String>,
+    mock_auth: bool,
+}
+
+fn value_or_default(
+    v: &Option<String>,
+    local: bool,
+    default: &str,
+    flag: &str,
+    missing: &mut Vec<String>,
+) -> String {
+    match (v, local) {
+        (Some(v), _) => v.clone(),
+        (None, true) => default.to_string(),
+        (None, false) => {
+            missing.push(flag.to_string());
+            String::new()
+        }
+    }
+}
+
+fn missing_error(ctx: &super::Ctx, what: &str, missing: &[String]) -> Result<()> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "a {what} sign-in to {} needs {}",
+        ctx.settings.endpoint.label(),
+        missing.join(", ")
+    ))
+    .with_hint("make a key with `cpis auth keygen --kid KID` and register its JWKS with your application on the NHS API platform"))
+}
+
+fn one_line(what: &str, v: &str) -> Result<()> {
+    if v.trim().is_empty() || v.chars().any(char::is_control) {
+        return Err(Error::usage(format!("{what} needs a value on one line")));
+    }
+    Ok(())
+}
+
+fn app_parts(ctx: &super::Ctx, args: &LoginArgs, missing: &mut Vec<String>) -> Result<App> {
     let local = ctx.settings.endpoint.base_url.is_none();
-    let pick =
-        |v: &Option<String>, default: &str, flag: &str, missing: &mut Vec<String>| match (v, local)
-        {
-            (Some(v), _) => v.clone(),
-            (None, true) => default.to_string(),
-            (None, false) => {
-                missing.push(flag.to_string());
-                String::new()
-            }
-        };
-    let mut missing = Vec::new();
-    let api_key = pick(
+    let api_key = value_or_default(
         &args.api_key,
+        local,
         sandbox::app::API_KEY,
         "--api-key KEY",
-        &mut missing,
+        missing,
     );
-    let kid = pick(&args.kid, sandbox::app::KID, "--kid KID", &mut missing);
-    let nominated_person = pick(
-        &args.nominated_person,
-        sandbox::app::NOMINATED_PERSON,
-        "--nominated-person NAME",
-        &mut missing,
-    );
-    let nominated_role = pick(
-        &args.nominated_role,
-        sandbox::app::NOMINATED_ROLE,
-        "--nominated-role ROLE",
-        &mut missing,
-    );
+    let kid = value_or_default(&args.kid, local, sandbox::app::KID, "--kid KID", missing);
     let key_pem = match (&args.private_key, local) {
         (Some(path), _) => {
             let bytes = std::fs::read(path).map_err(|e| {
@@ -163,24 +187,6 @@ fn system_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<(SystemInfo, S
             Secret::new("")
         }
     };
-    if !missing.is_empty() {
-        return Err(Error::usage(format!(
-            "a system sign-in to {} needs {}",
-            ctx.settings.endpoint.label(),
-            missing.join(", ")
-        ))
-        .with_hint("make a key with `cpis auth keygen --kid KID` and register its JWKS with your application on the NHS API platform"));
-    }
-    for (what, v) in [
-        ("--api-key", &api_key),
-        ("--kid", &kid),
-        ("--nominated-person", &nominated_person),
-        ("--nominated-role", &nominated_role),
-    ] {
-        if v.trim().is_empty() || v.chars().any(char::is_control) {
-            return Err(Error::usage(format!("{what} needs a value on one line")));
-        }
-    }
     // --token-url, else the profile's token_url, else derived from the endpoint at each use.
     let token_url = match (&args.token_url, &ctx.settings.token_url) {
         (Some(u), _) => {
@@ -191,16 +197,63 @@ fn system_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<(SystemInfo, S
         (None, Some(p)) if !args.mock_auth => Some(p.value.clone()),
         _ => None,
     };
+    Ok(App {
+        api_key,
+        kid,
+        key_pem,
+        token_url,
+        mock_auth: args.mock_auth,
+    })
+}
+
+fn app_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<App> {
+    let mut missing = Vec::new();
+    let app = app_parts(ctx, args, &mut missing)?;
+    missing_error(ctx, "CIS2 user", &missing)?;
+    one_line("--api-key", &app.api_key)?;
+    one_line("--kid", &app.kid)?;
+    Ok(app)
+}
+
+/// The system identity from the flags; with `--env local`, the sandbox's built-in
+/// application fills in whatever is not given.
+fn system_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<(SystemInfo, Secret)> {
+    let local = ctx.settings.endpoint.base_url.is_none();
+    let mut missing = Vec::new();
+    let app = app_parts(ctx, args, &mut missing)?;
+    let nominated_person = value_or_default(
+        &args.nominated_person,
+        local,
+        sandbox::app::NOMINATED_PERSON,
+        "--nominated-person NAME",
+        &mut missing,
+    );
+    let nominated_role = value_or_default(
+        &args.nominated_role,
+        local,
+        sandbox::app::NOMINATED_ROLE,
+        "--nominated-role ROLE",
+        &mut missing,
+    );
+    missing_error(ctx, "system", &missing)?;
+    for (what, v) in [
+        ("--api-key", &app.api_key),
+        ("--kid", &app.kid),
+        ("--nominated-person", &nominated_person),
+        ("--nominated-role", &nominated_role),
+    ] {
+        one_line(what, v)?;
+    }
     Ok((
         SystemInfo {
-            api_key,
-            kid,
+            api_key: app.api_key,
+            kid: app.kid,
             nominated_person,
             nominated_role,
-            token_url,
-            mock_auth: args.mock_auth,
+            token_url: app.token_url,
+            mock_auth: app.mock_auth,
         },
-        key_pem,
+        app.key_pem,
     ))
 }
 
@@ -230,6 +283,193 @@ async fn login_system(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
         info.nominated_role,
     ));
     Ok(())
+}
+
+/// A secret from standard input (first line), an environment variable, the embedded
+/// sandbox's synthetic default, or a hidden prompt on a terminal; never a flag value.
+fn secret_from(
+    stdin_first_line: bool,
+    var: &'static str,
+    sandbox_default: Option<&str>,
+    what: &str,
+) -> Result<Secret> {
+    if stdin_first_line {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|_| Error::usage(format!("cannot read the {what} from standard input")))?;
+        return auth::check_token(&line, &format!("the {what} on standard input"));
+    }
+    if let Some(v) = std::env::var_os(var) {
+        let v = v
+            .into_string()
+            .map_err(|_| Error::usage(format!("{var} is set but is not valid UTF-8 text")))?;
+        return auth::check_token(&v, var);
+    }
+    if let Some(d) = sandbox_default {
+        return Ok(Secret::new(d));
+    }
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        let v = dialoguer::Password::new()
+            .with_prompt(format!("The {what} (input is hidden)"))
+            .interact()
+            .map_err(|e| Error::usage(format!("cannot read the {what}: {e}")))?;
+        return auth::check_token(&v, &format!("the {what}"));
+    }
+    Err(Error::usage(format!(
+        "no {what}: set {var}, or run on a terminal to be asked"
+    )))
+}
+
+/// The CIS2 issuer: the flag, else the environment's (the embedded sandbox's mock CIS2 for
+/// `local`).
+fn cis2_issuer(ctx: &super::Ctx, args: &LoginArgs, base: &url::Url) -> Result<String> {
+    use crate::cpis::EnvName;
+    let issuer = match (&args.cis2_issuer, ctx.settings.endpoint.env) {
+        (Some(i), _) => i.clone(),
+        (None, Some(EnvName::Local)) if ctx.settings.endpoint.base_url.is_none() => format!(
+            "{}{}",
+            base.origin().ascii_serialization(),
+            sandbox::app::CIS2_ISSUER_PATH
+        ),
+        (None, Some(EnvName::Int)) => auth::cis2::CIS2_INT.to_string(),
+        (None, Some(EnvName::Prod)) => auth::cis2::CIS2_LIVE.to_string(),
+        _ => {
+            return Err(Error::usage(format!(
+                "which CIS2 does {} use? give --cis2-issuer URL",
+                ctx.settings.endpoint.label()
+            )))
+        }
+    };
+    crate::cpis::environment::check_base_url(&issuer)
+        .map_err(|e| Error::usage(format!("CIS2 issuer {issuer:?}: {e}")))?;
+    Ok(issuer)
+}
+
+async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
+    use auth::cis2;
+    let local = ctx.settings.endpoint.base_url.is_none();
+    let app = app_from_args(ctx, &args)?;
+    let client_id = match (&args.cis2_client_id, local) {
+        (Some(c), _) => c.clone(),
+        (None, true) => sandbox::app::CIS2_CLIENT_ID.to_string(),
+        (None, false) => {
+            return Err(Error::usage("a CIS2 sign-in needs --cis2-client-id ID")
+                .with_hint("the client id CIS2 registered for this application"))
+        }
+    };
+    let cis2_secret = secret_from(
+        args.cis2_client_secret_stdin,
+        "CPIS_CIS2_CLIENT_SECRET",
+        local.then_some(sandbox::app::CIS2_CLIENT_SECRET),
+        "CIS2 client secret",
+    )?;
+    let platform_secret = secret_from(
+        false,
+        "CPIS_CLIENT_SECRET",
+        local.then_some(sandbox::app::CLIENT_SECRET),
+        "platform client secret (for refreshing tokens)",
+    )?;
+
+    let conn = ctx.connect().await?;
+    let issuer = cis2_issuer(ctx, &args, &conn.base)?;
+    let disc = cis2::discover(&conn.http, &issuer).await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.redirect_port.unwrap_or(0)))
+        .await
+        .map_err(|e| {
+            Error::usage(format!(
+                "cannot listen for the sign-in redirect on 127.0.0.1: {e}"
+            ))
+            .with_hint("choose another --redirect-port (it must match the registered redirect URI)")
+        })?;
+    let port = listener.local_addr()?.port();
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    let (state, nonce) = (cis2::random_token(), cis2::random_token());
+    let (verifier, challenge) = cis2::pkce();
+    let url = cis2::authorize_url(&disc, &client_id, &redirect_uri, &state, &nonce, &challenge)?;
+    if args.no_browser || !cis2::open_browser(url.as_str()) {
+        eprintln!(
+            "Open this address in a browser on this machine and sign in with your smartcard:
+{url}"
+        );
+    } else {
+        ctx.note("your browser has opened the NHS CIS2 sign-in; waiting for you to finish there");
+    }
+    let code = cis2::wait_for_code(listener, &state).await?;
+    let (id_token, cis2_access) = cis2::exchange_code(
+        &conn.http,
+        &disc,
+        &client_id,
+        &cis2_secret,
+        &code,
+        &redirect_uri,
+        &verifier,
+    )
+    .await?;
+    let claims = cis2::verify_id_token(&conn.http, &disc, &client_id, &nonce, &id_token).await?;
+    let info = match &cis2_access {
+        Some(t) => cis2::userinfo(&conn.http, &disc, t).await?,
+        None => cis2::Userinfo::default(),
+    };
+    let identity = cis2::identity(&claims, &info)?;
+    let token_url = app
+        .token_url
+        .clone()
+        .unwrap_or_else(|| system::derive_token_url(&conn.base, app.mock_auth));
+    let now = auth::now_secs();
+    let reply = cis2::token_exchange(
+        &conn.http,
+        &app.api_key,
+        &app.kid,
+        &app.key_pem,
+        &token_url,
+        &id_token,
+        now,
+    )
+    .await?;
+    let mut session = new_session(ctx, SessionKind::User);
+    session.access_expires_at = Some(reply.expires_at(now));
+    session.refresh_expires_at = Some(now + reply.refresh_token_expires_in.unwrap_or(43_199));
+    session.user = Some(auth::session::UserSession {
+        identity: identity.clone(),
+        api_key: app.api_key.clone(),
+        // For the embedded sandbox the port changes with every command: derive it then.
+        token_url: (!local).then(|| token_url.clone()),
+    });
+    let secrets = Secrets {
+        access_token: Some(reply.access_token),
+        refresh_token: reply.refresh_token,
+        client_secret: Some(platform_secret),
+        ..Secrets::default()
+    };
+    let kept = save(ctx, &secrets, session)?;
+    ctx.note(&format!(
+        "signed in to {} as {}; kept in {kept}",
+        endpoint_text(ctx),
+        identity.describe()
+    ));
+    for (unscheduled, what) in [(true, "unscheduled"), (false, "scheduled")] {
+        if let Err(code) = identity.may_look_up(unscheduled) {
+            eprintln!(
+                "warning: the selected role lacks {code} ({}), so {what} lookups will be refused",
+                activity_meaning(code)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What a national RBAC activity code allows.
+pub fn activity_meaning(code: &str) -> &'static str {
+    match code {
+        auth::cis2::VIEW_WITH_NOTIFICATION => {
+            "View CP-IS flag: unscheduled care, notifies the local authority"
+        }
+        auth::cis2::VIEW_WITHOUT_NOTIFICATION => {
+            "View CP-IS flag without sending an access notification: scheduled care"
+        }
+        _ => "a national RBAC activity",
+    }
 }
 
 fn iso(secs: Option<u64>) -> Option<String> {

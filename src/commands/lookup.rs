@@ -49,6 +49,21 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     let nhs = parse_number(&args.nhs_number, args.no_validate)?;
     let care = care_setting(&args, ctx.settings.care_setting.as_ref().map(|c| c.value))?;
     let (mut client, conn, mut token) = ctx.cpis_client().await?;
+    // A CIS2 role whose activity codes lack the one this lookup needs is refused here, before
+    // anything is sent, rather than by Spine with a 403.
+    if let Some(user) = token.user() {
+        if let Err(code) = user.may_look_up(care == CareSetting::Unscheduled) {
+            return Err(Error::new(
+                crate::error::Kind::AccessDenied,
+                format!(
+                    "your selected role ({}) lacks {code}: {}; nothing was sent",
+                    user.role_name.as_deref().unwrap_or("unnamed role"),
+                    super::auth::activity_meaning(code)
+                ),
+            )
+            .with_hint("ask your Registration Authority for the activity, or sign in again choosing a role that holds it: cpis auth login --user"));
+        }
+    }
     if care == CareSetting::Unscheduled {
         ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
     }

@@ -149,7 +149,7 @@ impl Ctx {
         conn: &Connection,
         token: &crate::auth::TokenSource,
     ) -> Result<cpis::Client> {
-        Ok(cpis::Client::new(
+        cpis::Client::new(
             conn.http.clone(),
             conn.base.as_str(),
             token.token().cloned(),
@@ -157,7 +157,8 @@ impl Ctx {
             self.notifier(),
         )?
         .verbose(self.settings.verbose)
-        .use_proxy(conn.use_proxy))
+        .use_proxy(conn.use_proxy)
+        .session_urid(token.user().and_then(|u| u.role_profile_id.as_deref()))
     }
 }
 

@@ -85,6 +85,8 @@ pub struct Client {
     verbose: bool,
     /// Whether `http` honours the proxy variables (for error messages).
     use_proxy: bool,
+    /// `NHSD-Session-URID`: the CIS2 user's selected role profile id.
+    session_urid: Option<HeaderValue>,
 }
 
 impl Client {
@@ -123,6 +125,7 @@ impl Client {
             notify,
             verbose: false,
             use_proxy: true,
+            session_urid: None,
         })
     }
 
@@ -138,6 +141,17 @@ impl Client {
     pub fn use_proxy(mut self, on: bool) -> Self {
         self.use_proxy = on;
         self
+    }
+
+    /// Send `NHSD-Session-URID` (the signed-in user's role profile id) with every request.
+    pub fn session_urid(mut self, role_profile_id: Option<&str>) -> Result<Self> {
+        self.session_urid = role_profile_id
+            .map(|id| {
+                HeaderValue::from_str(id)
+                    .map_err(|_| Error::usage("the stored role profile id is not a header value"))
+            })
+            .transpose()?;
+        Ok(self)
     }
 
     pub fn base_url(&self) -> &Url {
@@ -175,6 +189,9 @@ impl Client {
         );
         if let Some(v) = &self.authorization {
             h.insert(AUTHORIZATION, v.clone());
+        }
+        if let Some(v) = &self.session_urid {
+            h.insert("NHSD-Session-URID", v.clone());
         }
         h
     }

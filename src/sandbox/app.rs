@@ -44,6 +44,17 @@ pub fn public_jwks(private_key_pem: &str, kid: &str) -> Result<serde_json::Value
     }))
 }
 
+/// The mock CIS2 provider's client registration for the built-in application (synthetic).
+pub const CIS2_CLIENT_ID: &str = "cpis-sandbox-cis2-client";
+pub const CIS2_CLIENT_SECRET: &str = "cpis-sandbox-cis2-secret";
+/// The mock CIS2 issuer's path on the sandbox's own origin.
+pub const CIS2_ISSUER_PATH: &str = "/cis2/realms/NHSIdentity/realms/Healthcare";
+/// The synthetic smartcard user the mock CIS2 signs in when no other is asked for (the
+/// platform's published mock-auth test user id).
+pub const DEFAULT_USER_ID: &str = "656005750104";
+/// A synthetic user whose selected role lacks B0107 (cannot make unscheduled lookups).
+pub const NO_B0107_USER_ID: &str = "656005750105";
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -56,14 +67,3 @@ mod tests {
         assert!(super::public_jwks("nope", "k").is_err());
     }
 }
-
-/// The mock CIS2 provider's client registration for the built-in application (synthetic).
-pub const CIS2_CLIENT_ID: &str = "cpis-sandbox-cis2-client";
-pub const CIS2_CLIENT_SECRET: &str = "cpis-sandbox-cis2-secret";
-/// The mock CIS2 issuer's path on the sandbox's own origin.
-pub const CIS2_ISSUER_PATH: &str = "/cis2/realms/NHSIdentity/realms/Healthcare";
-/// The synthetic smartcard user the mock CIS2 signs in when no other is asked for (the
-/// platform's published mock-auth test user id).
-pub const DEFAULT_USER_ID: &str = "656005750104";
-/// A synthetic user whose selected role lacks B0107 (cannot make unscheduled lookups).
-pub const NO_B0107_USER_ID: &str = "656005750105";
