@@ -2,6 +2,7 @@
 //! `cpis sandbox serve` runs it on its own; `--env local` starts it in-process.
 
 pub mod app;
+pub mod cis2;
 pub mod patients;
 pub mod server;
 pub mod tls;
