@@ -1316,7 +1316,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__serve)
-            opts="-q -v -h -V --addr --allow-remote --tls --tls-dir --delay-ms --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --addr --allow-remote --tls --tls-dir --delay-ms --require-auth --register-app --jwks --nominated-person --nominated-role --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1331,6 +1331,33 @@ _cpis() {
                     return 0
                     ;;
                 --delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --register-app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwks)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --nominated-person)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nominated-role)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -169,6 +169,10 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_s
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l addr -d 'Address to listen on (port 0 picks a free port); loopback only unless --allow-remote' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls-dir -d 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l delay-ms -d 'Extra latency added to every response, in milliseconds (for benchmarks)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l register-app -d 'Register another application with the sandbox\'s /oauth2/token, by its API key (repeatable; each needs --jwks after it)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l jwks -d 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l nominated-person -d 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l nominated-role -d 'The job role of the preceding --register-app\'s nominated person [default: Nominated person for CP-IS queries]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -179,6 +183,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l allow-remote -d 'Allow listening on a non-loopback address: anyone who can reach it can use the sandbox (synthetic data only)'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls -d 'Serve HTTPS with a fresh self-signed CA; its certificate is written for --ca-bundle'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l require-auth -d 'Make the CP-IS searches demand `Authorization: Bearer TOKEN` with a token issued by a cpis sandbox\'s /oauth2/token (401 otherwise)'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -74,7 +74,7 @@ impl Ctx {
                     ([127, 0, 0, 1], 0).into(),
                     crate::sandbox::Options {
                         delay: self.settings.sandbox_delay,
-                        tls: None,
+                        ..Default::default()
                     },
                 )
                 .await?;

@@ -21,6 +21,16 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
             args.addr
         )));
     }
+    // Registered applications: a bad JWKS file is the user's error, found before listening.
+    let mut apps = Vec::new();
+    for r in &args.apps.0 {
+        apps.push(sandbox::oauth::Application::from_jwks_file(
+            &r.api_key,
+            &r.jwks,
+            r.nominated_person.as_deref(),
+            r.nominated_role.as_deref(),
+        )?);
+    }
     // Before anything is created: a stop signal from now on ends the server cleanly, and the
     // temporary directory is removed on the way out.
     let stop = super::stop_signal()?;
@@ -57,6 +67,8 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
         sandbox::Options {
             delay: Duration::from_millis(args.delay_ms),
             tls,
+            require_auth: args.require_auth,
+            apps,
         },
     )
     .await?;
@@ -78,12 +90,31 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
             .as_ref()
             .map(|p| format!(" --ca-bundle {}", p.display()))
             .unwrap_or_default();
+        let token_url = format!(
+            "{}/oauth2/token",
+            running
+                .base_url
+                .trim_end_matches(sandbox::server::BASE_PATH)
+        );
+        let try_it = if args.require_auth {
+            format!(
+                "--require-auth: every search needs 'Authorization: Bearer TOKEN' with a token from {token_url}"
+            )
+        } else {
+            format!(
+                "Try: CPIS_ACCESS_TOKEN=sandbox cpis --base-url {}{ca} lookup 9990000026 --scheduled\n\
+                 (any well-formed token will do; a base URL always needs a credential)",
+                running.base_url
+            )
+        };
         eprintln!(
             "CP-IS sandbox (synthetic patients only) listening on {}\n\
-             Try: CPIS_ACCESS_TOKEN=sandbox cpis --base-url {}{ca} lookup 9990000026 --scheduled\n\
-             (any well-formed token will do; a base URL always needs a credential)\n\
+             {try_it}\n\
+             Signed-JWT sign-in: {token_url} (built-in application: API key {}, kid {}).\n\
              Patients: cpis sandbox patients. Stop with Ctrl-C.",
-            running.base_url, running.base_url
+            running.base_url,
+            sandbox::app::API_KEY,
+            sandbox::app::KID,
         );
     }
     stop.await;

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cis2;
+pub mod oauth;
 pub mod patients;
 pub mod server;
 pub mod tls;
@@ -23,6 +24,10 @@ pub struct Options {
     pub delay: Duration,
     /// Serve HTTPS with this configuration.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The CP-IS searches demand an access token issued by a sandbox's `/oauth2/token`.
+    pub require_auth: bool,
+    /// Applications `/oauth2/token` knows besides the built-in one ([`app`]).
+    pub apps: Vec<oauth::Application>,
 }
 
 /// A sandbox accepting connections until dropped.
@@ -47,7 +52,10 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
     let addr = listener.local_addr()?;
     let scheme = if opts.tls.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{addr}{}", server::BASE_PATH);
-    let state = Arc::new(server::State::new(opts.delay, opts.tls.is_some()));
+    let state = Arc::new(
+        server::State::new(opts.delay, opts.tls.is_some())
+            .with_auth(opts.require_auth, oauth::Registry::new(opts.apps)),
+    );
     let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);
     let task = tokio::spawn(async move {
         loop {

@@ -12,6 +12,7 @@ use hyper::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
+use super::oauth;
 use super::patients::{self, Accessor, Behaviour, Patient};
 use crate::cpis::model::{SYSTEM_ASID, SYSTEM_NHS_NUMBER, SYSTEM_ROLE_PROFILE};
 use crate::nhs_number::NhsNumber;
@@ -39,6 +40,10 @@ struct Record {
 pub struct State {
     pub delay: Duration,
     pub tls: bool,
+    /// The CP-IS searches demand a sandbox access token (`serve --require-auth`).
+    pub require_auth: bool,
+    /// The applications `/oauth2/token` knows, and the assertion ids it has seen.
+    pub oauth: oauth::Registry,
     histories: Mutex<HashMap<&'static str, Vec<Record>>>,
     seen_request_ids: Mutex<HashSet<String>>,
 }
@@ -48,9 +53,18 @@ impl State {
         State {
             delay,
             tls,
+            require_auth: false,
+            oauth: oauth::Registry::default(),
             histories: Mutex::new(HashMap::new()),
             seen_request_ids: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Demand access tokens on the searches (or not), with these applications.
+    pub fn with_auth(mut self, require_auth: bool, registry: oauth::Registry) -> Self {
+        self.require_auth = require_auth;
+        self.oauth = registry;
+        self
     }
 
     /// Record an unscheduled access (unless the same person accessed within 24 hours) and
@@ -173,9 +187,14 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
     if !state.delay.is_zero() {
         tokio::time::sleep(state.delay).await;
     }
-    let mut resp = route(&state, &req).await;
-    if let Some(id) = req.headers().get("x-request-id") {
-        resp.headers_mut().insert("x-request-id", id.clone());
+    let request_id = req.headers().get("x-request-id").cloned();
+    let mut resp = if oauth::TOKEN_PATHS.contains(&req.uri().path()) {
+        oauth::token_endpoint(&state.oauth, state.tls, req).await
+    } else {
+        route(&state, &req).await
+    };
+    if let Some(id) = request_id {
+        resp.headers_mut().insert("x-request-id", id);
     }
     Ok(resp)
 }
@@ -188,7 +207,7 @@ async fn route(state: &State, req: &Request<Incoming>) -> Resp {
             "not-found",
             "NOT_FOUND",
             "Not found",
-            &format!("the CP-IS sandbox serves {BASE_PATH}/CareTeam, {BASE_PATH}/AuditEvent and {BASE_PATH}/metadata"),
+            &format!("the CP-IS sandbox serves {BASE_PATH}/CareTeam, {BASE_PATH}/AuditEvent, {BASE_PATH}/metadata and /oauth2/token"),
         );
     };
     let resource = resource.trim_end_matches('/');
@@ -218,22 +237,49 @@ fn is_uuid(v: Option<&str>) -> bool {
     v.is_some_and(|v| uuid::Uuid::parse_str(v.trim()).is_ok())
 }
 
-async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp {
-    // The API platform checks the token before anything else.
-    if let Some(auth) = header(req, "authorization") {
-        let ok = auth
-            .strip_prefix("Bearer ")
-            .is_some_and(|t| !t.trim().is_empty());
-        if !ok {
-            return outcome(
-                StatusCode::UNAUTHORIZED,
-                "forbidden",
-                "ACCESS_DENIED",
-                "Access has been denied to process this request",
-                "Invalid Authorization header: expected 'Bearer <access token>'",
-            );
+fn access_denied(diagnostics: &str) -> Resp {
+    outcome(
+        StatusCode::UNAUTHORIZED,
+        "forbidden",
+        "ACCESS_DENIED",
+        "Access has been denied to process this request",
+        diagnostics,
+    )
+}
+
+/// The API platform's token check, made before anything else: who is calling, when a token
+/// issued by a sandbox says so. Without `--require-auth` any well-formed bearer token (or
+/// none) is accepted; with it, only a genuine, unexpired sandbox token. `Err` is the 401's
+/// diagnostics.
+fn check_token(state: &State, req: &Request<Incoming>) -> Result<Option<oauth::Caller>, String> {
+    let Some(auth) = header(req, "authorization") else {
+        if state.require_auth {
+            let host = header(req, "host").unwrap_or("localhost");
+            let scheme = if state.tls { "https" } else { "http" };
+            return Err(format!(
+                "Missing access token: this sandbox requires 'Authorization: Bearer <access token>' from {scheme}://{host}/oauth2/token"
+            ));
         }
+        return Ok(None);
+    };
+    let token = match auth.strip_prefix("Bearer ") {
+        Some(t) if !t.trim().is_empty() => t.trim(),
+        _ => return Err("Invalid Authorization header: expected 'Bearer <access token>'".into()),
+    };
+    let caller = oauth::verify_access_token(token);
+    if caller.is_none() && state.require_auth {
+        return Err(
+            "Invalid or expired access token: this sandbox accepts only access tokens issued by a cpis sandbox's /oauth2/token".into(),
+        );
     }
+    Ok(caller)
+}
+
+async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp {
+    let token_caller = match check_token(state, req) {
+        Ok(c) => c,
+        Err(diagnostics) => return access_denied(&diagnostics),
+    };
     if !is_uuid(header(req, "traceid")) {
         return precondition("TraceID header missing or not a UUID");
     }
@@ -335,7 +381,13 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
 
     let base = base_url(state, req);
     let self_url = format!("{base}/{resource}?{query}");
-    let caller = unscheduled.then(patients::sandbox_caller);
+    // The caller a verified token names, else the sandbox's stand-in clinician.
+    let caller = unscheduled.then(|| {
+        token_caller
+            .as_ref()
+            .map(oauth::Caller::accessor)
+            .unwrap_or_else(patients::sandbox_caller)
+    });
     // An unscheduled query of either search records the access before answering, so the
     // current caller always appears in the access history.
     let history = if unscheduled || resource == "AuditEvent" {
