@@ -520,7 +520,25 @@ fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection
                     .with_hint(hint),
             ),
         },
-        _ => {
+        SessionKind::User => {
+            let now = auth::now_secs();
+            let access_ok = secrets.access_token.is_some()
+                && session.access_expires_at.is_some_and(|e| e > now);
+            let refresh_ok = secrets.refresh_token.is_some()
+                && session.refresh_expires_at.is_some_and(|e| e > now);
+            if access_ok || refresh_ok {
+                ok
+            } else {
+                fail(
+                    Error::new(
+                        Kind::NotAuthenticated,
+                        "the sign-in has expired (a CIS2 session lasts 12 hours)",
+                    )
+                    .with_hint(hint),
+                )
+            }
+        }
+        SessionKind::Token => {
             let expired = session
                 .access_expires_at
                 .is_some_and(|e| e <= auth::now_secs());
@@ -583,6 +601,16 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         "access_token_expires_at": iso(session.as_ref().and_then(|x| x.access_expires_at)),
         "refresh_token_expires_at": iso(session.as_ref().and_then(|x| x.refresh_expires_at)),
         "env_token_overrides_stored": s.token.is_some() && session.is_some(),
+        "user": session.as_ref().and_then(|x| x.user.as_ref()).map(|u| json!({
+            "name": u.identity.name,
+            "role": u.identity.role_name,
+            "organisation": u.identity.org_name,
+            "ods_code": u.identity.org_code,
+            "role_profile_id": u.identity.role_profile_id,
+            "activity_codes": u.identity.activity_codes,
+            "may_view_unscheduled_b0107": u.identity.may_look_up(true).is_ok(),
+            "may_view_scheduled_b0170": u.identity.may_look_up(false).is_ok(),
+        })),
         "system": sys.as_ref().map(|i| json!({
             "api_key_fingerprint": i.api_key_fingerprint(),
             "kid": i.kid,
@@ -625,6 +653,26 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
                 token_url.clone().unwrap_or_default()
             ));
         }
+        if let Some(u) = session.as_ref().and_then(|x| x.user.as_ref()) {
+            let holds = |unscheduled: bool, code: &str| {
+                if u.identity.may_look_up(unscheduled).is_ok() {
+                    format!("{code} yes")
+                } else {
+                    format!("{code} NO")
+                }
+            };
+            out.push_str(&format!(
+                "User:         {}\nActivities:   {}, {}{}\n",
+                u.identity.describe(),
+                holds(true, "B0107 (unscheduled)"),
+                holds(false, "B0170 (scheduled)"),
+                if u.identity.activity_codes.is_empty() {
+                    " (CIS2 listed no activity codes: not checked)"
+                } else {
+                    ""
+                }
+            ));
+        }
         if let Some(d) = &store_desc {
             out.push_str(&format!("Stored in:    {d}\n"));
         }
@@ -641,6 +689,11 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
                 (_, None) => "not known (a supplied token)".into(),
             };
             out.push_str(&format!("Access token: expires {expiry}\n"));
+            if let Some(t) = iso(ss.refresh_expires_at) {
+                out.push_str(&format!(
+                    "Refresh:      until {t} (access tokens are renewed silently until then)\n"
+                ));
+            }
         }
         out.push_str(&format!(
             "Usable:       {}\n",
@@ -678,6 +731,7 @@ fn describe_kind(s: &Session) -> String {
             i.nominated_person, i.nominated_role
         ),
         (SessionKind::Token, _) => "with a supplied token".into(),
+        (SessionKind::User, _) => "as a CIS2 smartcard user".into(),
         (k, _) => format!("as a {}", k.as_str()),
     }
 }

@@ -55,6 +55,17 @@ pub const DEFAULT_USER_ID: &str = "656005750104";
 /// A synthetic user whose selected role lacks B0107 (cannot make unscheduled lookups).
 pub const NO_B0107_USER_ID: &str = "656005750105";
 
+/// The built-in key's public half, for verifying what it signed.
+pub fn public_decoding_key() -> jsonwebtoken::DecodingKey {
+    let jwks = public_jwks(PRIVATE_KEY_PEM, KID).expect("the built-in key is valid");
+    let k = &jwks["keys"][0];
+    jsonwebtoken::DecodingKey::from_rsa_components(
+        k["n"].as_str().expect("n"),
+        k["e"].as_str().expect("e"),
+    )
+    .expect("the built-in key is valid")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

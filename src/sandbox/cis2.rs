@@ -286,3 +286,101 @@ pub fn userinfo_of(u: &User) -> Value {
         "nhsid_user_orgs": [{"org_code": u.org_code, "org_name": u.org_name}],
     })
 }
+
+/// Serve the mock CIS2 under [`app::CIS2_ISSUER_PATH`] on the sandbox's origin.
+pub async fn endpoint(
+    state: &Cis2State,
+    tls: bool,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> super::server::Resp {
+    use http_body_util::{BodyExt, Full, Limited};
+    use hyper::body::Bytes;
+    let scheme = if tls { "https" } else { "http" };
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string();
+    let issuer = format!("{scheme}://{host}{}", app::CIS2_ISSUER_PATH);
+    let path = req.uri().path().to_string();
+    let rest = path.strip_prefix(app::CIS2_ISSUER_PATH).unwrap_or("");
+    let query: HashMap<String, String> = req
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let bearer = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let a = match (req.method().as_str(), rest) {
+        ("GET", "/.well-known/openid-configuration") => answer(200, discovery(&issuer)),
+        ("GET", "/connect/jwk_uri") => answer(200, jwks()),
+        ("GET", "/authorize") => authorize(state, &query),
+        ("GET", "/userinfo") => userinfo(state, bearer.as_deref()),
+        ("POST", "/access_token") => {
+            let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(_) => Bytes::new(),
+            };
+            let form: HashMap<String, String> =
+                url::form_urlencoded::parse(&body).into_owned().collect();
+            token(state, &issuer, &form, now)
+        }
+        _ => oauth_error(
+            404,
+            "not_found",
+            "the mock CIS2 serves discovery, authorize, access_token, userinfo and its JWKS",
+        ),
+    };
+    let body = if a.body.is_null() {
+        Bytes::new()
+    } else {
+        Bytes::from(a.body.to_string())
+    };
+    let mut r = hyper::Response::new(Full::new(body));
+    *r.status_mut() = hyper::StatusCode::from_u16(a.status).unwrap_or(hyper::StatusCode::OK);
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static("no-store"),
+    );
+    for (k, v) in a.headers {
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&v) {
+            r.headers_mut().insert(k, v);
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_tokens_verify_with_the_mock_key() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let t = sign(&json!({"sub": "x", "iss": "i", "exp": now + 100}));
+        let key = app::public_decoding_key();
+        let mut v = jsonwebtoken::Validation::new(Algorithm::RS256);
+        v.validate_aud = false;
+        let r = jsonwebtoken::decode::<Value>(&t, &key, &v);
+        assert!(r.is_ok(), "{r:?}");
+    }
+}

@@ -34,6 +34,8 @@ use crate::error::{Error, Result};
 /// The paths the token endpoint answers on (the second is the platform's mock-auth twin).
 pub const TOKEN_PATHS: &[&str] = &["/oauth2/token", "/oauth2-mock/token"];
 /// The only `client_assertion_type` the platform accepts.
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// How long an access token lives, in seconds (the platform's `expires_in`).
 pub const EXPIRES_IN: u64 = 599;
@@ -226,12 +228,153 @@ impl Registry {
                 let caller = self.client_assertion(form, token_url, now)?;
                 Ok(TokenReply::issue(&caller, now))
             }
-            // refresh_token and token exchange are not offered by the sandbox yet.
+            Some(TOKEN_EXCHANGE) => {
+                let app = self.client_assertion(form, token_url, now)?;
+                let caller = self.exchange_id_token(form, &app)?;
+                let iat = epoch_secs(now);
+                Ok(TokenReply::issue(&caller, now).with_refresh(
+                    sign_token(&caller, REFRESH_SUFFIX, iat, iat + REFRESH_EXPIRES_IN),
+                    REFRESH_EXPIRES_IN,
+                    0,
+                ))
+            }
+            Some("refresh_token") => self.refresh(form, now),
             Some(_) => Err(TokenError::bad(
                 "unsupported_grant_type",
                 "grant_type is invalid",
             )),
         }
+    }
+
+    /// The token-exchange grant's subject: a CIS2 id_token from a sandbox's mock CIS2, not
+    /// expired and never exchanged before; the user it names, signed in through `app`.
+    fn exchange_id_token(
+        &self,
+        form: &HashMap<String, String>,
+        app: &Caller,
+    ) -> std::result::Result<Caller, TokenError> {
+        use TokenError as E;
+        if form.get("subject_token_type").map(String::as_str) != Some(ID_TOKEN_TYPE) {
+            return Err(E::bad(
+                "invalid_request",
+                "missing or invalid subject_token_type - must be 'urn:ietf:params:oauth:token-type:id_token'",
+            ));
+        }
+        let Some(id_token) = form.get("subject_token").filter(|t| !t.is_empty()) else {
+            return Err(E::bad("invalid_request", "missing subject_token"));
+        };
+        let key = super::app::public_decoding_key();
+        let mut v = Validation::new(Algorithm::RS256);
+        v.algorithms = vec![Algorithm::RS256, Algorithm::RS512];
+        v.validate_aud = false;
+        v.leeway = 0;
+        v.set_required_spec_claims(&["exp", "iss", "sub"]);
+        let claims = match jsonwebtoken::decode::<Value>(id_token, &key, &v) {
+            Ok(d) => d.claims,
+            Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature) => {
+                return Err(E::bad(
+                    "invalid_request",
+                    "Invalid exp claim in JWT - JWT has expired",
+                ))
+            }
+            Err(_) => {
+                return Err(E::unauthorized(
+                    "invalid_request",
+                    "Invalid subject_token: signature or claims do not verify",
+                ))
+            }
+        };
+        let from_mock = claims
+            .get("iss")
+            .and_then(Value::as_str)
+            .is_some_and(|i| i.ends_with(super::app::CIS2_ISSUER_PATH));
+        if !from_mock {
+            return Err(E::unauthorized(
+                "invalid_request",
+                "Invalid issuer in subject_token",
+            ));
+        }
+        let jti = claims.get("jti").and_then(Value::as_str).unwrap_or("");
+        if jti.is_empty() {
+            return Err(E::bad("invalid_request", "Missing jti claim in JWT"));
+        }
+        let fresh = self
+            .used_jtis
+            .lock()
+            .expect("jti lock")
+            .insert(("id_token".into(), jti.to_string()));
+        if !fresh {
+            return Err(E::bad("invalid_request", "Non-unique jti claim in JWT"));
+        }
+        let user = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .and_then(super::cis2::find_user)
+            .ok_or_else(|| E::unauthorized("invalid_request", "Unknown user in subject_token"))?;
+        let Caller::System {
+            api_key, app_name, ..
+        } = app
+        else {
+            return Err(E::bad(
+                "invalid_request",
+                "client assertion does not name an application",
+            ));
+        };
+        Ok(Caller::User {
+            api_key: api_key.clone(),
+            app_name: app_name.clone(),
+            name: user.name.into(),
+            role_code: user.role_code.into(),
+            role: user.role_name.into(),
+            organisation: format!("{} ({})", user.org_name, user.org_code),
+            role_profile_id: user.role_profile_id.into(),
+        })
+    }
+
+    /// The refresh grant: the application's client id and secret, and a refresh token never
+    /// used before (refresh tokens are single-use), within its 12 hours.
+    fn refresh(
+        &self,
+        form: &HashMap<String, String>,
+        now: SystemTime,
+    ) -> std::result::Result<TokenReply, TokenError> {
+        use TokenError as E;
+        let client_ok = form.get("client_id").map(String::as_str) == Some(super::app::API_KEY)
+            && form.get("client_secret").map(String::as_str) == Some(super::app::CLIENT_SECRET);
+        if !client_ok {
+            return Err(E::unauthorized(
+                "invalid_client",
+                "client_id or client_secret is invalid",
+            ));
+        }
+        let invalid = || E::unauthorized("invalid_grant", "refresh_token is invalid");
+        let claims = form
+            .get("refresh_token")
+            .and_then(|t| decode_claims(t))
+            .ok_or_else(invalid)?;
+        let (exp, jti, refresh_count) = (claims.exp, claims.jti.clone(), 0);
+        let caller = caller_of(claims, REFRESH_SUFFIX).ok_or_else(invalid)?;
+        let iat = epoch_secs(now);
+        if exp <= iat {
+            return Err(E::unauthorized(
+                "invalid_grant",
+                "refresh token refresh period has expired",
+            ));
+        }
+        let fresh = self
+            .used_jtis
+            .lock()
+            .expect("jti lock")
+            .insert(("refresh".into(), jti));
+        if !fresh {
+            return Err(invalid());
+        }
+        // The refresh period is fixed at sign-in: the new refresh token ends when the old one did.
+        Ok(TokenReply::issue(&caller, now).with_refresh(
+            sign_token(&caller, REFRESH_SUFFIX, iat, exp),
+            exp - iat,
+            refresh_count + 1,
+        ))
     }
 
     /// Check a signed-JWT client assertion; on success, the application it identifies.
@@ -458,6 +601,8 @@ pub struct TokenReply {
     pub access_token: String,
     /// Milliseconds since the epoch.
     pub issued_at_ms: u128,
+    /// For a user: the refresh token, its lifetime in seconds, and how often it was refreshed.
+    pub refresh: Option<(String, u64, u32)>,
 }
 
 impl TokenReply {
@@ -468,17 +613,29 @@ impl TokenReply {
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_millis(),
+            refresh: None,
         }
+    }
+
+    fn with_refresh(mut self, token: String, expires_in: u64, count: u32) -> Self {
+        self.refresh = Some((token, expires_in, count));
+        self
     }
 
     /// The platform's shape: numbers as strings, `issued_at` in milliseconds.
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "access_token": self.access_token,
             "expires_in": EXPIRES_IN.to_string(),
             "token_type": "Bearer",
             "issued_at": self.issued_at_ms.to_string(),
-        })
+        });
+        if let Some((token, expires_in, count)) = &self.refresh {
+            v["refresh_token"] = json!(token);
+            v["refresh_token_expires_in"] = json!(expires_in.to_string());
+            v["refresh_count"] = json!(count.to_string());
+        }
+        v
     }
 }
 
@@ -574,9 +731,13 @@ struct AccessClaims {
     jti: String,
 }
 
-/// A sandbox access token for `caller`, issued at `now`, valid for [`EXPIRES_IN`] seconds.
-pub fn issue_access_token(caller: &Caller, now: SystemTime) -> String {
-    let iat = epoch_secs(now);
+/// How long a refresh token lasts: the platform's 12 hours (`refresh_token_expires_in`).
+pub const REFRESH_EXPIRES_IN: u64 = 43_199;
+/// Marks a refresh token's `kind`, so that it can never pass as an access token.
+const REFRESH_SUFFIX: &str = "-refresh";
+
+/// A sandbox token (access, or refresh with `suffix`) for `caller`.
+fn sign_token(caller: &Caller, suffix: &str, iat: u64, exp: u64) -> String {
     let mut claims = AccessClaims {
         iss: TOKEN_ISSUER.into(),
         sub: String::new(),
@@ -590,7 +751,7 @@ pub fn issue_access_token(caller: &Caller, now: SystemTime) -> String {
         organisation: None,
         role_profile_id: None,
         iat,
-        exp: iat + EXPIRES_IN,
+        exp,
         jti: uuid::Uuid::new_v4().to_string(),
     };
     match caller.clone() {
@@ -602,7 +763,7 @@ pub fn issue_access_token(caller: &Caller, now: SystemTime) -> String {
         } => {
             claims.sub = api_key;
             claims.app = app_name;
-            claims.kind = "system".into();
+            claims.kind = format!("system{suffix}");
             claims.nominated_person = Some(nominated_person);
             claims.nominated_role = Some(nominated_role);
         }
@@ -617,7 +778,7 @@ pub fn issue_access_token(caller: &Caller, now: SystemTime) -> String {
         } => {
             claims.sub = api_key;
             claims.app = app_name;
-            claims.kind = "user".into();
+            claims.kind = format!("user{suffix}");
             claims.name = Some(name);
             claims.role_code = Some(role_code);
             claims.role = Some(role);
@@ -633,21 +794,31 @@ pub fn issue_access_token(caller: &Caller, now: SystemTime) -> String {
     .expect("HS256 signing cannot fail")
 }
 
-/// The caller named by an access token a sandbox issued, if it is genuine and unexpired.
-pub fn verify_access_token(token: &str) -> Option<Caller> {
+/// A sandbox access token for `caller`, issued at `now`, valid for [`EXPIRES_IN`] seconds.
+pub fn issue_access_token(caller: &Caller, now: SystemTime) -> String {
+    let iat = epoch_secs(now);
+    sign_token(caller, "", iat, iat + EXPIRES_IN)
+}
+
+/// The claims of a genuine sandbox token (expiry not checked).
+fn decode_claims(token: &str) -> Option<AccessClaims> {
     let mut validation = Validation::new(Algorithm::HS256);
-    validation.leeway = 0;
+    validation.validate_exp = false;
     validation.set_issuer(&[TOKEN_ISSUER]);
     validation.set_required_spec_claims(&["exp", "iss", "sub"]);
     validation.validate_aud = false;
-    let data = jsonwebtoken::decode::<AccessClaims>(
+    jsonwebtoken::decode::<AccessClaims>(
         token.trim(),
         &DecodingKey::from_secret(TOKEN_SECRET),
         &validation,
     )
-    .ok()?;
-    let c = data.claims;
-    match c.kind.as_str() {
+    .ok()
+    .map(|d| d.claims)
+}
+
+fn caller_of(c: AccessClaims, suffix: &str) -> Option<Caller> {
+    // An access token's kind is `system`/`user`; a refresh token's ends in REFRESH_SUFFIX.
+    match c.kind.strip_suffix(suffix)? {
         "system" => Some(Caller::System {
             api_key: c.sub,
             app_name: c.app,
@@ -665,6 +836,15 @@ pub fn verify_access_token(token: &str) -> Option<Caller> {
         }),
         _ => None,
     }
+}
+
+/// The caller named by an access token a sandbox issued, if it is genuine and unexpired.
+pub fn verify_access_token(token: &str) -> Option<Caller> {
+    let c = decode_claims(token)?;
+    if c.exp <= epoch_secs(SystemTime::now()) {
+        return None;
+    }
+    caller_of(c, "")
 }
 
 fn json_response(status: StatusCode, v: &Value) -> Resp {

@@ -44,6 +44,8 @@ pub struct State {
     pub require_auth: bool,
     /// The applications `/oauth2/token` knows, and the assertion ids it has seen.
     pub oauth: oauth::Registry,
+    /// The mock CIS2's codes and access tokens.
+    pub cis2: super::cis2::Cis2State,
     histories: Mutex<HashMap<&'static str, Vec<Record>>>,
     seen_request_ids: Mutex<HashSet<String>>,
 }
@@ -55,6 +57,7 @@ impl State {
             tls,
             require_auth: false,
             oauth: oauth::Registry::default(),
+            cis2: Default::default(),
             histories: Mutex::new(HashMap::new()),
             seen_request_ids: Mutex::new(HashSet::new()),
         }
@@ -190,6 +193,8 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
     let request_id = req.headers().get("x-request-id").cloned();
     let mut resp = if oauth::TOKEN_PATHS.contains(&req.uri().path()) {
         oauth::token_endpoint(&state.oauth, state.tls, req).await
+    } else if req.uri().path().starts_with(super::app::CIS2_ISSUER_PATH) {
+        super::cis2::endpoint(&state.cis2, state.tls, req).await
     } else {
         route(&state, &req).await
     };
@@ -287,6 +292,18 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
         Some(v) if is_uuid(Some(v)) => v.trim().to_string(),
         _ => return precondition("X-Request-ID header missing or not a UUID"),
     };
+    // A CIS2 user's requests name the role they selected (the sandbox insists, so that a
+    // client that forgets it is caught).
+    if let Some(oauth::Caller::User {
+        role_profile_id, ..
+    }) = &token_caller
+    {
+        if header(req, "nhsd-session-urid").map(str::trim) != Some(role_profile_id.as_str()) {
+            return precondition(
+                "NHSD-Session-URID header missing or not the signed-in user's selected role profile id",
+            );
+        }
+    }
     let unscheduled = match header(req, "isunscheduledaccessevent").map(|v| v.trim().to_ascii_lowercase()) {
         Some(v) if v == "true" => true,
         Some(v) if v == "false" => false,
