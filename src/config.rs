@@ -48,6 +48,19 @@ pub struct Profile {
     pub credential_store: Option<Backend>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
+    /// The platform application a sign-in uses (not secrets: the private key is a path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_key: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cis2_issuer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cis2_client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_port: Option<u16>,
 }
 
 /// The keys a profile can hold. Secrets are never stored here.
@@ -60,10 +73,16 @@ pub enum ConfigKey {
     Timeout,
     CredentialStore,
     TokenUrl,
+    ApiKey,
+    Kid,
+    PrivateKey,
+    Cis2Issuer,
+    Cis2ClientId,
+    RedirectPort,
 }
 
 impl ConfigKey {
-    pub const ALL: [ConfigKey; 7] = [
+    pub const ALL: [ConfigKey; 13] = [
         ConfigKey::Env,
         ConfigKey::BaseUrl,
         ConfigKey::CareSetting,
@@ -71,6 +90,12 @@ impl ConfigKey {
         ConfigKey::Timeout,
         ConfigKey::CredentialStore,
         ConfigKey::TokenUrl,
+        ConfigKey::ApiKey,
+        ConfigKey::Kid,
+        ConfigKey::PrivateKey,
+        ConfigKey::Cis2Issuer,
+        ConfigKey::Cis2ClientId,
+        ConfigKey::RedirectPort,
     ];
 
     /// The key as written in `config.toml` and on the command line.
@@ -83,6 +108,12 @@ impl ConfigKey {
             ConfigKey::Timeout => "timeout",
             ConfigKey::CredentialStore => "credential_store",
             ConfigKey::TokenUrl => "token_url",
+            ConfigKey::ApiKey => "api_key",
+            ConfigKey::Kid => "kid",
+            ConfigKey::PrivateKey => "private_key",
+            ConfigKey::Cis2Issuer => "cis2_issuer",
+            ConfigKey::Cis2ClientId => "cis2_client_id",
+            ConfigKey::RedirectPort => "redirect_port",
         }
     }
 
@@ -97,8 +128,14 @@ impl ConfigKey {
                 "where secrets are kept: keyring (default) or file (opt-in, for headless machines)"
             }
             ConfigKey::TokenUrl => {
-                "the NHS API platform's token endpoint for a system sign-in [default: {host}/oauth2/token]"
+                "the NHS API platform's token endpoint for a sign-in [default: {host}/oauth2/token]"
             }
+            ConfigKey::ApiKey => "the platform application's API key (auth login --system/--user)",
+            ConfigKey::Kid => "the key id of the application's signing key",
+            ConfigKey::PrivateKey => "path of the application's RSA private key (PEM)",
+            ConfigKey::Cis2Issuer => "NHS CIS2's issuer URL [default: the environment's]",
+            ConfigKey::Cis2ClientId => "this application's CIS2 client id",
+            ConfigKey::RedirectPort => "the loopback port of the registered CIS2 redirect URI",
         }
     }
 }
@@ -245,6 +282,8 @@ pub struct Settings {
     pub credential_store: Sourced<Backend>,
     /// The token endpoint for a system sign-in, when the profile names one.
     pub token_url: Option<Sourced<String>>,
+    /// The profile's sign-in values (flags of `auth login` override them).
+    pub signin: Profile,
     /// A test double in place of the OS keyring (`CPIS_TEST_KEYRING`).
     pub keyring_double: Option<KeyringDouble>,
     pub keyring_timeout: Duration,
@@ -557,6 +596,24 @@ pub fn resolve(
                 })
             })
             .transpose()?,
+        signin: Profile {
+            api_key: prof.api_key.clone(),
+            kid: prof.kid.clone(),
+            private_key: prof.private_key.clone(),
+            cis2_issuer: prof
+                .cis2_issuer
+                .clone()
+                .map(|v| {
+                    check_base_url(&v).map_err(|e| {
+                        Error::usage(format!("cis2_issuer {v:?} ({from_profile}): {e}"))
+                    })?;
+                    Ok::<_, Error>(v)
+                })
+                .transpose()?,
+            cis2_client_id: prof.cis2_client_id.clone(),
+            redirect_port: prof.redirect_port,
+            ..Profile::default()
+        },
         keyring_double,
         keyring_timeout,
         sandbox_delay,
@@ -624,9 +681,28 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
             (t as i64).into()
         }
         ConfigKey::CredentialStore => parse_backend(value)?.as_str().into(),
-        ConfigKey::TokenUrl => {
-            check_base_url(value).map_err(|e| Error::usage(format!("token URL {value:?}: {e}")))?;
+        ConfigKey::TokenUrl | ConfigKey::Cis2Issuer => {
+            check_base_url(value)
+                .map_err(|e| Error::usage(format!("{} {value:?}: {e}", key.name())))?;
             value.into()
+        }
+        ConfigKey::ApiKey | ConfigKey::Kid | ConfigKey::Cis2ClientId | ConfigKey::PrivateKey => {
+            if value.trim().is_empty() || value.chars().any(char::is_control) {
+                return Err(Error::usage(format!(
+                    "{} needs a value on one line",
+                    key.name()
+                )));
+            }
+            value.into()
+        }
+        ConfigKey::RedirectPort => {
+            let p: u16 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| Error::usage(format!("{value:?} is not a port (1-65535)")))?;
+            i64::from(p).into()
         }
     })
 }
@@ -701,6 +777,15 @@ pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
         ConfigKey::Timeout => profile.timeout.map(|t| t.to_string()),
         ConfigKey::CredentialStore => profile.credential_store.map(|b| b.as_str().to_string()),
         ConfigKey::TokenUrl => profile.token_url.clone(),
+        ConfigKey::ApiKey => profile.api_key.clone(),
+        ConfigKey::Kid => profile.kid.clone(),
+        ConfigKey::PrivateKey => profile
+            .private_key
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        ConfigKey::Cis2Issuer => profile.cis2_issuer.clone(),
+        ConfigKey::Cis2ClientId => profile.cis2_client_id.clone(),
+        ConfigKey::RedirectPort => profile.redirect_port.map(|p| p.to_string()),
     }
 }
 

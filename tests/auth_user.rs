@@ -464,3 +464,35 @@ fn an_id_token_that_does_not_check_out_exchanges_nothing() {
         assert!(!cpis.data_dir().join("sessions.json").exists(), "{why}");
     }
 }
+
+#[test]
+fn the_profile_holds_the_sign_in_values_so_a_clinician_types_no_flags() {
+    let sb = SandboxProc::start(&["--require-auth"]);
+    let cpis = Cpis::signed_out();
+    let origin = sb.base_url.split("/cpis/").next().unwrap().to_string();
+    let key = app_key(&cpis);
+    for (k, v) in [
+        ("base_url", sb.base_url.clone()),
+        ("cis2_issuer", format!("{origin}{}", app::CIS2_ISSUER_PATH)),
+        ("cis2_client_id", app::CIS2_CLIENT_ID.to_string()),
+        ("api_key", app::API_KEY.to_string()),
+        ("kid", app::KID.to_string()),
+        ("private_key", key.to_str().unwrap().to_string()),
+        ("care_setting", "scheduled".to_string()),
+    ] {
+        cpis.run(&["config", "set", k, &v]).assert_code(0);
+    }
+    cpis.run(&["config", "set", "redirect_port", "0"])
+        .assert_code(2);
+    let login = login_user(
+        &cpis,
+        &[],
+        &[],
+        &SECRETS,
+        Browser::SignIn(app::DEFAULT_USER_ID),
+    );
+    login.assert_code(0).assert_stderr_has(&[JANE]);
+    let r = cpis.run(&["lookup", "9990000026", "--json"]);
+    r.assert_code(0);
+    assert_eq!(r.json()["acting_as"]["kind"], "user");
+}

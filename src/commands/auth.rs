@@ -159,15 +159,26 @@ fn one_line(what: &str, v: &str) -> Result<()> {
 
 fn app_parts(ctx: &super::Ctx, args: &LoginArgs, missing: &mut Vec<String>) -> Result<App> {
     let local = ctx.settings.endpoint.base_url.is_none();
+    let profile = &ctx.settings.signin;
     let api_key = value_or_default(
-        &args.api_key,
+        &args.api_key.clone().or_else(|| profile.api_key.clone()),
         local,
         sandbox::app::API_KEY,
         "--api-key KEY",
         missing,
     );
-    let kid = value_or_default(&args.kid, local, sandbox::app::KID, "--kid KID", missing);
-    let key_pem = match (&args.private_key, local) {
+    let kid = value_or_default(
+        &args.kid.clone().or_else(|| profile.kid.clone()),
+        local,
+        sandbox::app::KID,
+        "--kid KID",
+        missing,
+    );
+    let key_path = args
+        .private_key
+        .clone()
+        .or_else(|| profile.private_key.clone());
+    let key_pem = match (&key_path, local) {
         (Some(path), _) => {
             let bytes = std::fs::read(path).map_err(|e| {
                 Error::usage(format!(
@@ -325,7 +336,13 @@ fn secret_from(
 /// `local`).
 fn cis2_issuer(ctx: &super::Ctx, args: &LoginArgs, base: &url::Url) -> Result<String> {
     use crate::cpis::EnvName;
-    let issuer = match (&args.cis2_issuer, ctx.settings.endpoint.env) {
+    let issuer = match (
+        &args
+            .cis2_issuer
+            .clone()
+            .or_else(|| ctx.settings.signin.cis2_issuer.clone()),
+        ctx.settings.endpoint.env,
+    ) {
         (Some(i), _) => i.clone(),
         (None, Some(EnvName::Local)) if ctx.settings.endpoint.base_url.is_none() => format!(
             "{}{}",
@@ -350,7 +367,13 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     use auth::cis2;
     let local = ctx.settings.endpoint.base_url.is_none();
     let app = app_from_args(ctx, &args)?;
-    let client_id = match (&args.cis2_client_id, local) {
+    let client_id = match (
+        &args
+            .cis2_client_id
+            .clone()
+            .or_else(|| ctx.settings.signin.cis2_client_id.clone()),
+        local,
+    ) {
         (Some(c), _) => c.clone(),
         (None, true) => sandbox::app::CIS2_CLIENT_ID.to_string(),
         (None, false) => {
@@ -374,7 +397,8 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     let conn = ctx.connect().await?;
     let issuer = cis2_issuer(ctx, &args, &conn.base)?;
     let disc = cis2::discover(&conn.http, &issuer).await?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.redirect_port.unwrap_or(0)))
+    let port = args.redirect_port.or(ctx.settings.signin.redirect_port);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
         .await
         .map_err(|e| {
             Error::usage(format!(
