@@ -35,6 +35,8 @@ Environment variables:
   CPIS_CREDENTIAL_STORE keyring (default) or file (opt-in, for machines without a keyring)
   CPIS_DATA_DIR         where sign-ins are indexed and the opt-in credential file lives
   CPIS_KEYRING_TIMEOUT_MS  how long a keyring call may take (default 5000)
+  CPIS_CIS2_CLIENT_SECRET  CIS2 client secret for auth login --user (never a flag)
+  CPIS_CLIENT_SECRET    platform client secret for refreshing a user's tokens
   CPIS_SANDBOX_DELAY_MS extra latency the embedded sandbox adds to every response
   SSL_CERT_FILE         extra CA certificates (PEM), added to the platform's roots
   SSL_CERT_DIR          directories of extra CA certificates, added to the platform's roots

@@ -39,7 +39,10 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     ),
     (3, "batch finished with failed rows"),
     (4, "not authenticated, or credentials rejected (HTTP 401)"),
-    (5, "access denied by the service (HTTP 403)"),
+    (
+        5,
+        "access denied (HTTP 403, or the signed-in role lacks the RBAC activity)",
+    ),
     (6, "service unreachable (DNS, connect, TLS, proxy, timeout)"),
     (7, "service error or unreadable response"),
     (8, "alert outcome unknown"),
