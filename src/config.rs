@@ -789,18 +789,19 @@ pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
     }
 }
 
+/// An environment of exactly these variables, for tests.
+#[cfg(test)]
+pub(crate) fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+    let m: std::collections::HashMap<String, OsString> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), OsString::from(v)))
+        .collect();
+    move |k| m.get(k).cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
-        let m: HashMap<String, OsString> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), OsString::from(v)))
-            .collect();
-        move |k| m.get(k).cloned()
-    }
 
     fn write_config(dir: &Path, text: &str) {
         crate::private::write_private(&dir.join("config.toml"), text.as_bytes()).unwrap();

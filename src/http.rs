@@ -504,16 +504,9 @@ pub fn transport_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
     use std::io::{Read, Write};
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
-        let m: HashMap<String, OsString> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), OsString::from(v)))
-            .collect();
-        move |k| m.get(k).cloned()
-    }
+    use crate::config::env_of;
 
     fn url(s: &str) -> url::Url {
         url::Url::parse(s).unwrap()

@@ -59,8 +59,8 @@ fn key_file(cpis: &Cpis) -> std::path::PathBuf {
     p
 }
 
-fn login(cpis: &Cpis, base: &str, key: &std::path::Path) -> Run {
-    cpis.run(&[
+fn login_args(base: &str, key: &std::path::Path) -> Vec<String> {
+    [
         "--base-url",
         base,
         "auth",
@@ -76,7 +76,15 @@ fn login(cpis: &Cpis, base: &str, key: &std::path::Path) -> Run {
         PERSON,
         "--nominated-role",
         ROLE,
-    ])
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn login(cpis: &Cpis, base: &str, key: &std::path::Path) -> Run {
+    let args = login_args(base, key);
+    cpis.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 #[test]
@@ -289,25 +297,9 @@ fn a_system_sign_in_elsewhere_needs_every_registration_value() {
     ])
     .assert_code(2);
     // A plain-HTTP token URL off this machine is refused like a base URL.
-    let r = cpis.run(&[
-        "--base-url",
-        &server.base_url(),
-        "auth",
-        "login",
-        "--system",
-        "--api-key",
-        API_KEY,
-        "--kid",
-        KID,
-        "--private-key",
-        key_file(&cpis).to_str().unwrap(),
-        "--nominated-person",
-        PERSON,
-        "--nominated-role",
-        ROLE,
-        "--token-url",
-        "http://auth.example.nhs.uk/oauth2/token",
-    ]);
+    let mut args = login_args(&server.base_url(), &key_file(&cpis));
+    args.extend(["--token-url", "http://auth.example.nhs.uk/oauth2/token"].map(String::from));
+    let r = cpis.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
     r.assert_code(2)
         .assert_stderr_has(&["--token-url", "loopback"]);
 }

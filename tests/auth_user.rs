@@ -7,8 +7,7 @@
 mod common;
 use common::*;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
 
 use cpis::sandbox::app;
@@ -16,29 +15,20 @@ use cpis::sandbox::app;
 /// GET an absolute http URL; (status, Location header, body).
 fn http_get(url: &str) -> (u16, Option<String>, String) {
     let u = url::Url::parse(url).unwrap();
-    let addr = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap());
-    let mut s = TcpStream::connect(&addr).unwrap();
+    let addr = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())
+        .parse()
+        .unwrap();
     let target = match u.query() {
         Some(q) => format!("{}?{q}", u.path()),
         None => u.path().to_string(),
     };
-    write!(
-        s,
-        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    let status = resp[9..12].parse().unwrap();
-    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
-    let location = head
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("Location: ")
-                .or_else(|| l.strip_prefix("location: "))
-        })
-        .map(str::to_string);
-    (status, location, body.to_string())
+    let (status, head, body) = raw_request(addr, "GET", &target, &[], None);
+    let location = head.lines().find_map(|l| {
+        l.split_once(':')
+            .filter(|(k, _)| k.eq_ignore_ascii_case("location"))
+            .map(|(_, v)| v.trim().to_string())
+    });
+    (status, location, body)
 }
 
 /// How the test "browser" behaves.
@@ -193,9 +183,14 @@ fn a_smartcard_user_signs_in_to_the_embedded_sandbox_with_no_flags() {
 /// token endpoint and the mock CIS2 on one origin, every value given as a user would.
 fn serve_flags(sb: &SandboxProc, key: &std::path::Path) -> Vec<String> {
     let origin = sb.base_url.split("/cpis/").next().unwrap().to_string();
+    cis2_flags(&format!("{origin}{}", app::CIS2_ISSUER_PATH), key)
+}
+
+/// Every value a CIS2 sign-in needs, as flags, for `issuer`.
+fn cis2_flags(issuer: &str, key: &std::path::Path) -> Vec<String> {
     [
         "--cis2-issuer",
-        &format!("{origin}{}", app::CIS2_ISSUER_PATH),
+        issuer,
         "--cis2-client-id",
         app::CIS2_CLIENT_ID,
         "--api-key",
@@ -431,24 +426,13 @@ fn an_id_token_that_does_not_check_out_exchanges_nothing() {
         let cpis = Cpis::signed_out();
         let issuer = format!("http://{}/cis2", provider.addr);
         let token_url = format!("http://{}/oauth2/token", provider.addr);
-        let key = app_key(&cpis);
+        let mut flags = cis2_flags(&issuer, &app_key(&cpis));
+        flags.extend(["--token-url".to_string(), token_url]);
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         let r = login_user(
             &cpis,
             &["--base-url", &provider.base_url()],
-            &[
-                "--cis2-issuer",
-                &issuer,
-                "--cis2-client-id",
-                app::CIS2_CLIENT_ID,
-                "--api-key",
-                app::API_KEY,
-                "--kid",
-                app::KID,
-                "--private-key",
-                key.to_str().unwrap(),
-                "--token-url",
-                &token_url,
-            ],
+            &flags,
             &SECRETS,
             Browser::Callback { state: None },
         );
