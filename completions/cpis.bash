@@ -376,7 +376,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --with-token --system --user --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --with-token --system --user --combined --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -98,6 +98,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --with-token 'Read a ready-made access token from standard input (prompted for on a terminal)'
             cand --system 'Sign in as a registered system (signed-JWT client credentials), acting for a nominated person; with --env local, the embedded sandbox''s built-in application'
             cand --user 'Sign in as an NHS smartcard user through NHS CIS2 in the browser; with --env local, the embedded sandbox''s mock CIS2 and a synthetic user'
+            cand --combined 'Sign in as an NHS smartcard user through the API platform''s own sign-in page (CIS2 "combined authentication"), where the application has no CIS2 registration of its own'
             cand --cis2-client-secret-stdin 'Read the CIS2 client secret from the first line of standard input (else CPIS_CIS2_CLIENT_SECRET, else a prompt on a terminal)'
             cand --no-browser 'Print the sign-in URL on stderr instead of opening a browser, and wait for the redirect'
             cand --mock-auth 'Use the platform''s mock authorisation ({host}/oauth2-mock/token), for testing'

@@ -277,8 +277,8 @@ Examples:
 ";
 
 #[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("mode").required(true).args(["with_token", "system", "user"])))]
-#[command(group(clap::ArgGroup::new("app").args(["system", "user"])))]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["with_token", "system", "user", "combined"])))]
+#[command(group(clap::ArgGroup::new("app").args(["system", "user", "combined"])))]
 pub struct LoginArgs {
     /// Read a ready-made access token from standard input (prompted for on a terminal)
     #[arg(long)]
@@ -293,6 +293,11 @@ pub struct LoginArgs {
     /// the embedded sandbox's mock CIS2 and a synthetic user
     #[arg(long)]
     pub user: bool,
+
+    /// Sign in as an NHS smartcard user through the API platform's own sign-in page (CIS2
+    /// "combined authentication"), where the application has no CIS2 registration of its own
+    #[arg(long)]
+    pub combined: bool,
 
     /// CIS2's issuer [default: the environment's CIS2 (INT or live)]
     #[arg(long, value_name = "URL", requires = "user")]
@@ -309,11 +314,11 @@ pub struct LoginArgs {
 
     /// The loopback port of the registered redirect URI, http://127.0.0.1:PORT/callback
     /// [default: any free port]
-    #[arg(long, value_name = "PORT", requires = "user")]
+    #[arg(long, value_name = "PORT", requires = "app")]
     pub redirect_port: Option<u16>,
 
     /// Print the sign-in URL on stderr instead of opening a browser, and wait for the redirect
-    #[arg(long, requires = "user")]
+    #[arg(long, requires = "app")]
     pub no_browser: bool,
 
     /// The application's API key on the NHS API platform

@@ -47,12 +47,24 @@ fn login_user(
     env: &[(&str, &str)],
     browser: Browser,
 ) -> Run {
+    login_as(cpis, "--user", globals, flags, env, browser)
+}
+
+/// The same for any browser sign-in mode (`--user`, `--combined`).
+fn login_as(
+    cpis: &Cpis,
+    mode: &str,
+    globals: &[&str],
+    flags: &[&str],
+    env: &[(&str, &str)],
+    browser: Browser,
+) -> Run {
     let mut c = cpis.cmd();
     for (k, v) in env {
         c.env(k, v);
     }
     let mut all = globals.to_vec();
-    all.extend_from_slice(&["auth", "login", "--user", "--no-browser"]);
+    all.extend_from_slice(&["auth", "login", mode, "--no-browser"]);
     all.extend_from_slice(flags);
     let mut child = c
         .args(&all)
@@ -479,4 +491,81 @@ fn the_profile_holds_the_sign_in_values_so_a_clinician_types_no_flags() {
     let r = cpis.run(&["lookup", "9990000026", "--json"]);
     r.assert_code(0);
     assert_eq!(r.json()["acting_as"]["kind"], "user");
+}
+
+#[test]
+fn combined_authentication_signs_in_through_the_platforms_own_page() {
+    // Embedded sandbox, no flags.
+    let cpis = Cpis::signed_out();
+    let login = login_as(
+        &cpis,
+        "--combined",
+        &[],
+        &[],
+        &[],
+        Browser::SignIn(app::DEFAULT_USER_ID),
+    );
+    login
+        .assert_code(0)
+        .assert_stderr_has(&[JANE, "combined authentication"]);
+    let r = cpis.run(&["lookup", "9990000026", "--unscheduled", "--json"]);
+    r.assert_code(0);
+    assert_eq!(r.json()["access_history"][0]["name"], "Dr Jane SMITH");
+
+    // Against a sandbox that requires auth, with the API key and client secret given; a
+    // forged state exchanges nothing.
+    let sb = SandboxProc::start(&["--require-auth"]);
+    let other = Cpis::signed_out();
+    let globals = ["--base-url", sb.base_url.as_str()];
+    let flags = ["--api-key", app::API_KEY];
+    let env = [("CPIS_CLIENT_SECRET", app::CLIENT_SECRET)];
+    login_as(
+        &other,
+        "--combined",
+        &globals,
+        &flags,
+        &env,
+        Browser::Callback { state: Some("x") },
+    )
+    .assert_code(4);
+    assert!(!other.data_dir().join("sessions.json").exists());
+    login_as(
+        &other,
+        "--combined",
+        &globals,
+        &flags,
+        &env,
+        Browser::SignIn(app::NO_B0107_USER_ID),
+    )
+    .assert_code(0);
+    other
+        .run(&[
+            "--base-url",
+            &sb.base_url,
+            "lookup",
+            "9990000026",
+            "--unscheduled",
+        ])
+        .assert_code(5);
+    other
+        .run(&[
+            "--base-url",
+            &sb.base_url,
+            "lookup",
+            "9990000026",
+            "--scheduled",
+        ])
+        .assert_code(0);
+    // A wrong client secret is the platform's refusal, exit 4.
+    let third = Cpis::signed_out();
+    login_as(
+        &third,
+        "--combined",
+        &globals,
+        &flags,
+        &[("CPIS_CLIENT_SECRET", "wrong")],
+        Browser::SignIn(app::DEFAULT_USER_ID),
+    )
+    .assert_code(4)
+    .assert_stderr_has(&["client_id or client_secret is invalid"]);
 }

@@ -386,6 +386,16 @@ pub async fn userinfo(
     get_json(http, url, Some(access_token), "CIS2 userinfo").await
 }
 
+/// Combined authentication: the platform's own userinfo (`{host}/oauth2/userinfo`) with its
+/// access token, in CIS2's shape.
+pub async fn platform_userinfo(
+    http: &reqwest::Client,
+    url: &str,
+    access_token: &Secret,
+) -> Result<Userinfo> {
+    get_json(http, url, Some(access_token), "platform userinfo").await
+}
+
 /// Who the signed-in user is, in the role they selected: kept (not secret) in the session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserIdentity {

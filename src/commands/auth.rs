@@ -15,6 +15,7 @@ pub async fn run(ctx: &super::Ctx, cmd: AuthCommand) -> Result<()> {
     match cmd {
         AuthCommand::Login(args) if args.system => login_system(ctx, args).await,
         AuthCommand::Login(args) if args.user => login_user(ctx, args).await,
+        AuthCommand::Login(args) if args.combined => login_combined(ctx, args).await,
         AuthCommand::Login(_) => login_with_token(ctx),
         AuthCommand::Status { json } => status(ctx, json),
         AuthCommand::Logout => logout(ctx),
@@ -397,28 +398,11 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     let conn = ctx.connect().await?;
     let issuer = cis2_issuer(ctx, &args, &conn.base)?;
     let disc = cis2::discover(&conn.http, &issuer).await?;
-    let port = args.redirect_port.or(ctx.settings.signin.redirect_port);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
-        .await
-        .map_err(|e| {
-            Error::usage(format!(
-                "cannot listen for the sign-in redirect on 127.0.0.1: {e}"
-            ))
-            .with_hint("choose another --redirect-port (it must match the registered redirect URI)")
-        })?;
-    let port = listener.local_addr()?.port();
-    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    let (listener, redirect_uri) = redirect_listener(ctx, &args).await?;
     let (state, nonce) = (cis2::random_token(), cis2::random_token());
     let (verifier, challenge) = cis2::pkce();
     let url = cis2::authorize_url(&disc, &client_id, &redirect_uri, &state, &nonce, &challenge)?;
-    if args.no_browser || !cis2::open_browser(url.as_str()) {
-        eprintln!(
-            "Open this address in a browser on this machine and sign in with your smartcard:
-{url}"
-        );
-    } else {
-        ctx.note("your browser has opened the NHS CIS2 sign-in; waiting for you to finish there");
-    }
+    send_to_browser(ctx, &args, &url);
     let code = cis2::wait_for_code(listener, &state).await?;
     let (id_token, cis2_access) = cis2::exchange_code(
         &conn.http,
@@ -480,6 +464,140 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Listen on the loopback redirect port and show (or open) the sign-in address; returns the
+/// listener and the redirect URI.
+async fn redirect_listener(
+    ctx: &super::Ctx,
+    args: &LoginArgs,
+) -> Result<(tokio::net::TcpListener, String)> {
+    let port = args.redirect_port.or(ctx.settings.signin.redirect_port);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
+        .await
+        .map_err(|e| {
+            Error::usage(format!(
+                "cannot listen for the sign-in redirect on 127.0.0.1: {e}"
+            ))
+            .with_hint("choose another --redirect-port (it must match the registered redirect URI)")
+        })?;
+    let port = listener.local_addr()?.port();
+    Ok((listener, format!("http://127.0.0.1:{port}/callback")))
+}
+
+fn send_to_browser(ctx: &super::Ctx, args: &LoginArgs, url: &url::Url) {
+    if args.no_browser || !auth::cis2::open_browser(url.as_str()) {
+        eprintln!("Open this address in a browser on this machine and sign in with your smartcard:\n{url}");
+    } else {
+        ctx.note("your browser has opened the NHS CIS2 sign-in; waiting for you to finish there");
+    }
+}
+
+/// CIS2 "combined authentication": the platform's `/oauth2/authorize` signs the user in with
+/// CIS2 and sends a code to the registered callback; the code is exchanged with the API key
+/// and the platform client secret. No PKCE and no id_token: the platform vouches for the user.
+async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
+    use auth::cis2;
+    let local = ctx.settings.endpoint.base_url.is_none();
+    let mut missing = Vec::new();
+    let api_key = value_or_default(
+        &args
+            .api_key
+            .clone()
+            .or_else(|| ctx.settings.signin.api_key.clone()),
+        local,
+        sandbox::app::API_KEY,
+        "--api-key KEY",
+        &mut missing,
+    );
+    missing_error(ctx, "combined", &missing)?;
+    one_line("--api-key", &api_key)?;
+    let client_secret = secret_from(
+        false,
+        "CPIS_CLIENT_SECRET",
+        local.then_some(sandbox::app::CLIENT_SECRET),
+        "platform client secret",
+    )?;
+    let explicit_token_url = match (&args.token_url, &ctx.settings.token_url) {
+        (Some(u), _) => Some(u.clone()),
+        (None, Some(p)) if !args.mock_auth => Some(p.value.clone()),
+        _ => None,
+    };
+    if let Some(u) = &explicit_token_url {
+        crate::cpis::environment::check_base_url(u)
+            .map_err(|e| Error::usage(format!("token URL {u:?}: {e}")))?;
+    }
+    let conn = ctx.connect().await?;
+    let token_url = explicit_token_url
+        .clone()
+        .unwrap_or_else(|| system::derive_token_url(&conn.base, args.mock_auth));
+    // The platform's OAuth server: authorize and userinfo beside its token endpoint.
+    let oauth_base = token_url.trim_end_matches("/token").to_string();
+    let (listener, redirect_uri) = redirect_listener(ctx, &args).await?;
+    let state = cis2::random_token();
+    let mut url = url::Url::parse(&format!("{oauth_base}/authorize"))
+        .map_err(|e| Error::usage(format!("token URL {token_url:?}: {e}")))?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &api_key)
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("state", &state);
+    send_to_browser(ctx, &args, &url);
+    let code = cis2::wait_for_code(listener, &state).await?;
+    let now = auth::now_secs();
+    let reply = system::request_token(
+        &conn.http,
+        &token_url,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.expose()),
+            ("redirect_uri", &redirect_uri),
+            ("client_id", &api_key),
+            ("client_secret", client_secret.expose()),
+        ],
+    )
+    .await?;
+    // Who signed in, from the platform's userinfo where it offers one.
+    let anonymous = cis2::IdClaims {
+        sub: "unknown".into(),
+        nonce: None,
+        selected_roleid: None,
+        name: Some("CIS2 user (combined authentication)".into()),
+    };
+    let identity = match cis2::platform_userinfo(
+        &conn.http,
+        &format!("{oauth_base}/userinfo"),
+        &reply.access_token,
+    )
+    .await
+    {
+        Ok(info) => cis2::identity(&anonymous, &info)?,
+        Err(_) => {
+            ctx.note("the platform offered no userinfo: the user's name and role are not known");
+            cis2::identity(&anonymous, &cis2::Userinfo::default())?
+        }
+    };
+    let mut session = new_session(ctx, SessionKind::User);
+    session.access_expires_at = Some(reply.expires_at(now));
+    session.refresh_expires_at = Some(now + reply.refresh_token_expires_in.unwrap_or(43_199));
+    session.user = Some(auth::session::UserSession {
+        identity: identity.clone(),
+        api_key: api_key.clone(),
+        token_url: explicit_token_url.or((!local).then(|| token_url.clone())),
+    });
+    let secrets = Secrets {
+        access_token: Some(reply.access_token),
+        refresh_token: reply.refresh_token,
+        client_secret: Some(client_secret),
+        ..Secrets::default()
+    };
+    let kept = save(ctx, &secrets, session)?;
+    ctx.note(&format!(
+        "signed in to {} as {} (combined authentication); kept in {kept}",
+        endpoint_text(ctx),
+        identity.describe()
+    ));
     Ok(())
 }
 

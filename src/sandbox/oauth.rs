@@ -189,6 +189,8 @@ impl Application {
 pub struct Registry {
     apps: HashMap<String, Application>,
     used_jtis: Mutex<HashSet<(String, String)>>,
+    /// Combined authentication: authorization codes (single use) -> (redirect URI, user id).
+    codes: Mutex<HashMap<String, (String, String)>>,
 }
 
 impl Default for Registry {
@@ -208,6 +210,7 @@ impl Registry {
         Registry {
             apps,
             used_jtis: Mutex::new(HashSet::new()),
+            codes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -239,6 +242,15 @@ impl Registry {
                 ))
             }
             Some("refresh_token") => self.refresh(form, now),
+            Some("authorization_code") => {
+                let caller = self.redeem_code(form)?;
+                let iat = epoch_secs(now);
+                Ok(TokenReply::issue(&caller, now).with_refresh(
+                    sign_token(&caller, REFRESH_SUFFIX, iat, iat + REFRESH_EXPIRES_IN),
+                    REFRESH_EXPIRES_IN,
+                    0,
+                ))
+            }
             Some(_) => Err(TokenError::bad(
                 "unsupported_grant_type",
                 "grant_type is invalid",
@@ -329,6 +341,85 @@ impl Registry {
             organisation: format!("{} ({})", user.org_name, user.org_code),
             role_profile_id: user.role_profile_id.into(),
         })
+    }
+
+    /// Combined authentication's `GET /oauth2/authorize`: the platform signs the user in with
+    /// CIS2 (here: a synthetic user at once, `login_hint` picks which) and redirects back to
+    /// the application's callback with a code. `Err` is (status, error, description).
+    pub fn authorize(
+        &self,
+        query: &HashMap<String, String>,
+    ) -> std::result::Result<String, TokenError> {
+        use TokenError as E;
+        let get = |k: &str| query.get(k).map(String::as_str);
+        if get("response_type") != Some("code") {
+            return Err(E::bad(
+                "unsupported_response_type",
+                "response_type must be code",
+            ));
+        }
+        if get("client_id") != Some(app::API_KEY) {
+            return Err(E::unauthorized("invalid_client", "client_id is invalid"));
+        }
+        // The sandbox's application registered loopback callbacks (any port).
+        let redirect = get("redirect_uri")
+            .filter(|r| {
+                url::Url::parse(r).is_ok_and(|u| {
+                    u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost"))
+                })
+            })
+            .ok_or_else(|| {
+                E::bad(
+                    "invalid_request",
+                    "redirect_uri does not match the registered callback",
+                )
+            })?;
+        let state = get("state")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| E::bad("invalid_request", "state is missing"))?;
+        let user = get("login_hint").unwrap_or(app::DEFAULT_USER_ID);
+        if super::cis2::find_user(user).is_none() {
+            return Err(E::bad(
+                "invalid_request",
+                "unknown login_hint (synthetic user)",
+            ));
+        }
+        let code = uuid::Uuid::new_v4().simple().to_string();
+        self.codes
+            .lock()
+            .expect("codes")
+            .insert(code.clone(), (redirect.to_string(), user.to_string()));
+        let mut back = url::Url::parse(redirect).expect("checked above");
+        back.query_pairs_mut()
+            .append_pair("code", &code)
+            .append_pair("state", state);
+        Ok(back.to_string())
+    }
+
+    /// The authorization-code grant of combined authentication: client id and secret, and a
+    /// code issued for this redirect URI, once.
+    fn redeem_code(
+        &self,
+        form: &HashMap<String, String>,
+    ) -> std::result::Result<Caller, TokenError> {
+        use TokenError as E;
+        let client_ok = form.get("client_id").map(String::as_str) == Some(app::API_KEY)
+            && form.get("client_secret").map(String::as_str) == Some(app::CLIENT_SECRET);
+        if !client_ok {
+            return Err(E::unauthorized(
+                "invalid_client",
+                "client_id or client_secret is invalid",
+            ));
+        }
+        let (redirect, uid) = form
+            .get("code")
+            .and_then(|c| self.codes.lock().expect("codes").remove(c))
+            .ok_or_else(|| E::bad("invalid_grant", "authorization code is invalid"))?;
+        if form.get("redirect_uri") != Some(&redirect) {
+            return Err(E::bad("invalid_grant", "redirect_uri does not match"));
+        }
+        let user = super::cis2::find_user(&uid).expect("codes name known users");
+        Ok(user_caller(self.get(app::API_KEY).expect("built in"), user))
     }
 
     /// The refresh grant: the application's client id and secret, and a refresh token never
@@ -525,6 +616,34 @@ impl Registry {
         }
         Ok(application.system_caller())
     }
+}
+
+/// A synthetic CIS2 user signed in through `application`.
+fn user_caller(application: &Application, user: &super::cis2::User) -> Caller {
+    Caller::User {
+        api_key: application.api_key.clone(),
+        app_name: application.name.clone(),
+        name: user.name.into(),
+        role_code: user.role_code.into(),
+        role: user.role_name.into(),
+        organisation: format!("{} ({})", user.org_name, user.org_code),
+        role_profile_id: user.role_profile_id.into(),
+    }
+}
+
+/// `GET /oauth2/userinfo` with a user's platform access token: who they are, in CIS2's
+/// userinfo shape (as the platform passes it on for combined authentication).
+pub fn userinfo(bearer: Option<&str>) -> Option<Value> {
+    let Some(Caller::User {
+        role_profile_id, ..
+    }) = bearer.and_then(verify_access_token)
+    else {
+        return None;
+    };
+    super::cis2::USERS
+        .iter()
+        .find(|u| u.role_profile_id == role_profile_id)
+        .map(super::cis2::userinfo_of)
 }
 
 /// A JWT's header and claims as JSON objects, without verifying anything; `None` when it is

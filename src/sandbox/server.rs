@@ -186,6 +186,41 @@ fn base_url(state: &State, req: &Request<Incoming>) -> String {
     format!("{scheme}://{host}{BASE_PATH}")
 }
 
+/// Combined authentication's two GETs on the platform: authorize (redirects back with a code)
+/// and userinfo (who the user is).
+fn combined(state: &State, req: &Request<Incoming>) -> Resp {
+    if req.uri().path() == "/oauth2/userinfo" {
+        let bearer = header(req, "authorization").and_then(|a| a.strip_prefix("Bearer "));
+        return match oauth::userinfo(bearer) {
+            Some(v) => respond(StatusCode::OK, "application/json", v.to_string()),
+            None => respond(
+                StatusCode::UNAUTHORIZED,
+                "application/json",
+                json!({"error": "invalid_token", "error_description": "Access token is invalid or expired"}).to_string(),
+            ),
+        };
+    }
+    let query: HashMap<String, String> = req
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    match state.oauth.authorize(&query) {
+        Ok(location) => {
+            let mut r = respond(StatusCode::FOUND, "text/plain", "");
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(hyper::header::LOCATION, v);
+            }
+            r
+        }
+        Err(e) => e.response(),
+    }
+}
+
 pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, Infallible> {
     if !state.delay.is_zero() {
         tokio::time::sleep(state.delay).await;
@@ -193,6 +228,8 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
     let request_id = req.headers().get("x-request-id").cloned();
     let mut resp = if oauth::TOKEN_PATHS.contains(&req.uri().path()) {
         oauth::token_endpoint(&state.oauth, state.tls, req).await
+    } else if req.uri().path() == "/oauth2/authorize" || req.uri().path() == "/oauth2/userinfo" {
+        combined(&state, &req)
     } else if req.uri().path().starts_with(super::app::CIS2_ISSUER_PATH) {
         super::cis2::endpoint(&state.cis2, state.tls, req).await
     } else {
