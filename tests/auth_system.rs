@@ -433,3 +433,77 @@ fn the_profile_can_name_the_token_url_and_the_flag_overrides_it() {
     ])
     .assert_code(2);
 }
+
+#[test]
+fn a_new_key_registered_with_a_sandbox_that_requires_auth_signs_in_end_to_end() {
+    // As the README walks a new user through it: make a key, register its JWKS, sign in,
+    // look up. The key is PKCS#8 (keygen's), the sandbox's own is PKCS#1.
+    let cpis = Cpis::signed_out();
+    let keys = cpis.config_dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    cpis.run(&[
+        "auth",
+        "keygen",
+        "--kid",
+        "ward-7",
+        "--out",
+        keys.to_str().unwrap(),
+    ])
+    .assert_code(0);
+    let jwks = keys.join("ward-7.jwks.json");
+    let sb = SandboxProc::start(&[
+        "--require-auth",
+        "--register-app",
+        "ward-7-app",
+        "--jwks",
+        jwks.to_str().unwrap(),
+        "--nominated-person",
+        PERSON,
+        "--nominated-role",
+        ROLE,
+    ]);
+    let r = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "auth",
+        "login",
+        "--system",
+        "--api-key",
+        "ward-7-app",
+        "--kid",
+        "ward-7",
+        "--private-key",
+        keys.join("ward-7.pem").to_str().unwrap(),
+        "--nominated-person",
+        PERSON,
+        "--nominated-role",
+        ROLE,
+    ]);
+    r.assert_code(0);
+    let l = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "lookup",
+        "9990000026",
+        "--unscheduled",
+        "--json",
+    ]);
+    l.assert_code(0);
+    let who = l.json()["access_history"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(who.contains(PERSON), "{who}");
+    // Signed out, the same sandbox refuses the search.
+    cpis.run(&["--base-url", &sb.base_url, "auth", "logout"])
+        .assert_code(0);
+    Cpis::new()
+        .run(&[
+            "--base-url",
+            &sb.base_url,
+            "lookup",
+            "9990000026",
+            "--scheduled",
+        ])
+        .assert_code(4);
+}

@@ -98,7 +98,19 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
         );
         let try_it = if args.require_auth {
             format!(
-                "--require-auth: every search needs 'Authorization: Bearer TOKEN' with a token from {token_url}"
+                "--require-auth: every search needs 'Authorization: Bearer TOKEN' with a token from {token_url}\n\
+                 Sign in as a smartcard user of the mock CIS2 (see README, \"The embedded sandbox\"):\n  \
+                 CPIS_CIS2_CLIENT_SECRET={} CPIS_CLIENT_SECRET={} cpis --base-url {base}{ca} auth login --user \\\n    \
+                 --cis2-issuer {origin}{} --cis2-client-id {} --api-key {} --kid KID --private-key KEY.pem\n\
+                 (KEY.pem and KID: `cpis auth keygen --kid KID`, registered here with --register-app {} --jwks KID.jwks.json)",
+                sandbox::app::CIS2_CLIENT_SECRET,
+                sandbox::app::CLIENT_SECRET,
+                sandbox::app::CIS2_ISSUER_PATH,
+                sandbox::app::CIS2_CLIENT_ID,
+                sandbox::app::API_KEY,
+                sandbox::app::API_KEY,
+                base = running.base_url,
+                origin = running.base_url.trim_end_matches(sandbox::server::BASE_PATH),
             )
         } else {
             format!(
