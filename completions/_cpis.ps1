@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in, see who cpis acts as, or sign out')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded CP-IS sandbox, or list its synthetic patients')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change configuration (profiles in config.toml)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -190,6 +191,23 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;auth;help;help' {
+            break
+        }
+        'cpis;doctor' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
+            [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'cpis;sandbox' {
@@ -434,6 +452,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
         'cpis;help' {
             [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in, see who cpis acts as, or sign out')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded CP-IS sandbox, or list its synthetic patients')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change configuration (profiles in config.toml)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -461,6 +480,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;help;auth;keygen' {
+            break
+        }
+        'cpis;help;doctor' {
             break
         }
         'cpis;help;sandbox' {

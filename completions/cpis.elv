@@ -33,6 +33,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --version 'Print version'
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
             cand auth 'Sign in, see who cpis acts as, or sign out'
+            cand doctor 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
             cand completions 'Print a shell completion script'
@@ -175,6 +176,22 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;auth;help;keygen'= {
         }
         &'cpis;auth;help;help'= {
+        }
+        &'cpis;doctor'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --json 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number)'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'cpis;sandbox'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
@@ -396,6 +413,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;help'= {
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
             cand auth 'Sign in, see who cpis acts as, or sign out'
+            cand doctor 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
             cand completions 'Print a shell completion script'
@@ -417,6 +435,8 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;help;auth;logout'= {
         }
         &'cpis;help;auth;keygen'= {
+        }
+        &'cpis;help;doctor'= {
         }
         &'cpis;help;sandbox'= {
             cand serve 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'

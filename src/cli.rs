@@ -115,6 +115,16 @@ pub enum Command {
     #[command(subcommand)]
     Auth(AuthCommand),
 
+    /// Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS,
+    /// HTTP, clock and credentials
+    #[command(after_long_help = DOCTOR_HELP)]
+    Doctor {
+        /// Print one JSON document, safe to attach to a support ticket (no token, secret or
+        /// NHS number)
+        #[arg(long)]
+        json: bool,
+    },
+
     /// Run the embedded CP-IS sandbox, or list its synthetic patients
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -220,6 +230,16 @@ pub enum Format {
     /// Comma-separated values with a header row
     Csv,
 }
+
+const DOCTOR_HELP: &str = "\
+Each check prints one line (a tick, ! or a cross; ok, !! or XX when not a terminal) and a fix
+under anything not ok. The exit status is 0 when nothing failed, else the exit code of the
+first failure's class (6 unreachable, 4 credentials, 7 service, 2 configuration).
+
+Examples:
+  cpis --env int doctor
+  cpis --env int doctor --json > doctor.json     # attach to a support ticket
+";
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {

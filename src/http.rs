@@ -413,6 +413,51 @@ pub fn is_retryable(e: &reqwest::Error) -> bool {
     io_retryable || closed_early || e.is_connect() || e.is_body()
 }
 
+/// The message and hint for a failed TLS handshake with `host`.
+fn tls_message(tls: &rustls::Error, host: &str, text: &str) -> (String, String) {
+    use rustls::CertificateError as C;
+    match tls {
+        rustls::Error::InvalidCertificate(C::UnknownIssuer) => (
+            format!("the TLS certificate of {host} is not signed by a trusted authority"),
+            "if your organisation inspects HTTPS, pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); cpis never turns certificate checks off"
+                .to_string(),
+        ),
+        rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => (
+            format!("the TLS certificate presented is not valid for {host}"),
+            "something between you and the service answers for it (a proxy or wrong DNS); check the base URL and your proxy settings"
+                .to_string(),
+        ),
+        rustls::Error::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => (
+            format!("the TLS certificate of {host} is expired or not yet valid"),
+            "check this machine's clock and time zone".to_string(),
+        ),
+        _ => (
+            format!("TLS with {host} failed: {text}"),
+            "check --ca-bundle / SSL_CERT_FILE and any HTTPS-inspecting proxy".to_string(),
+        ),
+    }
+}
+
+/// A failed TLS handshake (any error whose causes hold a `rustls::Error` or a CA file
+/// problem), diagnosed as a request's would be.
+pub fn tls_diagnosis(e: &(dyn StdError + 'static), host: &str) -> Error {
+    let chain = causes(e);
+    if let Some(ca) = find::<CaLoadError>(&chain) {
+        return ca_error(ca);
+    }
+    let text = error_chain(e);
+    let (message, hint) = match find::<rustls::Error>(&chain) {
+        Some(tls) => tls_message(tls, host, &text),
+        None => (
+            format!("TLS with {host} failed: {text}"),
+            "check the network and any HTTPS-inspecting proxy".to_string(),
+        ),
+    };
+    Error::new(Kind::Unreachable, message).with_hint(hint)
+}
+
 /// Turn a transport failure into one message and a hint. `use_proxy`: whether the client
 /// honours the proxy variables.
 pub fn transport_error(
@@ -457,31 +502,7 @@ pub fn transport_error(
         }
         (format!("{d}: {}", d.source), hint)
     } else if let Some(tls) = find::<rustls::Error>(&chain) {
-        use rustls::CertificateError as C;
-        match tls {
-            rustls::Error::InvalidCertificate(C::UnknownIssuer) => (
-                format!("the TLS certificate of {host} is not signed by a trusted authority"),
-                "if your organisation inspects HTTPS, pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); cpis never turns certificate checks off"
-                    .to_string(),
-            ),
-            rustls::Error::InvalidCertificate(
-                C::NotValidForName | C::NotValidForNameContext { .. },
-            ) => (
-                format!("the TLS certificate presented is not valid for {host}"),
-                "something between you and the service answers for it (a proxy or wrong DNS); check the base URL and your proxy settings"
-                    .to_string(),
-            ),
-            rustls::Error::InvalidCertificate(
-                C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
-            ) => (
-                format!("the TLS certificate of {host} is expired or not yet valid"),
-                "check this machine's clock and time zone".to_string(),
-            ),
-            _ => (
-                format!("TLS with {host} failed: {text}"),
-                "check --ca-bundle / SSL_CERT_FILE and any HTTPS-inspecting proxy".to_string(),
-            ),
-        }
+        tls_message(tls, &host, &text)
     } else if let Some(var) = proxy.filter(|_| e.is_connect()) {
         (
             format!("cannot reach {host} through the proxy: {text}"),

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod cpis;
 pub mod credentials;
+pub mod doctor;
 pub mod error;
 pub mod generate;
 pub mod http;

@@ -1,0 +1,585 @@
+//! `cpis doctor [--json]`: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials,
+//! one line each with a fix under anything not ok.
+
+use std::net::SocketAddr;
+use std::time::{Instant, SystemTime};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::doctor::{redact_proxy, Check, Report, Status, CHECK_TIMEOUT, SKEW_FAIL, SKEW_WARN};
+use crate::error::{Kind, Result};
+use crate::render;
+
+pub async fn run(ctx: &super::Ctx, json: bool) -> Result<()> {
+    let s = &ctx.settings;
+    let mut checks = vec![configuration(ctx)];
+    let conn = match ctx.connect().await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            checks.push(Check::fail(
+                "setup",
+                e.kind,
+                e.message.clone(),
+                e.hint.clone().unwrap_or_default(),
+            ));
+            None
+        }
+    };
+    if let Some(conn) = &conn {
+        network(ctx, conn, &mut checks).await;
+        checks.push(credentials(ctx).await);
+    }
+    let report = Report {
+        version: env!("CARGO_PKG_VERSION"),
+        environment: s.endpoint.label().to_string(),
+        base_url: s.endpoint.base_url.clone(),
+        checks,
+    };
+    let text = if json {
+        render::json(&report)
+    } else {
+        report.text(render::colour_enabled())
+    };
+    render::print_stdout(&text)?;
+    match report.exit_code() {
+        0 => Ok(()),
+        _ => {
+            let first = report
+                .checks
+                .iter()
+                .find(|c| c.status == Status::Fail)
+                .expect("a failure");
+            Err(crate::error::Error::new(
+                first.kind.unwrap_or(Kind::Unexpected),
+                format!("doctor: the {} check failed: {}", first.name, first.detail),
+            ))
+        }
+    }
+}
+
+fn configuration(ctx: &super::Ctx) -> Check {
+    let s = &ctx.settings;
+    let vars: Vec<String> = [
+        "CPIS_ENV",
+        "CPIS_BASE_URL",
+        "CPIS_PROFILE",
+        "CPIS_CARE_SETTING",
+        "CPIS_ACCESS_TOKEN",
+        "CPIS_CREDENTIAL_STORE",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ]
+    .iter()
+    .filter(|v| std::env::var_os(v).is_some())
+    .map(|v| match *v {
+        "CPIS_ACCESS_TOKEN" => format!("{v}=(set, not shown)"),
+        "HTTPS_PROXY" | "https_proxy" | "HTTP_PROXY" | "http_proxy" => format!(
+            "{v}={}",
+            redact_proxy(&std::env::var(v).unwrap_or_default())
+        ),
+        _ => format!("{v}={}", std::env::var(v).unwrap_or_default()),
+    })
+    .collect();
+    Check::ok(
+        "config",
+        format!(
+            "cpis {} on {}; config {}; profile {}; environment {} from {}; {}",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS,
+            s.config_path
+                .as_ref()
+                .map_or("(none)".into(), |p| p.display().to_string()),
+            s.profile.value,
+            s.endpoint.label(),
+            s.endpoint.source,
+            if vars.is_empty() {
+                "no relevant environment variables".to_string()
+            } else {
+                vars.join(", ")
+            }
+        ),
+    )
+}
+
+async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Check>) {
+    let base = &conn.base;
+    let host = base.host_str().unwrap_or("").to_string();
+    let port = base.port_or_known_default().unwrap_or(443);
+    let proxy = conn
+        .use_proxy
+        .then(|| crate::http::proxy_var_for(base, &crate::http::process_env))
+        .flatten();
+
+    // Proxy.
+    let t = Instant::now();
+    match proxy {
+        None => checks.push(Check::ok("proxy", "none applies: direct connection").took(t)),
+        Some(var) => checks.push(proxy_check(var, &host, port).await.took(t)),
+    }
+
+    // DNS.
+    let t = Instant::now();
+    let addrs: Vec<SocketAddr> = match tokio::time::timeout(
+        CHECK_TIMEOUT,
+        tokio::net::lookup_host((host.as_str(), port)),
+    )
+    .await
+    {
+        Ok(Ok(a)) => a.collect(),
+        Ok(Err(e)) => {
+            let c = if proxy.is_some() {
+                Check::warn(
+                    "dns",
+                    format!("{host} does not resolve here ({e}); the proxy resolves it"),
+                    "nothing to do while the proxy is used",
+                )
+            } else {
+                Check::fail(
+                        "dns",
+                        Kind::Unreachable,
+                        format!("cannot resolve {host}: {e}"),
+                        "check the host name and this machine's DNS; NHS services need a route to the internet or HSCN",
+                    )
+            };
+            checks.push(c.took(t));
+            vec![]
+        }
+        Err(_) => {
+            checks.push(
+                Check::fail(
+                    "dns",
+                    Kind::Unreachable,
+                    format!(
+                        "no answer resolving {host} within {} s",
+                        CHECK_TIMEOUT.as_secs()
+                    ),
+                    "check this machine's DNS servers",
+                )
+                .took(t),
+            );
+            vec![]
+        }
+    };
+    if !addrs.is_empty() {
+        let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+        checks.push(Check::ok("dns", format!("{host} -> {}", list.join(", "))).took(t));
+    }
+
+    // TCP and TLS (direct connections; through a proxy the HTTP check covers both).
+    if proxy.is_some() {
+        checks.push(Check::skip("tcp", "through the proxy: see http"));
+        checks.push(Check::skip("tls", "through the proxy: see http"));
+    } else if addrs.is_empty() {
+        checks.push(Check::skip("tcp", "not tried: the host did not resolve"));
+        checks.push(Check::skip("tls", "not tried"));
+    } else {
+        let t = Instant::now();
+        match tokio::time::timeout(CHECK_TIMEOUT, TcpStream::connect(&addrs[..])).await {
+            Ok(Ok(stream)) => {
+                let peer = stream
+                    .peer_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                checks.push(Check::ok("tcp", format!("connected to {peer}")).took(t));
+                if base.scheme() == "https" {
+                    checks.push(tls_check(ctx, stream, &host).await);
+                } else {
+                    checks.push(Check::skip("tls", "plain http (loopback only)"));
+                }
+            }
+            Ok(Err(e)) => {
+                let refused = e.kind() == std::io::ErrorKind::ConnectionRefused;
+                checks.push(
+                    Check::fail(
+                        "tcp",
+                        Kind::Unreachable,
+                        if refused {
+                            format!("{host}:{port} refused the connection")
+                        } else {
+                            format!("cannot connect to {host}:{port}: {e}")
+                        },
+                        "check the base URL and port, firewalls, and that the service (or sandbox) is running",
+                    )
+                    .took(t),
+                );
+                checks.push(Check::skip("tls", "not tried"));
+            }
+            Err(_) => {
+                checks.push(
+                    Check::fail(
+                        "tcp",
+                        Kind::Unreachable,
+                        format!("no connection to {host}:{port} within {} s", CHECK_TIMEOUT.as_secs()),
+                        "a firewall may be dropping the connection; on HSCN check the route, elsewhere try HTTPS_PROXY",
+                    )
+                    .took(t),
+                );
+                checks.push(Check::skip("tls", "not tried"));
+            }
+        }
+    }
+
+    // HTTP and clock.
+    if checks.iter().any(|c| c.status == Status::Fail) {
+        checks.push(Check::skip("http", "not tried: an earlier check failed"));
+        checks.push(Check::skip("clock", "not tried"));
+        return;
+    }
+    let t = Instant::now();
+    let metadata = {
+        let mut dir = base.clone();
+        if !dir.path().ends_with('/') {
+            let p = format!("{}/", dir.path());
+            dir.set_path(&p);
+        }
+        dir.join("metadata").expect("joins")
+    };
+    let sent = conn
+        .http
+        .get(metadata.clone())
+        .header("Accept", "application/fhir+json")
+        .timeout(CHECK_TIMEOUT)
+        .send()
+        .await;
+    match sent {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let date = resp
+                .headers()
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok());
+            let c = match status {
+                200..=299 => Check::ok("http", format!("GET /metadata: HTTP {status}")),
+                401 | 403 => Check::ok(
+                    "http",
+                    format!("GET /metadata: HTTP {status} (the service answers; it wants credentials)"),
+                ),
+                407 => Check::fail(
+                    "http",
+                    Kind::Unreachable,
+                    "the proxy wants authentication (HTTP 407)",
+                    "put the proxy's credentials in HTTPS_PROXY, use a local authenticating proxy, or ask IT for an exemption",
+                ),
+                _ => Check::fail(
+                    "http",
+                    Kind::Service,
+                    format!("GET /metadata: HTTP {status}"),
+                    "the service (or something in front of it) is not answering normally; try again shortly",
+                ),
+            };
+            checks.push(c.took(t));
+            checks.push(clock_check(date));
+        }
+        Err(e) => {
+            let err = crate::http::transport_error(e, &metadata, CHECK_TIMEOUT, conn.use_proxy);
+            checks.push(
+                Check::fail(
+                    "http",
+                    err.kind,
+                    err.message.clone(),
+                    err.hint.clone().unwrap_or_default(),
+                )
+                .took(t),
+            );
+            checks.push(Check::skip("clock", "not tried"));
+        }
+    }
+}
+
+/// CONNECT through the proxy that applies, to tell a working proxy from one that wants
+/// authentication the HTTP stack cannot do (NTLM, Negotiate).
+async fn proxy_check(var: &'static str, host: &str, port: u16) -> Check {
+    let value = std::env::var(var).unwrap_or_default();
+    let shown = redact_proxy(&value);
+    let with_scheme = if value.contains("://") {
+        value.clone()
+    } else {
+        format!("http://{value}")
+    };
+    let Some((phost, pport)) = url::Url::parse(&with_scheme)
+        .ok()
+        .and_then(|u| Some((u.host_str()?.to_string(), u.port_or_known_default()?)))
+    else {
+        return Check::fail(
+            "proxy",
+            Kind::Usage,
+            format!("{var} cannot be read"),
+            format!("fix {var}"),
+        );
+    };
+    let probe = async {
+        let mut s = TcpStream::connect((phost.as_str(), pport)).await?;
+        s.write_all(
+            format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n").as_bytes(),
+        )
+        .await?;
+        let mut buf = vec![0u8; 4096];
+        let n = s.read(&mut buf).await?;
+        Ok::<String, std::io::Error>(String::from_utf8_lossy(&buf[..n]).into_owned())
+    };
+    match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
+        Ok(Ok(head)) => {
+            let status = head.get(9..12).unwrap_or("");
+            let asks = |scheme: &str| {
+                head.lines().any(|l| {
+                    l.to_ascii_lowercase().starts_with("proxy-authenticate:")
+                        && l.to_ascii_lowercase()
+                            .contains(&scheme.to_ascii_lowercase())
+                })
+            };
+            match status {
+                "200" => Check::ok("proxy", format!("{var} = {shown}: the proxy connects to {host}:{port}")),
+                "407" if asks("NTLM") || asks("Negotiate") => Check::fail(
+                    "proxy",
+                    Kind::Unreachable,
+                    format!("{var} = {shown} wants NTLM or Negotiate (Windows) authentication"),
+                    "cpis's HTTP stack cannot do NTLM/Negotiate: run a local authenticating proxy (such as px or cntlm) and point HTTPS_PROXY at it, or ask IT to exempt the NHS API platform",
+                ),
+                "407" => Check::fail(
+                    "proxy",
+                    Kind::Unreachable,
+                    format!("{var} = {shown} wants authentication (HTTP 407)"),
+                    "put the proxy's credentials in HTTPS_PROXY (http://user:password@host:port) or ask IT",
+                ),
+                other => Check::fail(
+                    "proxy",
+                    Kind::Unreachable,
+                    format!("{var} = {shown} answered CONNECT with HTTP {other}"),
+                    "check the proxy address, or NO_PROXY for this host",
+                ),
+            }
+        }
+        Ok(Err(e)) => Check::fail(
+            "proxy",
+            Kind::Unreachable,
+            format!("cannot reach the proxy {shown} ({var}): {e}"),
+            format!("check {var} and NO_PROXY"),
+        ),
+        Err(_) => Check::fail(
+            "proxy",
+            Kind::Unreachable,
+            format!(
+                "no answer from the proxy {shown} ({var}) within {} s",
+                CHECK_TIMEOUT.as_secs()
+            ),
+            format!("check {var}"),
+        ),
+    }
+}
+
+/// A TLS handshake with the same trust as every request (platform roots plus extra CAs).
+async fn tls_check(ctx: &super::Ctx, stream: TcpStream, host: &str) -> Check {
+    let t = Instant::now();
+    let config = match crate::tls::client_config(ctx.settings.ca_sources.clone()) {
+        Ok((c, _)) => std::sync::Arc::new(c),
+        Err(e) => {
+            return Check::fail(
+                "tls",
+                Kind::Unexpected,
+                format!("cannot set up TLS: {e}"),
+                "",
+            )
+        }
+    };
+    let Ok(name) = rustls::pki_types::ServerName::try_from(host.to_string()) else {
+        return Check::fail(
+            "tls",
+            Kind::Usage,
+            format!("{host} is not a TLS server name"),
+            "",
+        );
+    };
+    let connector = tokio_rustls::TlsConnector::from(config);
+    match tokio::time::timeout(CHECK_TIMEOUT, connector.connect(name, stream)).await {
+        Ok(Ok(tls)) => {
+            let (_, session) = tls.get_ref();
+            Check::ok(
+                "tls",
+                format!(
+                    "{:?}, {:?}; the certificate for {host} is trusted",
+                    session
+                        .protocol_version()
+                        .map(|v| format!("{v:?}"))
+                        .unwrap_or_default(),
+                    session
+                        .negotiated_cipher_suite()
+                        .map(|c| format!("{:?}", c.suite()))
+                        .unwrap_or_default()
+                )
+                .replace('"', ""),
+            )
+            .took(t)
+        }
+        Ok(Err(e)) => {
+            // The same typed diagnosis as a request's (untrusted issuer, name, expiry, CA file).
+            let err = crate::http::tls_diagnosis(&e, host);
+            Check::fail(
+                "tls",
+                err.kind,
+                err.message.clone(),
+                err.hint.clone().unwrap_or_default(),
+            )
+            .took(t)
+        }
+        Err(_) => Check::fail(
+            "tls",
+            Kind::Unreachable,
+            format!(
+                "no TLS handshake with {host} within {} s",
+                CHECK_TIMEOUT.as_secs()
+            ),
+            "something between you and the service is holding the connection",
+        )
+        .took(t),
+    }
+}
+
+fn clock_check(server_date: Option<SystemTime>) -> Check {
+    let Some(date) = server_date else {
+        return Check::skip("clock", "the server sent no Date header");
+    };
+    let now = SystemTime::now();
+    let (skew, ahead) = match now.duration_since(date) {
+        Ok(d) => (d, true),
+        Err(e) => (e.duration(), false),
+    };
+    let text = format!(
+        "this machine's clock is {} s {} the server's",
+        skew.as_secs(),
+        if ahead { "ahead of" } else { "behind" }
+    );
+    if skew > SKEW_FAIL {
+        Check::fail(
+            "clock",
+            Kind::Usage,
+            text,
+            "set the clock right (or turn on network time): signed sign-in assertions are refused more than 5 minutes out",
+        )
+    } else if skew > SKEW_WARN {
+        Check::warn("clock", text, "turn on network time (NTP) for this machine")
+    } else {
+        Check::ok("clock", text)
+    }
+}
+
+async fn credentials(ctx: &super::Ctx) -> Check {
+    let t = Instant::now();
+    let s = &ctx.settings;
+    if s.token.is_some() {
+        return Check::ok(
+            "credentials",
+            "CPIS_ACCESS_TOKEN is set (it wins over anything stored)",
+        )
+        .took(t);
+    }
+    let key = ctx.credential_key();
+    let session = match ctx.sessions() {
+        Ok(ss) => ss.get(&key).cloned(),
+        Err(e) => {
+            return Check::fail(
+                "credentials",
+                e.kind,
+                e.message.clone(),
+                e.hint.unwrap_or_default(),
+            )
+            .took(t)
+        }
+    };
+    let Some(session) = session else {
+        if s.endpoint.base_url.is_none() {
+            return Check::ok("credentials", "none needed for the embedded sandbox").took(t);
+        }
+        return Check::fail(
+            "credentials",
+            Kind::NotAuthenticated,
+            format!("not signed in for {key}"),
+            "cpis auth login --user (smartcard), --system, or --with-token",
+        )
+        .took(t);
+    };
+    let store = match ctx.store(session.store) {
+        Ok(st) => st,
+        Err(e) => {
+            return Check::fail(
+                "credentials",
+                e.kind,
+                e.message.clone(),
+                e.hint.unwrap_or_default(),
+            )
+            .took(t)
+        }
+    };
+    match store.get(&key) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return Check::fail(
+                "credentials",
+                Kind::NotAuthenticated,
+                format!(
+                    "the credential for {key} is missing from {}",
+                    store.describe()
+                ),
+                session.kind.login_hint(),
+            )
+            .took(t)
+        }
+        Err(e) => {
+            return Check::fail(
+                "credentials",
+                e.kind,
+                e.message.clone(),
+                e.hint.unwrap_or_default(),
+            )
+            .took(t)
+        }
+    }
+    let now = crate::auth::now_secs();
+    let mut detail = format!("{} sign-in in {}", session.kind.as_str(), store.describe());
+    if let Some(i) = &session.system {
+        detail.push_str(&format!(
+            "; assertion: alg RS512, kid {}, iss = sub = API key {} (fingerprint), aud = {}, exp +{} s; acting for {} ({})",
+            i.kid,
+            i.api_key_fingerprint(),
+            i.token_url
+                .clone()
+                .unwrap_or_else(|| "{this environment}/oauth2/token".into()),
+            crate::auth::system::ASSERTION_LIFETIME_SECS,
+            i.nominated_person,
+            i.nominated_role
+        ));
+    }
+    if let Some(u) = &session.user {
+        detail.push_str(&format!(
+            "; {}; activity codes {}",
+            u.identity.describe(),
+            if u.identity.activity_codes.is_empty() {
+                "not listed".to_string()
+            } else {
+                u.identity.activity_codes.join(", ")
+            }
+        ));
+        match session.refresh_expires_at {
+            Some(e) if e > now => {
+                detail.push_str(&format!("; refresh token for {} min more", (e - now) / 60))
+            }
+            _ => {
+                return Check::fail(
+                    "credentials",
+                    Kind::NotAuthenticated,
+                    format!("{detail}; the sign-in has expired"),
+                    session.kind.login_hint(),
+                )
+                .took(t)
+            }
+        }
+    }
+    Check::ok("credentials", detail).took(t)
+}

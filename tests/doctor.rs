@@ -1,0 +1,179 @@
+//! `cpis doctor` through the binary, each diagnosis provoked for real on loopback: a closed
+//! port, an unresolvable host, a TLS sandbox whose CA is not trusted, a proxy that wants NTLM,
+//! a server whose clock is 10 minutes off; the JSON report holds no secret.
+
+mod common;
+use common::*;
+
+const SECRET: &str = "doctor-secret-token-4242";
+
+fn statuses(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn status_of(v: &serde_json::Value, name: &str) -> String {
+    statuses(v)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name} check"))
+        .1
+}
+
+#[test]
+fn the_embedded_sandbox_passes_every_check() {
+    let r = Cpis::signed_out().run(&["doctor", "--json"]);
+    r.assert_code(0);
+    let v = r.json();
+    let names: Vec<String> = statuses(&v).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "config",
+            "proxy",
+            "dns",
+            "tcp",
+            "tls",
+            "http",
+            "clock",
+            "credentials"
+        ]
+    );
+    assert!(
+        statuses(&v).iter().all(|(_, s)| s == "ok" || s == "skip"),
+        "{v}"
+    );
+    assert_eq!(v["environment"], "local");
+    let t = Cpis::signed_out().run(&["doctor"]);
+    t.assert_code(0);
+    assert!(t.stdout.contains("ok http "), "{}", t.stdout);
+}
+
+#[test]
+fn a_closed_port_and_an_unresolvable_host_are_unreachable() {
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let cpis = Cpis::signed_out();
+    let r = cpis.run_env(
+        &[
+            "--base-url",
+            &format!("http://{dead}/cpis/FHIR/R4"),
+            "doctor",
+            "--json",
+        ],
+        &[("CPIS_ACCESS_TOKEN", SECRET)],
+    );
+    r.assert_code(6);
+    let v = r.json();
+    assert_eq!(status_of(&v, "tcp"), "fail");
+    assert_eq!(status_of(&v, "http"), "skip");
+    assert!(v.to_string().contains("refused the connection"));
+    assert!(!r.stdout.contains(SECRET) && !r.stderr.contains(SECRET));
+
+    let r = cpis.run(&[
+        "--base-url",
+        "https://cpis.example.invalid/cpis/FHIR/R4",
+        "doctor",
+        "--json",
+    ]);
+    r.assert_code(6);
+    let v = r.json();
+    assert_eq!(status_of(&v, "dns"), "fail");
+    // "cannot resolve", or "no answer resolving" where DNS times out.
+    assert!(v.to_string().contains("resolv"), "{v}");
+    assert!(v.to_string().contains("cpis.example.invalid"), "{v}");
+}
+
+#[test]
+fn an_untrusted_certificate_is_diagnosed_and_the_ca_bundle_fixes_it() {
+    let sb = SandboxProc::start(&["--tls"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&["--base-url", &sb.base_url, "doctor"]);
+    r.assert_code(6);
+    assert!(
+        r.stdout.contains("XX tls") && r.stdout.contains("not signed by a trusted authority"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("--ca-bundle"), "{}", r.stdout);
+    let ca = sb.ca_bundle.clone().unwrap();
+    let r = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "--ca-bundle",
+        ca.to_str().unwrap(),
+        "doctor",
+        "--json",
+    ]);
+    r.assert_code(0);
+    let v = r.json();
+    assert_eq!(status_of(&v, "tls"), "ok");
+    assert!(v.to_string().contains("TLSv1_3"), "{v}");
+    assert_eq!(status_of(&v, "http"), "ok");
+    assert!(!r.stdout.contains(TEST_TOKEN));
+}
+
+#[test]
+fn a_proxy_that_wants_ntlm_is_named_with_the_workaround() {
+    let proxy = Scripted::start(|_, _| {
+        Reply::new(407, "text/html", "<html>auth</html>")
+            .header("Proxy-Authenticate", "NTLM")
+            .header("Proxy-Authenticate", "Negotiate")
+    });
+    let r = Cpis::new().run_env(
+        &[
+            "--base-url",
+            "https://cpis.example.invalid/cpis/FHIR/R4",
+            "doctor",
+            "--json",
+        ],
+        &[(
+            "HTTPS_PROXY",
+            &format!("http://alice:proxy-pass-99@{}", proxy.addr),
+        )],
+    );
+    r.assert_code(6);
+    let v = r.json();
+    assert_eq!(status_of(&v, "proxy"), "fail");
+    let text = v.to_string();
+    assert!(text.contains("NTLM or Negotiate"), "{text}");
+    assert!(text.contains("local authenticating proxy"), "{text}");
+    // The proxy's credentials are never shown; the CONNECT went to the proxy.
+    assert!(!r.stdout.contains("proxy-pass-99") && !r.stdout.contains("alice"));
+    assert!(proxy
+        .requests()
+        .iter()
+        .any(|q| q.method == "CONNECT" && q.target == "cpis.example.invalid:443"));
+}
+
+#[test]
+fn a_clock_ten_minutes_out_fails_and_a_minute_out_warns() {
+    for (offset, status, code) in [(600, "fail", 2), (60, "warn", 0)] {
+        let server = Scripted::start(move |_, _| {
+            let date = std::time::SystemTime::now() - std::time::Duration::from_secs(offset);
+            Reply::fhir(r#"{"resourceType":"CapabilityStatement"}"#)
+                .header("Date", &httpdate::fmt_http_date(date))
+        });
+        let r = Cpis::new().run(&["--base-url", &server.base_url(), "doctor", "--json"]);
+        r.assert_code(code);
+        let v = r.json();
+        assert_eq!(status_of(&v, "clock"), status, "{v}");
+        let text = v.to_string();
+        assert!(
+            text.contains(&format!("{offset} s ahead"))
+                || text.contains(&format!("{} s ahead", offset + 1)),
+            "{text}"
+        );
+    }
+}
