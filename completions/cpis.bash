@@ -1170,7 +1170,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__lookup)
-            opts="-q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -52,6 +52,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --no-validate 'Skip the Modulus 11 check (only for test data that fails it, like the official example 9912003890)'
             cand --json 'Shorthand for --format json'
             cand --raw 'Print the service''s FHIR bundles unchanged instead of rendering them'
+            cand --curl 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'

@@ -60,6 +60,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l unscheduled -d 'Uns
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l no-validate -d 'Skip the Modulus 11 check (only for test data that fails it, like the official example 9912003890)'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l raw -d 'Print the service\'s FHIR bundles unchanged instead of rendering them'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l curl -d 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'

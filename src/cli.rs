@@ -219,6 +219,11 @@ pub struct LookupArgs {
     /// Print the service's FHIR bundles unchanged instead of rendering them
     #[arg(long, conflicts_with_all = ["format", "json"])]
     pub raw: bool,
+
+    /// Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and
+    /// send nothing
+    #[arg(long, conflicts_with_all = ["format", "json", "raw"])]
+    pub curl: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

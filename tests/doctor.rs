@@ -177,3 +177,68 @@ fn a_clock_ten_minutes_out_fails_and_a_minute_out_warns() {
         );
     }
 }
+
+/// `lookup --curl` prints the two searches as curl commands and sends nothing; run with real
+/// curl they get the same answer as the tool.
+#[test]
+fn curl_commands_reproduce_the_lookup() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: curl is not installed; skipping the run of the printed commands");
+        return;
+    }
+    for tls in [false, true] {
+        let sb = SandboxProc::start(if tls { &["--tls"] } else { &[] });
+        let ca = sb.ca_bundle.clone();
+        let mut args = vec!["--base-url", sb.base_url.as_str()];
+        if let Some(ca) = &ca {
+            args.extend(["--ca-bundle", ca.to_str().unwrap()]);
+        }
+        let cpis = Cpis::new();
+        let mut curl_args = args.clone();
+        curl_args.extend(["lookup", "9990000026", "--scheduled", "--curl"]);
+        let printed = cpis.run_env(&curl_args, &[("CPIS_ACCESS_TOKEN", SECRET)]);
+        printed
+            .assert_code(0)
+            .assert_stderr_has(&["nothing was sent"]);
+        assert!(!printed.stdout.contains(SECRET), "{}", printed.stdout);
+        let lines: Vec<&str> = printed.stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "{}", printed.stdout);
+        assert!(lines
+            .iter()
+            .all(|l| l.contains("$CPIS_TOKEN") && l.contains("'isunscheduledaccessevent: false'")));
+        if tls {
+            assert!(lines[0].contains("--cacert"));
+        }
+        let mut raw_args = args.clone();
+        raw_args.extend(["lookup", "9990000026", "--scheduled", "--raw"]);
+        let raw = cpis.run(&raw_args);
+        raw.assert_code(0);
+        let want: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&raw.stdout)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(want.len(), 2);
+        for (line, want) in lines.iter().zip(&want) {
+            let out = std::process::Command::new("sh")
+                .args(["-c", line])
+                .env("CPIS_TOKEN", "any-token")
+                .env_remove("HTTPS_PROXY")
+                .env_remove("https_proxy")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{line}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            // The bundles' ids and timestamps differ per request; their entries do not.
+            assert_eq!(got["entry"], want["entry"], "{line}");
+            assert_eq!(got["total"], want["total"]);
+        }
+    }
+}

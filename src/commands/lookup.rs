@@ -48,6 +48,9 @@ pub fn care_setting(args: &LookupArgs, configured: Option<CareSetting>) -> Resul
 pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     let nhs = parse_number(&args.nhs_number, args.no_validate)?;
     let care = care_setting(&args, ctx.settings.care_setting.as_ref().map(|c| c.value))?;
+    if args.curl {
+        return curl(ctx, &nhs, care).await;
+    }
     let (mut client, conn, mut token) = ctx.cpis_client().await?;
     // A CIS2 role whose activity codes lack the one this lookup needs is refused here, before
     // anything is sent, rather than by Spine with a 403.
@@ -120,6 +123,50 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         Format::Csv => render::lookup::csv(&report),
     };
     Ok(render::print_stdout(&text)?)
+}
+
+/// `lookup --curl`: the two searches as curl commands; nothing is sent.
+async fn curl(
+    ctx: &super::Ctx,
+    nhs: &crate::nhs_number::NhsNumber,
+    care: CareSetting,
+) -> Result<()> {
+    if ctx.settings.endpoint.base_url.is_none() {
+        return Err(Error::usage(
+            "the embedded sandbox lives only while a cpis command runs: there is nothing for curl to reach",
+        )
+        .with_hint("run `cpis sandbox serve` and use its base URL: cpis --base-url URL lookup ... --curl"));
+    }
+    let conn = ctx.connect().await?;
+    // The token stays a shell variable; a CIS2 user's role goes in as it would.
+    let urid = ctx
+        .sessions()?
+        .get(&ctx.credential_key())
+        .and_then(|s| s.user.clone())
+        .and_then(|u| u.identity.role_profile_id);
+    let client = crate::cpis::Client::new(
+        conn.http.clone(),
+        conn.base.as_str(),
+        Some(crate::secret::Secret::new("$CPIS_TOKEN")),
+        ctx.settings.timeout.value,
+        ctx.notifier(),
+    )?
+    .session_urid(urid.as_deref())?;
+    let cacert = ctx
+        .settings
+        .ca_sources
+        .iter()
+        .find(|s| !s.dir)
+        .map(|s| s.path.display().to_string());
+    ctx.note("nothing was sent; set CPIS_TOKEN to an access token before running these");
+    if care == CareSetting::Unscheduled {
+        ctx.note("these are unscheduled searches: running them records an access and notifies the local authority");
+    }
+    Ok(render::print_stdout(&client.curl_commands(
+        nhs,
+        care,
+        cacert.as_deref(),
+    ))?)
 }
 
 #[cfg(test)]

@@ -196,6 +196,43 @@ impl Client {
         h
     }
 
+    /// The `curl` commands that make this lookup's two searches with exactly these headers,
+    /// one per line, for support to reproduce a request outside the tool. The client must have
+    /// been made with the token `$CPIS_TOKEN`: it stays a shell variable, never a value.
+    pub fn curl_commands(
+        &self,
+        nhs: &NhsNumber,
+        care: CareSetting,
+        cacert: Option<&str>,
+    ) -> String {
+        fn quote(s: &str) -> String {
+            format!("'{}'", s.replace('\'', "'\\''"))
+        }
+        let mut out = String::new();
+        for search in [Search::CareTeam, Search::AuditEvent] {
+            let trace_id = uuid::Uuid::new_v4().to_string();
+            let mut cmd = String::from("curl --fail-with-body --silent --show-error");
+            if let Some(ca) = cacert {
+                cmd.push_str(&format!(" --cacert {}", quote(ca)));
+            }
+            for (name, value) in self.headers(&trace_id, care).iter() {
+                let value = value.to_str().unwrap_or("");
+                let header = format!("{}: {value}", name.as_str());
+                if value.contains("$CPIS_TOKEN") {
+                    // Double quotes: the shell expands the variable; nothing else in it needs them.
+                    cmd.push_str(&format!(" -H \"{header}\""));
+                } else {
+                    cmd.push_str(&format!(" -H {}", quote(&header)));
+                }
+            }
+            cmd.push(' ');
+            cmd.push_str(&quote(self.search_url(search, nhs).as_str()));
+            out.push_str(&cmd);
+            out.push('\n');
+        }
+        out
+    }
+
     /// GET with retries on connect/reset errors and 408, 429, 502, 503, 504. The same
     /// `TraceID`/`X-Request-ID` is sent on every attempt. Returns the final reply, whatever
     /// its status.
