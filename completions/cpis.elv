@@ -179,6 +179,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;auth;help;help'= {
         }
         &'cpis;doctor'= {
+            cand --query 'Also make one scheduled (silent: nothing recorded, no one notified) lookup of this NHS number end to end, with the time of each phase'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
             cand --profile 'Configuration profile to use [default: default]'

@@ -123,6 +123,11 @@ pub enum Command {
         /// NHS number)
         #[arg(long)]
         json: bool,
+
+        /// Also make one scheduled (silent: nothing recorded, no one notified) lookup of this
+        /// NHS number end to end, with the time of each phase
+        #[arg(long, value_name = "NHS_NUMBER")]
+        query: Option<String>,
     },
 
     /// Run the embedded CP-IS sandbox, or list its synthetic patients

@@ -45,6 +45,7 @@ fn the_embedded_sandbox_passes_every_check() {
             "tls",
             "http",
             "clock",
+            "cis2",
             "credentials"
         ]
     );
@@ -241,4 +242,29 @@ fn curl_commands_reproduce_the_lookup() {
             assert_eq!(got["total"], want["total"]);
         }
     }
+}
+
+#[test]
+fn query_makes_one_silent_lookup_and_a_system_sign_in_is_checked() {
+    let cpis = Cpis::signed_out();
+    cpis.run(&["auth", "login", "--system"]).assert_code(0);
+    let r = cpis.run(&["doctor", "--json", "--query", "999 000 0026"]);
+    r.assert_code(0);
+    let v = r.json();
+    assert_eq!(status_of(&v, "query"), "ok", "{v}");
+    let text = v.to_string();
+    assert!(
+        text.contains("a scheduled (silent) lookup worked"),
+        "{text}"
+    );
+    assert!(
+        text.contains("alg RS512") && text.contains("a token can be obtained"),
+        "{text}"
+    );
+    // No NHS number in a report meant for a ticket.
+    assert!(!text.contains("9990000026") && !text.contains("999 000 0026"));
+    // A bad number is refused before anything is checked.
+    cpis.run(&["doctor", "--query", "9990000027"])
+        .assert_code(2)
+        .assert_stderr_has(&["Modulus 11"]);
 }

@@ -11,8 +11,12 @@ use crate::doctor::{redact_proxy, Check, Report, Status, CHECK_TIMEOUT, SKEW_FAI
 use crate::error::{Kind, Result};
 use crate::render;
 
-pub async fn run(ctx: &super::Ctx, json: bool) -> Result<()> {
+pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()> {
     let s = &ctx.settings;
+    // A bad number is refused before anything is checked or sent.
+    let query = query
+        .map(|q| super::lookup::parse_number(&[q.to_string()], false))
+        .transpose()?;
     let mut checks = vec![configuration(ctx)];
     let conn = match ctx.connect().await {
         Ok(c) => Some(c),
@@ -28,7 +32,11 @@ pub async fn run(ctx: &super::Ctx, json: bool) -> Result<()> {
     };
     if let Some(conn) = &conn {
         network(ctx, conn, &mut checks).await;
-        checks.push(credentials(ctx).await);
+        checks.push(cis2_dns(ctx).await);
+        checks.push(credentials(ctx, conn).await);
+        if let Some(nhs) = &query {
+            checks.push(query_check(ctx, conn, nhs, &checks).await);
+        }
     }
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
@@ -470,7 +478,111 @@ fn clock_check(server_date: Option<SystemTime>) -> Check {
     }
 }
 
-async fn credentials(ctx: &super::Ctx) -> Check {
+/// The CIS2 host a smartcard sign-in needs (reachable on HSCN), where this environment has one.
+async fn cis2_dns(ctx: &super::Ctx) -> Check {
+    use crate::cpis::EnvName;
+    let issuer = match (&ctx.settings.signin.cis2_issuer, ctx.settings.endpoint.env) {
+        (Some(i), _) => i.clone(),
+        (None, Some(EnvName::Int)) => crate::auth::cis2::CIS2_INT.to_string(),
+        (None, Some(EnvName::Prod)) => crate::auth::cis2::CIS2_LIVE.to_string(),
+        _ => {
+            return Check::skip(
+                "cis2",
+                "no CIS2 for this environment (the sandbox's is on its own address)",
+            )
+        }
+    };
+    let t = Instant::now();
+    let Some(host) = url::Url::parse(&issuer)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+    else {
+        return Check::fail(
+            "cis2",
+            Kind::Usage,
+            format!("CIS2 issuer {issuer:?} has no host"),
+            "fix cis2_issuer",
+        );
+    };
+    let resolved =
+        tokio::time::timeout(CHECK_TIMEOUT, tokio::net::lookup_host((host.as_str(), 443)))
+            .await
+            .ok()
+            .and_then(|r| r.ok())
+            .is_some_and(|mut a| a.next().is_some());
+    if resolved {
+        Check::ok("cis2", format!("{host} resolves")).took(t)
+    } else {
+        Check::warn(
+            "cis2",
+            format!("{host} does not resolve here"),
+            "smartcard sign-in needs a route to NHS CIS2 (HSCN); lookups with a stored sign-in still work",
+        )
+        .took(t)
+    }
+}
+
+/// `--query`: one scheduled lookup end to end, with the time of each phase. Nothing about
+/// the patient is reported, only whether it worked and how long each phase took.
+async fn query_check(
+    ctx: &super::Ctx,
+    conn: &super::Connection,
+    nhs: &crate::nhs_number::NhsNumber,
+    earlier: &[Check],
+) -> Check {
+    if earlier.iter().any(|c| c.status == Status::Fail) {
+        return Check::skip("query", "not tried: an earlier check failed");
+    }
+    let t = Instant::now();
+    let token = match ctx.token_source(conn).await {
+        Ok(tok) => tok,
+        Err(e) => {
+            return Check::fail(
+                "query",
+                e.kind,
+                e.message.clone(),
+                e.hint.unwrap_or_default(),
+            )
+            .took(t)
+        }
+    };
+    let token_ms = t.elapsed().as_millis();
+    let client = match ctx.client_with(conn, &token) {
+        Ok(c) => c,
+        Err(e) => {
+            return Check::fail(
+                "query",
+                e.kind,
+                e.message.clone(),
+                e.hint.unwrap_or_default(),
+            )
+            .took(t)
+        }
+    };
+    let s = Instant::now();
+    match client
+        .lookup(nhs, crate::cpis::CareSetting::Scheduled)
+        .await
+    {
+        Ok(_) => Check::ok(
+            "query",
+            format!(
+                "a scheduled (silent) lookup worked: credential {token_ms} ms, both searches {} ms",
+                s.elapsed().as_millis()
+            ),
+        )
+        .took(t),
+        Err(e) => Check::fail(
+            "query",
+            e.kind,
+            format!("the scheduled lookup failed: {}", e.message),
+            e.hint.clone().unwrap_or_default(),
+        )
+        .took(t),
+    }
+}
+
+async fn credentials(ctx: &super::Ctx, conn: &super::Connection) -> Check {
     let t = Instant::now();
     let s = &ctx.settings;
     if s.token.is_some() {
@@ -576,6 +688,21 @@ async fn credentials(ctx: &super::Ctx) -> Check {
                     Kind::NotAuthenticated,
                     format!("{detail}; the sign-in has expired"),
                     session.kind.login_hint(),
+                )
+                .took(t)
+            }
+        }
+    }
+    if session.system.is_some() {
+        // Can a token be had? (A client assertion is signed and posted; no patient data.)
+        match ctx.token_source(conn).await {
+            Ok(_) => detail.push_str("; a token can be obtained"),
+            Err(e) => {
+                return Check::fail(
+                    "credentials",
+                    e.kind,
+                    format!("{detail}; no token: {}", e.message),
+                    e.hint.unwrap_or_default(),
                 )
                 .took(t)
             }
