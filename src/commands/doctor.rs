@@ -21,12 +21,7 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
     let conn = match ctx.connect().await {
         Ok(c) => Some(c),
         Err(e) => {
-            checks.push(Check::fail(
-                "setup",
-                e.kind,
-                e.message.clone(),
-                e.hint.clone().unwrap_or_default(),
-            ));
+            checks.push(Check::from_error("setup", &e));
             None
         }
     };
@@ -288,15 +283,7 @@ async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Ch
         }
         Err(e) => {
             let err = crate::http::transport_error(e, &metadata, CHECK_TIMEOUT, conn.use_proxy);
-            checks.push(
-                Check::fail(
-                    "http",
-                    err.kind,
-                    err.message.clone(),
-                    err.hint.clone().unwrap_or_default(),
-                )
-                .took(t),
-            );
+            checks.push(Check::from_error("http", &err).took(t));
             checks.push(Check::skip("clock", "not tried"));
         }
     }
@@ -428,14 +415,7 @@ async fn tls_check(ctx: &super::Ctx, stream: TcpStream, host: &str) -> Check {
         }
         Ok(Err(e)) => {
             // The same typed diagnosis as a request's (untrusted issuer, name, expiry, CA file).
-            let err = crate::http::tls_diagnosis(&e, host);
-            Check::fail(
-                "tls",
-                err.kind,
-                err.message.clone(),
-                err.hint.clone().unwrap_or_default(),
-            )
-            .took(t)
+            Check::from_error("tls", &crate::http::tls_diagnosis(&e, host)).took(t)
         }
         Err(_) => Check::fail(
             "tls",
@@ -536,28 +516,12 @@ async fn query_check(
     let t = Instant::now();
     let token = match ctx.token_source(conn).await {
         Ok(tok) => tok,
-        Err(e) => {
-            return Check::fail(
-                "query",
-                e.kind,
-                e.message.clone(),
-                e.hint.unwrap_or_default(),
-            )
-            .took(t)
-        }
+        Err(e) => return Check::from_error("query", &e).took(t),
     };
     let token_ms = t.elapsed().as_millis();
     let client = match ctx.client_with(conn, &token) {
         Ok(c) => c,
-        Err(e) => {
-            return Check::fail(
-                "query",
-                e.kind,
-                e.message.clone(),
-                e.hint.unwrap_or_default(),
-            )
-            .took(t)
-        }
+        Err(e) => return Check::from_error("query", &e).took(t),
     };
     let s = Instant::now();
     match client
@@ -595,15 +559,7 @@ async fn credentials(ctx: &super::Ctx, conn: &super::Connection) -> Check {
     let key = ctx.credential_key();
     let session = match ctx.sessions() {
         Ok(ss) => ss.get(&key).cloned(),
-        Err(e) => {
-            return Check::fail(
-                "credentials",
-                e.kind,
-                e.message.clone(),
-                e.hint.unwrap_or_default(),
-            )
-            .took(t)
-        }
+        Err(e) => return Check::from_error("credentials", &e).took(t),
     };
     let Some(session) = session else {
         if s.endpoint.base_url.is_none() {
@@ -619,15 +575,7 @@ async fn credentials(ctx: &super::Ctx, conn: &super::Connection) -> Check {
     };
     let store = match ctx.store(session.store) {
         Ok(st) => st,
-        Err(e) => {
-            return Check::fail(
-                "credentials",
-                e.kind,
-                e.message.clone(),
-                e.hint.unwrap_or_default(),
-            )
-            .took(t)
-        }
+        Err(e) => return Check::from_error("credentials", &e).took(t),
     };
     match store.get(&key) {
         Ok(Some(_)) => {}
@@ -643,15 +591,7 @@ async fn credentials(ctx: &super::Ctx, conn: &super::Connection) -> Check {
             )
             .took(t)
         }
-        Err(e) => {
-            return Check::fail(
-                "credentials",
-                e.kind,
-                e.message.clone(),
-                e.hint.unwrap_or_default(),
-            )
-            .took(t)
-        }
+        Err(e) => return Check::from_error("credentials", &e).took(t),
     }
     let now = crate::auth::now_secs();
     let mut detail = format!("{} sign-in in {}", session.kind.as_str(), store.describe());

@@ -76,6 +76,16 @@ impl Check {
         }
     }
 
+    /// A failure carrying an error's class, message and hint.
+    pub fn from_error(name: &'static str, e: &crate::error::Error) -> Self {
+        Check::fail(
+            name,
+            e.kind,
+            e.message.clone(),
+            e.hint.clone().unwrap_or_default(),
+        )
+    }
+
     /// Stamp how long the check took.
     pub fn took(mut self, since: Instant) -> Self {
         self.duration_ms = since.elapsed().as_millis() as u64;
