@@ -233,6 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
         }
         'cpis;sandbox;serve' {
             [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free port); loopback only unless --allow-remote')
+            [CompletionResult]::new('--tls-fault', '--tls-fault', [CompletionResultType]::ParameterName, 'Serve a deliberately wrong certificate with --tls, to see what clients say')
             [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]')
             [CompletionResult]::new('--delay-ms', '--delay-ms', [CompletionResultType]::ParameterName, 'Extra latency added to every response, in milliseconds (for benchmarks)')
             [CompletionResult]::new('--register-app', '--register-app', [CompletionResultType]::ParameterName, 'Register another application with the sandbox''s /oauth2/token, by its API key (repeatable; each needs --jwks after it)')

@@ -215,6 +215,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         }
         &'cpis;sandbox;serve'= {
             cand --addr 'Address to listen on (port 0 picks a free port); loopback only unless --allow-remote'
+            cand --tls-fault 'Serve a deliberately wrong certificate with --tls, to see what clients say'
             cand --tls-dir 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]'
             cand --delay-ms 'Extra latency added to every response, in milliseconds (for benchmarks)'
             cand --register-app 'Register another application with the sandbox''s /oauth2/token, by its API key (repeatable; each needs --jwks after it)'

@@ -184,6 +184,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_s
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -f -a "patients" -d 'List the sandbox\'s synthetic patients and what each one shows'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l addr -d 'Address to listen on (port 0 picks a free port); loopback only unless --allow-remote' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls-fault -d 'Serve a deliberately wrong certificate with --tls, to see what clients say' -r -f -a "expired\t'Expired yesterday'
+wrong-name\t'Issued for another name (`wrong-name.invalid`), not for this address'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls-dir -d 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l delay-ms -d 'Extra latency added to every response, in milliseconds (for benchmarks)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l register-app -d 'Register another application with the sandbox\'s /oauth2/token, by its API key (repeatable; each needs --jwks after it)' -r

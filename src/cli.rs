@@ -439,6 +439,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub tls: bool,
 
+    /// Serve a deliberately wrong certificate with --tls, to see what clients say
+    #[arg(long, value_enum, value_name = "FAULT", requires = "tls")]
+    pub tls_fault: Option<crate::sandbox::tls::Fault>,
+
     /// Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]
     #[arg(long, value_name = "DIR", requires = "tls")]
     pub tls_dir: Option<PathBuf>,

@@ -268,3 +268,34 @@ fn query_makes_one_silent_lookup_and_a_system_sign_in_is_checked() {
         .assert_code(2)
         .assert_stderr_has(&["Modulus 11"]);
 }
+
+#[test]
+fn an_expired_certificate_and_a_wrong_name_are_diagnosed() {
+    for (fault, says) in [
+        ("expired", "expired or not yet valid"),
+        ("wrong-name", "not valid for 127.0.0.1"),
+    ] {
+        let sb = SandboxProc::start(&["--tls", "--tls-fault", fault]);
+        let ca = sb.ca_bundle.clone().unwrap();
+        let args = [
+            "--base-url",
+            sb.base_url.as_str(),
+            "--ca-bundle",
+            ca.to_str().unwrap(),
+        ];
+        let mut doctor = args.to_vec();
+        doctor.extend(["doctor", "--json"]);
+        let r = Cpis::new().run(&doctor);
+        r.assert_code(6);
+        let v = r.json();
+        assert_eq!(status_of(&v, "tls"), "fail", "{fault}");
+        assert!(v.to_string().contains(says), "{fault}: {v}");
+        // A lookup says the same.
+        let mut lookup = args.to_vec();
+        lookup.extend(["lookup", "9990000026", "--scheduled"]);
+        Cpis::new()
+            .run(&lookup)
+            .assert_code(6)
+            .assert_stderr_has(&[says]);
+    }
+}

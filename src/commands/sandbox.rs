@@ -56,7 +56,7 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
                 d
             }
         };
-        let material = sandbox::tls::generate()?;
+        let material = sandbox::tls::generate_with(args.tls_fault)?;
         let path = dir.join("ca.pem");
         private::write_private(&path, material.ca_pem.as_bytes())?;
         ca_path = Some(path);

@@ -17,9 +17,23 @@ fn err(e: impl std::fmt::Display) -> Error {
     Error::unexpected(format!("cannot make sandbox certificates: {e}"))
 }
 
+/// A deliberately wrong server certificate, to show what clients (and `cpis doctor`) say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fault {
+    /// Expired yesterday.
+    Expired,
+    /// Issued for another name (`wrong-name.invalid`), not for this address.
+    WrongName,
+}
+
 /// Make a CA and a certificate for `localhost`, `127.0.0.1` and `::1` signed by it. The keys
 /// live only in memory.
 pub fn generate() -> Result<Material> {
+    generate_with(None)
+}
+
+/// [`generate`], with the server certificate spoilt as `fault` says.
+pub fn generate_with(fault: Option<Fault>) -> Result<Material> {
     let ca_key = KeyPair::generate().map_err(err)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
     ca_params
@@ -30,12 +44,20 @@ pub fn generate() -> Result<Material> {
     let ca_cert = ca_params.self_signed(&ca_key).map_err(err)?;
 
     let key = KeyPair::generate().map_err(err)?;
-    let mut params = CertificateParams::new(vec![
-        "localhost".to_string(),
-        "127.0.0.1".to_string(),
-        "::1".to_string(),
-    ])
-    .map_err(err)?;
+    let names = match fault {
+        Some(Fault::WrongName) => vec!["wrong-name.invalid".to_string()],
+        _ => vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ],
+    };
+    let mut params = CertificateParams::new(names).map_err(err)?;
+    if fault == Some(Fault::Expired) {
+        let now = std::time::SystemTime::now();
+        params.not_before = (now - std::time::Duration::from_secs(30 * 86_400)).into();
+        params.not_after = (now - std::time::Duration::from_secs(86_400)).into();
+    }
     params
         .distinguished_name
         .push(DnType::CommonName, "cpis sandbox");
