@@ -299,3 +299,65 @@ fn an_expired_certificate_and_a_wrong_name_are_diagnosed() {
             .assert_stderr_has(&[says]);
     }
 }
+
+#[test]
+fn a_token_url_of_another_environment_is_refused_and_diagnosed() {
+    let cpis = Cpis::signed_out();
+    let key = cpis.config_dir.path().join("k.pem");
+    std::fs::write(&key, cpis::sandbox::app::PRIVATE_KEY_PEM).unwrap();
+    let r = cpis.run(&[
+        "--env",
+        "int",
+        "auth",
+        "login",
+        "--system",
+        "--api-key",
+        "k",
+        "--kid",
+        "kid",
+        "--private-key",
+        key.to_str().unwrap(),
+        "--nominated-person",
+        "N",
+        "--nominated-role",
+        "R",
+        "--token-url",
+        "https://api.service.nhs.uk/oauth2/token",
+    ]);
+    r.assert_code(2)
+        .assert_stderr_has(&["on the prod environment's host, but this is int"]);
+    assert!(!cpis.data_dir().join("sessions.json").exists());
+
+    // A sign-in stored that way (say, by hand or by an older version) is caught by doctor.
+    std::fs::create_dir_all(cpis.data_dir()).unwrap();
+    std::fs::write(
+        cpis.data_dir().join("sessions.json"),
+        serde_json::json!({"default@int": {
+            "kind": "system", "store": "keyring", "created_at": 1, "environment": "int",
+            "base_url": "https://int.api.service.nhs.uk/cpis/FHIR/R4",
+            "system": {"api_key": "k", "kid": "kid", "nominated_person": "N", "nominated_role": "R",
+                       "token_url": "https://api.service.nhs.uk/oauth2/token", "mock_auth": false}
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::create_dir_all(cpis.keyring_dir()).unwrap();
+    std::fs::write(
+        cpis.keyring_dir().join("cpis.default@int"),
+        serde_json::json!({"private_key_pem": cpis::sandbox::app::PRIVATE_KEY_PEM}).to_string(),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    for d in [cpis.data_dir(), cpis.keyring_dir()] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let r = cpis.run(&["--env", "int", "doctor", "--json"]);
+    assert_ne!(r.code, 0);
+    let v = r.json();
+    assert_eq!(status_of(&v, "credentials"), "fail");
+    assert!(
+        v.to_string().contains("on the prod environment's host"),
+        "{v}"
+    );
+}

@@ -59,6 +59,24 @@ pub fn fingerprint(s: &str) -> String {
     digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
+/// A token URL on another known environment's host than the endpoint's is a mistake that
+/// would sign in to the wrong environment: say which, or `None` when it is consistent.
+pub fn token_url_mismatch(
+    token_url: &str,
+    endpoint_env: Option<crate::cpis::EnvName>,
+) -> Option<String> {
+    let host_env = url::Url::parse(token_url)
+        .ok()?
+        .host_str()
+        .and_then(crate::cpis::EnvName::from_host)?;
+    match endpoint_env {
+        Some(env) if env != host_env => Some(format!(
+            "the token URL {token_url} is on the {host_env} environment's host, but this is {env}"
+        )),
+        _ => None,
+    }
+}
+
 /// The API platform's OAuth server sits at the root of the same host as every API.
 pub fn derive_token_url(cpis_base: &url::Url, mock: bool) -> String {
     let path = if mock {

@@ -209,6 +209,14 @@ fn app_parts(ctx: &super::Ctx, args: &LoginArgs, missing: &mut Vec<String>) -> R
         (None, Some(p)) if !args.mock_auth => Some(p.value.clone()),
         _ => None,
     };
+    if let Some(why) = token_url
+        .as_deref()
+        .and_then(|u| system::token_url_mismatch(u, ctx.settings.endpoint.env))
+    {
+        return Err(Error::usage(why).with_hint(
+            "give the token URL of this environment, or none (it follows the environment)",
+        ));
+    }
     Ok(App {
         api_key,
         kid,

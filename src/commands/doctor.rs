@@ -595,6 +595,20 @@ async fn credentials(ctx: &super::Ctx, conn: &super::Connection) -> Check {
     }
     let now = crate::auth::now_secs();
     let mut detail = format!("{} sign-in in {}", session.kind.as_str(), store.describe());
+    if let Some(why) = session
+        .system
+        .as_ref()
+        .and_then(|i| i.token_url.as_deref())
+        .and_then(|u| crate::auth::system::token_url_mismatch(u, ctx.settings.endpoint.env))
+    {
+        return Check::fail(
+            "credentials",
+            Kind::Usage,
+            why,
+            "sign in again without --token-url (it follows the environment), or with this environment's",
+        )
+        .took(t);
+    }
     if let Some(i) = &session.system {
         detail.push_str(&format!(
             "; assertion: alg RS512, kid {}, iss = sub = API key {} (fingerprint), aud = {}, exp +{} s; acting for {} ({})",
