@@ -856,7 +856,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__doctor)
-            opts="-q -v -h -V --json --query --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --query --curl --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

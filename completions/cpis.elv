@@ -186,6 +186,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
             cand --json 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number)'
+            cand --curl 'Print the requests doctor would make as curl commands (secrets as shell variables) and send nothing'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'

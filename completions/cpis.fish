@@ -164,6 +164,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l profile -d 'Configu
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l json -d 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number)'
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l curl -d 'Print the requests doctor would make as curl commands (secrets as shell variables) and send nothing'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'

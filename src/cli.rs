@@ -128,6 +128,11 @@ pub enum Command {
         /// NHS number end to end, with the time of each phase
         #[arg(long, value_name = "NHS_NUMBER")]
         query: Option<String>,
+
+        /// Print the requests doctor would make as curl commands (secrets as shell variables)
+        /// and send nothing
+        #[arg(long, conflicts_with_all = ["json", "query"])]
+        curl: bool,
     },
 
     /// Run the embedded CP-IS sandbox, or list its synthetic patients

@@ -361,3 +361,25 @@ fn a_token_url_of_another_environment_is_refused_and_diagnosed() {
         "{v}"
     );
 }
+
+#[test]
+fn doctor_curl_prints_its_requests_and_sends_nothing() {
+    let server = Scripted::start(|_, _| Reply::fhir(r#"{"resourceType":"CapabilityStatement"}"#));
+    let r = Cpis::new().run(&["--base-url", &server.base_url(), "doctor", "--curl"]);
+    r.assert_code(0).assert_stderr_has(&["nothing was sent"]);
+    assert!(server.requests().is_empty());
+    let line = r.stdout.lines().next().unwrap().to_string();
+    assert!(line.contains("/cpis/FHIR/R4/metadata"), "{line}");
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let out = std::process::Command::new("sh")
+            .args(["-c", &line])
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("CapabilityStatement"));
+        assert_eq!(server.requests().len(), 1);
+    }
+}

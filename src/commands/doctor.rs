@@ -61,6 +61,42 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
     }
 }
 
+/// `doctor --curl`: the requests doctor makes, as curl commands; nothing is sent. A signed
+/// client assertion is a credential, so it stays a shell variable too.
+pub async fn curl(ctx: &super::Ctx) -> Result<()> {
+    let Some(base) = ctx.settings.endpoint.base_url.clone() else {
+        return Err(crate::error::Error::usage(
+            "the embedded sandbox lives only while a cpis command runs: there is nothing for curl to reach",
+        )
+        .with_hint("run `cpis sandbox serve` and use its base URL: cpis --base-url URL doctor --curl"));
+    };
+    let q = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let cacert = ctx
+        .settings
+        .ca_sources
+        .iter()
+        .find(|s| !s.dir)
+        .map(|s| format!(" --cacert {}", q(&s.path.display().to_string())))
+        .unwrap_or_default();
+    let mut out = format!(
+        "curl --silent --show-error --include{cacert} -H 'accept: application/fhir+json' {}\n",
+        q(&format!("{}/metadata", base.trim_end_matches('/')))
+    );
+    let session = ctx.sessions()?.get(&ctx.credential_key()).cloned();
+    if let Some(i) = session.as_ref().and_then(|s| s.system.clone()) {
+        let base_url =
+            url::Url::parse(&base).map_err(|e| crate::error::Error::usage(e.to_string()))?;
+        out.push_str(&format!(
+            "curl --silent --show-error{cacert} -X POST -H 'content-type: application/x-www-form-urlencoded' --data-urlencode 'grant_type=client_credentials' --data-urlencode {} --data-urlencode \"client_assertion=$CPIS_CLIENT_ASSERTION\" {}\n",
+            q(&format!("client_assertion_type={}", crate::auth::system::CLIENT_ASSERTION_TYPE)),
+            q(&i.token_url(&base_url))
+        ));
+        ctx.note("set CPIS_CLIENT_ASSERTION to a freshly signed client assertion before running the token request");
+    }
+    ctx.note("nothing was sent");
+    Ok(render::print_stdout(&out)?)
+}
+
 fn configuration(ctx: &super::Ctx) -> Check {
     let s = &ctx.settings;
     let vars: Vec<String> = [

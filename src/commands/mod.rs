@@ -266,7 +266,13 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Config(c) => config::run(ctx, c),
         Command::Auth(c) => auth::run(ctx, c).await,
-        Command::Doctor { json, query } => doctor::run(ctx, json, query.as_deref()).await,
+        Command::Doctor { json, query, curl } => {
+            if curl {
+                doctor::curl(ctx).await
+            } else {
+                doctor::run(ctx, json, query.as_deref()).await
+            }
+        }
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(ctx, dir.as_deref()),
     }
