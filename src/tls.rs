@@ -194,6 +194,27 @@ fn platform_roots() -> &'static PlatformRoots {
     })
 }
 
+/// Would the platform's roots alone (no `--ca-bundle`, no `SSL_CERT_*`) trust this chain for
+/// `name`? For `cpis doctor`, to tell a public certificate from one trusted only through an
+/// extra CA (often a TLS-inspecting proxy).
+pub fn trusted_by_platform_alone(chain: &[CertificateDer<'_>], name: &ServerName<'_>) -> bool {
+    let Some((leaf, intermediates)) = chain.split_first() else {
+        return false;
+    };
+    let mut store = RootCertStore::empty();
+    store.add_parsable_certificates(platform_roots().certs.iter().cloned());
+    if store.is_empty() {
+        return false;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+        .build()
+        .is_ok_and(|v| {
+            v.verify_server_cert(leaf, intermediates, name, &[], UnixTime::now())
+                .is_ok()
+        })
+}
+
 /// The distribution's CA bundle files, most common first.
 #[cfg(all(unix, not(target_vendor = "apple")))]
 const PLATFORM_BUNDLES: &[&str] = &[

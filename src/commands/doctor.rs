@@ -432,22 +432,50 @@ async fn tls_check(ctx: &super::Ctx, stream: TcpStream, host: &str) -> Check {
     match tokio::time::timeout(CHECK_TIMEOUT, connector.connect(name, stream)).await {
         Ok(Ok(tls)) => {
             let (_, session) = tls.get_ref();
-            Check::ok(
-                "tls",
-                format!(
-                    "{:?}, {:?}; the certificate for {host} is trusted",
-                    session
-                        .protocol_version()
-                        .map(|v| format!("{v:?}"))
-                        .unwrap_or_default(),
-                    session
-                        .negotiated_cipher_suite()
-                        .map(|c| format!("{:?}", c.suite()))
-                        .unwrap_or_default()
+            let chain: Vec<_> = session
+                .peer_certificates()
+                .map(|c| c.to_vec())
+                .unwrap_or_default();
+            let name = rustls::pki_types::ServerName::try_from(host.to_string()).ok();
+            let by_platform = name
+                .as_ref()
+                .is_some_and(|n| crate::tls::trusted_by_platform_alone(&chain, n));
+            let cert = chain
+                .first()
+                .and_then(|c| crate::doctor::x509::summarise(c))
+                .map(|c| {
+                    format!(
+                        "; certificate {} issued by {}, valid until {}",
+                        c.subject, c.issuer, c.not_after
+                    )
+                })
+                .unwrap_or_default();
+            let detail = format!(
+                "{}, {}{cert}; trusted {}",
+                session
+                    .protocol_version()
+                    .map(|v| format!("{v:?}"))
+                    .unwrap_or_default(),
+                session
+                    .negotiated_cipher_suite()
+                    .map(|c| format!("{:?}", c.suite()))
+                    .unwrap_or_default(),
+                if by_platform {
+                    "by the platform's roots"
+                } else {
+                    "only through an extra CA (--ca-bundle, the profile's ca_bundle or SSL_CERT_*)"
+                }
+            );
+            if by_platform {
+                Check::ok("tls", detail).took(t)
+            } else {
+                Check::warn(
+                    "tls",
+                    detail,
+                    "fine for a sandbox or your organisation's own CA; on a hospital network this usually means HTTPS inspection by a proxy",
                 )
-                .replace('"', ""),
-            )
-            .took(t)
+                .took(t)
+            }
         }
         Ok(Err(e)) => {
             // The same typed diagnosis as a request's (untrusted issuer, name, expiry, CA file).
