@@ -45,6 +45,7 @@ fn the_embedded_sandbox_passes_every_check() {
             "tls",
             "http",
             "clock",
+            "oauth",
             "cis2",
             "credentials"
         ]
@@ -391,4 +392,22 @@ fn doctor_curl_prints_its_requests_and_sends_nothing() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("CapabilityStatement"));
         assert_eq!(server.requests().len(), 1);
     }
+}
+
+#[test]
+fn a_token_endpoint_on_another_host_is_checked() {
+    let server = Scripted::start(|_, _| Reply::fhir(r#"{"resourceType":"CapabilityStatement"}"#));
+    let cpis = Cpis::new();
+    cpis.run(&[
+        "config",
+        "set",
+        "token_url",
+        "https://auth.example.invalid/oauth2/token",
+    ])
+    .assert_code(0);
+    let r = cpis.run(&["--base-url", &server.base_url(), "doctor", "--json"]);
+    r.assert_code(6);
+    let v = r.json();
+    assert_eq!(status_of(&v, "oauth"), "fail");
+    assert!(v.to_string().contains("auth.example.invalid"), "{v}");
 }

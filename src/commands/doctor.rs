@@ -27,6 +27,7 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
     };
     if let Some(conn) = &conn {
         network(ctx, conn, &mut checks).await;
+        checks.push(oauth_dns(ctx, &conn.base).await);
         checks.push(cis2_dns(ctx).await);
         checks.push(credentials(ctx, conn).await);
         if let Some(nhs) = &query {
@@ -519,6 +520,48 @@ fn clock_check(server_date: Option<SystemTime>) -> Check {
         Check::warn("clock", text, "turn on network time (NTP) for this machine")
     } else {
         Check::ok("clock", text)
+    }
+}
+
+/// The platform's OAuth host, when a sign-in's token URL is not on the API host.
+async fn oauth_dns(ctx: &super::Ctx, base: &url::Url) -> Check {
+    let token_url = ctx
+        .sessions()
+        .ok()
+        .and_then(|ss| ss.get(&ctx.credential_key()).cloned())
+        .and_then(|s| {
+            s.system
+                .and_then(|i| i.token_url)
+                .or(s.user.and_then(|u| u.token_url))
+        })
+        .or_else(|| ctx.settings.token_url.as_ref().map(|t| t.value.clone()));
+    let host = token_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(str::to_string));
+    let Some(host) = host.filter(|h| Some(h.as_str()) != base.host_str()) else {
+        return Check::skip(
+            "oauth",
+            "the token endpoint is on the API host (checked above)",
+        );
+    };
+    let t = Instant::now();
+    let resolved =
+        tokio::time::timeout(CHECK_TIMEOUT, tokio::net::lookup_host((host.as_str(), 443)))
+            .await
+            .ok()
+            .and_then(|r| r.ok())
+            .is_some_and(|mut a| a.next().is_some());
+    if resolved {
+        Check::ok("oauth", format!("{host} resolves")).took(t)
+    } else {
+        Check::fail(
+            "oauth",
+            Kind::Unreachable,
+            format!("the token endpoint's host {host} does not resolve"),
+            "check the token URL (`cpis config get token_url`) and this machine's DNS",
+        )
+        .took(t)
     }
 }
 
