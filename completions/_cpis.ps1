@@ -237,6 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--tls-fault', '--tls-fault', [CompletionResultType]::ParameterName, 'Serve a deliberately wrong certificate with --tls, to see what clients say')
             [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]')
             [CompletionResult]::new('--delay-ms', '--delay-ms', [CompletionResultType]::ParameterName, 'Extra latency added to every response, in milliseconds (for benchmarks)')
+            [CompletionResult]::new('--clock-offset-secs', '--clock-offset-secs', [CompletionResultType]::ParameterName, 'Seconds to add to the Date of every response (negative: behind), to show clock skew')
             [CompletionResult]::new('--register-app', '--register-app', [CompletionResultType]::ParameterName, 'Register another application with the sandbox''s /oauth2/token, by its API key (repeatable; each needs --jwks after it)')
             [CompletionResult]::new('--jwks', '--jwks', [CompletionResultType]::ParameterName, 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with')
             [CompletionResult]::new('--nominated-person', '--nominated-person', [CompletionResultType]::ParameterName, 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]')

@@ -219,6 +219,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --tls-fault 'Serve a deliberately wrong certificate with --tls, to see what clients say'
             cand --tls-dir 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]'
             cand --delay-ms 'Extra latency added to every response, in milliseconds (for benchmarks)'
+            cand --clock-offset-secs 'Seconds to add to the Date of every response (negative: behind), to show clock skew'
             cand --register-app 'Register another application with the sandbox''s /oauth2/token, by its API key (repeatable; each needs --jwks after it)'
             cand --jwks 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with'
             cand --nominated-person 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]'

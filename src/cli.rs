@@ -456,6 +456,15 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub delay_ms: u64,
 
+    /// Seconds to add to the Date of every response (negative: behind), to show clock skew
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
+    pub clock_offset_secs: i64,
+
     /// Make the CP-IS searches demand `Authorization: Bearer TOKEN` with a token issued by a cpis sandbox's /oauth2/token (401 otherwise)
     #[arg(long)]
     pub require_auth: bool,

@@ -66,6 +66,7 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
         args.addr,
         sandbox::Options {
             delay: Duration::from_millis(args.delay_ms),
+            clock_offset_secs: args.clock_offset_secs,
             tls,
             require_auth: args.require_auth,
             apps,

@@ -28,6 +28,8 @@ pub struct Options {
     pub require_auth: bool,
     /// Applications `/oauth2/token` knows besides the built-in one ([`app`]).
     pub apps: Vec<oauth::Application>,
+    /// Seconds added to the `Date` of every response (negative: behind), to show clock skew.
+    pub clock_offset_secs: i64,
 }
 
 /// A sandbox accepting connections until dropped.
@@ -54,7 +56,8 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
     let base_url = format!("{scheme}://{addr}{}", server::BASE_PATH);
     let state = Arc::new(
         server::State::new(opts.delay, opts.tls.is_some())
-            .with_auth(opts.require_auth, oauth::Registry::new(opts.apps)),
+            .with_auth(opts.require_auth, oauth::Registry::new(opts.apps))
+            .with_clock_offset(opts.clock_offset_secs),
     );
     let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);
     let task = tokio::spawn(async move {

@@ -46,6 +46,8 @@ pub struct State {
     pub oauth: oauth::Registry,
     /// The mock CIS2's codes and access tokens.
     pub cis2: super::cis2::Cis2State,
+    /// Seconds added to every response's `Date` (`serve --clock-offset-secs`).
+    pub clock_offset_secs: i64,
     histories: Mutex<HashMap<&'static str, Vec<Record>>>,
     seen_request_ids: Mutex<HashSet<String>>,
 }
@@ -58,12 +60,18 @@ impl State {
             require_auth: false,
             oauth: oauth::Registry::default(),
             cis2: Default::default(),
+            clock_offset_secs: 0,
             histories: Mutex::new(HashMap::new()),
             seen_request_ids: Mutex::new(HashSet::new()),
         }
     }
 
     /// Demand access tokens on the searches (or not), with these applications.
+    pub fn with_clock_offset(mut self, secs: i64) -> Self {
+        self.clock_offset_secs = secs;
+        self
+    }
+
     pub fn with_auth(mut self, require_auth: bool, registry: oauth::Registry) -> Self {
         self.require_auth = require_auth;
         self.oauth = registry;
@@ -237,6 +245,18 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
     };
     if let Some(id) = request_id {
         resp.headers_mut().insert("x-request-id", id);
+    }
+    if state.clock_offset_secs != 0 {
+        let now = SystemTime::now();
+        let off = Duration::from_secs(state.clock_offset_secs.unsigned_abs());
+        let date = if state.clock_offset_secs > 0 {
+            now + off
+        } else {
+            now - off
+        };
+        if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(date)) {
+            resp.headers_mut().insert(hyper::header::DATE, v);
+        }
     }
     Ok(resp)
 }
