@@ -523,6 +523,18 @@ fn clock_check(server_date: Option<SystemTime>) -> Check {
     }
 }
 
+/// The addresses of `host`, comma-separated, or `None` when it does not resolve in time.
+async fn resolve(host: &str) -> Option<String> {
+    let addrs: Vec<String> =
+        tokio::time::timeout(CHECK_TIMEOUT, tokio::net::lookup_host((host, 443)))
+            .await
+            .ok()?
+            .ok()?
+            .map(|a| a.ip().to_string())
+            .collect();
+    (!addrs.is_empty()).then(|| addrs.join(", "))
+}
+
 /// The platform's OAuth host, when a sign-in's token URL is not on the API host.
 async fn oauth_dns(ctx: &super::Ctx, base: &url::Url) -> Check {
     let token_url = ctx
@@ -546,14 +558,8 @@ async fn oauth_dns(ctx: &super::Ctx, base: &url::Url) -> Check {
         );
     };
     let t = Instant::now();
-    let resolved =
-        tokio::time::timeout(CHECK_TIMEOUT, tokio::net::lookup_host((host.as_str(), 443)))
-            .await
-            .ok()
-            .and_then(|r| r.ok())
-            .is_some_and(|mut a| a.next().is_some());
-    if resolved {
-        Check::ok("oauth", format!("{host} resolves")).took(t)
+    if let Some(addrs) = resolve(&host).await {
+        Check::ok("oauth", format!("{host} -> {addrs}")).took(t)
     } else {
         Check::fail(
             "oauth",
@@ -591,14 +597,8 @@ async fn cis2_dns(ctx: &super::Ctx) -> Check {
             "fix cis2_issuer",
         );
     };
-    let resolved =
-        tokio::time::timeout(CHECK_TIMEOUT, tokio::net::lookup_host((host.as_str(), 443)))
-            .await
-            .ok()
-            .and_then(|r| r.ok())
-            .is_some_and(|mut a| a.next().is_some());
-    if resolved {
-        Check::ok("cis2", format!("{host} resolves")).took(t)
+    if let Some(addrs) = resolve(&host).await {
+        Check::ok("cis2", format!("{host} -> {addrs}")).took(t)
     } else {
         Check::warn(
             "cis2",
