@@ -32,6 +32,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+            cand batch 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
             cand auth 'Sign in, see who cpis acts as, or sign out'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
@@ -51,6 +52,30 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --no-validate 'Skip the Modulus 11 check (only for test data that fails it, like the official example 9912003890)'
             cand --json 'Shorthand for --format json'
             cand --raw 'Print the service''s FHIR bundles unchanged instead of rendering them'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;batch'= {
+            cand --column 'Read CSV with a header row and take the NHS number from this column'
+            cand -o 'Write the records to this new file (mode 0600) instead of standard output'
+            cand --output 'Write the records to this new file (mode 0600) instead of standard output'
+            cand --format 'Record format'
+            cand --rate 'Requests per second, every attempt counted (retries included)'
+            cand --concurrency 'Numbers checked at the same time'
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --scheduled 'Scheduled care: silent read, nothing recorded, no notification'
+            cand --unscheduled 'Unscheduled care: each access is recorded and the local authority is notified'
+            cand --no-progress 'Hide the progress bar (there is none yet; accepted for scripts)'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -395,6 +420,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         }
         &'cpis;help'= {
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+            cand batch 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
             cand auth 'Sign in, see who cpis acts as, or sign out'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
@@ -403,6 +429,8 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;help;lookup'= {
+        }
+        &'cpis;help;batch'= {
         }
         &'cpis;help;auth'= {
             cand login 'Sign in for this profile and environment'

@@ -2,6 +2,7 @@
 //! codes.
 
 pub mod auth;
+pub mod batch;
 pub mod config;
 pub mod docs;
 pub mod lookup;
@@ -261,6 +262,7 @@ async fn ctrl_c() {
 async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
     match command {
         Command::Lookup(args) => lookup::run(ctx, args).await,
+        Command::Batch(args) => batch::run(ctx, args).await,
         Command::Sandbox(SandboxCommand::Patients(args)) => sandbox::patients(args),
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Config(c) => config::run(ctx, c),

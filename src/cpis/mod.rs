@@ -87,6 +87,66 @@ pub struct Client {
     use_proxy: bool,
     /// `NHSD-Session-URID`: the CIS2 user's selected role profile id.
     session_urid: Option<HeaderValue>,
+    /// Awaited before every attempt (retries included), when set.
+    pacer: Option<std::sync::Arc<Pacer>>,
+}
+
+/// Spreads requests evenly at a fixed rate, shared by every task of a batch, and counts them.
+/// Every attempt waits for its slot (retries included); a 429 pushes the next slot back by its
+/// `Retry-After`.
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Duration,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+    requests: std::sync::atomic::AtomicU64,
+    rate_limited: std::sync::atomic::AtomicU64,
+}
+
+impl Pacer {
+    /// At most `per_second` requests per second, one every `1/per_second` s.
+    pub fn new(per_second: u32) -> Self {
+        Pacer {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+            requests: Default::default(),
+            rate_limited: Default::default(),
+        }
+    }
+
+    /// Wait for the next slot and count one request.
+    pub async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The service answered 429: no request goes out before `wait` has passed.
+    pub async fn slow_down(&self, wait: Duration) {
+        self.rate_limited
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut next = self.next.lock().await;
+        let later = tokio::time::Instant::now() + wait;
+        if *next < later {
+            *next = later;
+        }
+    }
+
+    /// Requests granted so far (every attempt).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// 429 answers seen so far.
+    pub fn rate_limited(&self) -> u64 {
+        self.rate_limited.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl Client {
@@ -126,6 +186,7 @@ impl Client {
             verbose: false,
             use_proxy: true,
             session_urid: None,
+            pacer: None,
         })
     }
 
@@ -152,6 +213,12 @@ impl Client {
             })
             .transpose()?;
         Ok(self)
+    }
+
+    /// Wait for `pacer` before every attempt (retries included) and tell it about 429s.
+    pub fn pacer(mut self, pacer: std::sync::Arc<Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
     }
 
     pub fn base_url(&self) -> &Url {
@@ -204,6 +271,9 @@ impl Client {
         let headers = self.headers(&trace_id, care);
         let mut attempt: u32 = 0;
         loop {
+            if let Some(p) = &self.pacer {
+                p.wait().await;
+            }
             let started = std::time::Instant::now();
             let sent = self
                 .http
@@ -256,6 +326,12 @@ impl Client {
             }
             match outcome {
                 Ok((reply, retry_after)) => {
+                    if reply.status == 429 {
+                        if let Some(p) = &self.pacer {
+                            p.slow_down(retry_after.unwrap_or_else(|| backoff(attempt)))
+                                .await;
+                        }
+                    }
                     if !matches!(reply.status, 408 | 429 | 502 | 503 | 504)
                         || attempt >= MAX_RETRIES
                     {

@@ -1,0 +1,489 @@
+//! `cpis batch`: many NHS numbers from a file or stdin, one record per data row.
+//!
+//! Every row is read and validated before any request. Numbers are then checked with at most
+//! `--concurrency` in flight and every request (retries included) paced by one shared
+//! [`Pacer`]. The CareTeam search goes first; the AuditEvent search only when a plan is found.
+//! Records are written as results arrive.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use crate::cli::{BatchArgs, BatchFormat};
+use crate::cpis::model;
+use crate::cpis::{CareSetting, Pacer, Search};
+use crate::error::{Error, Kind, Result};
+use crate::nhs_number::NhsNumber;
+
+/// One data row of the input: where it was, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// 1-based line of the input where the row starts.
+    pub line: u64,
+    pub raw: String,
+}
+
+/// What to do with a row, decided before any request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    Query(NhsNumber),
+    Invalid(String),
+    /// The line of the first row with the same number.
+    Duplicate(NhsNumber, u64),
+}
+
+/// The data rows of `input`: plain (one number per line) or CSV with a header and `column`.
+pub fn read_rows(input: &[u8], column: Option<&str>) -> Result<Vec<Row>> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    match column {
+        None => {
+            let text = String::from_utf8_lossy(input);
+            Ok(text
+                .lines()
+                .enumerate()
+                .filter_map(|(i, l)| {
+                    let t = l.trim();
+                    (!t.is_empty() && !t.starts_with('#')).then(|| Row {
+                        line: i as u64 + 1,
+                        raw: t.to_string(),
+                    })
+                })
+                .collect())
+        }
+        Some(name) => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .comment(Some(b'#'))
+                .from_reader(input);
+            let headers = rdr
+                .headers()
+                .map_err(|e| Error::usage(format!("cannot read the CSV header: {e}")))?
+                .clone();
+            let idx = headers
+                .iter()
+                .position(|h| h.trim() == name)
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "no column {:?} in the CSV header (columns: {})",
+                        crate::render::sanitize(name),
+                        crate::render::sanitize(&headers.iter().collect::<Vec<_>>().join(", "))
+                    ))
+                })?;
+            let mut rows = Vec::new();
+            for rec in rdr.records() {
+                let rec = rec.map_err(|e| Error::usage(format!("cannot read the CSV: {e}")))?;
+                // The reader's record positions count lines from 0 here (checked in the
+                // tests below); report 1-based lines as for plain input.
+                let line = rec.position().map(|p| p.line() + 1).unwrap_or(0);
+                let value = rec.get(idx).unwrap_or("").trim();
+                if rec.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                rows.push(Row {
+                    line,
+                    raw: value.to_string(),
+                });
+            }
+            Ok(rows)
+        }
+    }
+}
+
+/// Validate every row and mark repeats of a number already seen.
+pub fn plan_rows(rows: &[Row]) -> Vec<Plan> {
+    let mut first: HashMap<NhsNumber, u64> = HashMap::new();
+    rows.iter()
+        .map(|r| match NhsNumber::parse(&r.raw) {
+            Err(e) => Plan::Invalid(e.to_string()),
+            Ok(n) => match first.get(&n) {
+                Some(&line) => Plan::Duplicate(n, line),
+                None => {
+                    first.insert(n, r.line);
+                    Plan::Query(n)
+                }
+            },
+        })
+        .collect()
+}
+
+/// The record statuses, in summary order.
+pub const STATUSES: &[&str] = &[
+    "plan",
+    "no-plan",
+    "invalid",
+    "duplicate",
+    "in-doubt",
+    "error",
+];
+
+/// The CSV columns of `--format csv`.
+pub const CSV_COLUMNS: &[&str] = &[
+    "line",
+    "nhs_number",
+    "status",
+    "plans",
+    "active_plans",
+    "local_authorities",
+    "accesses",
+    "duplicate_of",
+    "exit_code",
+    "http_status",
+    "code",
+    "message",
+    "trace_id",
+];
+
+fn exit_class(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Unexpected => "unexpected",
+        Kind::Usage => "usage",
+        Kind::BatchFailures => "batch-failures",
+        Kind::NotAuthenticated => "not-authenticated",
+        Kind::AccessDenied => "access-denied",
+        Kind::Unreachable => "unreachable",
+        Kind::Service => "service",
+        Kind::AlertUnknown => "alert-unknown",
+        Kind::Interrupted => "interrupted",
+    }
+}
+
+fn error_record(line: u64, nhs: &str, e: &Error) -> Value {
+    json!({
+        "type": "result",
+        "line": line,
+        "nhs_number": nhs,
+        "status": "error",
+        "plans": [],
+        "access_history": [],
+        "exit_class": exit_class(e.kind),
+        "exit_code": e.exit_code(),
+        "http_status": e.trace.http_status,
+        "code": e.trace.code,
+        "message": e.message,
+        "trace_id": e.trace.trace_id,
+    })
+}
+
+/// Check one number: CareTeam, then AuditEvent only when a plan is found.
+async fn check(
+    client: &crate::cpis::Client,
+    line: u64,
+    nhs: &NhsNumber,
+    care: CareSetting,
+    today: i64,
+) -> Value {
+    let digits = nhs.digits();
+    let care_team = match client.search(Search::CareTeam, nhs, care).await {
+        Ok(r) => r,
+        Err(e) => return error_record(line, &digits, &e),
+    };
+    let plans = model::plans_from(&care_team.bundles, today);
+    if plans.is_empty() {
+        return json!({
+            "type": "result",
+            "line": line,
+            "nhs_number": digits,
+            "status": "no-plan",
+            "plans": [],
+            "access_history": [],
+            "trace_ids": {"care_team": care_team.trace_ids, "audit_event": []},
+        });
+    }
+    let audit = match client.search(Search::AuditEvent, nhs, care).await {
+        Ok(r) => r,
+        Err(e) => {
+            // The plans are known; the access history is not. Still an error row: the
+            // record is incomplete.
+            let mut v = error_record(line, &digits, &e);
+            v["plans"] = json!(plans);
+            return v;
+        }
+    };
+    json!({
+        "type": "result",
+        "line": line,
+        "nhs_number": digits,
+        "status": "plan",
+        "has_active_plan": plans.iter().any(|p| p.active),
+        "plans": plans,
+        "access_history": model::accesses_from(&audit.bundles),
+        "trace_ids": {"care_team": care_team.trace_ids, "audit_event": audit.trace_ids},
+    })
+}
+
+/// Where records go, in the chosen format.
+enum Sink {
+    Jsonl(Box<dyn Write + Send>),
+    Csv(Box<csv::Writer<Box<dyn Write + Send>>>),
+}
+
+fn str_of(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Sink {
+    fn open(path: Option<&Path>, format: BatchFormat) -> Result<Self> {
+        let w: Box<dyn Write + Send> = match path {
+            None => Box::new(std::io::stdout()),
+            Some(p) => Box::new(create_private_new(p)?),
+        };
+        Ok(match format {
+            BatchFormat::Jsonl => Sink::Jsonl(w),
+            BatchFormat::Csv => {
+                let mut c = csv::Writer::from_writer(w);
+                c.write_record(CSV_COLUMNS).map_err(write_error)?;
+                c.flush().map_err(write_error)?;
+                Sink::Csv(Box::new(c))
+            }
+        })
+    }
+
+    fn result(&mut self, v: &Value) -> Result<()> {
+        match self {
+            Sink::Jsonl(w) => writeln!(w, "{v}")
+                .and_then(|_| w.flush())
+                .map_err(write_error),
+            Sink::Csv(c) => {
+                let plans = v["plans"].as_array().cloned().unwrap_or_default();
+                let mut las: Vec<String> = plans
+                    .iter()
+                    .filter_map(|p| p["local_authority"].as_str().map(str::to_string))
+                    .collect();
+                las.dedup();
+                let row = [
+                    str_of(&v["line"]),
+                    str_of(&v["nhs_number"]),
+                    str_of(&v["status"]),
+                    plans.len().to_string(),
+                    plans
+                        .iter()
+                        .filter(|p| p["active"] == true)
+                        .count()
+                        .to_string(),
+                    las.join("; "),
+                    v["access_history"]
+                        .as_array()
+                        .map(|a| a.len())
+                        .unwrap_or(0)
+                        .to_string(),
+                    str_of(&v["duplicate_of"]),
+                    str_of(&v["exit_code"]),
+                    str_of(&v["http_status"]),
+                    str_of(&v["code"]),
+                    str_of(&v["message"]),
+                    str_of(&v["trace_id"]),
+                ];
+                c.write_record(&row).map_err(write_error)?;
+                c.flush().map_err(write_error)
+            }
+        }
+    }
+
+    fn summary(&mut self, v: &Value) -> Result<()> {
+        match self {
+            Sink::Jsonl(w) => writeln!(w, "{v}")
+                .and_then(|_| w.flush())
+                .map_err(write_error),
+            // CSV has one row per input row only; the summary goes to stderr.
+            Sink::Csv(c) => c.flush().map_err(write_error),
+        }
+    }
+}
+
+fn write_error(e: impl std::fmt::Display) -> Error {
+    Error::unexpected(format!("cannot write the output: {e}"))
+}
+
+/// A new file, 0600, never an existing one and never through a link (O_CREAT|O_EXCL).
+fn create_private_new(path: &Path) -> Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path).map_err(|e| {
+        let err = Error::usage(format!("cannot create {}: {e}", path.display()));
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            err.with_hint("batch writes a new file and never replaces one (resuming a run is not built yet): choose another --output or move the old one away")
+        } else {
+            err
+        }
+    })
+}
+
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::usage(format!("cannot read standard input: {e}")))?;
+    } else {
+        buf = std::fs::read(path)
+            .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    }
+    Ok(buf)
+}
+
+pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
+    let care = super::lookup::care_from_flags(
+        args.scheduled,
+        args.unscheduled,
+        ctx.settings.care_setting.as_ref().map(|c| c.value),
+    )?;
+    let input = read_input(&args.input)?;
+    let rows = read_rows(&input, args.column.as_deref())?;
+    drop(input);
+    let plans = plan_rows(&rows);
+
+    let (client, _conn, token) = ctx.cpis_client().await?;
+    super::lookup::check_role(&token, care)?;
+    let pacer = Arc::new(Pacer::new(args.rate));
+    let client = Arc::new(client.pacer(pacer.clone()));
+    let mut sink = Sink::open(args.output.as_deref(), args.format)?;
+    if care == CareSetting::Unscheduled {
+        ctx.note("unscheduled batch: each access is recorded in the record's access history, and the responsible local authority is notified");
+    }
+
+    let started = Instant::now();
+    let today = crate::timeutil::today_days();
+    let mut counts: HashMap<&'static str, u64> = STATUSES.iter().map(|s| (*s, 0)).collect();
+    let mut queried: u64 = 0;
+    let count = |v: &Value, counts: &mut HashMap<&'static str, u64>| {
+        if let Some(s) = v["status"].as_str() {
+            if let Some(k) = STATUSES.iter().find(|k| **k == s) {
+                *counts.entry(k).or_default() += 1;
+            }
+        }
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    let limit = args.concurrency as usize;
+    for (row, plan) in rows.iter().zip(plans) {
+        let record = match plan {
+            Plan::Invalid(why) => json!({
+                "type": "result",
+                "line": row.line,
+                "nhs_number": row.raw,
+                "status": "invalid",
+                "plans": [],
+                "access_history": [],
+                "message": why,
+            }),
+            Plan::Duplicate(n, first) => json!({
+                "type": "result",
+                "line": row.line,
+                "nhs_number": n.digits(),
+                "status": "duplicate",
+                "duplicate_of": first,
+                "plans": [],
+                "access_history": [],
+            }),
+            Plan::Query(n) => {
+                while tasks.len() >= limit {
+                    if let Some(done) = tasks.join_next().await {
+                        let v = done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
+                        count(&v, &mut counts);
+                        sink.result(&v)?;
+                    }
+                }
+                queried += 1;
+                let client = client.clone();
+                let line = row.line;
+                tasks.spawn(async move { check(&client, line, &n, care, today).await });
+                continue;
+            }
+        };
+        count(&record, &mut counts);
+        sink.result(&record)?;
+    }
+    while let Some(done) = tasks.join_next().await {
+        let v = done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
+        count(&v, &mut counts);
+        sink.result(&v)?;
+    }
+
+    let elapsed = started.elapsed();
+    let requests = pacer.requests();
+    let mut summary = json!({
+        "type": "summary",
+        "rows": rows.len(),
+        "requests": requests,
+        "requests_per_number": if queried == 0 { 0.0 } else { requests as f64 / queried as f64 },
+        "rate_limited": pacer.rate_limited(),
+        "wall_time_ms": elapsed.as_millis() as u64,
+        "achieved_rate": if elapsed.as_secs_f64() > 0.0 { requests as f64 / elapsed.as_secs_f64() } else { 0.0 },
+    });
+    for s in STATUSES {
+        summary[*s] = json!(counts[s]);
+    }
+    sink.summary(&summary)?;
+    let failed = counts["invalid"] + counts["in-doubt"] + counts["error"];
+    ctx.note(&format!(
+        "batch: {} rows: {} plan, {} no-plan, {} invalid, {} duplicate, {} error; {} requests in {:.1} s",
+        rows.len(),
+        counts["plan"],
+        counts["no-plan"],
+        counts["invalid"],
+        counts["duplicate"],
+        counts["error"],
+        requests,
+        elapsed.as_secs_f64()
+    ));
+    if failed > 0 {
+        return Err(Error::new(
+            Kind::BatchFailures,
+            format!("{failed} of {} rows were invalid or failed", rows.len()),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_skip_blanks_and_comments_and_keep_line_numbers() {
+        let rows = read_rows(
+            b"\xEF\xBB\xBF9990000018\r\n\r\n# note\r\n 999-000-0077 \r\nabc\n",
+            None,
+        )
+        .unwrap();
+        let got: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.raw.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![(1, "9990000018"), (4, "999-000-0077"), (5, "abc")]
+        );
+    }
+
+    #[test]
+    fn csv_column_with_quotes_bom_and_crlf() {
+        let input =
+            b"\xEF\xBB\xBFname,nhs_number\r\n\"Smith, Jo\",\"999 000 0018\"\r\n\"multi\nline\",9990000077\r\n";
+        let rows = read_rows(input, Some("nhs_number")).unwrap();
+        let got: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.raw.as_str())).collect();
+        assert_eq!(got, vec![(2, "999 000 0018"), (3, "9990000077")]);
+        let e = read_rows(input, Some("nhs")).unwrap_err();
+        assert!(e.message.contains("name, nhs_number"), "{}", e.message);
+    }
+
+    #[test]
+    fn duplicates_name_their_first_row() {
+        let rows = read_rows(b"9990000018\n12\n999 000 0018\n", None).unwrap();
+        let plans = plan_rows(&rows);
+        assert!(matches!(plans[0], Plan::Query(_)));
+        assert!(matches!(plans[1], Plan::Invalid(_)));
+        assert!(matches!(plans[2], Plan::Duplicate(_, 1)));
+    }
+}

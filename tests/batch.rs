@@ -1,0 +1,307 @@
+//! `cpis batch` through the binary: against the embedded sandbox, `cpis sandbox serve` and a
+//! scripted server that counts requests.
+
+mod common;
+use common::*;
+
+use serde_json::Value;
+
+fn records(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// The result records by line, and the summary.
+fn split(text: &str) -> (Vec<Value>, Value) {
+    let mut all = records(text);
+    let summary = all.pop().expect("a summary");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    let mut results = all;
+    assert!(results.iter().all(|r| r["type"] == "result"));
+    results.sort_by_key(|r| r["line"].as_u64().unwrap());
+    (results, summary)
+}
+
+fn status_of(results: &[Value]) -> Vec<(u64, String)> {
+    results
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn invalid_and_duplicate_rows_are_records_and_the_run_goes_on() {
+    let cpis = Cpis::new();
+    let input =
+        "# clinic list\n9990000018\n\n12\n999 000 0077\n999-000-0018\n9990000026\n9434765918\n";
+    let r = cpis.run_stdin(&["batch", "-", "--scheduled", "--rate", "100"], &[], input);
+    r.assert_code(3);
+    let (results, summary) = split(&r.stdout);
+    assert_eq!(
+        status_of(&results),
+        vec![
+            (2, "plan".into()),
+            (4, "invalid".into()),
+            (5, "no-plan".into()),
+            (6, "duplicate".into()),
+            (7, "plan".into()),
+            (8, "invalid".into()),
+        ]
+    );
+    let dup = &results[3];
+    assert_eq!(dup["duplicate_of"], 2);
+    assert_eq!(dup["nhs_number"], "9990000018");
+    assert_eq!(results[1]["nhs_number"], "12");
+    assert!(results[5]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Modulus 11"));
+    // Plans and access history in lookup's JSON shape.
+    let p = &results[4]["plans"][0];
+    assert_eq!(p["type"], "child-protection-plan");
+    assert_eq!(p["local_authority"], "London Borough of Camden (Sandbox)");
+    assert_eq!(results[4]["access_history"].as_array().unwrap().len(), 2);
+    assert_eq!(results[0]["access_history"][0]["name"], "Mrs Paula PALMER");
+    for (k, n) in [
+        ("plan", 2),
+        ("no-plan", 1),
+        ("invalid", 2),
+        ("duplicate", 1),
+        ("error", 0),
+        ("in-doubt", 0),
+        ("rows", 6),
+    ] {
+        assert_eq!(summary[k], n, "{k}: {summary}");
+    }
+    // Two numbers with a plan (two searches each), one without (one search).
+    assert_eq!(summary["requests"], 5);
+    r.assert_stderr_has(&["6 rows: 2 plan, 1 no-plan, 2 invalid, 1 duplicate"]);
+}
+
+#[test]
+fn every_valid_row_exits_0() {
+    let cpis = Cpis::new();
+    let r = cpis.run_stdin(
+        &["batch", "-", "--unscheduled", "--rate", "100"],
+        &[],
+        "9990000018\n9990000077\n9990000077\n",
+    );
+    r.assert_code(0);
+    let (results, summary) = split(&r.stdout);
+    assert_eq!(results.len(), 3);
+    assert_eq!(summary["duplicate"], 1);
+}
+
+#[test]
+fn care_setting_is_required_before_anything() {
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let cpis = Cpis::new();
+    let r = cpis.run_stdin(
+        &["--base-url", &server.base_url(), "batch", "-"],
+        &[],
+        "9990000077\n",
+    );
+    r.assert_code(2)
+        .assert_stderr_has(&["--scheduled or --unscheduled"]);
+    assert!(r.stdout.is_empty());
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn an_endpoint_without_a_credential_exits_4_before_anything_is_sent() {
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let cpis = Cpis::signed_out();
+    let r = cpis.run_stdin(
+        &[
+            "--base-url",
+            &server.base_url(),
+            "batch",
+            "-",
+            "--scheduled",
+        ],
+        &[],
+        "9990000077\n",
+    );
+    r.assert_code(4);
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_number_without_a_plan_costs_one_request() {
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let cpis = Cpis::new();
+    let numbers = [
+        "9990000077",
+        "9434765919",
+        "9990000018",
+        "9990000026",
+        "9990000034",
+    ];
+    let r = cpis.run_stdin(
+        &[
+            "--base-url",
+            &server.base_url(),
+            "batch",
+            "-",
+            "--scheduled",
+            "--rate",
+            "200",
+            "--concurrency",
+            "3",
+        ],
+        &[],
+        &numbers.join("\n"),
+    );
+    r.assert_code(0);
+    let (results, summary) = split(&r.stdout);
+    assert!(results.iter().all(|r| r["status"] == "no-plan"));
+    assert_eq!(summary["requests"], 5);
+    assert_eq!(summary["requests_per_number"], 1.0);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 5);
+    assert!(seen.iter().all(|s| s.target.contains("/CareTeam?")));
+    assert!(seen
+        .iter()
+        .all(|s| s.header("isunscheduledaccessevent") == Some("false")));
+}
+
+#[test]
+fn csv_input_by_column_with_quoting_bom_and_crlf() {
+    let cpis = Cpis::new();
+    let dir = private_tempdir();
+    let list = dir.path().join("clinic.csv");
+    std::fs::write(
+        &list,
+        b"\xEF\xBB\xBFname,\"nhs_number\",ward\r\n\"JONES, Melanie\",999 000 0018,A\r\n\"EVANS,\r\nJack\",\"999-000-0077\",B\r\nX,not a number,C\r\n",
+    )
+    .unwrap();
+    let r = cpis.run(&[
+        "batch",
+        list.to_str().unwrap(),
+        "--column",
+        "nhs_number",
+        "--scheduled",
+        "--rate",
+        "100",
+    ]);
+    r.assert_code(3);
+    let (results, _) = split(&r.stdout);
+    assert_eq!(
+        status_of(&results),
+        vec![
+            (2, "plan".into()),
+            (3, "no-plan".into()),
+            (5, "invalid".into())
+        ]
+    );
+    assert_eq!(results[1]["nhs_number"], "9990000077");
+
+    let r = cpis.run(&[
+        "batch",
+        list.to_str().unwrap(),
+        "--column",
+        "nhs",
+        "--scheduled",
+    ]);
+    r.assert_code(2)
+        .assert_stderr_has(&["no column \"nhs\"", "name, nhs_number, ward"]);
+}
+
+#[test]
+fn service_errors_are_error_records_with_their_trace() {
+    let cpis = Cpis::new();
+    let r = cpis.run_stdin(
+        &["batch", "-", "--scheduled", "--rate", "100"],
+        &[],
+        "9990000115\n9990000077\n",
+    );
+    r.assert_code(3);
+    let (results, summary) = split(&r.stdout);
+    let e = &results[0];
+    assert_eq!(e["status"], "error");
+    assert_eq!(e["exit_code"], 5);
+    assert_eq!(e["exit_class"], "access-denied");
+    assert_eq!(e["http_status"], 403);
+    assert_eq!(e["code"], "ACCESS_DENIED");
+    assert!(e["trace_id"].as_str().unwrap().len() == 36, "{e}");
+    assert_eq!(results[1]["status"], "no-plan");
+    assert_eq!(summary["error"], 1);
+}
+
+#[test]
+fn a_429_is_waited_out_and_counted() {
+    let cpis = Cpis::new();
+    let r = cpis.run_stdin(
+        &["batch", "-", "--scheduled", "--rate", "100"],
+        &[],
+        "9990000123\n",
+    );
+    r.assert_code(0);
+    let (results, summary) = split(&r.stdout);
+    assert_eq!(results[0]["status"], "plan");
+    // CareTeam and AuditEvent each answered 429 once, then succeeded.
+    assert_eq!(summary["rate_limited"], 2);
+    assert_eq!(summary["requests"], 4);
+}
+
+#[test]
+fn output_file_is_new_and_private_and_csv_has_the_documented_columns() {
+    let cpis = Cpis::new();
+    let dir = private_tempdir();
+    let out = dir.path().join("results.csv");
+    let r = cpis.run_stdin(
+        &[
+            "batch",
+            "-",
+            "--scheduled",
+            "--format",
+            "csv",
+            "--output",
+            out.to_str().unwrap(),
+            "--rate",
+            "100",
+        ],
+        &[],
+        "9990000026\nbad\n",
+    );
+    r.assert_code(3);
+    assert!(r.stdout.is_empty());
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.remove(0),
+        "line,nhs_number,status,plans,active_plans,local_authorities,accesses,duplicate_of,exit_code,http_status,code,message,trace_id"
+    );
+    lines.sort();
+    assert!(
+        lines[0].starts_with("1,9990000026,plan,1,1,London Borough of Camden (Sandbox),2,"),
+        "{text}"
+    );
+    assert!(lines[1].starts_with("2,bad,invalid,0,0,,0,"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // Never replaced.
+    let again = cpis.run_stdin(
+        &[
+            "batch",
+            "-",
+            "--scheduled",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &[],
+        "9990000026\n",
+    );
+    again.assert_code(2);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+}
