@@ -47,6 +47,8 @@ pub struct State {
     /// The mock CIS2's codes and access tokens.
     pub cis2: super::cis2::Cis2State,
     histories: Mutex<HashMap<&'static str, Vec<Record>>>,
+    /// Unscheduled searches seen per NHS number (any number), for `/_sandbox/queries`.
+    unscheduled_queries: Mutex<HashMap<String, u64>>,
     seen_request_ids: Mutex<HashSet<String>>,
 }
 
@@ -59,6 +61,7 @@ impl State {
             oauth: oauth::Registry::default(),
             cis2: Default::default(),
             histories: Mutex::new(HashMap::new()),
+            unscheduled_queries: Mutex::new(HashMap::new()),
             seen_request_ids: Mutex::new(HashSet::new()),
         }
     }
@@ -230,6 +233,8 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
         oauth::token_endpoint(&state.oauth, state.tls, req).await
     } else if req.uri().path() == "/oauth2/authorize" || req.uri().path() == "/oauth2/userinfo" {
         combined(&state, &req)
+    } else if req.uri().path() == "/_sandbox/queries" {
+        sandbox_queries(&state, &req)
     } else if req.uri().path().starts_with(super::app::CIS2_ISSUER_PATH) {
         super::cis2::endpoint(&state.cis2, state.tls, req).await
     } else {
@@ -239,6 +244,35 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
         resp.headers_mut().insert("x-request-id", id);
     }
     Ok(resp)
+}
+
+/// Sandbox only (no such endpoint on the real service): `GET /_sandbox/queries?nhs=N` answers
+/// how many unscheduled CareTeam and AuditEvent searches the sandbox has seen for `N`, so a
+/// test can check that no number was queried twice.
+fn sandbox_queries(state: &State, req: &Request<Incoming>) -> Resp {
+    let query = req.uri().query().unwrap_or("");
+    let Some(nhs) = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "nhs")
+        .map(|(_, v)| v.into_owned())
+    else {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            "application/json",
+            json!({"error": "give ?nhs=NHS_NUMBER"}).to_string(),
+        );
+    };
+    let n = state
+        .unscheduled_queries
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&nhs)
+        .copied()
+        .unwrap_or(0);
+    respond(
+        StatusCode::OK,
+        "application/json",
+        json!({"nhs_number": nhs, "unscheduled_searches": n}).to_string(),
+    )
 }
 
 async fn route(state: &State, req: &Request<Incoming>) -> Resp {
@@ -368,6 +402,18 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
     let valid = NhsNumber::parse(number).is_ok_and(|n| n.digits() == number);
     if !valid && known.is_none() {
         return invalid_search("Invalid NHS number");
+    }
+    if unscheduled {
+        *state
+            .unscheduled_queries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(number.to_string())
+            .or_default() += 1;
+    }
+    if known.is_none() && patients::is_no_record(number) {
+        let self_url = format!("{}/{resource}?{query}", base_url(state, req));
+        return fhir(StatusCode::OK, &searchset(&self_url, 0, Vec::new()));
     }
     let Some(patient) = known else {
         return outcome(
