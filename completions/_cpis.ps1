@@ -68,11 +68,12 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
         }
         'cpis;batch' {
             [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'Read CSV with a header row and take the NHS number from this column')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the records to this new file (mode 0600) instead of standard output')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the records to this new file (mode 0600) instead of standard output')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Record format')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Requests per second, every attempt counted (retries included)')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Numbers checked at the same time')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The run''s durable state (SQLite, mode 0600) [default: the output file + .state, or, on standard output, batch/<input hash>.state in the data directory]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
@@ -80,6 +81,8 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
             [CompletionResult]::new('--scheduled', '--scheduled', [CompletionResultType]::ParameterName, 'Scheduled care: silent read, nothing recorded, no notification')
             [CompletionResult]::new('--unscheduled', '--unscheduled', [CompletionResultType]::ParameterName, 'Unscheduled care: each access is recorded and the local authority is notified')
+            [CompletionResult]::new('--retry-failed', '--retry-failed', [CompletionResultType]::ParameterName, 'On a resumed run, query again the rows that ended as `error`')
+            [CompletionResult]::new('--retry-in-doubt', '--retry-in-doubt', [CompletionResultType]::ParameterName, 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Hide the progress bar (there is none yet; accepted for scripts)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')

@@ -63,11 +63,12 @@ set edit:completion:arg-completer[cpis] = {|@words|
         }
         &'cpis;batch'= {
             cand --column 'Read CSV with a header row and take the NHS number from this column'
-            cand -o 'Write the records to this new file (mode 0600) instead of standard output'
-            cand --output 'Write the records to this new file (mode 0600) instead of standard output'
+            cand -o 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output'
+            cand --output 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output'
             cand --format 'Record format'
             cand --rate 'Requests per second, every attempt counted (retries included)'
             cand --concurrency 'Numbers checked at the same time'
+            cand --state 'The run''s durable state (SQLite, mode 0600) [default: the output file + .state, or, on standard output, batch/<input hash>.state in the data directory]'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
             cand --profile 'Configuration profile to use [default: default]'
@@ -75,6 +76,8 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
             cand --scheduled 'Scheduled care: silent read, nothing recorded, no notification'
             cand --unscheduled 'Unscheduled care: each access is recorded and the local authority is notified'
+            cand --retry-failed 'On a resumed run, query again the rows that ended as `error`'
+            cand --retry-in-doubt 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
             cand --no-progress 'Hide the progress bar (there is none yet; accepted for scripts)'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'

@@ -65,11 +65,12 @@ complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s v -l verbose -d 'Lo
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l column -d 'Read CSV with a header row and take the NHS number from this column' -r
-complete -c cpis -n "__fish_cpis_using_subcommand batch" -s o -l output -d 'Write the records to this new file (mode 0600) instead of standard output' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -s o -l output -d 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l format -d 'Record format' -r -f -a "jsonl\t'One JSON object per line, then a summary line'
 csv\t'Comma-separated values with a header row, one row per input row'"
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l rate -d 'Requests per second, every attempt counted (retries included)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l concurrency -d 'Numbers checked at the same time' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l state -d 'The run\'s durable state (SQLite, mode 0600) [default: the output file + .state, or, on standard output, batch/<input hash>.state in the data directory]' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -80,6 +81,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand batch" -l ca-bundle -d 'Extra 
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l scheduled -d 'Scheduled care: silent read, nothing recorded, no notification'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l unscheduled -d 'Unscheduled care: each access is recorded and the local authority is notified'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-failed -d 'On a resumed run, query again the rows that ended as `error`'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-in-doubt -d 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (there is none yet; accepted for scripts)'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'

@@ -229,14 +229,21 @@ is found. At most --rate requests per second, evenly spaced, retries included; a
 the next request back by its Retry-After.
 
 Output (JSON Lines): one {\"type\":\"result\"} record per data row, in the order results
-arrive, with line, nhs_number, status (plan, no-plan, invalid, duplicate, error), plans and
-access_history as in `lookup --format json`, and for errors exit_class, exit_code,
+arrive, with line, nhs_number, status (plan, no-plan, invalid, duplicate, in-doubt, error),
+plans and access_history as in `lookup --format json`, and for errors exit_class, exit_code,
 http_status, code, message and trace_id; then one {\"type\":\"summary\"} record.
 --format csv: line,nhs_number,status,plans,active_plans,local_authorities,accesses,
 duplicate_of,exit_code,http_status,code,message,trace_id
 
-Exit codes: 0 when every row is plan or no-plan, 3 when any row is invalid, a duplicate of an
-invalid row, or an error.
+Resuming: each row's progress is kept in --state. Running the same command again skips the
+rows already done (their records are in the output, which is appended to), queries `error`
+rows again only with --retry-failed, and for a row whose request was sent but whose answer was
+never recorded (the process died): in an unscheduled run writes an `in-doubt` record and does
+not query it again unless --retry-in-doubt; in a scheduled run queries it again. A state of
+another run (care setting, environment or input content) is refused (exit 2).
+
+Exit codes: 0 when every row is plan or no-plan, 3 when any row is invalid, in doubt or an
+error.
 
 Examples:
   cpis batch clinic-list.txt --scheduled --output results.jsonl
@@ -262,7 +269,7 @@ pub struct BatchArgs {
     #[arg(long)]
     pub unscheduled: bool,
 
-    /// Write the records to this new file (mode 0600) instead of standard output
+    /// Write the records to this file (created mode 0600; appended to when resuming) instead of standard output
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -277,6 +284,21 @@ pub struct BatchArgs {
     /// Numbers checked at the same time
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
+
+    /// The run's durable state (SQLite, mode 0600) [default: the output file + .state, or, on
+    /// standard output, batch/<input hash>.state in the data directory]
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// On a resumed run, query again the rows that ended as `error`
+    #[arg(long)]
+    pub retry_failed: bool,
+
+    /// On a resumed unscheduled run, query again the rows in doubt (sent, answer never
+    /// recorded) instead of reporting them as `in-doubt`; the local authority may be notified
+    /// twice
+    #[arg(long)]
+    pub retry_in_doubt: bool,
 
     /// Hide the progress bar (there is none yet; accepted for scripts)
     #[arg(long)]

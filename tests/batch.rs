@@ -305,3 +305,160 @@ fn output_file_is_new_and_private_and_csv_has_the_documented_columns() {
     again.assert_code(2);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
 }
+
+/// `count` valid numbers of the sandbox's "no record" block, from 999 010 0000.
+fn no_record_numbers(count: usize) -> Vec<String> {
+    (9_990_100_000u64..)
+        .map(|n| n.to_string())
+        .filter(|s| cpis::nhs_number::NhsNumber::parse(s).is_ok())
+        .take(count)
+        .collect()
+}
+
+fn unscheduled_searches(sb: &SandboxProc, nhs: &str) -> u64 {
+    let (status, body) = raw_get(sb.addr(), &format!("/_sandbox/queries?nhs={nhs}"), &[]);
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v["unscheduled_searches"].as_u64().unwrap()
+}
+
+#[test]
+fn a_resumed_run_skips_done_rows_and_refuses_another_care_setting() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let dir = private_tempdir();
+    let list = dir.path().join("list.txt");
+    let numbers = no_record_numbers(5);
+    std::fs::write(&list, numbers.join("\n")).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let run = |care: &str| {
+        cpis.run(&[
+            "--base-url",
+            &sb.base_url,
+            "batch",
+            list.to_str().unwrap(),
+            care,
+            "--output",
+            out.to_str().unwrap(),
+            "--rate",
+            "100",
+        ])
+    };
+    run("--unscheduled").assert_code(0);
+    let first = std::fs::read_to_string(&out).unwrap();
+    let state = dir.path().join("out.jsonl.state");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    run("--scheduled")
+        .assert_code(2)
+        .assert_stderr_has(&["care setting is unscheduled, this run's is scheduled"]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
+
+    let again = run("--unscheduled");
+    again.assert_code(0);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let added = records(&text[first.len()..]);
+    assert_eq!(added.len(), 1, "only a summary: {text}");
+    assert_eq!(added[0]["already_done"], 5);
+    assert_eq!(added[0]["requests"], 0);
+    for n in &numbers {
+        assert_eq!(unscheduled_searches(&sb, n), 1, "{n}");
+    }
+
+    // Another input under the same output and state is another run.
+    std::fs::write(&list, numbers[..2].join("\n")).unwrap();
+    run("--unscheduled")
+        .assert_code(2)
+        .assert_stderr_has(&["input file (content hash)"]);
+}
+
+#[test]
+fn kill_9_mid_unscheduled_run_then_resume_queries_no_number_twice() {
+    let sb = SandboxProc::start(&["--delay-ms", "20"]);
+    let cpis = Cpis::new();
+    let dir = private_tempdir();
+    let list = dir.path().join("list.txt");
+    let numbers = no_record_numbers(300);
+    std::fs::write(&list, numbers.join("\n")).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let args = [
+        "--base-url",
+        &sb.base_url,
+        "batch",
+        list.to_str().unwrap(),
+        "--unscheduled",
+        "--output",
+        out.to_str().unwrap(),
+        "--rate",
+        "100",
+        "--concurrency",
+        "4",
+        "--no-progress",
+    ];
+    let mut child = cpis
+        .cmd()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until some records are out, then kill -9 mid-run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let lines = std::fs::read_to_string(&out)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if lines >= 20 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the batch ended before it could be killed"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no records after 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !before.contains("\"type\":\"summary\""),
+        "the run finished before the kill"
+    );
+
+    let r = cpis.run(&args);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let all = records(&text);
+    let summary = all.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    let results: Vec<&Value> = all.iter().filter(|v| v["type"] == "result").collect();
+    let mut lines: Vec<u64> = results
+        .iter()
+        .map(|v| v["line"].as_u64().unwrap())
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        (1..=300).collect::<Vec<u64>>(),
+        "every row exactly one record"
+    );
+    let in_doubt = results.iter().filter(|v| v["status"] == "in-doubt").count();
+    r.assert_code(if in_doubt > 0 { 3 } else { 0 });
+    for v in &results {
+        let nhs = v["nhs_number"].as_str().unwrap();
+        let seen = unscheduled_searches(&sb, nhs);
+        match v["status"].as_str().unwrap() {
+            "no-plan" => assert_eq!(seen, 1, "{nhs}"),
+            "in-doubt" => assert!(seen <= 1, "{nhs}: {seen}"),
+            other => panic!("{nhs}: {other}"),
+        }
+    }
+}

@@ -7,12 +7,13 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use super::batch_state::{RowState, RunKey, State};
 use crate::cli::{BatchArgs, BatchFormat};
 use crate::cpis::model;
 use crate::cpis::{CareSetting, Pacer, Search};
@@ -169,16 +170,21 @@ fn error_record(line: u64, nhs: &str, e: &Error) -> Value {
     })
 }
 
-/// Check one number: CareTeam, then AuditEvent only when a plan is found.
+/// Check one number: CareTeam, then AuditEvent only when a plan is found. `mark` runs before
+/// every request is written to the network.
 async fn check(
     client: &crate::cpis::Client,
     line: u64,
     nhs: &NhsNumber,
     care: CareSetting,
     today: i64,
+    mark: &crate::cpis::Mark,
 ) -> Value {
     let digits = nhs.digits();
-    let care_team = match client.search(Search::CareTeam, nhs, care).await {
+    let care_team = match client
+        .search_marked(Search::CareTeam, nhs, care, Some(mark))
+        .await
+    {
         Ok(r) => r,
         Err(e) => return error_record(line, &digits, &e),
     };
@@ -194,7 +200,10 @@ async fn check(
             "trace_ids": {"care_team": care_team.trace_ids, "audit_event": []},
         });
     }
-    let audit = match client.search(Search::AuditEvent, nhs, care).await {
+    let audit = match client
+        .search_marked(Search::AuditEvent, nhs, care, Some(mark))
+        .await
+    {
         Ok(r) => r,
         Err(e) => {
             // The plans are known; the access history is not. Still an error row: the
@@ -231,16 +240,20 @@ fn str_of(v: &Value) -> String {
 }
 
 impl Sink {
-    fn open(path: Option<&Path>, format: BatchFormat) -> Result<Self> {
+    /// `append`: the file exists and already has its header.
+    fn open(path: Option<&Path>, format: BatchFormat, append: bool) -> Result<Self> {
         let w: Box<dyn Write + Send> = match path {
             None => Box::new(std::io::stdout()),
+            Some(p) if append => Box::new(open_append(p)?),
             Some(p) => Box::new(create_private_new(p)?),
         };
         Ok(match format {
             BatchFormat::Jsonl => Sink::Jsonl(w),
             BatchFormat::Csv => {
                 let mut c = csv::Writer::from_writer(w);
-                c.write_record(CSV_COLUMNS).map_err(write_error)?;
+                if !append {
+                    c.write_record(CSV_COLUMNS).map_err(write_error)?;
+                }
                 c.flush().map_err(write_error)?;
                 Sink::Csv(Box::new(c))
             }
@@ -315,11 +328,67 @@ fn create_private_new(path: &Path) -> Result<std::fs::File> {
     o.open(path).map_err(|e| {
         let err = Error::usage(format!("cannot create {}: {e}", path.display()));
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            err.with_hint("batch writes a new file and never replaces one (resuming a run is not built yet): choose another --output or move the old one away")
+            err.with_hint("batch writes a new file and never replaces one; a run is resumed with its state (--state, default the output + .state): choose another --output or move the old one away")
         } else {
             err
         }
     })
+}
+
+/// An existing output file to append to, never through a link.
+fn open_append(path: &Path) -> Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(path)
+        .map_err(|e| Error::usage(format!("cannot append to {}: {e}", path.display())))
+}
+
+/// The lines of the input whose records are in an existing output file. A last line cut
+/// short (the process died while writing it) is removed, so that its row is written again.
+fn lines_in_output(path: &Path, format: BatchFormat) -> Result<std::collections::HashSet<u64>> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    let complete = match bytes.iter().rposition(|b| *b == b'\n') {
+        Some(i) => i + 1,
+        None => 0,
+    };
+    if complete < bytes.len() {
+        let f = open_append(path)?;
+        f.set_len(complete as u64)
+            .map_err(|e| Error::unexpected(format!("cannot repair {}: {e}", path.display())))?;
+    }
+    let text = String::from_utf8_lossy(&bytes[..complete]);
+    let mut seen = std::collections::HashSet::new();
+    match format {
+        BatchFormat::Jsonl => {
+            for l in text.lines() {
+                if let Ok(v) = serde_json::from_str::<Value>(l) {
+                    if v["type"] == "result" {
+                        if let Some(n) = v["line"].as_u64() {
+                            seen.insert(n);
+                        }
+                    }
+                }
+            }
+        }
+        BatchFormat::Csv => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            for rec in rdr.records().flatten() {
+                if let Some(n) = rec.get(0).and_then(|f| f.parse().ok()) {
+                    seen.insert(n);
+                }
+            }
+        }
+    }
+    Ok(seen)
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {
@@ -336,6 +405,26 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// The state file: `--state`, else beside the output, else in the data directory by the
+/// input's hash.
+fn state_path(ctx: &super::Ctx, args: &BatchArgs, hash: &str) -> Result<PathBuf> {
+    if let Some(p) = &args.state {
+        return Ok(p.clone());
+    }
+    if let Some(out) = &args.output {
+        let mut p = out.clone().into_os_string();
+        p.push(".state");
+        return Ok(PathBuf::from(p));
+    }
+    let dir = ctx.settings.data_dir.as_ref().ok_or_else(|| {
+        Error::usage("no data directory for the batch state").with_hint("give --state FILE")
+    })?;
+    crate::private::ensure_private_dir(dir)?;
+    let dir = dir.join("batch");
+    crate::private::ensure_private_dir(&dir)?;
+    Ok(dir.join(format!("{hash}.state")))
+}
+
 pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let care = super::lookup::care_from_flags(
         args.scheduled,
@@ -343,15 +432,52 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         ctx.settings.care_setting.as_ref().map(|c| c.value),
     )?;
     let input = read_input(&args.input)?;
+    let hash = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(&input);
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
     let rows = read_rows(&input, args.column.as_deref())?;
     drop(input);
     let plans = plan_rows(&rows);
 
     let (client, _conn, token) = ctx.cpis_client().await?;
     super::lookup::check_role(&token, care)?;
+    let key = RunKey {
+        care_setting: care.as_str().to_string(),
+        environment: ctx.settings.environment_label().to_string(),
+        // The embedded sandbox listens on a new port each run.
+        base_url: if ctx.settings.endpoint.base_url.is_none() {
+            "embedded sandbox".to_string()
+        } else {
+            client.base_url().as_str().to_string()
+        },
+        input_hash: hash.clone(),
+    };
+    let state_file = state_path(ctx, &args, &hash)?;
+    if let Some(out) = &args.output {
+        if out.exists() && !state_file.exists() {
+            return Err(create_private_new(out)
+                .err()
+                .unwrap_or_else(|| Error::usage(format!("{} already exists", out.display()))));
+        }
+    }
+    let (state, resumed) = State::open(&state_file, &key)?;
+    let state = Arc::new(state);
+    let append = resumed && args.output.as_deref().is_some_and(|p| p.exists());
+    let in_output = match (&args.output, append) {
+        (Some(p), true) => Some(lines_in_output(p, args.format)?),
+        _ => None,
+    };
+    let mut sink = Sink::open(args.output.as_deref(), args.format, append)?;
+    if resumed {
+        ctx.note(&format!(
+            "resuming the run kept in {}",
+            state_file.display()
+        ));
+    }
     let pacer = Arc::new(Pacer::new(args.rate));
     let client = Arc::new(client.pacer(pacer.clone()));
-    let mut sink = Sink::open(args.output.as_deref(), args.format)?;
     if care == CareSetting::Unscheduled {
         ctx.note("unscheduled batch: each access is recorded in the record's access history, and the responsible local authority is notified");
     }
@@ -360,16 +486,43 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let today = crate::timeutil::today_days();
     let mut counts: HashMap<&'static str, u64> = STATUSES.iter().map(|s| (*s, 0)).collect();
     let mut queried: u64 = 0;
-    let count = |v: &Value, counts: &mut HashMap<&'static str, u64>| {
-        if let Some(s) = v["status"].as_str() {
-            if let Some(k) = STATUSES.iter().find(|k| **k == s) {
-                *counts.entry(k).or_default() += 1;
-            }
+    let mut already: u64 = 0;
+    // Record, count and write one finished row: the state first, then the output.
+    let finish = |v: &Value,
+                  nhs: &str,
+                  counts: &mut HashMap<&'static str, u64>,
+                  sink: &mut Sink|
+     -> Result<()> {
+        let status = v["status"].as_str().unwrap_or("error");
+        state.mark_done(v["line"].as_u64().unwrap_or(0), nhs, status, &v.to_string())?;
+        if let Some(k) = STATUSES.iter().find(|k| **k == status) {
+            *counts.entry(k).or_default() += 1;
         }
+        sink.result(v)
     };
     let mut tasks = tokio::task::JoinSet::new();
     let limit = args.concurrency as usize;
     for (row, plan) in rows.iter().zip(plans) {
+        let previous = state.row(row.line)?;
+        let digits = match &plan {
+            Plan::Invalid(_) => row.raw.clone(),
+            Plan::Query(n) | Plan::Duplicate(n, _) => n.digits(),
+        };
+        if let RowState::Done { status, record } = &previous {
+            let again = (status == "error" && args.retry_failed)
+                || (status == "in-doubt" && args.retry_in_doubt);
+            if !again {
+                already += 1;
+                // Done, but its record never reached the output (the process died between
+                // the two): write it now.
+                if in_output.as_ref().is_some_and(|s| !s.contains(&row.line)) {
+                    if let Ok(v) = serde_json::from_str::<Value>(record) {
+                        sink.result(&v)?;
+                    }
+                }
+                continue;
+            }
+        }
         let record = match plan {
             Plan::Invalid(why) => json!({
                 "type": "result",
@@ -389,28 +542,49 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                 "plans": [],
                 "access_history": [],
             }),
+            Plan::Query(n)
+                if previous == RowState::Sent
+                    && care == CareSetting::Unscheduled
+                    && !args.retry_in_doubt =>
+            {
+                json!({
+                    "type": "result",
+                    "line": row.line,
+                    "nhs_number": n.digits(),
+                    "status": "in-doubt",
+                    "plans": [],
+                    "access_history": [],
+                    "message": "an earlier run sent this unscheduled lookup but never recorded its answer; not queried again, since the local authority may already have been notified (--retry-in-doubt queries it again)",
+                })
+            }
             Plan::Query(n) => {
                 while tasks.len() >= limit {
                     if let Some(done) = tasks.join_next().await {
-                        let v = done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
-                        count(&v, &mut counts);
-                        sink.result(&v)?;
+                        let (v, nhs): (Value, String) =
+                            done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
+                        finish(&v, &nhs, &mut counts, &mut sink)?;
                     }
                 }
                 queried += 1;
                 let client = client.clone();
+                let state = state.clone();
                 let line = row.line;
-                tasks.spawn(async move { check(&client, line, &n, care, today).await });
+                tasks.spawn(async move {
+                    let d = n.digits();
+                    let mark = {
+                        let d = d.clone();
+                        move || state.mark_sent(line, &d)
+                    };
+                    (check(&client, line, &n, care, today, &mark).await, d)
+                });
                 continue;
             }
         };
-        count(&record, &mut counts);
-        sink.result(&record)?;
+        finish(&record, &digits, &mut counts, &mut sink)?;
     }
     while let Some(done) = tasks.join_next().await {
-        let v = done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
-        count(&v, &mut counts);
-        sink.result(&v)?;
+        let (v, nhs) = done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
+        finish(&v, &nhs, &mut counts, &mut sink)?;
     }
 
     let elapsed = started.elapsed();
@@ -418,6 +592,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let mut summary = json!({
         "type": "summary",
         "rows": rows.len(),
+        "already_done": already,
         "requests": requests,
         "requests_per_number": if queried == 0 { 0.0 } else { requests as f64 / queried as f64 },
         "rate_limited": pacer.rate_limited(),
@@ -430,20 +605,25 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     sink.summary(&summary)?;
     let failed = counts["invalid"] + counts["in-doubt"] + counts["error"];
     ctx.note(&format!(
-        "batch: {} rows: {} plan, {} no-plan, {} invalid, {} duplicate, {} error; {} requests in {:.1} s",
+        "batch: {} rows: {} plan, {} no-plan, {} invalid, {} duplicate, {} in doubt, {} error, {} done before; {} requests in {:.1} s",
         rows.len(),
         counts["plan"],
         counts["no-plan"],
         counts["invalid"],
         counts["duplicate"],
+        counts["in-doubt"],
         counts["error"],
+        already,
         requests,
         elapsed.as_secs_f64()
     ));
     if failed > 0 {
         return Err(Error::new(
             Kind::BatchFailures,
-            format!("{failed} of {} rows were invalid or failed", rows.len()),
+            format!(
+                "{failed} of {} rows were invalid, in doubt or failed",
+                rows.len()
+            ),
         ));
     }
     Ok(())

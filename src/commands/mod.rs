@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod batch_state;
 pub mod config;
 pub mod docs;
 pub mod lookup;

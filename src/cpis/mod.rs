@@ -72,6 +72,9 @@ pub struct SearchResult {
     pub trace_ids: Vec<String>,
 }
 
+/// Called before a request is written to the network (see [`Client::get_marked`]).
+pub type Mark = dyn Fn() -> Result<()> + Send + Sync;
+
 /// Called with a line of progress for stderr (retries); silent when quiet.
 pub type Notify = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -267,12 +270,28 @@ impl Client {
     /// `TraceID`/`X-Request-ID` is sent on every attempt. Returns the final reply, whatever
     /// its status.
     pub async fn get(&self, what: &str, url: &Url, care: CareSetting) -> Result<Reply> {
+        self.get_marked(what, url, care, None).await
+    }
+
+    /// [`Client::get`], calling `mark` before every attempt: after the pacer has granted it
+    /// and before anything is written to the network. An error from `mark` stops the request
+    /// unsent.
+    pub async fn get_marked(
+        &self,
+        what: &str,
+        url: &Url,
+        care: CareSetting,
+        mark: Option<&Mark>,
+    ) -> Result<Reply> {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let headers = self.headers(&trace_id, care);
         let mut attempt: u32 = 0;
         loop {
             if let Some(p) = &self.pacer {
                 p.wait().await;
+            }
+            if let Some(mark) = mark {
+                mark()?;
             }
             let started = std::time::Instant::now();
             let sent = self
@@ -391,11 +410,23 @@ impl Client {
         nhs: &NhsNumber,
         care: CareSetting,
     ) -> Result<SearchResult> {
+        self.search_marked(search, nhs, care, None).await
+    }
+
+    /// [`Client::search`], calling `mark` before every request it sends (see
+    /// [`Client::get_marked`]).
+    pub async fn search_marked(
+        &self,
+        search: Search,
+        nhs: &NhsNumber,
+        care: CareSetting,
+        mark: Option<&Mark>,
+    ) -> Result<SearchResult> {
         let what = search.what();
         let mut url = self.search_url(search, nhs);
         let mut out = SearchResult::default();
         loop {
-            let reply = self.get(what, &url, care).await?;
+            let reply = self.get_marked(what, &url, care, mark).await?;
             if !(200..300).contains(&reply.status) {
                 return Err(errors::reply_error(what, &reply));
             }
