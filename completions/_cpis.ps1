@@ -244,6 +244,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free port); loopback only unless --allow-remote')
             [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]')
             [CompletionResult]::new('--delay-ms', '--delay-ms', [CompletionResultType]::ParameterName, 'Extra latency added to every response, in milliseconds (for benchmarks)')
+            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Answer CP-IS searches beyond N in any one-second window with the API platform''s 429 (spike arrest, Retry-After: 1)')
             [CompletionResult]::new('--register-app', '--register-app', [CompletionResultType]::ParameterName, 'Register another application with the sandbox''s /oauth2/token, by its API key (repeatable; each needs --jwks after it)')
             [CompletionResult]::new('--jwks', '--jwks', [CompletionResultType]::ParameterName, 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with')
             [CompletionResult]::new('--nominated-person', '--nominated-person', [CompletionResultType]::ParameterName, 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]')

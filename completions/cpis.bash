@@ -1398,7 +1398,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__serve)
-            opts="-q -v -h -V --addr --allow-remote --tls --tls-dir --delay-ms --require-auth --register-app --jwks --nominated-person --nominated-role --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --addr --allow-remote --tls --tls-dir --delay-ms --rate-limit --require-auth --register-app --jwks --nominated-person --nominated-role --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1413,6 +1413,10 @@ _cpis() {
                     return 0
                     ;;
                 --delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -226,6 +226,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --addr 'Address to listen on (port 0 picks a free port); loopback only unless --allow-remote'
             cand --tls-dir 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]'
             cand --delay-ms 'Extra latency added to every response, in milliseconds (for benchmarks)'
+            cand --rate-limit 'Answer CP-IS searches beyond N in any one-second window with the API platform''s 429 (spike arrest, Retry-After: 1)'
             cand --register-app 'Register another application with the sandbox''s /oauth2/token, by its API key (repeatable; each needs --jwks after it)'
             cand --jwks 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with'
             cand --nominated-person 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]'

@@ -519,6 +519,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub delay_ms: u64,
 
+    /// Answer CP-IS searches beyond N in any one-second window with the API platform's 429 (spike arrest, Retry-After: 1)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: Option<u32>,
+
     /// Make the CP-IS searches demand `Authorization: Bearer TOKEN` with a token issued by a cpis sandbox's /oauth2/token (401 otherwise)
     #[arg(long)]
     pub require_auth: bool,

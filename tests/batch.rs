@@ -462,3 +462,58 @@ fn kill_9_mid_unscheduled_run_then_resume_queries_no_number_twice() {
         }
     }
 }
+
+#[test]
+fn a_rate_limited_sandbox_slows_the_batch_down_without_failing_rows() {
+    let sb = SandboxProc::start(&["--rate-limit", "2"]);
+    let cpis = Cpis::new();
+    let numbers = no_record_numbers(8);
+    // One request in flight: after a 429 the next waits out Retry-After, so it lands in a new
+    // one-second window and succeeds.
+    let r = cpis.run_stdin(
+        &[
+            "--base-url",
+            &sb.base_url,
+            "batch",
+            "-",
+            "--scheduled",
+            "--rate",
+            "50",
+            "--concurrency",
+            "1",
+        ],
+        &[],
+        &numbers.join("\n"),
+    );
+    r.assert_code(0);
+    let (results, summary) = split(&r.stdout);
+    assert!(results.iter().all(|v| v["status"] == "no-plan"));
+    let limited = summary["rate_limited"].as_u64().unwrap();
+    assert!(limited >= 1, "{summary}");
+    assert_eq!(summary["requests"].as_u64().unwrap(), 8 + limited);
+
+    // The platform's body and Retry-After, for any client.
+    let mut last = (0, String::new());
+    for _ in 0..5 {
+        last = raw_get(
+            sb.addr(),
+            "/cpis/FHIR/R4/CareTeam?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9990000077",
+            &[
+                ("TraceID", "5f0e6a4c-4a8e-4a3b-9a53-0d0c1c2b3a4d"),
+                ("X-Request-ID", "5f0e6a4c-4a8e-4a3b-9a53-0d0c1c2b3a4d"),
+                ("IsUnscheduledAccessEvent", "false"),
+            ],
+        );
+        if last.0 == 429 {
+            break;
+        }
+    }
+    assert_eq!(last.0, 429, "{}", last.1);
+    let v: Value = serde_json::from_str(&last.1).unwrap();
+    assert_eq!(v["policy"], "spikearrest");
+    assert!(v["message"]
+        .as_str()
+        .unwrap()
+        .contains("has exceeded its quota of 2 requests per second"));
+    assert!(v["message_id"].is_string());
+}

@@ -69,6 +69,7 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
             tls,
             require_auth: args.require_auth,
             apps,
+            rate_limit: args.rate_limit,
         },
     )
     .await?;

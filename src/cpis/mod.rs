@@ -94,13 +94,16 @@ pub struct Client {
     pacer: Option<std::sync::Arc<Pacer>>,
 }
 
-/// Spreads requests evenly at a fixed rate, shared by every task of a batch, and counts them.
-/// Every attempt waits for its slot (retries included); a 429 pushes the next slot back by its
-/// `Retry-After`.
+/// Spreads requests evenly at a rate, shared by every task of a batch, and counts them. Every
+/// attempt waits for its slot (retries included); a 429 pushes the next slot back by its
+/// `Retry-After` and halves the rate, which then recovers gradually to the configured one.
 #[derive(Debug)]
 pub struct Pacer {
-    interval: Duration,
-    next: tokio::sync::Mutex<tokio::time::Instant>,
+    /// The configured spacing.
+    base: Duration,
+    /// The current spacing and the next free slot: doubled on a 429 (at most 8 times the
+    /// configured spacing), back 10% towards it on each answer that is not a 429.
+    next: tokio::sync::Mutex<(tokio::time::Instant, Duration)>,
     requests: std::sync::atomic::AtomicU64,
     rate_limited: std::sync::atomic::AtomicU64,
 }
@@ -108,9 +111,10 @@ pub struct Pacer {
 impl Pacer {
     /// At most `per_second` requests per second, one every `1/per_second` s.
     pub fn new(per_second: u32) -> Self {
+        let base = Duration::from_secs(1) / per_second.max(1);
         Pacer {
-            interval: Duration::from_secs(1) / per_second.max(1),
-            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+            base,
+            next: tokio::sync::Mutex::new((tokio::time::Instant::now(), base)),
             requests: Default::default(),
             rate_limited: Default::default(),
         }
@@ -121,8 +125,8 @@ impl Pacer {
         let slot = {
             let mut next = self.next.lock().await;
             let now = tokio::time::Instant::now();
-            let slot = (*next).max(now);
-            *next = slot + self.interval;
+            let slot = next.0.max(now);
+            next.0 = slot + next.1;
             slot
         };
         tokio::time::sleep_until(slot).await;
@@ -136,9 +140,16 @@ impl Pacer {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut next = self.next.lock().await;
         let later = tokio::time::Instant::now() + wait;
-        if *next < later {
-            *next = later;
+        if next.0 < later {
+            next.0 = later;
         }
+        next.1 = (next.1 * 2).min(self.base * 8);
+    }
+
+    /// An answer that was not a 429: recover gradually towards the configured rate.
+    pub async fn answered(&self) {
+        let mut next = self.next.lock().await;
+        next.1 = next.1.mul_f64(0.9).max(self.base);
     }
 
     /// Requests granted so far (every attempt).
@@ -345,10 +356,12 @@ impl Client {
             }
             match outcome {
                 Ok((reply, retry_after)) => {
-                    if reply.status == 429 {
-                        if let Some(p) = &self.pacer {
+                    if let Some(p) = &self.pacer {
+                        if reply.status == 429 {
                             p.slow_down(retry_after.unwrap_or_else(|| backoff(attempt)))
                                 .await;
+                        } else {
+                            p.answered().await;
                         }
                     }
                     if !matches!(reply.status, 408 | 429 | 502 | 503 | 504)

@@ -28,6 +28,9 @@ pub struct Options {
     pub require_auth: bool,
     /// Applications `/oauth2/token` knows besides the built-in one ([`app`]).
     pub apps: Vec<oauth::Application>,
+    /// At most this many CP-IS searches per one-second window; more answer 429 as the API
+    /// platform's spike arrest does.
+    pub rate_limit: Option<u32>,
 }
 
 /// A sandbox accepting connections until dropped.
@@ -54,7 +57,8 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
     let base_url = format!("{scheme}://{addr}{}", server::BASE_PATH);
     let state = Arc::new(
         server::State::new(opts.delay, opts.tls.is_some())
-            .with_auth(opts.require_auth, oauth::Registry::new(opts.apps)),
+            .with_auth(opts.require_auth, oauth::Registry::new(opts.apps))
+            .with_rate_limit(opts.rate_limit),
     );
     let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);
     let task = tokio::spawn(async move {

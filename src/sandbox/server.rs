@@ -47,6 +47,9 @@ pub struct State {
     /// The mock CIS2's codes and access tokens.
     pub cis2: super::cis2::Cis2State,
     histories: Mutex<HashMap<&'static str, Vec<Record>>>,
+    /// `--rate-limit`: searches allowed per one-second window, and the current window.
+    rate_limit: Option<u32>,
+    window: Mutex<(std::time::Instant, u32)>,
     /// Unscheduled searches seen per NHS number (any number), for `/_sandbox/queries`.
     unscheduled_queries: Mutex<HashMap<String, u64>>,
     seen_request_ids: Mutex<HashSet<String>>,
@@ -62,11 +65,32 @@ impl State {
             cis2: Default::default(),
             histories: Mutex::new(HashMap::new()),
             unscheduled_queries: Mutex::new(HashMap::new()),
+            rate_limit: None,
+            window: Mutex::new((std::time::Instant::now(), 0)),
             seen_request_ids: Mutex::new(HashSet::new()),
         }
     }
 
     /// Demand access tokens on the searches (or not), with these applications.
+    pub fn with_rate_limit(mut self, per_second: Option<u32>) -> Self {
+        self.rate_limit = per_second;
+        self
+    }
+
+    /// Count one search against `--rate-limit`: false when it is over the limit.
+    fn within_rate_limit(&self) -> bool {
+        let Some(limit) = self.rate_limit else {
+            return true;
+        };
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if now.duration_since(w.0) >= Duration::from_secs(1) {
+            *w = (now, 0);
+        }
+        w.1 += 1;
+        w.1 <= limit
+    }
+
     pub fn with_auth(mut self, require_auth: bool, registry: oauth::Registry) -> Self {
         self.require_auth = require_auth;
         self.oauth = registry;
@@ -246,6 +270,23 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
     Ok(resp)
 }
 
+/// The API platform's spike-arrest answer: 429, its JSON body, `Retry-After: 1`.
+fn too_many_requests(message: &str) -> Resp {
+    let mut r = respond(
+        StatusCode::TOO_MANY_REQUESTS,
+        "application/json",
+        json!({
+            "message": message,
+            "message_id": format!("rrt-{}", uuid::Uuid::new_v4()),
+            "policy": "spikearrest"
+        })
+        .to_string(),
+    );
+    r.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
 /// Sandbox only (no such endpoint on the real service): `GET /_sandbox/queries?nhs=N` answers
 /// how many unscheduled CareTeam and AuditEvent searches the sandbox has seen for `N`, so a
 /// test can check that no number was queried twice.
@@ -352,6 +393,12 @@ fn check_token(state: &State, req: &Request<Incoming>) -> Result<Option<oauth::C
 }
 
 async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp {
+    if !state.within_rate_limit() {
+        return too_many_requests(&format!(
+            "Your application, cpis-sandbox, has exceeded its quota of {} requests per second",
+            state.rate_limit.unwrap_or_default()
+        ));
+    }
     let token_caller = match check_token(state, req) {
         Ok(c) => c,
         Err(diagnostics) => return access_denied(&diagnostics),
@@ -439,18 +486,7 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
             return respond(StatusCode::FORBIDDEN, FHIR_JSON, ACCESS_DENIED);
         }
         Behaviour::RateLimitedOnce if state.first_sight(&request_id) => {
-            let mut r = respond(
-                StatusCode::TOO_MANY_REQUESTS,
-                "application/json",
-                json!({
-                    "message": "Your application, cpis-sandbox, has exceeded its quota of 5 requests per second (sandbox fault patient)",
-                    "message_id": format!("rrt-{}", uuid::Uuid::new_v4()),
-                    "policy": "spikearrest"
-                })
-                .to_string(),
-            );
-            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-            return r;
+            return too_many_requests("Your application, cpis-sandbox, has exceeded its quota of 5 requests per second (sandbox fault patient)");
         }
         Behaviour::UnavailableOnce if state.first_sight(&request_id) => {
             let mut r = respond(
