@@ -517,3 +517,77 @@ fn a_rate_limited_sandbox_slows_the_batch_down_without_failing_rows() {
         .contains("has exceeded its quota of 2 requests per second"));
     assert!(v["message_id"].is_string());
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_finishes_requests_in_flight_exits_130_and_the_rerun_completes() {
+    let sb = SandboxProc::start(&["--delay-ms", "20"]);
+    let cpis = Cpis::new();
+    let dir = private_tempdir();
+    let list = dir.path().join("list.txt");
+    let numbers = no_record_numbers(300);
+    std::fs::write(&list, numbers.join("\n")).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let args = [
+        "--base-url",
+        &sb.base_url,
+        "batch",
+        list.to_str().unwrap(),
+        "--unscheduled",
+        "--output",
+        out.to_str().unwrap(),
+        "--rate",
+        "100",
+        "--no-progress",
+    ];
+    let child = cpis
+        .cmd()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::fs::read_to_string(&out)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < 10
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no records after 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    let first = std::fs::read_to_string(&out).unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    if first.contains("\"rows\":300") && !stderr.contains("interrupted") {
+        // Finished before the signal arrived: nothing to resume.
+        return;
+    }
+    assert_eq!(o.status.code(), Some(130), "{stderr}");
+    let summary = records(&first).pop().unwrap();
+    assert_eq!(
+        summary["type"], "summary",
+        "a summary even when interrupted"
+    );
+    // Every request that went out was answered and recorded: nothing is in doubt.
+    let r = cpis.run(&args);
+    r.assert_code(0);
+    let all = records(&std::fs::read_to_string(&out).unwrap());
+    let mut lines: Vec<u64> = all
+        .iter()
+        .filter(|v| v["type"] == "result")
+        .map(|v| {
+            assert_eq!(v["status"], "no-plan", "{v}");
+            v["line"].as_u64().unwrap()
+        })
+        .collect();
+    lines.sort();
+    assert_eq!(lines, (1..=300).collect::<Vec<u64>>());
+    for n in &numbers {
+        assert_eq!(unscheduled_searches(&sb, n), 1, "{n}");
+    }
+}

@@ -478,6 +478,26 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     }
     let pacer = Arc::new(Pacer::new(args.rate));
     let client = Arc::new(client.pacer(pacer.clone()));
+    // Ctrl-C: no new row is started and no new request sent; requests already on the wire
+    // finish and are recorded. A second Ctrl-C ends the process at once (the state stays
+    // consistent: every write to it is a transaction).
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let first = super::interrupt_signal()?;
+        let stopping = stopping.clone();
+        let quiet = ctx.settings.quiet;
+        tokio::spawn(async move {
+            first.await;
+            stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+            if !quiet {
+                eprintln!("note: interrupted: finishing the requests in flight (Ctrl-C again to stop at once)");
+            }
+            if let Ok(second) = super::interrupt_signal() {
+                second.await;
+                std::process::exit(Kind::Interrupted.exit_code());
+            }
+        });
+    }
     if care == CareSetting::Unscheduled {
         ctx.note("unscheduled batch: each access is recorded in the record's access history, and the responsible local authority is notified");
     }
@@ -493,6 +513,11 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                   counts: &mut HashMap<&'static str, u64>,
                   sink: &mut Sink|
      -> Result<()> {
+        // Stopped by Ctrl-C before its request went out: the row is left as it stands
+        // (pending, or sent and so in doubt next time), with no record.
+        if v["exit_class"] == "interrupted" {
+            return Ok(());
+        }
         let status = v["status"].as_str().unwrap_or("error");
         state.mark_done(v["line"].as_u64().unwrap_or(0), nhs, status, &v.to_string())?;
         if let Some(k) = STATUSES.iter().find(|k| **k == status) {
@@ -503,6 +528,9 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let mut tasks = tokio::task::JoinSet::new();
     let limit = args.concurrency as usize;
     for (row, plan) in rows.iter().zip(plans) {
+        if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
         let previous = state.row(row.line)?;
         let digits = match &plan {
             Plan::Invalid(_) => row.raw.clone(),
@@ -569,11 +597,17 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                 let client = client.clone();
                 let state = state.clone();
                 let line = row.line;
+                let stopping = stopping.clone();
                 tasks.spawn(async move {
                     let d = n.digits();
                     let mark = {
                         let d = d.clone();
-                        move || state.mark_sent(line, &d)
+                        move || {
+                            if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                                return Err(Error::new(Kind::Interrupted, "interrupted"));
+                            }
+                            state.mark_sent(line, &d)
+                        }
                     };
                     (check(&client, line, &n, care, today, &mark).await, d)
                 });
@@ -603,6 +637,10 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         summary[*s] = json!(counts[s]);
     }
     sink.summary(&summary)?;
+    if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Error::new(Kind::Interrupted, "interrupted")
+            .with_hint("run the same command again to finish the batch"));
+    }
     let failed = counts["invalid"] + counts["in-doubt"] + counts["error"];
     ctx.note(&format!(
         "batch: {} rows: {} plan, {} no-plan, {} invalid, {} duplicate, {} in doubt, {} error, {} done before; {} requests in {:.1} s",

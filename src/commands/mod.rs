@@ -197,6 +197,8 @@ fn run_inner(cli: Cli) -> Result<()> {
         match cli.command {
             // The server's normal way to stop is a signal, which it handles itself.
             Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(&ctx, args).await,
+            // A batch handles Ctrl-C itself: requests in flight finish and are recorded.
+            Command::Batch(args) => batch::run(&ctx, args).await,
             command => {
                 // Register for Ctrl-C before any work starts, so an early interrupt is seen.
                 let interrupted = interrupt_signal()?;
@@ -210,7 +212,7 @@ fn run_inner(cli: Cli) -> Result<()> {
 }
 
 /// A future that completes on Ctrl-C (SIGINT). The handler is installed when this returns.
-fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     return on_any_signal(&[(tokio::signal::unix::SignalKind::interrupt(), "SIGINT")]);
     #[cfg(not(unix))]
