@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in, see who cpis acts as, or sign out')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded CP-IS sandbox, or list its synthetic patients')
@@ -57,6 +58,34 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the service''s FHIR bundles unchanged instead of rendering them')
             [CompletionResult]::new('--curl', '--curl', [CompletionResultType]::ParameterName, 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cpis;batch' {
+            [CompletionResult]::new('--column', '--column', [CompletionResultType]::ParameterName, 'Read CSV with a header row and take the NHS number from this column')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Record format')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Requests per second, every attempt counted (retries included)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Numbers checked at the same time')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The run''s durable state (SQLite, mode 0600) [default: the output file + .state, or, on standard output, batch/<input hash>.state in the data directory]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
+            [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
+            [CompletionResult]::new('--scheduled', '--scheduled', [CompletionResultType]::ParameterName, 'Scheduled care: silent read, nothing recorded, no notification')
+            [CompletionResult]::new('--unscheduled', '--unscheduled', [CompletionResultType]::ParameterName, 'Unscheduled care: each access is recorded and the local authority is notified')
+            [CompletionResult]::new('--retry-failed', '--retry-failed', [CompletionResultType]::ParameterName, 'On a resumed run, query again the rows that ended as `error`')
+            [CompletionResult]::new('--retry-in-doubt', '--retry-in-doubt', [CompletionResultType]::ParameterName, 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Hide the progress bar (there is none yet; accepted for scripts)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
@@ -238,6 +267,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]')
             [CompletionResult]::new('--delay-ms', '--delay-ms', [CompletionResultType]::ParameterName, 'Extra latency added to every response, in milliseconds (for benchmarks)')
             [CompletionResult]::new('--clock-offset-secs', '--clock-offset-secs', [CompletionResultType]::ParameterName, 'Seconds to add to the Date of every response (negative: behind), to show clock skew')
+            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Answer CP-IS searches beyond N in any one-second window with the API platform''s 429 (spike arrest, Retry-After: 1)')
             [CompletionResult]::new('--register-app', '--register-app', [CompletionResultType]::ParameterName, 'Register another application with the sandbox''s /oauth2/token, by its API key (repeatable; each needs --jwks after it)')
             [CompletionResult]::new('--jwks', '--jwks', [CompletionResultType]::ParameterName, 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with')
             [CompletionResult]::new('--nominated-person', '--nominated-person', [CompletionResultType]::ParameterName, 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]')
@@ -456,6 +486,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
         }
         'cpis;help' {
             [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in, see who cpis acts as, or sign out')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded CP-IS sandbox, or list its synthetic patients')
@@ -466,6 +497,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;help;lookup' {
+            break
+        }
+        'cpis;help;batch' {
             break
         }
         'cpis;help;auth' {

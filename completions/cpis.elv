@@ -32,6 +32,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+            cand batch 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
             cand auth 'Sign in, see who cpis acts as, or sign out'
             cand doctor 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
@@ -53,6 +54,33 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --json 'Shorthand for --format json'
             cand --raw 'Print the service''s FHIR bundles unchanged instead of rendering them'
             cand --curl 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;batch'= {
+            cand --column 'Read CSV with a header row and take the NHS number from this column'
+            cand -o 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output'
+            cand --output 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output'
+            cand --format 'Record format'
+            cand --rate 'Requests per second, every attempt counted (retries included)'
+            cand --concurrency 'Numbers checked at the same time'
+            cand --state 'The run''s durable state (SQLite, mode 0600) [default: the output file + .state, or, on standard output, batch/<input hash>.state in the data directory]'
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --scheduled 'Scheduled care: silent read, nothing recorded, no notification'
+            cand --unscheduled 'Unscheduled care: each access is recorded and the local authority is notified'
+            cand --retry-failed 'On a resumed run, query again the rows that ended as `error`'
+            cand --retry-in-doubt 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
+            cand --no-progress 'Hide the progress bar (there is none yet; accepted for scripts)'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -220,6 +248,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --tls-dir 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]'
             cand --delay-ms 'Extra latency added to every response, in milliseconds (for benchmarks)'
             cand --clock-offset-secs 'Seconds to add to the Date of every response (negative: behind), to show clock skew'
+            cand --rate-limit 'Answer CP-IS searches beyond N in any one-second window with the API platform''s 429 (spike arrest, Retry-After: 1)'
             cand --register-app 'Register another application with the sandbox''s /oauth2/token, by its API key (repeatable; each needs --jwks after it)'
             cand --jwks 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with'
             cand --nominated-person 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]'
@@ -417,6 +446,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         }
         &'cpis;help'= {
             cand lookup 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+            cand batch 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
             cand auth 'Sign in, see who cpis acts as, or sign out'
             cand doctor 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
@@ -426,6 +456,8 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;help;lookup'= {
+        }
+        &'cpis;help;batch'= {
         }
         &'cpis;help;auth'= {
             cand login 'Sign in for this profile and environment'

@@ -37,6 +37,7 @@ complete -c cpis -n "__fish_cpis_needs_command" -s v -l verbose -d 'Log each req
 complete -c cpis -n "__fish_cpis_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_needs_command" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+complete -c cpis -n "__fish_cpis_needs_command" -f -a "batch" -d 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "auth" -d 'Sign in, see who cpis acts as, or sign out'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "doctor" -d 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
@@ -65,6 +66,30 @@ complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s q -l quiet -d 'Prin
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l column -d 'Read CSV with a header row and take the NHS number from this column' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -s o -l output -d 'Write the records to this file (created mode 0600; appended to when resuming) instead of standard output' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l format -d 'Record format' -r -f -a "jsonl\t'One JSON object per line, then a summary line'
+csv\t'Comma-separated values with a header row, one row per input row'"
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l rate -d 'Requests per second, every attempt counted (retries included)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l concurrency -d 'Numbers checked at the same time' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l state -d 'The run\'s durable state (SQLite, mode 0600) [default: the output file + .state, or, on standard output, batch/<input hash>.state in the data directory]' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l scheduled -d 'Scheduled care: silent read, nothing recorded, no notification'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l unscheduled -d 'Unscheduled care: each access is recorded and the local authority is notified'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-failed -d 'On a resumed run, query again the rows that ended as `error`'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-in-doubt -d 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (there is none yet; accepted for scripts)'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -190,6 +215,7 @@ wrong-name\t'Issued for another name (`wrong-name.invalid`), not for this addres
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls-dir -d 'Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l delay-ms -d 'Extra latency added to every response, in milliseconds (for benchmarks)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l clock-offset-secs -d 'Seconds to add to the Date of every response (negative: behind), to show clock skew' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l rate-limit -d 'Answer CP-IS searches beyond N in any one-second window with the API platform\'s 429 (spike arrest, Retry-After: 1)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l register-app -d 'Register another application with the sandbox\'s /oauth2/token, by its API key (repeatable; each needs --jwks after it)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l jwks -d 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l nominated-person -d 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]' -r
@@ -336,14 +362,15 @@ complete -c cpis -n "__fish_cpis_using_subcommand man" -s q -l quiet -d 'Print o
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s V -l version -d 'Print version'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth doctor sandbox config completions man help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth doctor sandbox config completions man help" -f -a "auth" -d 'Sign in, see who cpis acts as, or sign out'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth doctor sandbox config completions man help" -f -a "doctor" -d 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth doctor sandbox config completions man help" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth doctor sandbox config completions man help" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth doctor sandbox config completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth doctor sandbox config completions man help" -f -a "man" -d 'Print the man page, or write every page into a directory'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup auth doctor sandbox config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "batch" -d 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "auth" -d 'Sign in, see who cpis acts as, or sign out'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "doctor" -d 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "man" -d 'Print the man page, or write every page into a directory'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Sign in for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Remove everything stored for this profile and environment'

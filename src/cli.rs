@@ -111,6 +111,10 @@ pub enum Command {
     #[command(after_long_help = LOOKUP_HELP)]
     Lookup(LookupArgs),
 
+    /// Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row
+    #[command(after_long_help = BATCH_HELP)]
+    Batch(BatchArgs),
+
     /// Sign in, see who cpis acts as, or sign out
     #[command(subcommand)]
     Auth(AuthCommand),
@@ -234,6 +238,104 @@ pub struct LookupArgs {
     /// send nothing
     #[arg(long, conflicts_with_all = ["format", "json", "raw"])]
     pub curl: bool,
+}
+
+const BATCH_HELP: &str = "\
+Care setting (required, from a flag or the profile's care_setting), exactly as for lookup.
+
+Input: one NHS number per line, or CSV with a header row and --column NAME (quoting, BOM and
+CRLF handled). Spaces and dashes in a number are tolerated; blank lines and lines starting
+with # are skipped. Every row is validated (Modulus 11) before any request: an invalid row
+becomes an `invalid` record and the run goes on; a repeated number is checked once and its
+later rows become `duplicate` records naming the first row.
+
+Requests: the CareTeam search first; the AuditEvent search (access history) only when a plan
+is found. At most --rate requests per second, evenly spaced, retries included; a 429 pushes
+the next request back by its Retry-After.
+
+Output (JSON Lines): one {\"type\":\"result\"} record per data row, in the order results
+arrive, with line, nhs_number, status (plan, no-plan, invalid, duplicate, in-doubt, error),
+plans and access_history as in `lookup --format json`, and for errors exit_class, exit_code,
+http_status, code, message and trace_id; then one {\"type\":\"summary\"} record.
+--format csv: line,nhs_number,status,plans,active_plans,local_authorities,accesses,
+duplicate_of,exit_code,http_status,code,message,trace_id
+
+Resuming: each row's progress is kept in --state. Running the same command again skips the
+rows already done (their records are in the output, which is appended to), queries `error`
+rows again only with --retry-failed, and for a row whose request was sent but whose answer was
+never recorded (the process died): in an unscheduled run writes an `in-doubt` record and does
+not query it again unless --retry-in-doubt; in a scheduled run queries it again. A state of
+another run (care setting, environment or input content) is refused (exit 2).
+
+Exit codes: 0 when every row is plan or no-plan, 3 when any row is invalid, in doubt or an
+error.
+
+Examples:
+  cpis batch clinic-list.txt --scheduled --output results.jsonl
+  cpis batch clinic-list.csv --column nhs_number --scheduled --format csv
+  printf '9990000018\\n9990000077\\n' | cpis batch - --unscheduled
+";
+
+#[derive(Debug, Clone, Args)]
+pub struct BatchArgs {
+    /// The list of NHS numbers: a file, or - for standard input
+    #[arg(value_name = "FILE")]
+    pub input: PathBuf,
+
+    /// Read CSV with a header row and take the NHS number from this column
+    #[arg(long, value_name = "NAME")]
+    pub column: Option<String>,
+
+    /// Scheduled care: silent read, nothing recorded, no notification
+    #[arg(long, conflicts_with = "unscheduled")]
+    pub scheduled: bool,
+
+    /// Unscheduled care: each access is recorded and the local authority is notified
+    #[arg(long)]
+    pub unscheduled: bool,
+
+    /// Write the records to this file (created mode 0600; appended to when resuming) instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Record format
+    #[arg(long, value_enum, default_value_t = BatchFormat::Jsonl)]
+    pub format: BatchFormat,
+
+    /// Requests per second, every attempt counted (retries included)
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub rate: u32,
+
+    /// Numbers checked at the same time
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+
+    /// The run's durable state (SQLite, mode 0600) [default: the output file + .state, or, on
+    /// standard output, batch/<input hash>.state in the data directory]
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// On a resumed run, query again the rows that ended as `error`
+    #[arg(long)]
+    pub retry_failed: bool,
+
+    /// On a resumed unscheduled run, query again the rows in doubt (sent, answer never
+    /// recorded) instead of reporting them as `in-doubt`; the local authority may be notified
+    /// twice
+    #[arg(long)]
+    pub retry_in_doubt: bool,
+
+    /// Hide the progress bar (there is none yet; accepted for scripts)
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BatchFormat {
+    /// One JSON object per line, then a summary line
+    Jsonl,
+    /// Comma-separated values with a header row, one row per input row
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -464,6 +566,10 @@ pub struct ServeArgs {
         allow_negative_numbers = true
     )]
     pub clock_offset_secs: i64,
+
+    /// Answer CP-IS searches beyond N in any one-second window with the API platform's 429 (spike arrest, Retry-After: 1)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: Option<u32>,
 
     /// Make the CP-IS searches demand `Authorization: Bearer TOKEN` with a token issued by a cpis sandbox's /oauth2/token (401 otherwise)
     #[arg(long)]

@@ -32,7 +32,16 @@ pub fn parse_number(parts: &[String], no_validate: bool) -> Result<NhsNumber> {
 
 /// The care setting from the flags, else the profile/environment, else a refusal.
 pub fn care_setting(args: &LookupArgs, configured: Option<CareSetting>) -> Result<CareSetting> {
-    match (args.scheduled, args.unscheduled) {
+    care_from_flags(args.scheduled, args.unscheduled, configured)
+}
+
+/// The care setting from `--scheduled`/`--unscheduled`, else the profile, else a refusal.
+pub fn care_from_flags(
+    scheduled: bool,
+    unscheduled: bool,
+    configured: Option<CareSetting>,
+) -> Result<CareSetting> {
+    match (scheduled, unscheduled) {
         (true, _) => Ok(CareSetting::Scheduled),
         (_, true) => Ok(CareSetting::Unscheduled),
         _ => configured.ok_or_else(|| {
@@ -52,21 +61,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         return curl(ctx, &nhs, care).await;
     }
     let (mut client, conn, mut token) = ctx.cpis_client().await?;
-    // A CIS2 role whose activity codes lack the one this lookup needs is refused here, before
-    // anything is sent, rather than by Spine with a 403.
-    if let Some(user) = token.user() {
-        if let Err(code) = user.may_look_up(care == CareSetting::Unscheduled) {
-            return Err(Error::new(
-                crate::error::Kind::AccessDenied,
-                format!(
-                    "your selected role ({}) lacks {code}: {}; nothing was sent",
-                    user.role_name.as_deref().unwrap_or("unnamed role"),
-                    super::auth::activity_meaning(code)
-                ),
-            )
-            .with_hint("ask your Registration Authority for the activity, or sign in again choosing a role that holds it: cpis auth login --user"));
-        }
-    }
+    check_role(&token, care)?;
     if care == CareSetting::Unscheduled {
         ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
     }
@@ -167,6 +162,25 @@ async fn curl(
         care,
         cacert.as_deref(),
     ))?)
+}
+
+/// A CIS2 role whose activity codes lack the one this care setting needs is refused here,
+/// before anything is sent, rather than by Spine with a 403.
+pub fn check_role(token: &crate::auth::TokenSource, care: CareSetting) -> Result<()> {
+    if let Some(user) = token.user() {
+        if let Err(code) = user.may_look_up(care == CareSetting::Unscheduled) {
+            return Err(Error::new(
+                crate::error::Kind::AccessDenied,
+                format!(
+                    "your selected role ({}) lacks {code}: {}; nothing was sent",
+                    user.role_name.as_deref().unwrap_or("unnamed role"),
+                    super::auth::activity_meaning(code)
+                ),
+            )
+            .with_hint("ask your Registration Authority for the activity, or sign in again choosing a role that holds it: cpis auth login --user"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! codes.
 
 pub mod auth;
+pub mod batch;
+pub mod batch_state;
 pub mod config;
 pub mod docs;
 pub mod doctor;
@@ -196,6 +198,8 @@ fn run_inner(cli: Cli) -> Result<()> {
         match cli.command {
             // The server's normal way to stop is a signal, which it handles itself.
             Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(&ctx, args).await,
+            // A batch handles Ctrl-C itself: requests in flight finish and are recorded.
+            Command::Batch(args) => batch::run(&ctx, args).await,
             command => {
                 // Register for Ctrl-C before any work starts, so an early interrupt is seen.
                 let interrupted = interrupt_signal()?;
@@ -209,7 +213,7 @@ fn run_inner(cli: Cli) -> Result<()> {
 }
 
 /// A future that completes on Ctrl-C (SIGINT). The handler is installed when this returns.
-fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     return on_any_signal(&[(tokio::signal::unix::SignalKind::interrupt(), "SIGINT")]);
     #[cfg(not(unix))]
@@ -262,6 +266,7 @@ async fn ctrl_c() {
 async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
     match command {
         Command::Lookup(args) => lookup::run(ctx, args).await,
+        Command::Batch(args) => batch::run(ctx, args).await,
         Command::Sandbox(SandboxCommand::Patients(args)) => sandbox::patients(args),
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Config(c) => config::run(ctx, c),

@@ -72,6 +72,9 @@ pub struct SearchResult {
     pub trace_ids: Vec<String>,
 }
 
+/// Called before a request is written to the network (see [`Client::get_marked`]).
+pub type Mark = dyn Fn() -> Result<()> + Send + Sync;
+
 /// Called with a line of progress for stderr (retries); silent when quiet.
 pub type Notify = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -87,6 +90,77 @@ pub struct Client {
     use_proxy: bool,
     /// `NHSD-Session-URID`: the CIS2 user's selected role profile id.
     session_urid: Option<HeaderValue>,
+    /// Awaited before every attempt (retries included), when set.
+    pacer: Option<std::sync::Arc<Pacer>>,
+}
+
+/// Spreads requests evenly at a rate, shared by every task of a batch, and counts them. Every
+/// attempt waits for its slot (retries included); a 429 pushes the next slot back by its
+/// `Retry-After` and halves the rate, which then recovers gradually to the configured one.
+#[derive(Debug)]
+pub struct Pacer {
+    /// The configured spacing.
+    base: Duration,
+    /// The current spacing and the next free slot: doubled on a 429 (at most 8 times the
+    /// configured spacing), back 10% towards it on each answer that is not a 429.
+    next: tokio::sync::Mutex<(tokio::time::Instant, Duration)>,
+    requests: std::sync::atomic::AtomicU64,
+    rate_limited: std::sync::atomic::AtomicU64,
+}
+
+impl Pacer {
+    /// At most `per_second` requests per second, one every `1/per_second` s.
+    pub fn new(per_second: u32) -> Self {
+        let base = Duration::from_secs(1) / per_second.max(1);
+        Pacer {
+            base,
+            next: tokio::sync::Mutex::new((tokio::time::Instant::now(), base)),
+            requests: Default::default(),
+            rate_limited: Default::default(),
+        }
+    }
+
+    /// Wait for the next slot and count one request.
+    pub async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = next.0.max(now);
+            next.0 = slot + next.1;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The service answered 429: no request goes out before `wait` has passed.
+    pub async fn slow_down(&self, wait: Duration) {
+        self.rate_limited
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut next = self.next.lock().await;
+        let later = tokio::time::Instant::now() + wait;
+        if next.0 < later {
+            next.0 = later;
+        }
+        next.1 = (next.1 * 2).min(self.base * 8);
+    }
+
+    /// An answer that was not a 429: recover gradually towards the configured rate.
+    pub async fn answered(&self) {
+        let mut next = self.next.lock().await;
+        next.1 = next.1.mul_f64(0.9).max(self.base);
+    }
+
+    /// Requests granted so far (every attempt).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// 429 answers seen so far.
+    pub fn rate_limited(&self) -> u64 {
+        self.rate_limited.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl Client {
@@ -126,6 +200,7 @@ impl Client {
             verbose: false,
             use_proxy: true,
             session_urid: None,
+            pacer: None,
         })
     }
 
@@ -152,6 +227,12 @@ impl Client {
             })
             .transpose()?;
         Ok(self)
+    }
+
+    /// Wait for `pacer` before every attempt (retries included) and tell it about 429s.
+    pub fn pacer(mut self, pacer: std::sync::Arc<Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
     }
 
     pub fn base_url(&self) -> &Url {
@@ -237,10 +318,29 @@ impl Client {
     /// `TraceID`/`X-Request-ID` is sent on every attempt. Returns the final reply, whatever
     /// its status.
     pub async fn get(&self, what: &str, url: &Url, care: CareSetting) -> Result<Reply> {
+        self.get_marked(what, url, care, None).await
+    }
+
+    /// [`Client::get`], calling `mark` before every attempt: after the pacer has granted it
+    /// and before anything is written to the network. An error from `mark` stops the request
+    /// unsent.
+    pub async fn get_marked(
+        &self,
+        what: &str,
+        url: &Url,
+        care: CareSetting,
+        mark: Option<&Mark>,
+    ) -> Result<Reply> {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let headers = self.headers(&trace_id, care);
         let mut attempt: u32 = 0;
         loop {
+            if let Some(p) = &self.pacer {
+                p.wait().await;
+            }
+            if let Some(mark) = mark {
+                mark()?;
+            }
             let started = std::time::Instant::now();
             let sent = self
                 .http
@@ -293,6 +393,14 @@ impl Client {
             }
             match outcome {
                 Ok((reply, retry_after)) => {
+                    if let Some(p) = &self.pacer {
+                        if reply.status == 429 {
+                            p.slow_down(retry_after.unwrap_or_else(|| backoff(attempt)))
+                                .await;
+                        } else {
+                            p.answered().await;
+                        }
+                    }
                     if !matches!(reply.status, 408 | 429 | 502 | 503 | 504)
                         || attempt >= MAX_RETRIES
                     {
@@ -352,11 +460,23 @@ impl Client {
         nhs: &NhsNumber,
         care: CareSetting,
     ) -> Result<SearchResult> {
+        self.search_marked(search, nhs, care, None).await
+    }
+
+    /// [`Client::search`], calling `mark` before every request it sends (see
+    /// [`Client::get_marked`]).
+    pub async fn search_marked(
+        &self,
+        search: Search,
+        nhs: &NhsNumber,
+        care: CareSetting,
+        mark: Option<&Mark>,
+    ) -> Result<SearchResult> {
         let what = search.what();
         let mut url = self.search_url(search, nhs);
         let mut out = SearchResult::default();
         loop {
-            let reply = self.get(what, &url, care).await?;
+            let reply = self.get_marked(what, &url, care, mark).await?;
             if !(200..300).contains(&reply.status) {
                 return Err(errors::reply_error(what, &reply));
             }

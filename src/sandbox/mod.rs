@@ -30,6 +30,9 @@ pub struct Options {
     pub apps: Vec<oauth::Application>,
     /// Seconds added to the `Date` of every response (negative: behind), to show clock skew.
     pub clock_offset_secs: i64,
+    /// At most this many CP-IS searches per one-second window; more answer 429 as the API
+    /// platform's spike arrest does.
+    pub rate_limit: Option<u32>,
 }
 
 /// A sandbox accepting connections until dropped.
@@ -57,7 +60,8 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
     let state = Arc::new(
         server::State::new(opts.delay, opts.tls.is_some())
             .with_auth(opts.require_auth, oauth::Registry::new(opts.apps))
-            .with_clock_offset(opts.clock_offset_secs),
+            .with_clock_offset(opts.clock_offset_secs)
+            .with_rate_limit(opts.rate_limit),
     );
     let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);
     let task = tokio::spawn(async move {

@@ -398,6 +398,21 @@ pub static PATIENTS: &[Patient] = &[
     },
 ];
 
+/// The first and last of the "no record" block: every Modulus-11-valid number from
+/// 999 010 0000 to 999 019 9999 answers an empty searchset (no plan, nothing recorded), for
+/// batch runs and benchmarks.
+pub const NO_RECORD_FIRST: u64 = 9_990_100_000;
+pub const NO_RECORD_LAST: u64 = 9_990_199_999;
+
+/// True for a valid number of the "no record" block.
+pub fn is_no_record(nhs_number: &str) -> bool {
+    nhs_number.len() == 10
+        && nhs_number
+            .parse::<u64>()
+            .is_ok_and(|n| (NO_RECORD_FIRST..=NO_RECORD_LAST).contains(&n))
+        && crate::nhs_number::NhsNumber::parse(nhs_number).is_ok()
+}
+
 pub fn find(nhs_number: &str) -> Option<&'static Patient> {
     PATIENTS.iter().find(|p| p.nhs_number == nhs_number)
 }
@@ -406,6 +421,19 @@ pub fn find(nhs_number: &str) -> Option<&'static Patient> {
 mod tests {
     use super::*;
     use crate::nhs_number::NhsNumber;
+
+    #[test]
+    fn the_no_record_block_holds_valid_numbers_only_and_no_patient() {
+        assert!(is_no_record("9990100009") == NhsNumber::parse("9990100009").is_ok());
+        let valid = (NO_RECORD_FIRST..=NO_RECORD_FIRST + 99)
+            .filter(|n| is_no_record(&n.to_string()))
+            .count();
+        // One check digit per nine-digit prefix, and none where Modulus 11 gives 10.
+        assert!((8..=10).contains(&valid), "{valid}");
+        assert!(!is_no_record("9990000077"));
+        assert!(!is_no_record("9990200008"));
+        assert!(PATIENTS.iter().all(|p| !is_no_record(p.nhs_number)));
+    }
 
     #[test]
     fn synthetic_numbers_are_valid_and_in_the_999_range() {

@@ -49,6 +49,11 @@ pub struct State {
     /// Seconds added to every response's `Date` (`serve --clock-offset-secs`).
     pub clock_offset_secs: i64,
     histories: Mutex<HashMap<&'static str, Vec<Record>>>,
+    /// `--rate-limit`: searches allowed per one-second window, and the current window.
+    rate_limit: Option<u32>,
+    window: Mutex<(std::time::Instant, u32)>,
+    /// Unscheduled searches seen per NHS number (any number), for `/_sandbox/queries`.
+    unscheduled_queries: Mutex<HashMap<String, u64>>,
     seen_request_ids: Mutex<HashSet<String>>,
 }
 
@@ -62,6 +67,9 @@ impl State {
             cis2: Default::default(),
             clock_offset_secs: 0,
             histories: Mutex::new(HashMap::new()),
+            unscheduled_queries: Mutex::new(HashMap::new()),
+            rate_limit: None,
+            window: Mutex::new((std::time::Instant::now(), 0)),
             seen_request_ids: Mutex::new(HashSet::new()),
         }
     }
@@ -70,6 +78,25 @@ impl State {
     pub fn with_clock_offset(mut self, secs: i64) -> Self {
         self.clock_offset_secs = secs;
         self
+    }
+
+    pub fn with_rate_limit(mut self, per_second: Option<u32>) -> Self {
+        self.rate_limit = per_second;
+        self
+    }
+
+    /// Count one search against `--rate-limit`: false when it is over the limit.
+    fn within_rate_limit(&self) -> bool {
+        let Some(limit) = self.rate_limit else {
+            return true;
+        };
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if now.duration_since(w.0) >= Duration::from_secs(1) {
+            *w = (now, 0);
+        }
+        w.1 += 1;
+        w.1 <= limit
     }
 
     pub fn with_auth(mut self, require_auth: bool, registry: oauth::Registry) -> Self {
@@ -238,6 +265,8 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
         oauth::token_endpoint(&state.oauth, state.tls, req).await
     } else if req.uri().path() == "/oauth2/authorize" || req.uri().path() == "/oauth2/userinfo" {
         combined(&state, &req)
+    } else if req.uri().path() == "/_sandbox/queries" {
+        sandbox_queries(&state, &req)
     } else if req.uri().path().starts_with(super::app::CIS2_ISSUER_PATH) {
         super::cis2::endpoint(&state.cis2, state.tls, req).await
     } else {
@@ -259,6 +288,52 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
         }
     }
     Ok(resp)
+}
+
+/// The API platform's spike-arrest answer: 429, its JSON body, `Retry-After: 1`.
+fn too_many_requests(message: &str) -> Resp {
+    let mut r = respond(
+        StatusCode::TOO_MANY_REQUESTS,
+        "application/json",
+        json!({
+            "message": message,
+            "message_id": format!("rrt-{}", uuid::Uuid::new_v4()),
+            "policy": "spikearrest"
+        })
+        .to_string(),
+    );
+    r.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// Sandbox only (no such endpoint on the real service): `GET /_sandbox/queries?nhs=N` answers
+/// how many unscheduled CareTeam and AuditEvent searches the sandbox has seen for `N`, so a
+/// test can check that no number was queried twice.
+fn sandbox_queries(state: &State, req: &Request<Incoming>) -> Resp {
+    let query = req.uri().query().unwrap_or("");
+    let Some(nhs) = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "nhs")
+        .map(|(_, v)| v.into_owned())
+    else {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            "application/json",
+            json!({"error": "give ?nhs=NHS_NUMBER"}).to_string(),
+        );
+    };
+    let n = state
+        .unscheduled_queries
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&nhs)
+        .copied()
+        .unwrap_or(0);
+    respond(
+        StatusCode::OK,
+        "application/json",
+        json!({"nhs_number": nhs, "unscheduled_searches": n}).to_string(),
+    )
 }
 
 async fn route(state: &State, req: &Request<Incoming>) -> Resp {
@@ -338,6 +413,12 @@ fn check_token(state: &State, req: &Request<Incoming>) -> Result<Option<oauth::C
 }
 
 async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp {
+    if !state.within_rate_limit() {
+        return too_many_requests(&format!(
+            "Your application, cpis-sandbox, has exceeded its quota of {} requests per second",
+            state.rate_limit.unwrap_or_default()
+        ));
+    }
     let token_caller = match check_token(state, req) {
         Ok(c) => c,
         Err(diagnostics) => return access_denied(&diagnostics),
@@ -389,6 +470,18 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
     if !valid && known.is_none() {
         return invalid_search("Invalid NHS number");
     }
+    if unscheduled {
+        *state
+            .unscheduled_queries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(number.to_string())
+            .or_default() += 1;
+    }
+    if known.is_none() && patients::is_no_record(number) {
+        let self_url = format!("{}/{resource}?{query}", base_url(state, req));
+        return fhir(StatusCode::OK, &searchset(&self_url, 0, Vec::new()));
+    }
     let Some(patient) = known else {
         return outcome(
             StatusCode::NOT_FOUND,
@@ -413,18 +506,7 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
             return respond(StatusCode::FORBIDDEN, FHIR_JSON, ACCESS_DENIED);
         }
         Behaviour::RateLimitedOnce if state.first_sight(&request_id) => {
-            let mut r = respond(
-                StatusCode::TOO_MANY_REQUESTS,
-                "application/json",
-                json!({
-                    "message": "Your application, cpis-sandbox, has exceeded its quota of 5 requests per second (sandbox fault patient)",
-                    "message_id": format!("rrt-{}", uuid::Uuid::new_v4()),
-                    "policy": "spikearrest"
-                })
-                .to_string(),
-            );
-            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-            return r;
+            return too_many_requests("Your application, cpis-sandbox, has exceeded its quota of 5 requests per second (sandbox fault patient)");
         }
         Behaviour::UnavailableOnce if state.first_sight(&request_id) => {
             let mut r = respond(

@@ -1,0 +1,707 @@
+//! `cpis batch`: many NHS numbers from a file or stdin, one record per data row.
+//!
+//! Every row is read and validated before any request. Numbers are then checked with at most
+//! `--concurrency` in flight and every request (retries included) paced by one shared
+//! [`Pacer`]. The CareTeam search goes first; the AuditEvent search only when a plan is found.
+//! Records are written as results arrive.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use super::batch_state::{RowState, RunKey, State};
+use crate::cli::{BatchArgs, BatchFormat};
+use crate::cpis::model;
+use crate::cpis::{CareSetting, Pacer, Search};
+use crate::error::{Error, Kind, Result};
+use crate::nhs_number::NhsNumber;
+
+/// One data row of the input: where it was, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// 1-based line of the input where the row starts.
+    pub line: u64,
+    pub raw: String,
+}
+
+/// What to do with a row, decided before any request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    Query(NhsNumber),
+    Invalid(String),
+    /// The line of the first row with the same number.
+    Duplicate(NhsNumber, u64),
+}
+
+/// The data rows of `input`: plain (one number per line) or CSV with a header and `column`.
+pub fn read_rows(input: &[u8], column: Option<&str>) -> Result<Vec<Row>> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    match column {
+        None => {
+            let text = String::from_utf8_lossy(input);
+            Ok(text
+                .lines()
+                .enumerate()
+                .filter_map(|(i, l)| {
+                    let t = l.trim();
+                    (!t.is_empty() && !t.starts_with('#')).then(|| Row {
+                        line: i as u64 + 1,
+                        raw: t.to_string(),
+                    })
+                })
+                .collect())
+        }
+        Some(name) => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .comment(Some(b'#'))
+                .from_reader(input);
+            let headers = rdr
+                .headers()
+                .map_err(|e| Error::usage(format!("cannot read the CSV header: {e}")))?
+                .clone();
+            let idx = headers
+                .iter()
+                .position(|h| h.trim() == name)
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "no column {:?} in the CSV header (columns: {})",
+                        crate::render::sanitize(name),
+                        crate::render::sanitize(&headers.iter().collect::<Vec<_>>().join(", "))
+                    ))
+                })?;
+            let mut rows = Vec::new();
+            for rec in rdr.records() {
+                let rec = rec.map_err(|e| Error::usage(format!("cannot read the CSV: {e}")))?;
+                // The reader's record positions count lines from 0 here (checked in the
+                // tests below); report 1-based lines as for plain input.
+                let line = rec.position().map(|p| p.line() + 1).unwrap_or(0);
+                let value = rec.get(idx).unwrap_or("").trim();
+                if rec.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                rows.push(Row {
+                    line,
+                    raw: value.to_string(),
+                });
+            }
+            Ok(rows)
+        }
+    }
+}
+
+/// Validate every row and mark repeats of a number already seen.
+pub fn plan_rows(rows: &[Row]) -> Vec<Plan> {
+    let mut first: HashMap<NhsNumber, u64> = HashMap::new();
+    rows.iter()
+        .map(|r| match NhsNumber::parse(&r.raw) {
+            Err(e) => Plan::Invalid(e.to_string()),
+            Ok(n) => match first.get(&n) {
+                Some(&line) => Plan::Duplicate(n, line),
+                None => {
+                    first.insert(n, r.line);
+                    Plan::Query(n)
+                }
+            },
+        })
+        .collect()
+}
+
+/// The record statuses, in summary order.
+pub const STATUSES: &[&str] = &[
+    "plan",
+    "no-plan",
+    "invalid",
+    "duplicate",
+    "in-doubt",
+    "error",
+];
+
+/// The CSV columns of `--format csv`.
+pub const CSV_COLUMNS: &[&str] = &[
+    "line",
+    "nhs_number",
+    "status",
+    "plans",
+    "active_plans",
+    "local_authorities",
+    "accesses",
+    "duplicate_of",
+    "exit_code",
+    "http_status",
+    "code",
+    "message",
+    "trace_id",
+];
+
+fn exit_class(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Unexpected => "unexpected",
+        Kind::Usage => "usage",
+        Kind::BatchFailures => "batch-failures",
+        Kind::NotAuthenticated => "not-authenticated",
+        Kind::AccessDenied => "access-denied",
+        Kind::Unreachable => "unreachable",
+        Kind::Service => "service",
+        Kind::AlertUnknown => "alert-unknown",
+        Kind::Interrupted => "interrupted",
+    }
+}
+
+fn error_record(line: u64, nhs: &str, e: &Error) -> Value {
+    json!({
+        "type": "result",
+        "line": line,
+        "nhs_number": nhs,
+        "status": "error",
+        "plans": [],
+        "access_history": [],
+        "exit_class": exit_class(e.kind),
+        "exit_code": e.exit_code(),
+        "http_status": e.trace.http_status,
+        "code": e.trace.code,
+        "message": e.message,
+        "trace_id": e.trace.trace_id,
+    })
+}
+
+/// Check one number: CareTeam, then AuditEvent only when a plan is found. `mark` runs before
+/// every request is written to the network.
+async fn check(
+    client: &crate::cpis::Client,
+    line: u64,
+    nhs: &NhsNumber,
+    care: CareSetting,
+    today: i64,
+    mark: &crate::cpis::Mark,
+) -> Value {
+    let digits = nhs.digits();
+    let care_team = match client
+        .search_marked(Search::CareTeam, nhs, care, Some(mark))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return error_record(line, &digits, &e),
+    };
+    let plans = model::plans_from(&care_team.bundles, today);
+    if plans.is_empty() {
+        return json!({
+            "type": "result",
+            "line": line,
+            "nhs_number": digits,
+            "status": "no-plan",
+            "plans": [],
+            "access_history": [],
+            "trace_ids": {"care_team": care_team.trace_ids, "audit_event": []},
+        });
+    }
+    let audit = match client
+        .search_marked(Search::AuditEvent, nhs, care, Some(mark))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            // The plans are known; the access history is not. Still an error row: the
+            // record is incomplete.
+            let mut v = error_record(line, &digits, &e);
+            v["plans"] = json!(plans);
+            return v;
+        }
+    };
+    json!({
+        "type": "result",
+        "line": line,
+        "nhs_number": digits,
+        "status": "plan",
+        "has_active_plan": plans.iter().any(|p| p.active),
+        "plans": plans,
+        "access_history": model::accesses_from(&audit.bundles),
+        "trace_ids": {"care_team": care_team.trace_ids, "audit_event": audit.trace_ids},
+    })
+}
+
+/// Where records go, in the chosen format.
+enum Sink {
+    Jsonl(Box<dyn Write + Send>),
+    Csv(Box<csv::Writer<Box<dyn Write + Send>>>),
+}
+
+fn str_of(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Sink {
+    /// `append`: the file exists and already has its header.
+    fn open(path: Option<&Path>, format: BatchFormat, append: bool) -> Result<Self> {
+        let w: Box<dyn Write + Send> = match path {
+            None => Box::new(std::io::stdout()),
+            Some(p) if append => Box::new(open_append(p)?),
+            Some(p) => Box::new(create_private_new(p)?),
+        };
+        Ok(match format {
+            BatchFormat::Jsonl => Sink::Jsonl(w),
+            BatchFormat::Csv => {
+                let mut c = csv::Writer::from_writer(w);
+                if !append {
+                    c.write_record(CSV_COLUMNS).map_err(write_error)?;
+                }
+                c.flush().map_err(write_error)?;
+                Sink::Csv(Box::new(c))
+            }
+        })
+    }
+
+    fn result(&mut self, v: &Value) -> Result<()> {
+        match self {
+            Sink::Jsonl(w) => writeln!(w, "{v}")
+                .and_then(|_| w.flush())
+                .map_err(write_error),
+            Sink::Csv(c) => {
+                let plans = v["plans"].as_array().cloned().unwrap_or_default();
+                let mut las: Vec<String> = plans
+                    .iter()
+                    .filter_map(|p| p["local_authority"].as_str().map(str::to_string))
+                    .collect();
+                las.dedup();
+                let row = [
+                    str_of(&v["line"]),
+                    str_of(&v["nhs_number"]),
+                    str_of(&v["status"]),
+                    plans.len().to_string(),
+                    plans
+                        .iter()
+                        .filter(|p| p["active"] == true)
+                        .count()
+                        .to_string(),
+                    las.join("; "),
+                    v["access_history"]
+                        .as_array()
+                        .map(|a| a.len())
+                        .unwrap_or(0)
+                        .to_string(),
+                    str_of(&v["duplicate_of"]),
+                    str_of(&v["exit_code"]),
+                    str_of(&v["http_status"]),
+                    str_of(&v["code"]),
+                    str_of(&v["message"]),
+                    str_of(&v["trace_id"]),
+                ];
+                c.write_record(&row).map_err(write_error)?;
+                c.flush().map_err(write_error)
+            }
+        }
+    }
+
+    fn summary(&mut self, v: &Value) -> Result<()> {
+        match self {
+            Sink::Jsonl(w) => writeln!(w, "{v}")
+                .and_then(|_| w.flush())
+                .map_err(write_error),
+            // CSV has one row per input row only; the summary goes to stderr.
+            Sink::Csv(c) => c.flush().map_err(write_error),
+        }
+    }
+}
+
+fn write_error(e: impl std::fmt::Display) -> Error {
+    Error::unexpected(format!("cannot write the output: {e}"))
+}
+
+/// A new file, 0600, never an existing one and never through a link (O_CREAT|O_EXCL).
+fn create_private_new(path: &Path) -> Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path).map_err(|e| {
+        let err = Error::usage(format!("cannot create {}: {e}", path.display()));
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            err.with_hint("batch writes a new file and never replaces one; a run is resumed with its state (--state, default the output + .state): choose another --output or move the old one away")
+        } else {
+            err
+        }
+    })
+}
+
+/// An existing output file to append to, never through a link.
+fn open_append(path: &Path) -> Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW);
+    }
+    o.open(path)
+        .map_err(|e| Error::usage(format!("cannot append to {}: {e}", path.display())))
+}
+
+/// The lines of the input whose records are in an existing output file. A last line cut
+/// short (the process died while writing it) is removed, so that its row is written again.
+fn lines_in_output(path: &Path, format: BatchFormat) -> Result<std::collections::HashSet<u64>> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    let complete = match bytes.iter().rposition(|b| *b == b'\n') {
+        Some(i) => i + 1,
+        None => 0,
+    };
+    if complete < bytes.len() {
+        let f = open_append(path)?;
+        f.set_len(complete as u64)
+            .map_err(|e| Error::unexpected(format!("cannot repair {}: {e}", path.display())))?;
+    }
+    let text = String::from_utf8_lossy(&bytes[..complete]);
+    let mut seen = std::collections::HashSet::new();
+    match format {
+        BatchFormat::Jsonl => {
+            for l in text.lines() {
+                if let Ok(v) = serde_json::from_str::<Value>(l) {
+                    if v["type"] == "result" {
+                        if let Some(n) = v["line"].as_u64() {
+                            seen.insert(n);
+                        }
+                    }
+                }
+            }
+        }
+        BatchFormat::Csv => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            for rec in rdr.records().flatten() {
+                if let Some(n) = rec.get(0).and_then(|f| f.parse().ok()) {
+                    seen.insert(n);
+                }
+            }
+        }
+    }
+    Ok(seen)
+}
+
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::usage(format!("cannot read standard input: {e}")))?;
+    } else {
+        buf = std::fs::read(path)
+            .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    }
+    Ok(buf)
+}
+
+/// The state file: `--state`, else beside the output, else in the data directory by the
+/// input's hash.
+fn state_path(ctx: &super::Ctx, args: &BatchArgs, hash: &str) -> Result<PathBuf> {
+    if let Some(p) = &args.state {
+        return Ok(p.clone());
+    }
+    if let Some(out) = &args.output {
+        let mut p = out.clone().into_os_string();
+        p.push(".state");
+        return Ok(PathBuf::from(p));
+    }
+    let dir = ctx.settings.data_dir.as_ref().ok_or_else(|| {
+        Error::usage("no data directory for the batch state").with_hint("give --state FILE")
+    })?;
+    crate::private::ensure_private_dir(dir)?;
+    let dir = dir.join("batch");
+    crate::private::ensure_private_dir(&dir)?;
+    Ok(dir.join(format!("{hash}.state")))
+}
+
+pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
+    let care = super::lookup::care_from_flags(
+        args.scheduled,
+        args.unscheduled,
+        ctx.settings.care_setting.as_ref().map(|c| c.value),
+    )?;
+    let input = read_input(&args.input)?;
+    let hash = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(&input);
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let rows = read_rows(&input, args.column.as_deref())?;
+    drop(input);
+    let plans = plan_rows(&rows);
+
+    let (client, _conn, token) = ctx.cpis_client().await?;
+    super::lookup::check_role(&token, care)?;
+    let key = RunKey {
+        care_setting: care.as_str().to_string(),
+        environment: ctx.settings.environment_label().to_string(),
+        // The embedded sandbox listens on a new port each run.
+        base_url: if ctx.settings.endpoint.base_url.is_none() {
+            "embedded sandbox".to_string()
+        } else {
+            client.base_url().as_str().to_string()
+        },
+        input_hash: hash.clone(),
+    };
+    let state_file = state_path(ctx, &args, &hash)?;
+    if let Some(out) = &args.output {
+        if out.exists() && !state_file.exists() {
+            return Err(create_private_new(out)
+                .err()
+                .unwrap_or_else(|| Error::usage(format!("{} already exists", out.display()))));
+        }
+    }
+    let (state, resumed) = State::open(&state_file, &key)?;
+    let state = Arc::new(state);
+    let append = resumed && args.output.as_deref().is_some_and(|p| p.exists());
+    let in_output = match (&args.output, append) {
+        (Some(p), true) => Some(lines_in_output(p, args.format)?),
+        _ => None,
+    };
+    let mut sink = Sink::open(args.output.as_deref(), args.format, append)?;
+    if resumed {
+        ctx.note(&format!(
+            "resuming the run kept in {}",
+            state_file.display()
+        ));
+    }
+    let pacer = Arc::new(Pacer::new(args.rate));
+    let client = Arc::new(client.pacer(pacer.clone()));
+    // Ctrl-C: no new row is started and no new request sent; requests already on the wire
+    // finish and are recorded. A second Ctrl-C ends the process at once (the state stays
+    // consistent: every write to it is a transaction).
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let first = super::interrupt_signal()?;
+        let stopping = stopping.clone();
+        let quiet = ctx.settings.quiet;
+        tokio::spawn(async move {
+            first.await;
+            stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+            if !quiet {
+                eprintln!("note: interrupted: finishing the requests in flight (Ctrl-C again to stop at once)");
+            }
+            if let Ok(second) = super::interrupt_signal() {
+                second.await;
+                std::process::exit(Kind::Interrupted.exit_code());
+            }
+        });
+    }
+    if care == CareSetting::Unscheduled {
+        ctx.note("unscheduled batch: each access is recorded in the record's access history, and the responsible local authority is notified");
+    }
+
+    let started = Instant::now();
+    let today = crate::timeutil::today_days();
+    let mut counts: HashMap<&'static str, u64> = STATUSES.iter().map(|s| (*s, 0)).collect();
+    let mut queried: u64 = 0;
+    let mut already: u64 = 0;
+    // Record, count and write one finished row: the state first, then the output.
+    let finish = |v: &Value,
+                  nhs: &str,
+                  counts: &mut HashMap<&'static str, u64>,
+                  sink: &mut Sink|
+     -> Result<()> {
+        // Stopped by Ctrl-C before its request went out: the row is left as it stands
+        // (pending, or sent and so in doubt next time), with no record.
+        if v["exit_class"] == "interrupted" {
+            return Ok(());
+        }
+        let status = v["status"].as_str().unwrap_or("error");
+        state.mark_done(v["line"].as_u64().unwrap_or(0), nhs, status, &v.to_string())?;
+        if let Some(k) = STATUSES.iter().find(|k| **k == status) {
+            *counts.entry(k).or_default() += 1;
+        }
+        sink.result(v)
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    let limit = args.concurrency as usize;
+    for (row, plan) in rows.iter().zip(plans) {
+        if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        let previous = state.row(row.line)?;
+        let digits = match &plan {
+            Plan::Invalid(_) => row.raw.clone(),
+            Plan::Query(n) | Plan::Duplicate(n, _) => n.digits(),
+        };
+        if let RowState::Done { status, record } = &previous {
+            let again = (status == "error" && args.retry_failed)
+                || (status == "in-doubt" && args.retry_in_doubt);
+            if !again {
+                already += 1;
+                // Done, but its record never reached the output (the process died between
+                // the two): write it now.
+                if in_output.as_ref().is_some_and(|s| !s.contains(&row.line)) {
+                    if let Ok(v) = serde_json::from_str::<Value>(record) {
+                        sink.result(&v)?;
+                    }
+                }
+                continue;
+            }
+        }
+        let record = match plan {
+            Plan::Invalid(why) => json!({
+                "type": "result",
+                "line": row.line,
+                "nhs_number": row.raw,
+                "status": "invalid",
+                "plans": [],
+                "access_history": [],
+                "message": why,
+            }),
+            Plan::Duplicate(n, first) => json!({
+                "type": "result",
+                "line": row.line,
+                "nhs_number": n.digits(),
+                "status": "duplicate",
+                "duplicate_of": first,
+                "plans": [],
+                "access_history": [],
+            }),
+            Plan::Query(n)
+                if previous == RowState::Sent
+                    && care == CareSetting::Unscheduled
+                    && !args.retry_in_doubt =>
+            {
+                json!({
+                    "type": "result",
+                    "line": row.line,
+                    "nhs_number": n.digits(),
+                    "status": "in-doubt",
+                    "plans": [],
+                    "access_history": [],
+                    "message": "an earlier run sent this unscheduled lookup but never recorded its answer; not queried again, since the local authority may already have been notified (--retry-in-doubt queries it again)",
+                })
+            }
+            Plan::Query(n) => {
+                while tasks.len() >= limit {
+                    if let Some(done) = tasks.join_next().await {
+                        let (v, nhs): (Value, String) =
+                            done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
+                        finish(&v, &nhs, &mut counts, &mut sink)?;
+                    }
+                }
+                queried += 1;
+                let client = client.clone();
+                let state = state.clone();
+                let line = row.line;
+                let stopping = stopping.clone();
+                tasks.spawn(async move {
+                    let d = n.digits();
+                    let mark = {
+                        let d = d.clone();
+                        move || {
+                            if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                                return Err(Error::new(Kind::Interrupted, "interrupted"));
+                            }
+                            state.mark_sent(line, &d)
+                        }
+                    };
+                    (check(&client, line, &n, care, today, &mark).await, d)
+                });
+                continue;
+            }
+        };
+        finish(&record, &digits, &mut counts, &mut sink)?;
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (v, nhs) = done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
+        finish(&v, &nhs, &mut counts, &mut sink)?;
+    }
+
+    let elapsed = started.elapsed();
+    let requests = pacer.requests();
+    let mut summary = json!({
+        "type": "summary",
+        "rows": rows.len(),
+        "already_done": already,
+        "requests": requests,
+        "requests_per_number": if queried == 0 { 0.0 } else { requests as f64 / queried as f64 },
+        "rate_limited": pacer.rate_limited(),
+        "wall_time_ms": elapsed.as_millis() as u64,
+        "achieved_rate": if elapsed.as_secs_f64() > 0.0 { requests as f64 / elapsed.as_secs_f64() } else { 0.0 },
+    });
+    for s in STATUSES {
+        summary[*s] = json!(counts[s]);
+    }
+    sink.summary(&summary)?;
+    if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Error::new(Kind::Interrupted, "interrupted")
+            .with_hint("run the same command again to finish the batch"));
+    }
+    let failed = counts["invalid"] + counts["in-doubt"] + counts["error"];
+    ctx.note(&format!(
+        "batch: {} rows: {} plan, {} no-plan, {} invalid, {} duplicate, {} in doubt, {} error, {} done before; {} requests in {:.1} s",
+        rows.len(),
+        counts["plan"],
+        counts["no-plan"],
+        counts["invalid"],
+        counts["duplicate"],
+        counts["in-doubt"],
+        counts["error"],
+        already,
+        requests,
+        elapsed.as_secs_f64()
+    ));
+    if failed > 0 {
+        return Err(Error::new(
+            Kind::BatchFailures,
+            format!(
+                "{failed} of {} rows were invalid, in doubt or failed",
+                rows.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_skip_blanks_and_comments_and_keep_line_numbers() {
+        let rows = read_rows(
+            b"\xEF\xBB\xBF9990000018\r\n\r\n# note\r\n 999-000-0077 \r\nabc\n",
+            None,
+        )
+        .unwrap();
+        let got: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.raw.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![(1, "9990000018"), (4, "999-000-0077"), (5, "abc")]
+        );
+    }
+
+    #[test]
+    fn csv_column_with_quotes_bom_and_crlf() {
+        let input =
+            b"\xEF\xBB\xBFname,nhs_number\r\n\"Smith, Jo\",\"999 000 0018\"\r\n\"multi\nline\",9990000077\r\n";
+        let rows = read_rows(input, Some("nhs_number")).unwrap();
+        let got: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.raw.as_str())).collect();
+        assert_eq!(got, vec![(2, "999 000 0018"), (3, "9990000077")]);
+        let e = read_rows(input, Some("nhs")).unwrap_err();
+        assert!(e.message.contains("name, nhs_number"), "{}", e.message);
+    }
+
+    #[test]
+    fn duplicates_name_their_first_row() {
+        let rows = read_rows(b"9990000018\n12\n999 000 0018\n", None).unwrap();
+        let plans = plan_rows(&rows);
+        assert!(matches!(plans[0], Plan::Query(_)));
+        assert!(matches!(plans[1], Plan::Invalid(_)));
+        assert!(matches!(plans[2], Plan::Duplicate(_, 1)));
+    }
+}
