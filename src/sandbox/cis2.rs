@@ -305,15 +305,7 @@ pub async fn endpoint(
     let issuer = format!("{scheme}://{host}{}", app::CIS2_ISSUER_PATH);
     let path = req.uri().path().to_string();
     let rest = path.strip_prefix(app::CIS2_ISSUER_PATH).unwrap_or("");
-    let query: HashMap<String, String> = req
-        .uri()
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    let query = super::server::query_map(req.uri());
     let bearer = req
         .headers()
         .get(hyper::header::AUTHORIZATION)

@@ -221,6 +221,15 @@ fn base_url(state: &State, req: &Request<Incoming>) -> String {
     format!("{scheme}://{host}{BASE_PATH}")
 }
 
+/// A request's query parameters (the first of each name wins).
+pub(crate) fn query_map(uri: &hyper::Uri) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        m.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    m
+}
+
 /// Combined authentication's two GETs on the platform: authorize (redirects back with a code)
 /// and userinfo (who the user is).
 fn combined(state: &State, req: &Request<Incoming>) -> Resp {
@@ -235,16 +244,7 @@ fn combined(state: &State, req: &Request<Incoming>) -> Resp {
             ),
         };
     }
-    let query: HashMap<String, String> = req
-        .uri()
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    match state.oauth.authorize(&query) {
+    match state.oauth.authorize(&query_map(req.uri())) {
         Ok(location) => {
             let mut r = respond(StatusCode::FOUND, "text/plain", "");
             if let Ok(v) = HeaderValue::from_str(&location) {
