@@ -119,6 +119,19 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     replace_with_fresh_file(dir, path, name, bytes, true)
 }
 
+/// A new file at `path` for writing as it goes (batch output, state): created exclusively
+/// (never an existing file, never through a link), mode 0600. The caller reports errors.
+pub fn create_new_private(path: &Path) -> std::io::Result<fs::File> {
+    let mut o = fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+}
+
 /// Write `name` in `dir`, an existing directory of the user's choosing (not checked for
 /// privacy, e.g. where they keep man pages), exactly as [`write_private`] writes: a fresh 0600
 /// file renamed over the target, never written through a link.

@@ -318,14 +318,7 @@ fn write_error(e: impl std::fmt::Display) -> Error {
 
 /// A new file, 0600, never an existing one and never through a link (O_CREAT|O_EXCL).
 fn create_private_new(path: &Path) -> Result<std::fs::File> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path).map_err(|e| {
+    crate::private::create_new_private(path).map_err(|e| {
         let err = Error::usage(format!("cannot create {}: {e}", path.display()));
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             err.with_hint("batch writes a new file and never replaces one; a run is resumed with its state (--state, default the output + .state): choose another --output or move the old one away")

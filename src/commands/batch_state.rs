@@ -54,14 +54,7 @@ fn create_private(path: &Path) -> Result<bool> {
         }
         Err(_) => {}
     }
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path)
+    crate::private::create_new_private(path)
         .map_err(|e| Error::usage(format!("cannot create {}: {e}", path.display())))?;
     Ok(true)
 }
