@@ -377,65 +377,108 @@ fn a_resumed_run_skips_done_rows_and_refuses_another_care_setting() {
         .assert_stderr_has(&["input file (content hash)"]);
 }
 
+/// An unscheduled batch of 300 no-record numbers against a slow sandbox: long enough to be
+/// interrupted part way.
+struct LongRun {
+    sb: SandboxProc,
+    cpis: Cpis,
+    _dir: tempfile::TempDir,
+    out: std::path::PathBuf,
+    numbers: Vec<String>,
+    args: Vec<String>,
+}
+
+impl LongRun {
+    fn new() -> Self {
+        let sb = SandboxProc::start(&["--delay-ms", "20"]);
+        let dir = private_tempdir();
+        let list = dir.path().join("list.txt");
+        let numbers = no_record_numbers(300);
+        std::fs::write(&list, numbers.join("\n")).unwrap();
+        let out = dir.path().join("out.jsonl");
+        let args = [
+            "--base-url",
+            &sb.base_url,
+            "batch",
+            list.to_str().unwrap(),
+            "--unscheduled",
+            "--output",
+            out.to_str().unwrap(),
+            "--rate",
+            "100",
+            "--concurrency",
+            "4",
+            "--no-progress",
+        ]
+        .map(String::from)
+        .to_vec();
+        LongRun {
+            sb,
+            cpis: Cpis::new(),
+            _dir: dir,
+            out,
+            numbers,
+            args,
+        }
+    }
+
+    fn args(&self) -> Vec<&str> {
+        self.args.iter().map(String::as_str).collect()
+    }
+
+    fn spawn(&self, stderr: std::process::Stdio) -> std::process::Child {
+        self.cpis
+            .cmd()
+            .args(&self.args)
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap()
+    }
+
+    /// Wait (polling the output, at most 120 s) until it holds `n` records; false when the
+    /// batch ended first.
+    fn wait_for_records(&self, child: &mut std::process::Child, n: usize) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let lines = std::fs::read_to_string(&self.out)
+                .map(|t| t.lines().count())
+                .unwrap_or(0);
+            if lines >= n {
+                return true;
+            }
+            if child.try_wait().unwrap().is_some() {
+                return false;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no records after 120 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
 #[test]
 fn kill_9_mid_unscheduled_run_then_resume_queries_no_number_twice() {
-    let sb = SandboxProc::start(&["--delay-ms", "20"]);
-    let cpis = Cpis::new();
-    let dir = private_tempdir();
-    let list = dir.path().join("list.txt");
-    let numbers = no_record_numbers(300);
-    std::fs::write(&list, numbers.join("\n")).unwrap();
-    let out = dir.path().join("out.jsonl");
-    let args = [
-        "--base-url",
-        &sb.base_url,
-        "batch",
-        list.to_str().unwrap(),
-        "--unscheduled",
-        "--output",
-        out.to_str().unwrap(),
-        "--rate",
-        "100",
-        "--concurrency",
-        "4",
-        "--no-progress",
-    ];
-    let mut child = cpis
-        .cmd()
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let run = LongRun::new();
+    let (sb, cpis, out) = (&run.sb, &run.cpis, &run.out);
+    let mut child = run.spawn(std::process::Stdio::null());
     // Wait until some records are out, then kill -9 mid-run.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        let lines = std::fs::read_to_string(&out)
-            .map(|t| t.lines().count())
-            .unwrap_or(0);
-        if lines >= 20 {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the batch ended before it could be killed"
-        );
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no records after 120 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    assert!(
+        run.wait_for_records(&mut child, 20),
+        "the batch ended before it could be killed"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
-    let before = std::fs::read_to_string(&out).unwrap();
+    let before = std::fs::read_to_string(out).unwrap();
     assert!(
         !before.contains("\"type\":\"summary\""),
         "the run finished before the kill"
     );
 
-    let r = cpis.run(&args);
-    let text = std::fs::read_to_string(&out).unwrap();
+    let r = cpis.run(&run.args());
+    let text = std::fs::read_to_string(out).unwrap();
     let all = records(&text);
     let summary = all.last().unwrap();
     assert_eq!(summary["type"], "summary");
@@ -454,7 +497,7 @@ fn kill_9_mid_unscheduled_run_then_resume_queries_no_number_twice() {
     r.assert_code(if in_doubt > 0 { 3 } else { 0 });
     for v in &results {
         let nhs = v["nhs_number"].as_str().unwrap();
-        let seen = unscheduled_searches(&sb, nhs);
+        let seen = unscheduled_searches(sb, nhs);
         match v["status"].as_str().unwrap() {
             "no-plan" => assert_eq!(seen, 1, "{nhs}"),
             "in-doubt" => assert!(seen <= 1, "{nhs}: {seen}"),
@@ -521,47 +564,14 @@ fn a_rate_limited_sandbox_slows_the_batch_down_without_failing_rows() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_finishes_requests_in_flight_exits_130_and_the_rerun_completes() {
-    let sb = SandboxProc::start(&["--delay-ms", "20"]);
-    let cpis = Cpis::new();
-    let dir = private_tempdir();
-    let list = dir.path().join("list.txt");
-    let numbers = no_record_numbers(300);
-    std::fs::write(&list, numbers.join("\n")).unwrap();
-    let out = dir.path().join("out.jsonl");
-    let args = [
-        "--base-url",
-        &sb.base_url,
-        "batch",
-        list.to_str().unwrap(),
-        "--unscheduled",
-        "--output",
-        out.to_str().unwrap(),
-        "--rate",
-        "100",
-        "--no-progress",
-    ];
-    let child = cpis
-        .cmd()
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while std::fs::read_to_string(&out)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-        < 10
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no records after 120 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let run = LongRun::new();
+    let (sb, cpis, out, numbers) = (&run.sb, &run.cpis, &run.out, &run.numbers);
+    let mut child = run.spawn(std::process::Stdio::piped());
+    // (A batch that finished first is handled below.)
+    run.wait_for_records(&mut child, 10);
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let o = child.wait_with_output().unwrap();
-    let first = std::fs::read_to_string(&out).unwrap();
+    let first = std::fs::read_to_string(out).unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     if first.contains("\"rows\":300") && !stderr.contains("interrupted") {
         // Finished before the signal arrived: nothing to resume.
@@ -574,9 +584,9 @@ fn ctrl_c_finishes_requests_in_flight_exits_130_and_the_rerun_completes() {
         "a summary even when interrupted"
     );
     // Every request that went out was answered and recorded: nothing is in doubt.
-    let r = cpis.run(&args);
+    let r = cpis.run(&run.args());
     r.assert_code(0);
-    let all = records(&std::fs::read_to_string(&out).unwrap());
+    let all = records(&std::fs::read_to_string(out).unwrap());
     let mut lines: Vec<u64> = all
         .iter()
         .filter(|v| v["type"] == "result")
@@ -587,7 +597,7 @@ fn ctrl_c_finishes_requests_in_flight_exits_130_and_the_rerun_completes() {
         .collect();
     lines.sort();
     assert_eq!(lines, (1..=300).collect::<Vec<u64>>());
-    for n in &numbers {
-        assert_eq!(unscheduled_searches(&sb, n), 1, "{n}");
+    for n in numbers {
+        assert_eq!(unscheduled_searches(sb, n), 1, "{n}");
     }
 }
