@@ -5,9 +5,11 @@ pub mod environment;
 pub mod errors;
 pub mod fhir;
 pub mod model;
+pub mod pacer;
 
 pub use care::CareSetting;
 pub use environment::EnvName;
+pub use pacer::Pacer;
 
 use std::time::{Duration, SystemTime};
 
@@ -92,75 +94,6 @@ pub struct Client {
     session_urid: Option<HeaderValue>,
     /// Awaited before every attempt (retries included), when set.
     pacer: Option<std::sync::Arc<Pacer>>,
-}
-
-/// Spreads requests evenly at a rate, shared by every task of a batch, and counts them. Every
-/// attempt waits for its slot (retries included); a 429 pushes the next slot back by its
-/// `Retry-After` and halves the rate, which then recovers gradually to the configured one.
-#[derive(Debug)]
-pub struct Pacer {
-    /// The configured spacing.
-    base: Duration,
-    /// The current spacing and the next free slot: doubled on a 429 (at most 8 times the
-    /// configured spacing), back 10% towards it on each answer that is not a 429.
-    next: tokio::sync::Mutex<(tokio::time::Instant, Duration)>,
-    requests: std::sync::atomic::AtomicU64,
-    rate_limited: std::sync::atomic::AtomicU64,
-}
-
-impl Pacer {
-    /// At most `per_second` requests per second, one every `1/per_second` s.
-    pub fn new(per_second: u32) -> Self {
-        let base = Duration::from_secs(1) / per_second.max(1);
-        Pacer {
-            base,
-            next: tokio::sync::Mutex::new((tokio::time::Instant::now(), base)),
-            requests: Default::default(),
-            rate_limited: Default::default(),
-        }
-    }
-
-    /// Wait for the next slot and count one request.
-    pub async fn wait(&self) {
-        let slot = {
-            let mut next = self.next.lock().await;
-            let now = tokio::time::Instant::now();
-            let slot = next.0.max(now);
-            next.0 = slot + next.1;
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
-        self.requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// The service answered 429: no request goes out before `wait` has passed.
-    pub async fn slow_down(&self, wait: Duration) {
-        self.rate_limited
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut next = self.next.lock().await;
-        let later = tokio::time::Instant::now() + wait;
-        if next.0 < later {
-            next.0 = later;
-        }
-        next.1 = (next.1 * 2).min(self.base * 8);
-    }
-
-    /// An answer that was not a 429: recover gradually towards the configured rate.
-    pub async fn answered(&self) {
-        let mut next = self.next.lock().await;
-        next.1 = next.1.mul_f64(0.9).max(self.base);
-    }
-
-    /// Requests granted so far (every attempt).
-    pub fn requests(&self) -> u64 {
-        self.requests.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// 429 answers seen so far.
-    pub fn rate_limited(&self) -> u64 {
-        self.rate_limited.load(std::sync::atomic::Ordering::Relaxed)
-    }
 }
 
 impl Client {
@@ -395,10 +328,9 @@ impl Client {
                 Ok((reply, retry_after)) => {
                     if let Some(p) = &self.pacer {
                         if reply.status == 429 {
-                            p.slow_down(retry_after.unwrap_or_else(|| backoff(attempt)))
-                                .await;
+                            p.slow_down(retry_after.unwrap_or_else(|| backoff(attempt)));
                         } else {
-                            p.answered().await;
+                            p.answered();
                         }
                     }
                     if !matches!(reply.status, 408 | 429 | 502 | 503 | 504)
