@@ -526,7 +526,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__batch)
-            opts="-o -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --state --retry-failed --retry-in-doubt --no-progress --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --state --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1456,7 +1456,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__serve)
-            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --require-auth --register-app --jwks --nominated-person --nominated-role --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --require-auth --token-uses --register-app --jwks --nominated-person --nominated-role --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1483,6 +1483,10 @@ _cpis() {
                     return 0
                     ;;
                 --rate-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-uses)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

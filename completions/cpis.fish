@@ -85,7 +85,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand batch" -l scheduled -d 'Schedu
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l unscheduled -d 'Unscheduled care: each access is recorded and the local authority is notified'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-failed -d 'On a resumed run, query again the rows that ended as `error`'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-in-doubt -d 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
-complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (there is none yet; accepted for scripts)'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l keep-order -d 'Write the records in input order (each waits for the rows before it) instead of as results arrive'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR is not set)'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -216,6 +217,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l delay-ms -d 'Extra latency added to every response, in milliseconds (for benchmarks)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l clock-offset-secs -d 'Seconds to add to the Date of every response (negative: behind), to show clock skew' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l rate-limit -d 'Answer CP-IS searches beyond N in any one-second window with the API platform\'s 429 (spike arrest, Retry-After: 1)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l token-uses -d 'With --require-auth: accept each access token for N CP-IS searches, then refuse it with 401 as an expired token (to see clients renew mid-run)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l register-app -d 'Register another application with the sandbox\'s /oauth2/token, by its API key (repeatable; each needs --jwks after it)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l jwks -d 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l nominated-person -d 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]' -r

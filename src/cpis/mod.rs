@@ -162,6 +162,12 @@ impl Client {
         Ok(self)
     }
 
+    /// Send notes (retries, `--verbose` lines) here instead.
+    pub fn notifier(mut self, notify: Notify) -> Self {
+        self.notify = notify;
+        self
+    }
+
     /// Wait for `pacer` before every attempt (retries included) and tell it about 429s.
     pub fn pacer(mut self, pacer: std::sync::Arc<Pacer>) -> Self {
         self.pacer = Some(pacer);

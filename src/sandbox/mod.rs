@@ -33,6 +33,9 @@ pub struct Options {
     /// At most this many CP-IS searches per one-second window; more answer 429 as the API
     /// platform's spike arrest does.
     pub rate_limit: Option<u32>,
+    /// Each access token is accepted for this many CP-IS searches, then refused with 401 as
+    /// an expired one would be.
+    pub token_uses: Option<u32>,
 }
 
 /// A sandbox accepting connections until dropped.
@@ -61,7 +64,8 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
         server::State::new(opts.delay, opts.tls.is_some())
             .with_auth(opts.require_auth, oauth::Registry::new(opts.apps))
             .with_clock_offset(opts.clock_offset_secs)
-            .with_rate_limit(opts.rate_limit),
+            .with_rate_limit(opts.rate_limit)
+            .with_token_uses(opts.token_uses),
     );
     let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);
     let task = tokio::spawn(async move {
