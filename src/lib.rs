@@ -19,6 +19,7 @@ pub mod render;
 pub mod sandbox;
 pub mod sanitize;
 pub mod secret;
+pub mod store;
 pub mod timeutil;
 pub mod tls;
 

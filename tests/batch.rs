@@ -35,6 +35,13 @@ fn status_of(results: &[Value]) -> Vec<(u64, String)> {
         .collect()
 }
 
+/// `cpis --base-url BASE batch - ARGS...` with `input` on standard input.
+fn batch_stdin(cpis: &Cpis, base: &str, args: &[&str], input: &str) -> Run {
+    let mut all = vec!["--base-url", base, "batch", "-"];
+    all.extend_from_slice(args);
+    cpis.run_stdin(&all, &[], input)
+}
+
 #[test]
 fn invalid_and_duplicate_rows_are_records_and_the_run_goes_on() {
     let cpis = Cpis::new();
@@ -117,17 +124,7 @@ fn care_setting_is_required_before_anything() {
 fn an_endpoint_without_a_credential_exits_4_before_anything_is_sent() {
     let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
     let cpis = Cpis::signed_out();
-    let r = cpis.run_stdin(
-        &[
-            "--base-url",
-            &server.base_url(),
-            "batch",
-            "-",
-            "--scheduled",
-        ],
-        &[],
-        "9990000077\n",
-    );
+    let r = batch_stdin(&cpis, &server.base_url(), &["--scheduled"], "9990000077\n");
     r.assert_code(4);
     assert!(server.requests().is_empty());
 }
@@ -143,19 +140,10 @@ fn a_number_without_a_plan_costs_one_request() {
         "9990000026",
         "9990000034",
     ];
-    let r = cpis.run_stdin(
-        &[
-            "--base-url",
-            &server.base_url(),
-            "batch",
-            "-",
-            "--scheduled",
-            "--rate",
-            "200",
-            "--concurrency",
-            "3",
-        ],
-        &[],
+    let r = batch_stdin(
+        &cpis,
+        &server.base_url(),
+        &["--scheduled", "--rate", "200", "--concurrency", "3"],
         &numbers.join("\n"),
     );
     r.assert_code(0);
@@ -513,19 +501,10 @@ fn a_rate_limited_sandbox_slows_the_batch_down_without_failing_rows() {
     let numbers = no_record_numbers(8);
     // One request in flight: after a 429 the next waits out Retry-After, so it lands in a new
     // one-second window and succeeds.
-    let r = cpis.run_stdin(
-        &[
-            "--base-url",
-            &sb.base_url,
-            "batch",
-            "-",
-            "--scheduled",
-            "--rate",
-            "50",
-            "--concurrency",
-            "1",
-        ],
-        &[],
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &["--scheduled", "--rate", "50", "--concurrency", "1"],
         &numbers.join("\n"),
     );
     r.assert_code(0);
@@ -629,19 +608,10 @@ fn a_token_refused_mid_run_is_renewed_once_and_no_row_fails() {
     ])
     .assert_code(0);
     let numbers = no_record_numbers(8);
-    let r = cpis.run_stdin(
-        &[
-            "--base-url",
-            &sb.base_url,
-            "batch",
-            "-",
-            "--scheduled",
-            "--rate",
-            "100",
-            "--concurrency",
-            "1",
-        ],
-        &[],
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &["--scheduled", "--rate", "100", "--concurrency", "1"],
         &numbers.join("\n"),
     );
     r.assert_code(0)
@@ -674,12 +644,10 @@ fn keep_order_writes_records_in_input_order() {
         input.push(n);
     }
     input.push("9990000077".to_string());
-    let r = cpis.run_stdin(
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
         &[
-            "--base-url",
-            &sb.base_url,
-            "batch",
-            "-",
             "--scheduled",
             "--rate",
             "200",
@@ -687,7 +655,6 @@ fn keep_order_writes_records_in_input_order() {
             "8",
             "--keep-order",
         ],
-        &[],
         &input.join("\n"),
     );
     r.assert_code(3);
@@ -707,9 +674,10 @@ fn keep_order_writes_records_in_input_order() {
 fn no_progress_bar_or_control_characters_when_stderr_is_not_a_terminal() {
     let sb = SandboxProc::start(&[]);
     let cpis = Cpis::new();
-    let r = cpis.run_stdin(
-        &["--base-url", &sb.base_url, "batch", "-", "--scheduled"],
-        &[],
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &["--scheduled"],
         &no_record_numbers(3).join("\n"),
     );
     r.assert_code(0);

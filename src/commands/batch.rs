@@ -13,12 +13,12 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::batch_state::{RowState, RunKey, State};
 use crate::cli::{BatchArgs, BatchFormat};
 use crate::cpis::model;
 use crate::cpis::{CareSetting, Pacer, Search};
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
+use crate::store::batch::{RowState, RunKey, State};
 
 /// One data row of the input: where it was, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]

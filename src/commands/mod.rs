@@ -3,7 +3,6 @@
 
 pub mod auth;
 pub mod batch;
-pub mod batch_state;
 pub mod config;
 pub mod docs;
 pub mod doctor;
