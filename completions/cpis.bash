@@ -194,7 +194,7 @@ _cpis() {
 
     case "${cmd}" in
         cpis)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup batch auth doctor sandbox config completions man help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup batch auth doctor sandbox config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,6 +205,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -228,7 +232,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,6 +243,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -346,7 +354,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__keygen)
-            opts="-q -v -h -V --kid --out --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --kid --out --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,6 +373,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -388,7 +400,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --with-token --system --user --combined --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --with-token --system --user --combined --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -438,6 +450,10 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -458,7 +474,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__logout)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +485,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -492,7 +512,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --json --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +523,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -526,7 +550,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__batch)
-            opts="-o -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --state --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --state --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -568,6 +592,10 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -588,7 +616,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__completions)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,6 +627,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -622,7 +654,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version show get set unset path help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version show get set unset path help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -633,6 +665,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -656,7 +692,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__get)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port pds_base_url verify_on_pds"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -667,6 +703,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -788,7 +828,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__path)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,6 +839,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -822,7 +866,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__set)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port pds_base_url verify_on_pds"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -833,6 +877,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -856,7 +904,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --json --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -867,6 +915,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -890,7 +942,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__unset)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port pds_base_url verify_on_pds"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -901,6 +953,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -924,7 +980,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__doctor)
-            opts="-q -v -h -V --json --query --curl --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --query --curl --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -939,6 +995,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1256,7 +1316,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__lookup)
-            opts="-q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1271,6 +1331,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1294,7 +1358,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__man)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1305,6 +1369,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1328,7 +1396,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version serve patients help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version serve patients help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1339,6 +1407,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1418,7 +1490,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__patients)
-            opts="-q -v -h -V --format --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1433,6 +1505,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1456,7 +1532,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__serve)
-            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --require-auth --token-uses --register-app --jwks --nominated-person --nominated-role --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --require-auth --token-uses --register-app --jwks --nominated-person --nominated-role --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1522,6 +1598,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

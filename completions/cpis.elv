@@ -20,6 +20,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -45,6 +46,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --format 'Output format'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -73,6 +75,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --state 'The run''s durable state (SQLite, mode 0600) [default: the output file + .state, or, on standard output, batch/<input hash>.state in the data directory]'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -94,6 +97,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;auth'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -123,6 +127,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --token-url 'The platform''s token endpoint [default: {environment host}/oauth2/token]'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -145,6 +150,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;auth;status'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -161,6 +167,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;auth;logout'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -178,6 +185,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --out 'The directory to write KID.pem (private, 0600) and KID.jwks.json into'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -211,6 +219,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --query 'Also make one scheduled (silent: nothing recorded, no one notified) lookup of this NHS number end to end, with the time of each phase'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -228,6 +237,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;sandbox'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -257,6 +267,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --nominated-role 'The job role of the preceding --register-app''s nominated person [default: Nominated person for CP-IS queries]'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -276,6 +287,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --format 'Output format'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -302,6 +314,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;config'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -323,6 +336,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;config;show'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -339,6 +353,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;config;get'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -354,6 +369,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;config;set'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -369,6 +385,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;config;unset'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -384,6 +401,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;config;path'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -419,6 +437,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;completions'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
@@ -434,6 +453,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;man'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cpis_global_optspecs
-    string join \n env= base-url= profile= ca-bundle= timeout= q/quiet v/verbose h/help V/version
+    string join \n env= base-url= pds-base-url= profile= ca-bundle= timeout= q/quiet v/verbose h/help V/version
 end
 
 function __fish_cpis_needs_command
@@ -29,6 +29,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_needs_command" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_needs_command" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_needs_command" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -53,6 +54,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -78,6 +80,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -96,6 +99,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -122,6 +126,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -141,6 +146,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -154,6 +160,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -168,6 +175,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -186,6 +194,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -200,6 +209,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -227,6 +237,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -245,6 +256,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -260,6 +272,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -278,6 +291,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -291,6 +305,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -303,6 +318,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -315,6 +331,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -327,6 +344,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -345,6 +363,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -357,6 +376,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r

@@ -84,6 +84,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
 
+    /// PDS FHIR base URL, for verifying patients [default: the CP-IS base's origin + /personal-demographics/FHIR/R4]
+    #[arg(long, global = true, value_name = "URL")]
+    pub pds_base_url: Option<String>,
+
     /// Configuration profile to use [default: default]
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
@@ -808,6 +812,7 @@ impl GlobalArgs {
             profile: self.profile.clone(),
             ca_bundle: self.ca_bundle.clone(),
             timeout: self.timeout,
+            pds_base_url: self.pds_base_url.clone(),
             quiet: self.quiet,
             verbose: self.verbose,
         }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod generate;
 pub mod http;
 pub mod nhs_number;
+pub mod pds;
 pub mod private;
 pub mod render;
 pub mod sandbox;

@@ -168,6 +168,11 @@ impl Client {
         self
     }
 
+    /// The `NHSD-Session-URID` sent, if any.
+    pub fn session_urid_value(&self) -> Option<&str> {
+        self.session_urid.as_ref().and_then(|v| v.to_str().ok())
+    }
+
     /// Wait for `pacer` before every attempt (retries included) and tell it about 429s.
     pub fn pacer(mut self, pacer: std::sync::Arc<Pacer>) -> Self {
         self.pacer = Some(pacer);
@@ -272,6 +277,37 @@ impl Client {
     ) -> Result<Reply> {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let headers = self.headers(&trace_id, care);
+        self.send(what, url, headers, trace_id, mark).await
+    }
+
+    /// A GET to another API of the platform (PDS) with this client's credentials
+    /// (`Authorization`, `NHSD-Session-URID`), its pacer and retries, `extra` headers, and a
+    /// fresh `X-Request-ID` that stays the same on every retry.
+    pub async fn get_with(&self, what: &str, url: &Url, mut extra: HeaderMap) -> Result<Reply> {
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        extra.insert(
+            "X-Request-ID",
+            HeaderValue::from_str(&trace_id).expect("uuid is a header value"),
+        );
+        if let Some(v) = &self.authorization {
+            extra.insert(AUTHORIZATION, v.clone());
+        }
+        if let Some(v) = &self.session_urid {
+            extra.insert("NHSD-Session-URID", v.clone());
+        }
+        self.send(what, url, extra, trace_id, None).await
+    }
+
+    /// Send a GET with `headers`, retrying 408, 429 and 502-504 (honouring `Retry-After`) and
+    /// connection failures, with the same headers each time.
+    async fn send(
+        &self,
+        what: &str,
+        url: &Url,
+        headers: HeaderMap,
+        trace_id: String,
+        mark: Option<&Mark>,
+    ) -> Result<Reply> {
         let mut attempt: u32 = 0;
         loop {
             if let Some(p) = &self.pacer {
