@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
         }
         'cpis;lookup' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--dob', '--dob', [CompletionResultType]::ParameterName, 'The child''s date of birth: checked against PDS before CP-IS is asked (a mismatch exits 2 and sends nothing to CP-IS); stands in for the confirmation of an unscheduled lookup')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
             [CompletionResult]::new('--pds-base-url', '--pds-base-url', [CompletionResultType]::ParameterName, 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]')
@@ -60,6 +61,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the service''s FHIR bundles unchanged instead of rendering them')
             [CompletionResult]::new('--curl', '--curl', [CompletionResultType]::ParameterName, 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)')
+            [CompletionResult]::new('--no-pds', '--no-pds', [CompletionResultType]::ParameterName, 'Do not verify the patient on PDS first (every output then says "not verified on PDS")')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')

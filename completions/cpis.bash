@@ -1316,7 +1316,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__lookup)
-            opts="-q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-y -q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --dob --yes --no-pds --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1324,6 +1324,10 @@ _cpis() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --dob)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --env)

@@ -44,6 +44,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         }
         &'cpis;lookup'= {
             cand --format 'Output format'
+            cand --dob 'The child''s date of birth: checked against PDS before CP-IS is asked (a mismatch exits 2 and sends nothing to CP-IS); stands in for the confirmation of an unscheduled lookup'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
             cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
@@ -56,6 +57,9 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --json 'Shorthand for --format json'
             cand --raw 'Print the service''s FHIR bundles unchanged instead of rendering them'
             cand --curl 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing'
+            cand -y 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)'
+            cand --yes 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)'
+            cand --no-pds 'Do not verify the patient on PDS first (every output then says "not verified on PDS")'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'

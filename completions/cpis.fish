@@ -49,6 +49,7 @@ complete -c cpis -n "__fish_cpis_needs_command" -f -a "help" -d 'Print this mess
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l format -d 'Output format' -r -f -a "table\t'Tables for people'
 json\t'One JSON document'
 csv\t'Comma-separated values with a header row'"
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l dob -d 'The child\'s date of birth: checked against PDS before CP-IS is asked (a mismatch exits 2 and sends nothing to CP-IS); stands in for the confirmation of an unscheduled lookup' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -64,6 +65,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l no-validate -d 'Ski
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l raw -d 'Print the service\'s FHIR bundles unchanged instead of rendering them'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l curl -d 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s y -l yes -d 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l no-pds -d 'Do not verify the patient on PDS first (every output then says "not verified on PDS")'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'

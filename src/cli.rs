@@ -242,6 +242,18 @@ pub struct LookupArgs {
     /// send nothing
     #[arg(long, conflicts_with_all = ["format", "json", "raw"])]
     pub curl: bool,
+
+    /// The child's date of birth: checked against PDS before CP-IS is asked (a mismatch exits 2 and sends nothing to CP-IS); stands in for the confirmation of an unscheduled lookup
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub dob: Option<String>,
+
+    /// Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Do not verify the patient on PDS first (every output then says "not verified on PDS")
+    #[arg(long, conflicts_with = "dob")]
+    pub no_pds: bool,
 }
 
 const BATCH_HELP: &str = "\

@@ -371,7 +371,14 @@ fn a_refused_token_is_renewed_once_and_the_lookup_tried_once_more() {
     let cpis = Cpis::signed_out();
     let base = server.base_url();
     login(&cpis, &base, &key_file(&cpis)).assert_code(0);
-    let r = cpis.run(&["--base-url", &base, "lookup", "9434765919", "--unscheduled"]);
+    let r = cpis.run(&[
+        "--base-url",
+        &base,
+        "lookup",
+        "9434765919",
+        "--unscheduled",
+        "--yes",
+    ]);
     r.assert_code(0)
         .assert_stderr_has(&["refused the access token (HTTP 401)"]);
     // One renewal, even though both searches were refused.
@@ -486,6 +493,7 @@ fn a_new_key_registered_with_a_sandbox_that_requires_auth_signs_in_end_to_end() 
         "lookup",
         "9990000026",
         "--unscheduled",
+        "--yes",
         "--json",
     ]);
     l.assert_code(0);

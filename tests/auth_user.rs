@@ -164,7 +164,7 @@ fn a_smartcard_user_signs_in_to_the_embedded_sandbox_with_no_flags() {
     let login = login_user(&cpis, &[], &[], &[], Browser::SignIn(app::DEFAULT_USER_ID));
     login.assert_code(0).assert_stderr_has(&[JANE]);
 
-    let r = cpis.run(&["lookup", "9990000026", "--unscheduled", "--json"]);
+    let r = cpis.run(&["lookup", "9990000026", "--unscheduled", "--yes", "--json"]);
     r.assert_code(0);
     let v = r.json();
     assert_eq!(v["acting_as"]["kind"], "user");
@@ -252,7 +252,8 @@ fn against_a_sandbox_that_requires_auth_tokens_refresh_and_rotate_then_expire() 
     );
     login.assert_code(0).assert_stderr_has(&[JANE]);
     let base = sb.base_url.as_str();
-    let lookup = |care: &str| cpis.run(&["--base-url", base, "lookup", "9990000026", care]);
+    let lookup =
+        |care: &str| cpis.run(&["--base-url", base, "lookup", "9990000026", care, "--yes"]);
     lookup("--unscheduled").assert_code(0);
 
     // The access token lapses: the next lookup refreshes, and the refresh token rotates.
@@ -318,9 +319,16 @@ fn a_role_without_b0107_is_refused_before_anything_is_sent() {
     login
         .assert_code(0)
         .assert_stderr_has(&["warning: the selected role lacks B0107"]);
-    cpis.run(&["--base-url", &base, "lookup", "9434765919", "--unscheduled"])
-        .assert_code(5)
-        .assert_stderr_has(&["lacks B0107", "nothing was sent"]);
+    cpis.run(&[
+        "--base-url",
+        &base,
+        "lookup",
+        "9434765919",
+        "--unscheduled",
+        "--yes",
+    ])
+    .assert_code(5)
+    .assert_stderr_has(&["lacks B0107", "nothing was sent"]);
     assert!(cpis_srv.requests().is_empty());
     // Scheduled care needs B0170, which the role holds; each request names the role.
     cpis.run(&["--base-url", &base, "lookup", "9434765919", "--scheduled"])
@@ -508,7 +516,7 @@ fn combined_authentication_signs_in_through_the_platforms_own_page() {
     login
         .assert_code(0)
         .assert_stderr_has(&[JANE, "combined authentication"]);
-    let r = cpis.run(&["lookup", "9990000026", "--unscheduled", "--json"]);
+    let r = cpis.run(&["lookup", "9990000026", "--unscheduled", "--yes", "--json"]);
     r.assert_code(0);
     assert_eq!(r.json()["access_history"][0]["name"], "Dr Jane SMITH");
 
@@ -545,6 +553,7 @@ fn combined_authentication_signs_in_through_the_platforms_own_page() {
             "lookup",
             "9990000026",
             "--unscheduled",
+            "--yes",
         ])
         .assert_code(5);
     other

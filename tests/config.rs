@@ -43,6 +43,7 @@ fn base_url_precedence_flag_env_profile() {
             "lookup",
             "9434765919",
             "--unscheduled",
+            "--yes",
         ],
         &[("CPIS_BASE_URL", &e.base_url())],
     )
@@ -57,7 +58,7 @@ fn base_url_precedence_flag_env_profile() {
 
     // CPIS_CARE_SETTING beats the profile's care setting.
     let r = cpis.run_env(
-        &["lookup", "9434765919", "--json"],
+        &["lookup", "9434765919", "--json", "--yes"],
         &[("CPIS_CARE_SETTING", "unscheduled")],
     );
     assert_eq!(r.json()["care_setting"], "unscheduled");
@@ -145,7 +146,14 @@ fn bad_values_are_refused_with_exit_2() {
         "unscheduled",
     ])
     .assert_code(0);
-    let r = cpis.run(&["--profile", "ward", "lookup", "9990000026", "--json"]);
+    let r = cpis.run(&[
+        "--profile",
+        "ward",
+        "lookup",
+        "9990000026",
+        "--json",
+        "--yes",
+    ]);
     r.assert_code(0);
     assert_eq!(r.json()["care_setting"], "unscheduled");
     // A broken file is reported, not ignored.

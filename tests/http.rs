@@ -55,6 +55,7 @@ fn requests_carry_exactly_the_published_shape_and_headers() {
             "lookup",
             "9434765919",
             "--unscheduled",
+            "--yes",
             "--json",
         ],
         &[("CPIS_ACCESS_TOKEN", TOKEN)],

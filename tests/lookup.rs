@@ -120,7 +120,7 @@ fn access_history_is_capped_at_25_and_systems_are_shown() {
 #[test]
 fn unscheduled_lookup_records_the_caller_and_says_so() {
     let cpis = Cpis::new();
-    let r = cpis.run(&["lookup", "9990000034", "--unscheduled", "--json"]);
+    let r = cpis.run(&["lookup", "9990000034", "--unscheduled", "--yes", "--json"]);
     r.assert_code(0);
     let v = r.json();
     assert_eq!(v["care_setting"], "unscheduled");
@@ -136,7 +136,7 @@ fn csv_has_one_row_per_plan_and_raw_is_unchanged() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "nhs_number,environment,care_setting,type,code,start,end,active,local_authority,office_hours_phone,emergency_duty_phone"
+        "nhs_number,environment,care_setting,type,code,start,end,active,local_authority,office_hours_phone,emergency_duty_phone,patient_name,birth_date,pds_status"
     );
     assert_eq!(lines.len(), 4);
     assert!(lines[1].starts_with(
@@ -196,10 +196,26 @@ fn unknown_numbers_are_never_no_plan() {
     // 943 476 5919 is valid but not one of the sandbox's synthetic patients.
     let r = cpis.run(&["lookup", "9434765919", "--scheduled"]);
     r.assert_code(2);
+    // PDS answers first: no such patient.
+    r.assert_stderr_has(&["not on PDS"]);
+    assert!(r.stdout.is_empty());
+    // Without PDS, CP-IS itself refuses rather than saying "no plan".
+    let r = cpis.run(&["lookup", "9434765919", "--scheduled", "--no-pds"]);
+    r.assert_code(2);
     r.assert_stderr_has(&["not a synthetic patient"]);
     assert!(r.stdout.is_empty());
     // A number failing Modulus 11 sent with --no-validate: the sandbox says INVALID_SEARCH_DATA.
+    // PDS, asked first, refuses it as PDS does (INVALID_RESOURCE_ID).
     let r = cpis.run(&["lookup", "9000000000", "--scheduled", "--no-validate"]);
+    r.assert_code(2);
+    r.assert_stderr_has(&["not a valid NHS number"]);
+    let r = cpis.run(&[
+        "lookup",
+        "9000000000",
+        "--scheduled",
+        "--no-validate",
+        "--no-pds",
+    ]);
     r.assert_code(2);
     r.assert_stderr_has(&["INVALID_SEARCH_DATA"]);
 }
@@ -289,6 +305,7 @@ fn invalid_input_never_reaches_the_network() {
         "9434765919",
         "--scheduled",
         "--unscheduled",
+        "--yes",
     ]);
     r.assert_code(2);
     assert!(server.requests().is_empty(), "{:?}", server.requests());

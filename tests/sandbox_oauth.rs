@@ -506,6 +506,7 @@ fn registered_applications_sign_in_with_their_own_keys() {
             "lookup",
             "9990000026",
             "--unscheduled",
+            "--yes",
             "--json",
             "--quiet",
         ],
@@ -701,6 +702,7 @@ fn unscheduled_searches_with_a_sandbox_token_name_the_system_and_its_nominated_p
             "lookup",
             "9990000026",
             "--unscheduled",
+            "--yes",
             "--json",
             "--quiet",
         ],
@@ -724,6 +726,7 @@ fn unscheduled_searches_with_a_sandbox_token_name_the_system_and_its_nominated_p
         "lookup",
         "9990000026",
         "--unscheduled",
+        "--yes",
         "--json",
         "--quiet",
     ]);

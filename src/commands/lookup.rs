@@ -5,7 +5,7 @@ use crate::cpis::model;
 use crate::cpis::CareSetting;
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
-use crate::render::{self, lookup::LookupReport, lookup::TraceIds};
+use crate::render::{self, lookup::LookupReport, lookup::PatientReport, lookup::TraceIds};
 
 /// The NHS number from one argument or its three groups.
 pub fn parse_number(parts: &[String], no_validate: bool) -> Result<NhsNumber> {
@@ -54,27 +54,218 @@ pub fn care_from_flags(
     }
 }
 
-pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
-    let nhs = parse_number(&args.nhs_number, args.no_validate)?;
-    let care = care_setting(&args, ctx.settings.care_setting.as_ref().map(|c| c.value))?;
-    if args.curl {
-        return curl(ctx, &nhs, care).await;
+/// `--dob YYYY-MM-DD`, checked for shape before anything is sent.
+pub fn parse_dob(dob: Option<&str>) -> Result<Option<String>> {
+    let Some(d) = dob else { return Ok(None) };
+    let d = d.trim();
+    if d.len() != 10 || crate::timeutil::parse_date_days(d).is_none() {
+        return Err(Error::usage(format!(
+            "--dob {:?} is not a date: use YYYY-MM-DD",
+            render::sanitize(d)
+        ))
+        .with_hint("nothing was sent"));
     }
-    let (mut client, conn, mut token) = ctx.cpis_client().await?;
-    check_role(&token, care)?;
-    if care == CareSetting::Unscheduled {
-        ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
+    Ok(Some(d.to_string()))
+}
+
+/// The patient PDS returned, or why no CP-IS result may be shown (exit 2).
+pub fn accept(outcome: crate::pds::Outcome, nhs: &NhsNumber) -> Result<crate::pds::Patient> {
+    match outcome {
+        crate::pds::Outcome::Found(p) => Ok(*p),
+        other => {
+            let (message, hint) = other
+                .refusal(&nhs.digits())
+                .expect("only a record has no refusal");
+            Err(Error::usage(message).with_hint(hint))
+        }
     }
-    let (care_team, audit) = match client.lookup(&nhs, care).await {
+}
+
+/// `--dob` against PDS's birth date: a mismatch, or nothing to compare with, refuses.
+pub fn check_dob(patient: &crate::pds::Patient, dob: Option<&str>) -> Result<()> {
+    let Some(dob) = dob else { return Ok(()) };
+    match patient.birth_date.as_deref() {
+        Some(b) if b == dob => Ok(()),
+        Some(_) => Err(Error::usage(format!(
+            "the date of birth on PDS for NHS number {} does not match --dob {dob}",
+            crate::pds::model::spaced(&patient.requested_nhs_number)
+        ))
+        .with_hint("this may be another child's number: check it with the patient or their records; no CP-IS result is shown and nobody was notified")),
+        None => Err(Error::usage(format!(
+            "PDS gives no full date of birth for NHS number {} to check --dob against",
+            crate::pds::model::spaced(&patient.requested_nhs_number)
+        ))
+        .with_hint("confirm the patient on a terminal instead (without --dob), or pass --yes after checking them another way; no CP-IS result is shown and nobody was notified")),
+    }
+}
+
+/// Before an unscheduled lookup (which notifies the local authority): the user has seen the
+/// patient and said yes, or `--dob` matched, or `--yes` was given.
+fn confirm_patient(
+    ctx: &super::Ctx,
+    report: &PatientReport,
+    dob_checked: bool,
+    yes: bool,
+) -> Result<()> {
+    if dob_checked || yes {
+        return Ok(());
+    }
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(unconfirmed());
+    }
+    eprint!("{}", report.block());
+    let _ = ctx;
+    let yes = dialoguer::Confirm::new()
+        .with_prompt("Is this the patient? (an unscheduled lookup notifies their local authority)")
+        .default(false)
+        .interact()
+        .map_err(|e| Error::usage(format!("cannot ask: {e}")))?;
+    if yes {
+        Ok(())
+    } else {
+        Err(Error::usage("not the patient: nothing was sent to CP-IS")
+            .with_hint("check the NHS number with the patient or their records"))
+    }
+}
+
+fn unconfirmed() -> Error {
+    Error::usage(
+        "an unscheduled lookup notifies the local authority, so the patient must be confirmed first, and there is no terminal to ask on",
+    )
+    .with_hint("pass --dob YYYY-MM-DD (checked against PDS), or --yes once the patient has been checked; nothing was sent")
+}
+
+/// The CP-IS lookup, once more with a new token after a 401 where one can be had.
+async fn lookup_renewing(
+    ctx: &super::Ctx,
+    conn: &super::Connection,
+    client: &mut crate::cpis::Client,
+    token: &mut crate::auth::TokenSource,
+    nhs: &NhsNumber,
+    care: CareSetting,
+) -> Result<(crate::cpis::SearchResult, crate::cpis::SearchResult)> {
+    match client.lookup(nhs, care).await {
         // The API platform refused the token before CP-IS saw the request (nothing was
         // recorded or notified): get a new one, once, and try once more.
         Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
             ctx.note("the service refused the access token (HTTP 401): getting a new one and trying once more");
-            token = ctx.renewed_token(&conn).await?;
-            client = ctx.client_with(&conn, &token)?;
-            client.lookup(&nhs, care).await?
+            *token = ctx.renewed_token(conn).await?;
+            *client = ctx.client_with(conn, token)?;
+            client.lookup(nhs, care).await
         }
-        r => r?,
+        r => r,
+    }
+}
+
+/// The PDS retrieval, once more with a new token after a 401 where one can be had.
+async fn patient_renewing(
+    ctx: &super::Ctx,
+    conn: &super::Connection,
+    token: &mut crate::auth::TokenSource,
+    nhs: &NhsNumber,
+) -> Result<crate::pds::Outcome> {
+    match ctx.pds_client(conn, token)?.patient(nhs).await {
+        Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
+            ctx.note(
+                "PDS refused the access token (HTTP 401): getting a new one and trying once more",
+            );
+            *token = ctx.renewed_token(conn).await?;
+            ctx.pds_client(conn, token)?.patient(nhs).await
+        }
+        r => r,
+    }
+}
+
+pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
+    let requested = parse_number(&args.nhs_number, args.no_validate)?;
+    let care = care_setting(&args, ctx.settings.care_setting.as_ref().map(|c| c.value))?;
+    let dob = parse_dob(args.dob.as_deref())?;
+    let verify = !args.no_pds && ctx.settings.verify_on_pds;
+    if args.curl {
+        return curl(ctx, &requested, care, verify).await;
+    }
+    if care == CareSetting::Unscheduled && verify && dob.is_none() && !args.yes {
+        use std::io::IsTerminal;
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(unconfirmed());
+        }
+    }
+    let (mut client, conn, mut token) = ctx.cpis_client().await?;
+    check_role(&token, care)?;
+    let today = crate::timeutil::today_days();
+
+    let (patient, nhs, (care_team, audit)) = if !verify {
+        ctx.note("not verified on PDS (--no-pds or verify_on_pds = false): make sure this is the right child");
+        if care == CareSetting::Unscheduled {
+            ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
+        }
+        let found = lookup_renewing(ctx, &conn, &mut client, &mut token, &requested, care).await?;
+        (
+            PatientReport::unverified(&requested.digits()),
+            requested,
+            found,
+        )
+    } else if care == CareSetting::Scheduled {
+        // A silent read: PDS and both CP-IS searches at once, one round trip.
+        let pds = ctx.pds_client(&conn, &token)?;
+        let (outcome, found) =
+            tokio::join!(pds.patient(&requested), client.lookup(&requested, care));
+        let outcome = match outcome {
+            Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
+                patient_renewing(ctx, &conn, &mut token, &requested).await?
+            }
+            r => r?,
+        };
+        let patient = accept(outcome, &requested)?;
+        check_dob(&patient, dob.as_deref())?;
+        let current = NhsNumber::parse_unchecked(&patient.nhs_number).map_err(|_| {
+            Error::new(
+                crate::error::Kind::Service,
+                "PDS answered with a record whose id is not an NHS number",
+            )
+        })?;
+        let found = if patient.superseded {
+            ctx.note(&format!(
+                "NHS number {} has been superseded by {} on PDS: checking CP-IS under the current number",
+                crate::pds::model::spaced(&requested.digits()),
+                crate::pds::model::spaced(&current.digits())
+            ));
+            lookup_renewing(ctx, &conn, &mut client, &mut token, &current, care).await?
+        } else {
+            match found {
+                Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
+                    client = ctx.client_with(&conn, &token)?;
+                    lookup_renewing(ctx, &conn, &mut client, &mut token, &current, care).await?
+                }
+                r => r?,
+            }
+        };
+        (PatientReport::verified(&patient, today), current, found)
+    } else {
+        // Unscheduled: nothing that notifies a local authority before the patient is known.
+        let outcome = patient_renewing(ctx, &conn, &mut token, &requested).await?;
+        let patient = accept(outcome, &requested)?;
+        check_dob(&patient, dob.as_deref())?;
+        let report = PatientReport::verified(&patient, today);
+        confirm_patient(ctx, &report, dob.is_some(), args.yes)?;
+        let current = NhsNumber::parse_unchecked(&patient.nhs_number).map_err(|_| {
+            Error::new(
+                crate::error::Kind::Service,
+                "PDS answered with a record whose id is not an NHS number",
+            )
+        })?;
+        if patient.superseded {
+            ctx.note(&format!(
+                "NHS number {} has been superseded by {} on PDS: checking CP-IS under the current number",
+                crate::pds::model::spaced(&requested.digits()),
+                crate::pds::model::spaced(&current.digits())
+            ));
+        }
+        ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
+        client = ctx.client_with(&conn, &token)?;
+        let found = lookup_renewing(ctx, &conn, &mut client, &mut token, &current, care).await?;
+        (report, current, found)
     };
     if args.raw {
         // The bundles carry no environment: say it on stderr.
@@ -93,7 +284,6 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         return Ok(render::print_stdout(&out)?);
     }
 
-    let today = crate::timeutil::today_days();
     let plans = model::plans_from(&care_team.bundles, today);
     let access_history = model::accesses_from(&audit.bundles);
     let report = LookupReport {
@@ -110,6 +300,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
             audit_event: audit.trace_ids,
         },
         acting_as: token.acting_as(),
+        patient,
     };
     let format = if args.json { Format::Json } else { args.format };
     let text = match format {
@@ -125,6 +316,7 @@ async fn curl(
     ctx: &super::Ctx,
     nhs: &crate::nhs_number::NhsNumber,
     care: CareSetting,
+    verify: bool,
 ) -> Result<()> {
     if ctx.settings.endpoint.base_url.is_none() {
         return Err(Error::usage(
@@ -157,11 +349,22 @@ async fn curl(
     if care == CareSetting::Unscheduled {
         ctx.note("these are unscheduled searches: running them records an access and notifies the local authority");
     }
-    Ok(render::print_stdout(&client.curl_commands(
-        nhs,
-        care,
-        cacert.as_deref(),
-    ))?)
+    let mut out = String::new();
+    if verify {
+        // PDS first: who the number belongs to (a silent read).
+        let base = ctx.pds_base(&conn)?;
+        let api = crate::cpis::Client::new(
+            conn.http.clone(),
+            base.as_str(),
+            Some(crate::secret::Secret::new("$CPIS_TOKEN")),
+            ctx.settings.timeout.value,
+            ctx.notifier(),
+        )?
+        .session_urid(urid.as_deref())?;
+        out.push_str(&crate::pds::Client::new(api, base).curl_command(nhs, cacert.as_deref()));
+    }
+    out.push_str(&client.curl_commands(nhs, care, cacert.as_deref()));
+    Ok(render::print_stdout(&out)?)
 }
 
 /// A CIS2 role whose activity codes lack the one this care setting needs is refused here,

@@ -145,15 +145,45 @@ impl Ctx {
         Ok((client, conn, token))
     }
 
+    /// The PDS base URL: the configured one, else beside CP-IS on the same origin.
+    pub fn pds_base(&self, conn: &Connection) -> Result<url::Url> {
+        match &self.settings.pds_base_url {
+            Some(s) => url::Url::parse(&s.value)
+                .map_err(|e| Error::usage(format!("PDS base URL {:?}: {e}", s.value))),
+            None => Ok(crate::pds::base_beside(&conn.base)),
+        }
+    }
+
+    /// A PDS client on `conn` sending `token` (the same credentials as CP-IS).
+    pub fn pds_client(
+        &self,
+        conn: &Connection,
+        token: &crate::auth::TokenSource,
+    ) -> Result<crate::pds::Client> {
+        let base = self.pds_base(conn)?;
+        let api = self.api_client(conn, token, base.as_str())?;
+        Ok(crate::pds::Client::new(api, base))
+    }
+
     /// A CP-IS client on `conn` sending `token`.
     pub fn client_with(
         &self,
         conn: &Connection,
         token: &crate::auth::TokenSource,
     ) -> Result<cpis::Client> {
+        self.api_client(conn, token, conn.base.as_str())
+    }
+
+    /// A client for an API of the platform at `base`, sending `token`.
+    fn api_client(
+        &self,
+        conn: &Connection,
+        token: &crate::auth::TokenSource,
+        base: &str,
+    ) -> Result<cpis::Client> {
         cpis::Client::new(
             conn.http.clone(),
-            conn.base.as_str(),
+            base,
             token.token().cloned(),
             self.settings.timeout.value,
             self.notifier(),

@@ -357,11 +357,24 @@ impl Client {
                     Err(e) if e.is_timeout() => "timed out".to_string(),
                     Err(_) => "connection failed".to_string(),
                 };
+                // The NHS number never reaches the log: it is in the query (CP-IS) or is
+                // a path segment of digits (PDS).
+                let path: Vec<&str> = url
+                    .path()
+                    .split('/')
+                    .map(|seg| {
+                        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                            "(number hidden)"
+                        } else {
+                            seg
+                        }
+                    })
+                    .collect();
                 (self.notify)(&format!(
                     "GET {}://{}{} (query hidden) -> {result} in {} ms, attempt {}, trace id {trace_id}",
                     url.scheme(),
                     url.host_str().unwrap_or(""),
-                    url.path(),
+                    path.join("/"),
                     started.elapsed().as_millis(),
                     attempt + 1
                 ));

@@ -205,15 +205,15 @@ impl Outcome {
             Outcome::Found(_) => None,
             Outcome::Invalidated => Some((
                 format!("NHS number {n} has been invalidated on PDS (it was withdrawn, not merged into another)"),
-                "check the number with the patient or their records, or trace them on PDS; nothing was sent to CP-IS",
+                "check the number with the patient or their records, or trace them on PDS; no CP-IS result is shown and nobody was notified",
             )),
             Outcome::NotFound => Some((
                 format!("NHS number {n} is not on PDS: no patient has this number"),
-                "check the number for a typing error, or trace the patient on PDS; nothing was sent to CP-IS",
+                "check the number for a typing error, or trace the patient on PDS; no CP-IS result is shown and nobody was notified",
             )),
             Outcome::InvalidNumber => Some((
                 format!("PDS says {n} is not a valid NHS number"),
-                "check the number; nothing was sent to CP-IS",
+                "check the number; no CP-IS result is shown and nobody was notified",
             )),
         }
     }

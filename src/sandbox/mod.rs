@@ -5,6 +5,7 @@ pub mod app;
 pub mod cis2;
 pub mod oauth;
 pub mod patients;
+pub mod pds;
 pub mod server;
 pub mod tls;
 

@@ -19,6 +19,8 @@ use crate::nhs_number::NhsNumber;
 use crate::timeutil;
 
 pub const BASE_PATH: &str = "/cpis/FHIR/R4";
+/// How many request starts and ends `/_sandbox/events` keeps.
+const MAX_EVENTS: usize = 1000;
 /// The most accesses the service returns.
 pub const MAX_HISTORY: usize = 25;
 const SPINE_CODES: &str = "https://fhir.nhs.uk/CodeSystem/England-SpineErrorOrWarningCode";
@@ -55,6 +57,8 @@ pub struct State {
     /// Unscheduled searches seen per NHS number (any number), for `/_sandbox/queries`.
     unscheduled_queries: Mutex<HashMap<String, u64>>,
     seen_request_ids: Mutex<HashSet<String>>,
+    /// The newest requests' starts and ends, for `/_sandbox/events` (tests of ordering).
+    events: Mutex<std::collections::VecDeque<String>>,
     /// `--token-uses`: searches each access token is good for, and the uses so far.
     token_uses: Option<u32>,
     uses: Mutex<HashMap<String, u32>>,
@@ -74,6 +78,7 @@ impl State {
             rate_limit: None,
             window: Mutex::new((std::time::Instant::now(), 0)),
             seen_request_ids: Mutex::new(HashSet::new()),
+            events: Mutex::new(Default::default()),
             token_uses: None,
             uses: Mutex::new(HashMap::new()),
         }
@@ -88,6 +93,15 @@ impl State {
     pub fn with_rate_limit(mut self, per_second: Option<u32>) -> Self {
         self.rate_limit = per_second;
         self
+    }
+
+    /// Note a request's start or end: `start pds 9990000026`, `end CareTeam 9990000026`.
+    fn event(&self, e: String) {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        if events.len() >= MAX_EVENTS {
+            events.pop_front();
+        }
+        events.push_back(e);
     }
 
     /// Count one search against `--rate-limit`: false when it is over the limit.
@@ -178,6 +192,11 @@ fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Re
         HeaderValue::from_str(content_type).expect("content type"),
     );
     r
+}
+
+/// A FHIR JSON body given as text (an official payload served verbatim).
+pub(crate) fn fhir_text(status: StatusCode, body: &str) -> Resp {
+    respond(status, FHIR_JSON, body.to_string())
 }
 
 fn fhir(status: StatusCode, v: &Value) -> Resp {
@@ -277,6 +296,24 @@ fn combined(state: &State, req: &Request<Incoming>) -> Resp {
     }
 }
 
+/// `pds NUMBER`, `CareTeam NUMBER`, `AuditEvent NUMBER` or the path, for the event log.
+fn event_name(req: &Request<Incoming>) -> String {
+    let path = req.uri().path();
+    if let Some(id) = path.strip_prefix(super::pds::PATIENT_PATH) {
+        return format!("pds {}", crate::sanitize::sanitize(id));
+    }
+    let resource = path.rsplit('/').next().unwrap_or("");
+    let nhs = query_map(req.uri())
+        .get("patient:identifier")
+        .and_then(|v| v.rsplit('|').next().map(str::to_string))
+        .unwrap_or_default();
+    format!(
+        "{} {}",
+        crate::sanitize::sanitize(resource),
+        crate::sanitize::sanitize(&nhs)
+    )
+}
+
 pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, Infallible> {
     if !state.delay.is_zero() {
         tokio::time::sleep(state.delay).await;
@@ -288,10 +325,27 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
         combined(&state, &req)
     } else if req.uri().path() == "/_sandbox/queries" {
         sandbox_queries(&state, &req)
+    } else if req.uri().path() == "/_sandbox/events" {
+        let events = state
+            .events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        fhir(StatusCode::OK, &json!(events))
     } else if req.uri().path().starts_with(super::app::CIS2_ISSUER_PATH) {
         super::cis2::endpoint(&state.cis2, state.tls, req).await
+    } else if req.uri().path().starts_with(super::pds::PATIENT_PATH) {
+        let what = event_name(&req);
+        state.event(format!("start {what}"));
+        let r = super::pds::handle(&req, check_token(&state, &req).err());
+        state.event(format!("end {what}"));
+        r
     } else {
-        route(&state, &req).await
+        let what = event_name(&req);
+        state.event(format!("start {what}"));
+        let r = route(&state, &req).await;
+        state.event(format!("end {what}"));
+        r
     };
     if let Some(id) = request_id {
         resp.headers_mut().insert("x-request-id", id);
@@ -499,7 +553,7 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
             .entry(number.to_string())
             .or_default() += 1;
     }
-    if known.is_none() && patients::is_no_record(number) {
+    if known.is_none() && (patients::is_no_record(number) || super::pds::is_case(number)) {
         let self_url = format!("{}/{resource}?{query}", base_url(state, req));
         return fhir(StatusCode::OK, &searchset(&self_url, 0, Vec::new()));
     }

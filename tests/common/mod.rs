@@ -470,6 +470,26 @@ fn serve_one<S: Read + Write>(
         headers,
         body,
     };
+    // PDS verification, which every lookup makes first: a plain record under the number
+    // asked about, answered for every scripted server and not counted among its requests.
+    // Tests of PDS itself use the sandbox.
+    // (Through a proxy the target is the absolute URL.)
+    if let Some((_, id)) = req
+        .target
+        .split_once("/personal-demographics/FHIR/R4/Patient/")
+    {
+        let body = format!(
+            r#"{{"resourceType":"Patient","id":"{id}","meta":{{"versionId":"1","security":[{{"code":"U"}}]}},"name":[{{"use":"usual","given":["Scripted"],"family":"Patient"}}],"birthDate":"2018-01-01"}}"#
+        );
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body.as_bytes());
+        let _ = stream.flush();
+        return;
+    }
     let index = {
         let mut s = seen.lock().unwrap();
         s.push(req.clone());
