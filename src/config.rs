@@ -61,6 +61,9 @@ pub struct Profile {
     pub cis2_client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_port: Option<u16>,
+    /// Where missed-appointment alerts go, when not under the CP-IS base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_base_url: Option<String>,
 }
 
 /// The keys a profile can hold. Secrets are never stored here.
@@ -79,10 +82,11 @@ pub enum ConfigKey {
     Cis2Issuer,
     Cis2ClientId,
     RedirectPort,
+    AlertBaseUrl,
 }
 
 impl ConfigKey {
-    pub const ALL: [ConfigKey; 13] = [
+    pub const ALL: [ConfigKey; 14] = [
         ConfigKey::Env,
         ConfigKey::BaseUrl,
         ConfigKey::CareSetting,
@@ -96,6 +100,7 @@ impl ConfigKey {
         ConfigKey::Cis2Issuer,
         ConfigKey::Cis2ClientId,
         ConfigKey::RedirectPort,
+        ConfigKey::AlertBaseUrl,
     ];
 
     /// The key as written in `config.toml` and on the command line.
@@ -114,6 +119,7 @@ impl ConfigKey {
             ConfigKey::Cis2Issuer => "cis2_issuer",
             ConfigKey::Cis2ClientId => "cis2_client_id",
             ConfigKey::RedirectPort => "redirect_port",
+            ConfigKey::AlertBaseUrl => "alert_base_url",
         }
     }
 
@@ -136,6 +142,9 @@ impl ConfigKey {
             ConfigKey::Cis2Issuer => "NHS CIS2's issuer URL [default: the environment's]",
             ConfigKey::Cis2ClientId => "this application's CIS2 client id",
             ConfigKey::RedirectPort => "the loopback port of the registered CIS2 redirect URI",
+            ConfigKey::AlertBaseUrl => {
+                "base URL that missed-appointment alerts are POSTed under [default: the CP-IS base URL]"
+            }
         }
     }
 }
@@ -282,6 +291,8 @@ pub struct Settings {
     pub credential_store: Sourced<Backend>,
     /// The token endpoint for a system sign-in, when the profile names one.
     pub token_url: Option<Sourced<String>>,
+    /// The profile's `alert_base_url` (checked like a base URL).
+    pub alert_base_url: Option<String>,
     /// The profile's sign-in values (flags of `auth login` override them).
     pub signin: Profile,
     /// A test double in place of the OS keyring (`CPIS_TEST_KEYRING`).
@@ -596,6 +607,16 @@ pub fn resolve(
                 })
             })
             .transpose()?,
+        alert_base_url: prof
+            .alert_base_url
+            .clone()
+            .map(|v| {
+                check_base_url(&v).map_err(|e| {
+                    Error::usage(format!("alert_base_url {v:?} ({from_profile}): {e}"))
+                })?;
+                Ok::<_, Error>(v)
+            })
+            .transpose()?,
         signin: Profile {
             api_key: prof.api_key.clone(),
             kid: prof.kid.clone(),
@@ -681,7 +702,7 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
             (t as i64).into()
         }
         ConfigKey::CredentialStore => parse_backend(value)?.as_str().into(),
-        ConfigKey::TokenUrl | ConfigKey::Cis2Issuer => {
+        ConfigKey::TokenUrl | ConfigKey::Cis2Issuer | ConfigKey::AlertBaseUrl => {
             check_base_url(value)
                 .map_err(|e| Error::usage(format!("{} {value:?}: {e}", key.name())))?;
             value.into()
@@ -786,6 +807,7 @@ pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
         ConfigKey::Cis2Issuer => profile.cis2_issuer.clone(),
         ConfigKey::Cis2ClientId => profile.cis2_client_id.clone(),
         ConfigKey::RedirectPort => profile.redirect_port.map(|p| p.to_string()),
+        ConfigKey::AlertBaseUrl => profile.alert_base_url.clone(),
     }
 }
 

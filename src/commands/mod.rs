@@ -1,6 +1,8 @@
 //! One module per subcommand. `run` builds the context, dispatches, and maps errors to exit
 //! codes.
 
+pub mod alert;
+pub mod alert_outbox;
 pub mod auth;
 pub mod batch;
 pub mod batch_state;
@@ -266,6 +268,7 @@ async fn ctrl_c() {
 async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
     match command {
         Command::Lookup(args) => lookup::run(ctx, args).await,
+        Command::Alert(c) => alert::run(ctx, c).await,
         Command::Batch(args) => batch::run(ctx, args).await,
         Command::Sandbox(SandboxCommand::Patients(args)) => sandbox::patients(args),
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,

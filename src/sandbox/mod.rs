@@ -1,6 +1,7 @@
 //! The embedded CP-IS sandbox: synthetic patients served over real HTTP(S) on loopback.
 //! `cpis sandbox serve` runs it on its own; `--env local` starts it in-process.
 
+pub mod alerts;
 pub mod app;
 pub mod cis2;
 pub mod oauth;
@@ -33,6 +34,8 @@ pub struct Options {
     /// At most this many CP-IS searches per one-second window; more answer 429 as the API
     /// platform's spike arrest does.
     pub rate_limit: Option<u32>,
+    /// What to do to the first attempt of each missed-appointment alert.
+    pub alert_fault: Option<alerts::AlertFault>,
 }
 
 /// A sandbox accepting connections until dropped.
@@ -61,7 +64,8 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
         server::State::new(opts.delay, opts.tls.is_some())
             .with_auth(opts.require_auth, oauth::Registry::new(opts.apps))
             .with_clock_offset(opts.clock_offset_secs)
-            .with_rate_limit(opts.rate_limit),
+            .with_rate_limit(opts.rate_limit)
+            .with_alert_fault(opts.alert_fault),
     );
     let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);
     let task = tokio::spawn(async move {
