@@ -556,3 +556,108 @@ fn sandbox_checks_the_shape_and_keeps_each_identifier_once() {
     assert_eq!(s, 400);
     assert!(b.contains("X-Request-ID"), "{b}");
 }
+
+#[test]
+fn a_system_identity_sends_as_its_nominated_person_with_a_sandbox_token() {
+    use cpis::sandbox::app;
+    let sandbox = SandboxProc::start(&["--require-auth"]);
+    let cpis = Cpis::signed_out();
+    let key = cpis.config_dir.path().join("app-key.pem");
+    std::fs::write(&key, app::PRIVATE_KEY_PEM).unwrap();
+    let base = sandbox.base_url.clone();
+    cpis.run(&[
+        "--base-url",
+        &base,
+        "auth",
+        "login",
+        "--system",
+        "--api-key",
+        app::API_KEY,
+        "--kid",
+        app::KID,
+        "--private-key",
+        key.to_str().unwrap(),
+        "--nominated-person",
+        app::NOMINATED_PERSON,
+        "--nominated-role",
+        app::NOMINATED_ROLE,
+    ])
+    .assert_code(0);
+    let r = cpis.run(&alert_args(&base, CHILD, &["--dry-run"]));
+    r.assert_code(0);
+    let c = r.json();
+    assert_eq!(c["sender"]["display"], app::NOMINATED_PERSON);
+    assert_eq!(
+        c["contained"][2]["practitioner"]["display"],
+        app::NOMINATED_PERSON
+    );
+    assert_eq!(c["contained"][2]["code"][0]["text"], app::NOMINATED_ROLE);
+    // And it is accepted by a sandbox that demands a token.
+    let r = cpis.run(&alert_args(&base, CHILD, &["--yes"]));
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("reference: Communication/"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(outbox(&cpis)[0]["state"], "sent");
+}
+
+#[test]
+fn the_alert_base_url_comes_from_the_flag_or_the_profile_and_must_be_safe() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let other = Scripted::start(|_, _| Reply::hang_up());
+    let other_base = other.base_url();
+    // The profile's alert_base_url sends the POST elsewhere; the plan read stays on CP-IS.
+    cpis.run(&["config", "set", "alert_base_url", &other_base])
+        .assert_code(0);
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    let seen = other.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].method, "POST");
+    assert_eq!(seen[0].target, "/cpis/FHIR/R4/Communication");
+    assert!(held(&sandbox, CHILD).is_empty());
+    // The flag wins over the profile; a retry goes only where the alert was made for.
+    let r = cpis.run(&[
+        "--base-url",
+        &sandbox.base_url,
+        "alert",
+        "retry",
+        "--yes",
+        "--alert-base-url",
+        &sandbox.base_url,
+    ]);
+    r.assert_code(2);
+    r.assert_stderr_has(&["was made for", "not resent"]);
+    // Plain HTTP is refused for anything but loopback, before any request.
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        CHILD,
+        &[
+            "--yes",
+            "--alert-base-url",
+            "http://alerts.example.nhs.uk/fhir",
+        ],
+    ));
+    r.assert_code(2);
+    r.assert_stderr_has(&["alert base URL"]);
+    let r = cpis.run(&[
+        "config",
+        "set",
+        "alert_base_url",
+        "http://alerts.example.nhs.uk/fhir",
+    ]);
+    r.assert_code(2);
+    assert_eq!(other.requests().len(), 1);
+    // No token anywhere in what was printed or written.
+    for (path, bytes) in cpis.files() {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(TEST_TOKEN),
+            "token in {}",
+            path.display()
+        );
+    }
+    assert!(!r.stdout.contains(TEST_TOKEN) && !r.stderr.contains(TEST_TOKEN));
+}
