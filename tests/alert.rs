@@ -661,3 +661,59 @@ fn the_alert_base_url_comes_from_the_flag_or_the_profile_and_must_be_safe() {
     }
     assert!(!r.stdout.contains(TEST_TOKEN) && !r.stderr.contains(TEST_TOKEN));
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_the_send_keeps_it_pending_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "slow-after-store"]);
+    let cpis = Cpis::new();
+    let child = cpis
+        .cmd()
+        .args(alert_args(&sandbox.base_url, CHILD, &["--yes"]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while held(&sandbox, CHILD).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never stored");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let r = Run::from(child.wait_with_output().unwrap());
+    r.assert_code(130);
+    r.assert_stderr_has(&["may or may not have arrived", "cpis alert retry"]);
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn a_token_refused_on_the_post_leaves_it_pending() {
+    let sandbox = SandboxProc::start(&[]);
+    let sandbox_addr = sandbox.addr();
+    let server = Scripted::start(move |seen, _| {
+        if seen.method == "GET" {
+            let id = uuid::Uuid::new_v4().to_string();
+            let (_, body) = raw_get(
+                sandbox_addr,
+                &seen.target,
+                &[
+                    ("TraceID", &id),
+                    ("X-Request-ID", &id),
+                    ("IsUnscheduledAccessEvent", "false"),
+                ],
+            );
+            return Reply::fhir(body);
+        }
+        Reply::new(
+            401,
+            "application/fhir+json",
+            r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden","details":{"coding":[{"code":"ACCESS_DENIED"}]}}]}"#,
+        )
+    });
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+    r.assert_code(4);
+    r.assert_stderr_has(&["kept as pending"]);
+    assert_eq!(outbox(&cpis)[0]["state"], "pending");
+}

@@ -298,10 +298,18 @@ async fn attempt(
     target: &url::Url,
 ) -> Result<Row> {
     crash_point("before-send");
+    let interrupted = super::interrupt_signal()?;
     outbox.attempt(&row.id, &crate::timeutil::now_moment().rfc3339())?;
-    let posted = client
-        .post_alert(target, &row.id, row.body.as_bytes())
-        .await;
+    let posted = tokio::select! {
+        p = client.post_alert(target, &row.id, row.body.as_bytes()) => p,
+        _ = interrupted => {
+            outbox.set(&row.id, "pending", None, "outcome unknown: interrupted during the attempt")?;
+            return Err(Error::new(
+                Kind::Interrupted,
+                format!("interrupted while sending: {UNKNOWN_OUTCOME}"),
+            ));
+        }
+    };
     crash_point("after-reply");
     match posted {
         Posted::Accepted { status, reference } => {

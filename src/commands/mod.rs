@@ -202,6 +202,9 @@ fn run_inner(cli: Cli) -> Result<()> {
             Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(&ctx, args).await,
             // A batch handles Ctrl-C itself: requests in flight finish and are recorded.
             Command::Batch(args) => batch::run(&ctx, args).await,
+            // An alert handles Ctrl-C itself while a send is under way (the alert is kept as
+            // pending); before that, Ctrl-C ends it as usual, prompt included.
+            Command::Alert(c) => alert::run(&ctx, c).await,
             command => {
                 // Register for Ctrl-C before any work starts, so an early interrupt is seen.
                 let interrupted = interrupt_signal()?;

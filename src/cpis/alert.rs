@@ -245,6 +245,11 @@ impl super::Client {
             body,
             trace_id: id.to_string(),
         };
+        // Turned away before the service processed it: the token (401), a request timeout
+        // (408) or the rate limit (429). It may be sent again.
+        if matches!(status, 401 | 408 | 429) {
+            return Posted::NotDelivered(errors::reply_error("alert", &reply));
+        }
         if (400..500).contains(&status) {
             let is_outcome = serde_json::from_slice::<Value>(&reply.body)
                 .is_ok_and(|v| v["resourceType"] == "OperationOutcome");
