@@ -452,6 +452,24 @@ the first attempt and made once. If the outcome is unknown (timeout, dropped con
 it exits 8 and stays pending: resend it with `cpis alert retry`; the service recognises its
 identifier and keeps it once.
 
+The interface (no national one is published; README \"Alerts\", docs/alert-example.json):
+  POST {base}/Communication  ({base}: --alert-base-url, else the profile's alert_base_url,
+  else the CP-IS base URL), Content-Type: application/fhir+json, X-Request-ID and TraceID =
+  the identifier's UUID on every attempt, the lookup's Authorization (and NHSD-Session-URID).
+  identifier  urn:ietf:rfc:3986 | urn:uuid:UUID (made by cpis)
+  status      completed
+  category    urn:cpis-cli:fhir:CodeSystem:alert-category | missed-appointment
+  subject     the patient: https://fhir.nhs.uk/Id/nhs-number | NHS number
+  about       #appointment: contained Appointment, status noshow, start = end = the time,
+              serviceType text = --service, a participant with display = --location
+  recipient   #local-authority: contained Organization, name and phones (work: office hours,
+              mobile: emergency duty) as the plan gives them
+  sender      #sender: contained PractitionerRole: the CIS2 user (name, role profile id,
+              role, ODS code), or a system's nominated person
+  sent        when it was made; payload[0].contentString = --note
+  Answers: 201 + Location the first time, 200 + the stored alert for a known identifier,
+  400 + OperationOutcome for a body of the wrong shape.
+
 Examples:
   cpis alert missed-appointment 943 476 5919 --appointment 2026-11-24T10:30 \\
       --service \"Community paediatrics\" --location \"Whittington Health, Clinic 4\" \\
