@@ -717,3 +717,49 @@ fn a_token_refused_on_the_post_leaves_it_pending() {
     r.assert_stderr_has(&["kept as pending"]);
     assert_eq!(outbox(&cpis)[0]["state"], "pending");
 }
+
+#[test]
+fn the_plan_read_is_silent_and_local_times_follow_the_machine_zone() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    // Europe/London's rule as a POSIX TZ string (needs no time-zone database).
+    let london = [("TZ", "GMT0BST,M3.5.0/1,M10.5.0")];
+    let mut args = alert_args(&sandbox.base_url, CHILD, &["--dry-run"]);
+    let summer = args.iter().position(|a| *a == "--appointment").unwrap() + 1;
+    args[summer] = "2026-07-01T09:15";
+    let r = cpis.run_env(&args, &london);
+    r.assert_code(0);
+    assert_eq!(
+        r.json()["contained"][0]["start"],
+        "2026-07-01T09:15:00+01:00"
+    );
+    args[summer] = "2026-01-05 09:15";
+    let r = cpis.run_env(&args, &london);
+    r.assert_code(0);
+    assert_eq!(
+        r.json()["contained"][0]["start"],
+        "2026-01-05T09:15:00+00:00"
+    );
+    // An unborn-child plan: the mother's number, her plan's local authority.
+    let r = cpis.run(&alert_args(&sandbox.base_url, "9990000042", &["--dry-run"]));
+    r.assert_code(0);
+    assert_eq!(
+        r.json()["contained"][1]["name"],
+        cpis::sandbox::patients::find("9990000042").unwrap().plans[0]
+            .local_authority
+            .name
+    );
+    // Sending reads the plan as scheduled care: no unscheduled search was made.
+    cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]))
+        .assert_code(0);
+    let (status, body) = raw_get(
+        sandbox.addr(),
+        &format!("/_sandbox/queries?nhs={CHILD}"),
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["unscheduled_searches"],
+        0
+    );
+}
