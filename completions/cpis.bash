@@ -233,7 +233,7 @@ _cpis() {
 
     case "${cmd}" in
         cpis)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup batch auth doctor alert sandbox config completions man help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup batch auth doctor alert sandbox config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,6 +244,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -267,7 +271,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version missed-appointment list retry help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version missed-appointment list retry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,6 +282,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -371,7 +379,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__list)
-            opts="-q -v -h -V --format --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,6 +394,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -409,7 +421,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__missed__subcmd__appointment)
-            opts="-q -v -h -V --appointment --service --location --note --yes --dry-run --alert-base-url --format --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --appointment --service --location --note --yes --dry-run --alert-base-url --format --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -447,6 +459,10 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -467,7 +483,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__retry)
-            opts="-q -v -h -V --yes --alert-base-url --format --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --yes --alert-base-url --format --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -486,6 +502,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -509,7 +529,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -520,6 +540,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -627,7 +651,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__keygen)
-            opts="-q -v -h -V --kid --out --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --kid --out --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -646,6 +670,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -669,7 +697,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --with-token --system --user --combined --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --with-token --system --user --combined --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -719,6 +747,10 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -739,7 +771,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__logout)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -750,6 +782,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -773,7 +809,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --json --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -784,6 +820,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -807,7 +847,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__batch)
-            opts="-o -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --state --retry-failed --retry-in-doubt --no-progress --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --state --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -849,6 +889,10 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -869,7 +913,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__completions)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -880,6 +924,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -903,7 +951,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version show get set unset path help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version show get set unset path help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -914,6 +962,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -937,7 +989,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__get)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -948,6 +1000,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1069,7 +1125,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__path)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1080,6 +1136,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1103,7 +1163,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__set)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1114,6 +1174,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1137,7 +1201,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --json --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1148,6 +1212,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1171,7 +1239,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__unset)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1182,6 +1250,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1205,7 +1277,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__doctor)
-            opts="-q -v -h -V --json --query --curl --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --query --curl --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1220,6 +1292,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1593,7 +1669,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__lookup)
-            opts="-q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1608,6 +1684,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1631,7 +1711,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__man)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1642,6 +1722,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1665,7 +1749,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox)
-            opts="-q -v -h -V --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version serve patients help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version serve patients help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1676,6 +1760,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1755,7 +1843,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__patients)
-            opts="-q -v -h -V --format --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1770,6 +1858,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1793,7 +1885,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__serve)
-            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --alert-fault --require-auth --register-app --jwks --nominated-person --nominated-role --env --base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --alert-fault --require-auth --token-uses --register-app --jwks --nominated-person --nominated-role --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1825,6 +1917,10 @@ _cpis() {
                     ;;
                 --alert-fault)
                     COMPREPLY=($(compgen -W "drop-after-store slow-after-store unavailable-before-store" -- "${cur}"))
+                    return 0
+                    ;;
+                --token-uses)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --register-app)
@@ -1859,6 +1955,10 @@ _cpis() {
                     return 0
                     ;;
                 --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cpis_global_optspecs
-    string join \n env= base-url= profile= ca-bundle= timeout= q/quiet v/verbose h/help V/version
+    string join \n env= base-url= pds-base-url= profile= ca-bundle= timeout= q/quiet v/verbose h/help V/version
 end
 
 function __fish_cpis_needs_command
@@ -29,6 +29,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_needs_command" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_needs_command" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_needs_command" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -54,6 +55,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -79,6 +81,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -86,7 +89,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand batch" -l scheduled -d 'Schedu
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l unscheduled -d 'Unscheduled care: each access is recorded and the local authority is notified'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-failed -d 'On a resumed run, query again the rows that ended as `error`'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-in-doubt -d 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
-complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (there is none yet; accepted for scripts)'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l keep-order -d 'Write the records in input order (each waits for the rows before it) instead of as results arrive'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR is not set)'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -96,6 +100,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -122,6 +127,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -141,6 +147,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -154,6 +161,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -168,6 +176,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -186,6 +195,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -200,6 +210,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -223,6 +234,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -239,6 +251,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -254,6 +267,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -271,6 +285,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -291,6 +306,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l alert-fault -d 'Missed-appointment alerts: meet the first attempt of each alert with this fault (a retry with the same identifier is answered normally)' -r -f -a "drop-after-store\t'Store the alert, then close the connection without answering'
 slow-after-store\t'Store the alert, then answer only after [`SLOW_ALERT`]'
 unavailable-before-store\t'Answer 503 (with `Retry-After`) without storing anything'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l token-uses -d 'With --require-auth: accept each access token for N CP-IS searches, then refuse it with 401 as an expired token (to see clients renew mid-run)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l register-app -d 'Register another application with the sandbox\'s /oauth2/token, by its API key (repeatable; each needs --jwks after it)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l jwks -d 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l nominated-person -d 'The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]' -r
@@ -300,6 +316,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -318,6 +335,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -333,6 +351,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -351,6 +370,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -364,6 +384,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -376,6 +397,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -388,6 +410,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -400,6 +423,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -418,6 +442,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -430,6 +455,7 @@ sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r

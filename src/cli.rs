@@ -84,6 +84,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
 
+    /// PDS FHIR base URL, for verifying patients [default: the CP-IS base's origin + /personal-demographics/FHIR/R4]
+    #[arg(long, global = true, value_name = "URL")]
+    pub pds_base_url: Option<String>,
+
     /// Configuration profile to use [default: default]
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
@@ -259,7 +263,7 @@ is found. At most --rate requests per second, evenly spaced, retries included; a
 the next request back by its Retry-After.
 
 Output (JSON Lines): one {\"type\":\"result\"} record per data row, in the order results
-arrive, with line, nhs_number, status (plan, no-plan, invalid, duplicate, in-doubt, error),
+arrive (--keep-order: input order), with line, nhs_number, status (plan, no-plan, invalid, duplicate, in-doubt, error),
 plans and access_history as in `lookup --format json`, and for errors exit_class, exit_code,
 http_status, code, message and trace_id; then one {\"type\":\"summary\"} record.
 --format csv: line,nhs_number,status,plans,active_plans,local_authorities,accesses,
@@ -274,6 +278,11 @@ another run (care setting, environment or input content) is refused (exit 2).
 
 Exit codes: 0 when every row is plan or no-plan, 3 when any row is invalid, in doubt or an
 error.
+
+Rate: --rate requests per second, evenly spaced, retries counted; a 429 waits out its
+Retry-After, halves the rate, and it recovers gradually. A token refused mid-run (401) is
+renewed once when that needs no user (a system identity, a refreshable CIS2 session).
+A progress bar shows on stderr when it is a terminal (not with --no-progress or NO_COLOR).
 
 Examples:
   cpis batch clinic-list.txt --scheduled --output results.jsonl
@@ -330,7 +339,13 @@ pub struct BatchArgs {
     #[arg(long)]
     pub retry_in_doubt: bool,
 
-    /// Hide the progress bar (there is none yet; accepted for scripts)
+    /// Write the records in input order (each waits for the rows before it) instead of as
+    /// results arrive
+    #[arg(long)]
+    pub keep_order: bool,
+
+    /// Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR
+    /// is not set)
     #[arg(long)]
     pub no_progress: bool,
 }
@@ -728,6 +743,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub require_auth: bool,
 
+    /// With --require-auth: accept each access token for N CP-IS searches, then refuse it with 401 as an expired token (to see clients renew mid-run)
+    #[arg(long, value_name = "N", requires = "require_auth", value_parser = clap::value_parser!(u32).range(1..))]
+    pub token_uses: Option<u32>,
+
     #[command(flatten)]
     pub apps: AppRegistrations,
 }
@@ -946,6 +965,7 @@ impl GlobalArgs {
             profile: self.profile.clone(),
             ca_bundle: self.ca_bundle.clone(),
             timeout: self.timeout,
+            pds_base_url: self.pds_base_url.clone(),
             quiet: self.quiet,
             verbose: self.verbose,
         }

@@ -64,6 +64,12 @@ pub struct Profile {
     /// Where missed-appointment alerts go, when not under the CP-IS base URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_base_url: Option<String>,
+    /// PDS FHIR base URL [default: beside the CP-IS base on the same platform origin].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pds_base_url: Option<String>,
+    /// Verify every patient on PDS before CP-IS (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_on_pds: Option<bool>,
 }
 
 /// The keys a profile can hold. Secrets are never stored here.
@@ -83,10 +89,12 @@ pub enum ConfigKey {
     Cis2ClientId,
     RedirectPort,
     AlertBaseUrl,
+    PdsBaseUrl,
+    VerifyOnPds,
 }
 
 impl ConfigKey {
-    pub const ALL: [ConfigKey; 14] = [
+    pub const ALL: [ConfigKey; 16] = [
         ConfigKey::Env,
         ConfigKey::BaseUrl,
         ConfigKey::CareSetting,
@@ -101,6 +109,8 @@ impl ConfigKey {
         ConfigKey::Cis2ClientId,
         ConfigKey::RedirectPort,
         ConfigKey::AlertBaseUrl,
+        ConfigKey::PdsBaseUrl,
+        ConfigKey::VerifyOnPds,
     ];
 
     /// The key as written in `config.toml` and on the command line.
@@ -120,6 +130,8 @@ impl ConfigKey {
             ConfigKey::Cis2ClientId => "cis2_client_id",
             ConfigKey::RedirectPort => "redirect_port",
             ConfigKey::AlertBaseUrl => "alert_base_url",
+            ConfigKey::PdsBaseUrl => "pds_base_url",
+            ConfigKey::VerifyOnPds => "verify_on_pds",
         }
     }
 
@@ -145,6 +157,12 @@ impl ConfigKey {
             ConfigKey::AlertBaseUrl => {
                 "base URL that missed-appointment alerts are POSTed under [default: the CP-IS base URL]"
             }
+            ConfigKey::PdsBaseUrl => {
+                "PDS FHIR base URL [default: the CP-IS base's origin + /personal-demographics/FHIR/R4]"
+            }
+            ConfigKey::VerifyOnPds => {
+                "verify each patient on PDS before CP-IS: true (default) or false"
+            }
         }
     }
 }
@@ -157,6 +175,7 @@ pub struct Overrides {
     pub profile: Option<String>,
     pub ca_bundle: Option<PathBuf>,
     pub timeout: Option<u64>,
+    pub pds_base_url: Option<String>,
     pub quiet: bool,
     pub verbose: bool,
 }
@@ -299,6 +318,10 @@ pub struct Settings {
     pub keyring_double: Option<KeyringDouble>,
     pub keyring_timeout: Duration,
     pub sandbox_delay: Duration,
+    /// `--pds-base-url`, else the profile's `pds_base_url`; checked against the endpoint.
+    pub pds_base_url: Option<Sourced<String>>,
+    /// The profile's `verify_on_pds` (default true).
+    pub verify_on_pds: bool,
     pub quiet: bool,
     pub verbose: bool,
 }
@@ -576,6 +599,7 @@ pub fn resolve(
         None => crate::credentials::KEYRING_TIMEOUT,
     };
 
+    let pds_base_url = pds_base_url(flags, &prof, &from_profile, &endpoint)?;
     Ok(Settings {
         config_path,
         profile,
@@ -638,9 +662,48 @@ pub fn resolve(
         keyring_double,
         keyring_timeout,
         sandbox_delay,
+        pds_base_url,
+        verify_on_pds: prof.verify_on_pds.unwrap_or(true),
         quiet: flags.quiet,
         verbose: flags.verbose,
     })
+}
+
+/// The PDS base URL, when one is set: `--pds-base-url`, else the profile's. It must be HTTPS
+/// (plain HTTP only on loopback) and belong to the environment the command talks to: an API
+/// platform host of another environment is refused, and with the embedded sandbox only a
+/// loopback address is allowed.
+fn pds_base_url(
+    flags: &Overrides,
+    prof: &Profile,
+    from_profile: &Source,
+    endpoint: &Endpoint,
+) -> Result<Option<Sourced<String>>> {
+    let (value, source) = match (&flags.pds_base_url, &prof.pds_base_url) {
+        (Some(v), _) => (v.clone(), Source::Flag),
+        (None, Some(v)) => (v.clone(), from_profile.clone()),
+        (None, None) => return Ok(None),
+    };
+    let named = match &source {
+        Source::Flag => "--pds-base-url".to_string(),
+        other => format!("pds_base_url ({other})"),
+    };
+    let url =
+        check_base_url(&value).map_err(|e| Error::usage(format!("{named} {value:?}: {e}")))?;
+    let label = endpoint.label();
+    let wrong = match EnvName::from_host(url.host_str().unwrap_or("")) {
+        Some(host_env) => label != host_env.as_str(),
+        // The embedded sandbox: nothing beyond this machine.
+        None if endpoint.base_url.is_none() => !crate::http::is_loopback_host(&url),
+        None => false,
+    };
+    if wrong {
+        return Err(Error::usage(format!(
+            "{named} {value:?} is not on environment {label}, which this command talks to"
+        ))
+        .with_hint("PDS and CP-IS must be the same environment: leave the PDS base URL unset to use the one beside CP-IS"));
+    }
+    Ok(Some(Sourced { value, source }))
 }
 
 /// The extra CA sources: the `ca_bundle` setting, `SSL_CERT_FILE`, and each directory of
@@ -716,6 +779,16 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
             }
             value.into()
         }
+        ConfigKey::PdsBaseUrl => {
+            check_base_url(value)
+                .map_err(|e| Error::usage(format!("pds_base_url {value:?}: {e}")))?;
+            value.into()
+        }
+        ConfigKey::VerifyOnPds => match value.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" => true.into(),
+            "false" | "no" | "off" => false.into(),
+            _ => return Err(Error::usage(format!("{value:?}: use true or false"))),
+        },
         ConfigKey::RedirectPort => {
             let p: u16 = value
                 .trim()
@@ -808,6 +881,8 @@ pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
         ConfigKey::Cis2ClientId => profile.cis2_client_id.clone(),
         ConfigKey::RedirectPort => profile.redirect_port.map(|p| p.to_string()),
         ConfigKey::AlertBaseUrl => profile.alert_base_url.clone(),
+        ConfigKey::PdsBaseUrl => profile.pds_base_url.clone(),
+        ConfigKey::VerifyOnPds => profile.verify_on_pds.map(|b| b.to_string()),
     }
 }
 

@@ -14,11 +14,13 @@ pub mod error;
 pub mod generate;
 pub mod http;
 pub mod nhs_number;
+pub mod pds;
 pub mod private;
 pub mod render;
 pub mod sandbox;
 pub mod sanitize;
 pub mod secret;
+pub mod store;
 pub mod timeutil;
 pub mod tls;
 

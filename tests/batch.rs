@@ -35,6 +35,13 @@ fn status_of(results: &[Value]) -> Vec<(u64, String)> {
         .collect()
 }
 
+/// `cpis --base-url BASE batch - ARGS...` with `input` on standard input.
+fn batch_stdin(cpis: &Cpis, base: &str, args: &[&str], input: &str) -> Run {
+    let mut all = vec!["--base-url", base, "batch", "-"];
+    all.extend_from_slice(args);
+    cpis.run_stdin(&all, &[], input)
+}
+
 #[test]
 fn invalid_and_duplicate_rows_are_records_and_the_run_goes_on() {
     let cpis = Cpis::new();
@@ -117,17 +124,7 @@ fn care_setting_is_required_before_anything() {
 fn an_endpoint_without_a_credential_exits_4_before_anything_is_sent() {
     let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
     let cpis = Cpis::signed_out();
-    let r = cpis.run_stdin(
-        &[
-            "--base-url",
-            &server.base_url(),
-            "batch",
-            "-",
-            "--scheduled",
-        ],
-        &[],
-        "9990000077\n",
-    );
+    let r = batch_stdin(&cpis, &server.base_url(), &["--scheduled"], "9990000077\n");
     r.assert_code(4);
     assert!(server.requests().is_empty());
 }
@@ -143,19 +140,10 @@ fn a_number_without_a_plan_costs_one_request() {
         "9990000026",
         "9990000034",
     ];
-    let r = cpis.run_stdin(
-        &[
-            "--base-url",
-            &server.base_url(),
-            "batch",
-            "-",
-            "--scheduled",
-            "--rate",
-            "200",
-            "--concurrency",
-            "3",
-        ],
-        &[],
+    let r = batch_stdin(
+        &cpis,
+        &server.base_url(),
+        &["--scheduled", "--rate", "200", "--concurrency", "3"],
         &numbers.join("\n"),
     );
     r.assert_code(0);
@@ -513,19 +501,10 @@ fn a_rate_limited_sandbox_slows_the_batch_down_without_failing_rows() {
     let numbers = no_record_numbers(8);
     // One request in flight: after a 429 the next waits out Retry-After, so it lands in a new
     // one-second window and succeeds.
-    let r = cpis.run_stdin(
-        &[
-            "--base-url",
-            &sb.base_url,
-            "batch",
-            "-",
-            "--scheduled",
-            "--rate",
-            "50",
-            "--concurrency",
-            "1",
-        ],
-        &[],
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &["--scheduled", "--rate", "50", "--concurrency", "1"],
         &numbers.join("\n"),
     );
     r.assert_code(0);
@@ -600,4 +579,112 @@ fn ctrl_c_finishes_requests_in_flight_exits_130_and_the_rerun_completes() {
     for n in numbers {
         assert_eq!(unscheduled_searches(sb, n), 1, "{n}");
     }
+}
+
+#[test]
+fn a_token_refused_mid_run_is_renewed_once_and_no_row_fails() {
+    // Each access token is good for three searches; the system identity gets a new one
+    // without the user, and the refused request is sent again.
+    let sb = SandboxProc::start(&["--require-auth", "--token-uses", "3"]);
+    let cpis = Cpis::signed_out();
+    let key = cpis.config_dir.path().join("app.pem");
+    std::fs::write(&key, cpis::sandbox::app::PRIVATE_KEY_PEM).unwrap();
+    cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "auth",
+        "login",
+        "--system",
+        "--api-key",
+        cpis::sandbox::app::API_KEY,
+        "--kid",
+        cpis::sandbox::app::KID,
+        "--private-key",
+        key.to_str().unwrap(),
+        "--nominated-person",
+        cpis::sandbox::app::NOMINATED_PERSON,
+        "--nominated-role",
+        cpis::sandbox::app::NOMINATED_ROLE,
+    ])
+    .assert_code(0);
+    let numbers = no_record_numbers(8);
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &["--scheduled", "--rate", "100", "--concurrency", "1"],
+        &numbers.join("\n"),
+    );
+    r.assert_code(0)
+        .assert_stderr_has(&["refused the access token (HTTP 401): getting a new one"]);
+    let (results, summary) = split(&r.stdout);
+    assert_eq!(results.len(), 8);
+    assert!(
+        results.iter().all(|v| v["status"] == "no-plan"),
+        "{results:?}"
+    );
+    // Eight searches plus one refused attempt per used-up token: 3 + 1, 3 + 1, then 2.
+    assert_eq!(summary["requests"], 10, "{summary}");
+    assert_eq!(summary["requests_per_number"], 1.25);
+}
+
+#[test]
+fn keep_order_writes_records_in_input_order() {
+    let sb = SandboxProc::start(&["--delay-ms", "5"]);
+    let cpis = Cpis::new();
+    // Plans cost two requests, no-plan rows one, invalid and duplicate rows none: without
+    // --keep-order they finish out of order.
+    let mut input = Vec::new();
+    for (i, n) in no_record_numbers(12).into_iter().enumerate() {
+        if i % 3 == 0 {
+            input.push("9990000026".to_string());
+        }
+        if i % 4 == 1 {
+            input.push("12345".to_string());
+        }
+        input.push(n);
+    }
+    input.push("9990000077".to_string());
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &[
+            "--scheduled",
+            "--rate",
+            "200",
+            "--concurrency",
+            "8",
+            "--keep-order",
+        ],
+        &input.join("\n"),
+    );
+    r.assert_code(3);
+    let (results, summary) = split(&r.stdout);
+    assert_eq!(results.len(), input.len());
+    let lines: Vec<u64> = results
+        .iter()
+        .map(|v| v["line"].as_u64().unwrap())
+        .collect();
+    let expected: Vec<u64> = (1..=input.len() as u64).collect();
+    assert_eq!(lines, expected);
+    assert_eq!(summary["plan"], 1, "{summary}");
+    assert_eq!(summary["duplicate"], 3, "{summary}");
+}
+
+#[test]
+fn no_progress_bar_or_control_characters_when_stderr_is_not_a_terminal() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &["--scheduled"],
+        &no_record_numbers(3).join("\n"),
+    );
+    r.assert_code(0);
+    assert!(
+        !r.stderr.contains('\r') && !r.stderr.contains('\x1b'),
+        "{:?}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("rows "), "{}", r.stderr);
 }

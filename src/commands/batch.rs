@@ -13,12 +13,12 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::batch_state::{RowState, RunKey, State};
 use crate::cli::{BatchArgs, BatchFormat};
 use crate::cpis::model;
 use crate::cpis::{CareSetting, Pacer, Search};
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
+use crate::store::batch::{RowState, RunKey, State};
 
 /// One data row of the input: where it was, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,10 +170,90 @@ fn error_record(line: u64, nhs: &str, e: &Error) -> Value {
     })
 }
 
+/// The client a batch's requests go through. When the service refuses the access token
+/// (HTTP 401: the API platform turned it away, so CP-IS never saw the request) and a new one
+/// can be had without the user, the token is renewed once for everyone and the request sent
+/// again; a renewal that fails is not tried again for the same token.
+struct Clients {
+    current: tokio::sync::Mutex<Current>,
+    renewal: Option<Renewal>,
+}
+
+struct Current {
+    generation: u64,
+    client: Arc<crate::cpis::Client>,
+    /// The renewal of this generation's token failed, with this error.
+    failed: Option<Error>,
+}
+
+struct Renewal {
+    ctx: Arc<super::Ctx>,
+    conn: super::Connection,
+    pacer: Arc<Pacer>,
+    notify: crate::cpis::Notify,
+}
+
+impl Clients {
+    async fn get(&self) -> (u64, Arc<crate::cpis::Client>) {
+        let c = self.current.lock().await;
+        (c.generation, c.client.clone())
+    }
+
+    /// The client to use after generation `generation`'s token was refused: a new one, or
+    /// `None` when the token cannot be renewed.
+    async fn renewed(&self, generation: u64) -> Result<Option<Arc<crate::cpis::Client>>> {
+        let Some(r) = &self.renewal else {
+            return Ok(None);
+        };
+        let mut c = self.current.lock().await;
+        if c.generation == generation {
+            if let Some(e) = &c.failed {
+                return Err(e.clone());
+            }
+            (r.notify)("the service refused the access token (HTTP 401): getting a new one");
+            let fresh = match r.ctx.renewed_token(&r.conn).await.and_then(|token| {
+                r.ctx
+                    .client_with(&r.conn, &token)
+                    .map(|client| client.pacer(r.pacer.clone()).notifier(r.notify.clone()))
+            }) {
+                Ok(client) => client,
+                Err(e) => {
+                    c.failed = Some(e.clone());
+                    return Err(e);
+                }
+            };
+            *c = Current {
+                generation: generation + 1,
+                client: Arc::new(fresh),
+                failed: None,
+            };
+        }
+        Ok(Some(c.client.clone()))
+    }
+
+    /// One search; after a 401, once more with a renewed token.
+    async fn search(
+        &self,
+        search: Search,
+        nhs: &NhsNumber,
+        care: CareSetting,
+        mark: &crate::cpis::Mark,
+    ) -> Result<crate::cpis::SearchResult> {
+        let (generation, client) = self.get().await;
+        match client.search_marked(search, nhs, care, Some(mark)).await {
+            Err(e) if e.trace.http_status == Some(401) => match self.renewed(generation).await? {
+                Some(client) => client.search_marked(search, nhs, care, Some(mark)).await,
+                None => Err(e),
+            },
+            r => r,
+        }
+    }
+}
+
 /// Check one number: CareTeam, then AuditEvent only when a plan is found. `mark` runs before
 /// every request is written to the network.
 async fn check(
-    client: &crate::cpis::Client,
+    clients: &Clients,
     line: u64,
     nhs: &NhsNumber,
     care: CareSetting,
@@ -181,10 +261,7 @@ async fn check(
     mark: &crate::cpis::Mark,
 ) -> Value {
     let digits = nhs.digits();
-    let care_team = match client
-        .search_marked(Search::CareTeam, nhs, care, Some(mark))
-        .await
-    {
+    let care_team = match clients.search(Search::CareTeam, nhs, care, mark).await {
         Ok(r) => r,
         Err(e) => return error_record(line, &digits, &e),
     };
@@ -200,10 +277,7 @@ async fn check(
             "trace_ids": {"care_team": care_team.trace_ids, "audit_event": []},
         });
     }
-    let audit = match client
-        .search_marked(Search::AuditEvent, nhs, care, Some(mark))
-        .await
-    {
+    let audit = match clients.search(Search::AuditEvent, nhs, care, mark).await {
         Ok(r) => r,
         Err(e) => {
             // The plans are known; the access history is not. Still an error row: the
@@ -223,6 +297,119 @@ async fn check(
         "access_history": model::accesses_from(&audit.bundles),
         "trace_ids": {"care_team": care_team.trace_ids, "audit_event": audit.trace_ids},
     })
+}
+
+/// The progress bar on stderr: rows done of all rows, rate, ETA and plans found. Hidden when
+/// stderr is not a terminal, with `--no-progress`, `--quiet` or `NO_COLOR`; notes are printed
+/// above it.
+#[derive(Clone)]
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+}
+
+impl Progress {
+    fn new(show: bool, quiet: bool, rows: u64, done: u64) -> Self {
+        use std::io::IsTerminal;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let bar = (show && !quiet && !no_color && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(rows),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} rows  {rate}  ETA {eta}  {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.1} rows/s", s.per_sec());
+                    },
+                )
+                .progress_chars("=> "),
+            );
+            bar.set_position(done);
+            bar.set_message("0 with a plan");
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Progress { bar, quiet }
+    }
+
+    fn row(&self, plans: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(format!("{plans} with a plan"));
+        }
+    }
+
+    fn note(&self, msg: &str) {
+        if self.quiet {
+            return;
+        }
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("note: {msg}")),
+            None => eprintln!("note: {msg}"),
+        }
+    }
+
+    fn notifier(&self) -> crate::cpis::Notify {
+        let p = self.clone();
+        Arc::new(move |msg: &str| p.note(msg))
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Records on their way to the output: written as they arrive, or with `--keep-order` in
+/// input order (each row's slot filled by its record, or by nothing when it has none to
+/// write), holding back only the records behind a row still in flight.
+struct Writer {
+    sink: Sink,
+    keep_order: bool,
+    /// The next row index to write, and the finished rows waiting behind it.
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, Option<Value>>,
+}
+
+impl Writer {
+    fn put(&mut self, index: usize, record: Option<Value>) -> Result<()> {
+        if !self.keep_order {
+            return match record {
+                Some(v) => self.sink.result(&v),
+                None => Ok(()),
+            };
+        }
+        self.waiting.insert(index, record);
+        while let Some(record) = self.waiting.remove(&self.next) {
+            if let Some(v) = record {
+                self.sink.result(&v)?;
+            }
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Records held back (with `--keep-order`).
+    fn held(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// Write whatever is held back, in order, leaving out rows that never finished.
+    fn flush(&mut self) -> Result<()> {
+        for (_, record) in std::mem::take(&mut self.waiting) {
+            if let Some(v) = record {
+                self.sink.result(&v)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Where records go, in the chosen format.
@@ -434,7 +621,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     drop(input);
     let plans = plan_rows(&rows);
 
-    let (client, _conn, token) = ctx.cpis_client().await?;
+    let (client, conn, token) = ctx.cpis_client().await?;
     super::lookup::check_role(&token, care)?;
     let key = RunKey {
         care_setting: care.as_str().to_string(),
@@ -462,15 +649,53 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         (Some(p), true) => Some(lines_in_output(p, args.format)?),
         _ => None,
     };
-    let mut sink = Sink::open(args.output.as_deref(), args.format, append)?;
+    let sink = Sink::open(args.output.as_deref(), args.format, append)?;
     if resumed {
         ctx.note(&format!(
             "resuming the run kept in {}",
             state_file.display()
         ));
     }
+    let again: Vec<&str> = [
+        args.retry_failed.then_some("error"),
+        args.retry_in_doubt.then_some("in-doubt"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let progress = Progress::new(
+        !args.no_progress,
+        ctx.settings.quiet,
+        rows.len() as u64,
+        if resumed {
+            state.done_count(&again)?
+        } else {
+            0
+        },
+    );
     let pacer = Arc::new(Pacer::new(args.rate));
-    let client = Arc::new(client.pacer(pacer.clone()));
+    let notify = progress.notifier();
+    let renewable = token.renewable();
+    let clients = Arc::new(Clients {
+        current: tokio::sync::Mutex::new(Current {
+            generation: 0,
+            client: Arc::new(client.pacer(pacer.clone()).notifier(notify.clone())),
+            failed: None,
+        }),
+        renewal: renewable.then(|| Renewal {
+            ctx: Arc::new(super::Ctx {
+                settings: ctx.settings.clone(),
+            }),
+            conn: super::Connection {
+                base: conn.base.clone(),
+                http: conn.http.clone(),
+                use_proxy: conn.use_proxy,
+                _sandbox: None,
+            },
+            pacer: pacer.clone(),
+            notify: notify.clone(),
+        }),
+    });
     // Ctrl-C: no new row is started and no new request sent; requests already on the wire
     // finish and are recorded. A second Ctrl-C ends the process at once (the state stays
     // consistent: every write to it is a transaction).
@@ -478,13 +703,13 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     {
         let first = super::interrupt_signal()?;
         let stopping = stopping.clone();
-        let quiet = ctx.settings.quiet;
+        let progress = progress.clone();
         tokio::spawn(async move {
             first.await;
             stopping.store(true, std::sync::atomic::Ordering::SeqCst);
-            if !quiet {
-                eprintln!("note: interrupted: finishing the requests in flight (Ctrl-C again to stop at once)");
-            }
+            progress.note(
+                "interrupted: finishing the requests in flight (Ctrl-C again to stop at once)",
+            );
             if let Ok(second) = super::interrupt_signal() {
                 second.await;
                 std::process::exit(Kind::Interrupted.exit_code());
@@ -492,7 +717,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         });
     }
     if care == CareSetting::Unscheduled {
-        ctx.note("unscheduled batch: each access is recorded in the record's access history, and the responsible local authority is notified");
+        progress.note("unscheduled batch: each access is recorded in the record's access history, and the responsible local authority is notified");
     }
 
     let started = Instant::now();
@@ -500,29 +725,47 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let mut counts: HashMap<&'static str, u64> = STATUSES.iter().map(|s| (*s, 0)).collect();
     let mut queried: u64 = 0;
     let mut already: u64 = 0;
+    let mut writer = Writer {
+        sink,
+        keep_order: args.keep_order,
+        next: 0,
+        waiting: Default::default(),
+    };
     // Record, count and write one finished row: the state first, then the output.
-    let finish = |v: &Value,
+    let finish = |index: usize,
+                  v: Value,
                   nhs: &str,
                   counts: &mut HashMap<&'static str, u64>,
-                  sink: &mut Sink|
+                  writer: &mut Writer|
      -> Result<()> {
         // Stopped by Ctrl-C before its request went out: the row is left as it stands
         // (pending, or sent and so in doubt next time), with no record.
         if v["exit_class"] == "interrupted" {
-            return Ok(());
+            return writer.put(index, None);
         }
         let status = v["status"].as_str().unwrap_or("error");
         state.mark_done(v["line"].as_u64().unwrap_or(0), nhs, status, &v.to_string())?;
         if let Some(k) = STATUSES.iter().find(|k| **k == status) {
             *counts.entry(k).or_default() += 1;
         }
-        sink.result(v)
+        progress.row(counts["plan"]);
+        writer.put(index, Some(v))
     };
+    type Done = std::result::Result<(usize, Value, String), tokio::task::JoinError>;
+    let joined = |done: Done| done.map_err(|e| Error::unexpected(format!("task: {e}")));
     let mut tasks = tokio::task::JoinSet::new();
     let limit = args.concurrency as usize;
-    for (row, plan) in rows.iter().zip(plans) {
+    // With --keep-order, how many finished records may wait behind a row in flight.
+    let max_held = 4096;
+    for (index, (row, plan)) in rows.iter().zip(plans).enumerate() {
         if stopping.load(std::sync::atomic::Ordering::SeqCst) {
             break;
+        }
+        while writer.held() > max_held && !tasks.is_empty() {
+            if let Some(done) = tasks.join_next().await {
+                let (i, v, nhs) = joined(done)?;
+                finish(i, v, &nhs, &mut counts, &mut writer)?;
+            }
         }
         let previous = state.row(row.line)?;
         let digits = match &plan {
@@ -530,17 +773,15 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
             Plan::Query(n) | Plan::Duplicate(n, _) => n.digits(),
         };
         if let RowState::Done { status, record } = &previous {
-            let again = (status == "error" && args.retry_failed)
-                || (status == "in-doubt" && args.retry_in_doubt);
-            if !again {
+            if !again.contains(&status.as_str()) {
                 already += 1;
                 // Done, but its record never reached the output (the process died between
                 // the two): write it now.
-                if in_output.as_ref().is_some_and(|s| !s.contains(&row.line)) {
-                    if let Ok(v) = serde_json::from_str::<Value>(record) {
-                        sink.result(&v)?;
-                    }
-                }
+                let missing = in_output.as_ref().is_some_and(|s| !s.contains(&row.line));
+                let v = missing
+                    .then(|| serde_json::from_str::<Value>(record).ok())
+                    .flatten();
+                writer.put(index, v)?;
                 continue;
             }
         }
@@ -581,13 +822,12 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
             Plan::Query(n) => {
                 while tasks.len() >= limit {
                     if let Some(done) = tasks.join_next().await {
-                        let (v, nhs): (Value, String) =
-                            done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
-                        finish(&v, &nhs, &mut counts, &mut sink)?;
+                        let (i, v, nhs) = joined(done)?;
+                        finish(i, v, &nhs, &mut counts, &mut writer)?;
                     }
                 }
                 queried += 1;
-                let client = client.clone();
+                let clients = clients.clone();
                 let state = state.clone();
                 let line = row.line;
                 let stopping = stopping.clone();
@@ -602,17 +842,24 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                             state.mark_sent(line, &d)
                         }
                     };
-                    (check(&client, line, &n, care, today, &mark).await, d)
+                    (
+                        index,
+                        check(&clients, line, &n, care, today, &mark).await,
+                        d,
+                    )
                 });
                 continue;
             }
         };
-        finish(&record, &digits, &mut counts, &mut sink)?;
+        finish(index, record, &digits, &mut counts, &mut writer)?;
     }
     while let Some(done) = tasks.join_next().await {
-        let (v, nhs) = done.map_err(|e| Error::unexpected(format!("task: {e}")))?;
-        finish(&v, &nhs, &mut counts, &mut sink)?;
+        let (i, v, nhs) = joined(done)?;
+        finish(i, v, &nhs, &mut counts, &mut writer)?;
     }
+    writer.flush()?;
+    progress.finish();
+    let mut sink = writer.sink;
 
     let elapsed = started.elapsed();
     let requests = pacer.requests();
@@ -687,6 +934,50 @@ mod tests {
         assert_eq!(got, vec![(2, "999 000 0018"), (3, "9990000077")]);
         let e = read_rows(input, Some("nhs")).unwrap_err();
         assert!(e.message.contains("name, nhs_number"), "{}", e.message);
+    }
+
+    #[test]
+    fn keep_order_holds_records_until_the_rows_before_them_are_written() {
+        let written = Arc::new(std::sync::Mutex::new(Vec::new()));
+        struct Shared(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut w = Writer {
+            sink: Sink::Jsonl(Box::new(Shared(written.clone()))),
+            keep_order: true,
+            next: 0,
+            waiting: Default::default(),
+        };
+        let lines = |w: &Arc<std::sync::Mutex<Vec<u8>>>| -> Vec<u64> {
+            String::from_utf8(w.lock().unwrap().clone())
+                .unwrap()
+                .lines()
+                .map(|l| {
+                    serde_json::from_str::<Value>(l).unwrap()["line"]
+                        .as_u64()
+                        .unwrap()
+                })
+                .collect()
+        };
+        w.put(2, Some(json!({"line": 3}))).unwrap();
+        w.put(1, None).unwrap();
+        assert!(lines(&written).is_empty());
+        assert_eq!(w.held(), 2);
+        w.put(0, Some(json!({"line": 1}))).unwrap();
+        assert_eq!(lines(&written), vec![1, 3]);
+        assert_eq!(w.held(), 0);
+        // Interrupted: what is held is written in order, gaps left out.
+        w.put(5, Some(json!({"line": 6}))).unwrap();
+        w.put(4, Some(json!({"line": 5}))).unwrap();
+        w.flush().unwrap();
+        assert_eq!(lines(&written), vec![1, 3, 5, 6]);
     }
 
     #[test]

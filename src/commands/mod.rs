@@ -5,7 +5,6 @@ pub mod alert;
 pub mod alert_outbox;
 pub mod auth;
 pub mod batch;
-pub mod batch_state;
 pub mod config;
 pub mod docs;
 pub mod doctor;

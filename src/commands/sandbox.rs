@@ -72,6 +72,7 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
             apps,
             rate_limit: args.rate_limit,
             alert_fault: args.alert_fault,
+            token_uses: args.token_uses,
         },
     )
     .await?;
@@ -171,7 +172,7 @@ pub fn patients(args: PatientsArgs) -> Result<()> {
             }
             format!(
                 "Synthetic patients of the embedded sandbox (`cpis lookup NUMBER --scheduled`):\n{t}\n\
-                 Also \"no record\" (an empty searchset): every Modulus-11-valid number from 999 010 0000 to 999 019 9999, for batch runs.\n\
+                 Also \"no record\" (an empty searchset): every Modulus-11-valid number from 999 010 0000 to 999 099 9999, for batch runs.\n\
                  Any other number gets an error: the sandbox never answers \"no plan\" for a number it does not know.\n"
             )
         }

@@ -6,9 +6,11 @@ pub mod environment;
 pub mod errors;
 pub mod fhir;
 pub mod model;
+pub mod pacer;
 
 pub use care::CareSetting;
 pub use environment::EnvName;
+pub use pacer::Pacer;
 
 use std::time::{Duration, SystemTime};
 
@@ -95,75 +97,6 @@ pub struct Client {
     pacer: Option<std::sync::Arc<Pacer>>,
 }
 
-/// Spreads requests evenly at a rate, shared by every task of a batch, and counts them. Every
-/// attempt waits for its slot (retries included); a 429 pushes the next slot back by its
-/// `Retry-After` and halves the rate, which then recovers gradually to the configured one.
-#[derive(Debug)]
-pub struct Pacer {
-    /// The configured spacing.
-    base: Duration,
-    /// The current spacing and the next free slot: doubled on a 429 (at most 8 times the
-    /// configured spacing), back 10% towards it on each answer that is not a 429.
-    next: tokio::sync::Mutex<(tokio::time::Instant, Duration)>,
-    requests: std::sync::atomic::AtomicU64,
-    rate_limited: std::sync::atomic::AtomicU64,
-}
-
-impl Pacer {
-    /// At most `per_second` requests per second, one every `1/per_second` s.
-    pub fn new(per_second: u32) -> Self {
-        let base = Duration::from_secs(1) / per_second.max(1);
-        Pacer {
-            base,
-            next: tokio::sync::Mutex::new((tokio::time::Instant::now(), base)),
-            requests: Default::default(),
-            rate_limited: Default::default(),
-        }
-    }
-
-    /// Wait for the next slot and count one request.
-    pub async fn wait(&self) {
-        let slot = {
-            let mut next = self.next.lock().await;
-            let now = tokio::time::Instant::now();
-            let slot = next.0.max(now);
-            next.0 = slot + next.1;
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
-        self.requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// The service answered 429: no request goes out before `wait` has passed.
-    pub async fn slow_down(&self, wait: Duration) {
-        self.rate_limited
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut next = self.next.lock().await;
-        let later = tokio::time::Instant::now() + wait;
-        if next.0 < later {
-            next.0 = later;
-        }
-        next.1 = (next.1 * 2).min(self.base * 8);
-    }
-
-    /// An answer that was not a 429: recover gradually towards the configured rate.
-    pub async fn answered(&self) {
-        let mut next = self.next.lock().await;
-        next.1 = next.1.mul_f64(0.9).max(self.base);
-    }
-
-    /// Requests granted so far (every attempt).
-    pub fn requests(&self) -> u64 {
-        self.requests.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// 429 answers seen so far.
-    pub fn rate_limited(&self) -> u64 {
-        self.rate_limited.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
 impl Client {
     pub fn new(
         http: reqwest::Client,
@@ -228,6 +161,17 @@ impl Client {
             })
             .transpose()?;
         Ok(self)
+    }
+
+    /// Send notes (retries, `--verbose` lines) here instead.
+    pub fn notifier(mut self, notify: Notify) -> Self {
+        self.notify = notify;
+        self
+    }
+
+    /// The `NHSD-Session-URID` sent, if any.
+    pub fn session_urid_value(&self) -> Option<&str> {
+        self.session_urid.as_ref().and_then(|v| v.to_str().ok())
     }
 
     /// Wait for `pacer` before every attempt (retries included) and tell it about 429s.
@@ -334,6 +278,37 @@ impl Client {
     ) -> Result<Reply> {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let headers = self.headers(&trace_id, care);
+        self.send(what, url, headers, trace_id, mark).await
+    }
+
+    /// A GET to another API of the platform (PDS) with this client's credentials
+    /// (`Authorization`, `NHSD-Session-URID`), its pacer and retries, `extra` headers, and a
+    /// fresh `X-Request-ID` that stays the same on every retry.
+    pub async fn get_with(&self, what: &str, url: &Url, mut extra: HeaderMap) -> Result<Reply> {
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        extra.insert(
+            "X-Request-ID",
+            HeaderValue::from_str(&trace_id).expect("uuid is a header value"),
+        );
+        if let Some(v) = &self.authorization {
+            extra.insert(AUTHORIZATION, v.clone());
+        }
+        if let Some(v) = &self.session_urid {
+            extra.insert("NHSD-Session-URID", v.clone());
+        }
+        self.send(what, url, extra, trace_id, None).await
+    }
+
+    /// Send a GET with `headers`, retrying 408, 429 and 502-504 (honouring `Retry-After`) and
+    /// connection failures, with the same headers each time.
+    async fn send(
+        &self,
+        what: &str,
+        url: &Url,
+        headers: HeaderMap,
+        trace_id: String,
+        mark: Option<&Mark>,
+    ) -> Result<Reply> {
         let mut attempt: u32 = 0;
         loop {
             if let Some(p) = &self.pacer {
@@ -396,10 +371,9 @@ impl Client {
                 Ok((reply, retry_after)) => {
                     if let Some(p) = &self.pacer {
                         if reply.status == 429 {
-                            p.slow_down(retry_after.unwrap_or_else(|| backoff(attempt)))
-                                .await;
+                            p.slow_down(retry_after.unwrap_or_else(|| backoff(attempt)));
                         } else {
-                            p.answered().await;
+                            p.answered();
                         }
                     }
                     if !matches!(reply.status, 408 | 429 | 502 | 503 | 504)

@@ -36,6 +36,9 @@ pub struct Options {
     pub rate_limit: Option<u32>,
     /// What to do to the first attempt of each missed-appointment alert.
     pub alert_fault: Option<alerts::AlertFault>,
+    /// Each access token is accepted for this many CP-IS searches, then refused with 401 as
+    /// an expired one would be.
+    pub token_uses: Option<u32>,
 }
 
 /// A sandbox accepting connections until dropped.
@@ -65,7 +68,8 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
             .with_auth(opts.require_auth, oauth::Registry::new(opts.apps))
             .with_clock_offset(opts.clock_offset_secs)
             .with_rate_limit(opts.rate_limit)
-            .with_alert_fault(opts.alert_fault),
+            .with_alert_fault(opts.alert_fault)
+            .with_token_uses(opts.token_uses),
     );
     let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);
     let task = tokio::spawn(async move {

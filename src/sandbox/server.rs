@@ -57,6 +57,9 @@ pub struct State {
     /// Missed-appointment alerts received, and the fault for their first attempts.
     alerts: super::alerts::Alerts,
     alert_fault: Option<super::alerts::AlertFault>,
+    /// `--token-uses`: searches each access token is good for, and the uses so far.
+    token_uses: Option<u32>,
+    uses: Mutex<HashMap<String, u32>>,
 }
 
 impl State {
@@ -75,6 +78,8 @@ impl State {
             seen_request_ids: Mutex::new(HashSet::new()),
             alerts: Default::default(),
             alert_fault: None,
+            token_uses: None,
+            uses: Mutex::new(HashMap::new()),
         }
     }
 
@@ -106,6 +111,22 @@ impl State {
         }
         w.1 += 1;
         w.1 <= limit
+    }
+
+    pub fn with_token_uses(mut self, uses: Option<u32>) -> Self {
+        self.token_uses = uses;
+        self
+    }
+
+    /// Count one search made with `token`: false once it has been used up (`--token-uses`).
+    fn token_still_good(&self, token: &str) -> bool {
+        let Some(limit) = self.token_uses else {
+            return true;
+        };
+        let mut uses = self.uses.lock().unwrap_or_else(|e| e.into_inner());
+        let n = uses.entry(token.to_string()).or_default();
+        *n += 1;
+        *n <= limit
     }
 
     pub fn with_auth(mut self, require_auth: bool, registry: oauth::Registry) -> Self {
@@ -531,7 +552,7 @@ fn check_token(state: &State, req: &Request<Incoming>) -> Result<Option<oauth::C
         _ => return Err("Invalid Authorization header: expected 'Bearer <access token>'".into()),
     };
     let caller = oauth::verify_access_token(token);
-    if caller.is_none() && state.require_auth {
+    if (caller.is_none() && state.require_auth) || !state.token_still_good(token) {
         return Err(
             "Invalid or expired access token: this sandbox accepts only access tokens issued by a cpis sandbox's /oauth2/token".into(),
         );

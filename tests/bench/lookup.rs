@@ -7,70 +7,28 @@
 //!
 //! Settings: CPIS_BENCH_DELAY_MS (default 200), CPIS_BENCH_RUNS (default 10).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_cpis");
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn clean(c: &mut Command) -> &mut Command {
-    for v in [
-        "CPIS_ENV",
-        "CPIS_BASE_URL",
-        "CPIS_PROFILE",
-        "CPIS_ACCESS_TOKEN",
-        "CPIS_CARE_SETTING",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "ALL_PROXY",
-        "https_proxy",
-        "http_proxy",
-        "all_proxy",
-    ] {
-        c.env_remove(v);
-    }
-    c.env(
-        "CPIS_CONFIG_DIR",
-        std::env::temp_dir().join("cpis-bench-config"),
-    )
-    .stdin(Stdio::null())
-}
+use common::{clean, env_num, median, ms, Sandbox, BIN};
 
 fn time_run(args: &[&str], env: &[(&str, String)]) -> Duration {
     let mut c = Command::new(BIN);
-    clean(&mut c)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    clean(&mut c).args(args);
     for (k, v) in env {
         c.env(k, v);
     }
-    let start = Instant::now();
-    let out = c.output().expect("run cpis");
-    let took = start.elapsed();
+    let ran = common::run(&mut c);
     assert!(
-        out.status.success(),
+        ran.success,
         "cpis {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&ran.stderr)
     );
-    took
+    ran.wall
 }
 
 /// One raw GET to the sandbox, for the latency of a single request.
@@ -87,18 +45,55 @@ fn one_request(host_port: &str) -> Duration {
     start.elapsed()
 }
 
-/// Peak resident set size of any waited-for child so far, in KiB (Linux reports KiB).
-#[cfg(unix)]
-fn children_max_rss_kib() -> Option<i64> {
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we own.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };
-    (rc == 0).then_some(u.ru_maxrss)
+/// A lookup through cpis: its wall time and its own peak memory.
+fn lookup(sb: &Sandbox, nhs: &str) -> common::Ran {
+    let mut c = Command::new(BIN);
+    clean(&mut c)
+        .args(["--base-url", &sb.base_url])
+        .args(["lookup", nhs, "--scheduled", "--format", "json", "--quiet"])
+        // A base URL needs a credential; the sandbox accepts any well-formed token.
+        .env("CPIS_ACCESS_TOKEN", "sandbox-token");
+    if let Some(ca) = &sb.ca_bundle {
+        c.args(["--ca-bundle", ca]);
+    }
+    let ran = common::run(&mut c);
+    assert!(ran.success, "{}", String::from_utf8_lossy(&ran.stderr));
+    ran
 }
 
-#[cfg(not(unix))]
-fn children_max_rss_kib() -> Option<i64> {
-    None
+/// The same two GETs, with the same headers, made by curl in parallel.
+fn curl(sb: &Sandbox, nhs: &str) -> Duration {
+    let q = format!("patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C{nhs}");
+    let mut c = Command::new("curl");
+    c.args(["--parallel", "--parallel-immediate", "--silent", "--fail"])
+        .args(["-H", "accept: application/fhir+json"])
+        .args(["-H", "traceid: 5f0e6a4c-4a8e-4a3b-9a53-0d0c1c2b3a4d"])
+        .args(["-H", "x-request-id: 5f0e6a4c-4a8e-4a3b-9a53-0d0c1c2b3a4d"])
+        .args(["-H", "isunscheduledaccessevent: false"])
+        .args(["-H", "authorization: Bearer sandbox-token"])
+        .args(["-o", "/dev/null", "-o", "/dev/null"])
+        .arg(format!("{}/CareTeam?{q}", sb.base_url))
+        .arg(format!(
+            "{}/AuditEvent?{q}&_include=AuditEvent%3Aentity-type%3Dhttp%3A%2F%2Fterminology.hl7.org%2FCodeSystem%2Fv3-RoleClass%7CASSIGNED",
+            sb.base_url
+        ));
+    if let Some(ca) = &sb.ca_bundle {
+        c.args(["--cacert", ca]);
+    }
+    let ran = common::run(&mut c);
+    assert!(
+        ran.success,
+        "curl: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    ran.wall
+}
+
+fn curl_available() -> bool {
+    Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn main() {
@@ -107,56 +102,29 @@ fn main() {
     let runs = env_num("CPIS_BENCH_RUNS", 10).max(1) as usize;
     let nhs = "9990000026";
 
-    let version_runs: Vec<Duration> = (0..runs).map(|_| time_run(&["--version"], &[])).collect();
-    let startup = median(version_runs);
+    let startup = median((0..runs).map(|_| time_run(&["--version"], &[])).collect());
 
-    let mut sandbox = Command::new(BIN);
-    clean(&mut sandbox)
-        .args([
-            "sandbox",
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--delay-ms",
-            &delay.to_string(),
-            "--quiet",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut sandbox = sandbox.spawn().expect("start the sandbox");
-    let mut line = String::new();
-    BufReader::new(sandbox.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().strip_prefix("base_url: ").unwrap().to_string();
-    let host_port = base
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
-
-    let single = median((0..runs.min(5)).map(|_| one_request(&host_port)).collect());
-    let lookup_args = [
-        "--base-url",
-        base.as_str(),
-        "lookup",
-        nhs,
-        "--scheduled",
-        "--format",
-        "json",
-        "--quiet",
-    ];
-    // A base URL needs a credential; the sandbox accepts any well-formed token.
-    let token = [("CPIS_ACCESS_TOKEN", "sandbox-token".to_string())];
-    time_run(&lookup_args, &token); // warm-up
-    let lookups: Vec<Duration> = (0..runs).map(|_| time_run(&lookup_args, &token)).collect();
+    let delayed = Sandbox::start(&["--delay-ms", &delay.to_string()]);
+    let single = median(
+        (0..runs.min(5))
+            .map(|_| one_request(&delayed.host_port))
+            .collect(),
+    );
+    lookup(&delayed, nhs); // warm-up
+    let mut rss = 0;
+    let lookups: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let r = lookup(&delayed, nhs);
+            rss = rss.max(r.max_rss_kib.unwrap_or(0));
+            r.wall
+        })
+        .collect();
     let (min, max) = (
         *lookups.iter().min().unwrap(),
         *lookups.iter().max().unwrap(),
     );
-    let lookup = median(lookups);
-    let rss = children_max_rss_kib();
+    let lookup_median = median(lookups);
+    drop(delayed);
 
     // The default, embedded sandbox (started in-process by the lookup itself).
     let embedded = median(
@@ -169,10 +137,8 @@ fn main() {
             })
             .collect(),
     );
-    let _ = sandbox.kill();
-    let _ = sandbox.wait();
 
-    let ratio = ms(lookup) / ms(single);
+    let ratio = ms(lookup_median) / ms(single);
     println!(
         "cpis lookup benchmark ({runs} runs each, medians; injected delay {delay} ms per request)"
     );
@@ -182,7 +148,7 @@ fn main() {
     );
     println!(
         "  lookup (2 searches), sandbox serve {:>8.1} ms  (min {:.1}, max {:.1})",
-        ms(lookup),
+        ms(lookup_median),
         ms(min),
         ms(max)
     );
@@ -198,12 +164,11 @@ fn main() {
         "  process start-up (cpis --version)  {:>8.1} ms",
         ms(startup)
     );
-    match rss {
-        Some(kib) => println!(
+    if rss > 0 {
+        println!(
             "  peak RSS of a lookup process       {:>8.1} MiB",
-            kib as f64 / 1024.0
-        ),
-        None => println!("  peak RSS of a lookup process       (not available on this platform)"),
+            rss as f64 / 1024.0
+        );
     }
     println!(
         "  verdict: {}",
@@ -213,4 +178,30 @@ fn main() {
             "SLOWER THAN EXPECTED: the searches do not seem to overlap"
         }
     );
+
+    // cpis lookup against curl making the same two GETs in parallel, no injected delay,
+    // alternating A B A B so that drift affects both alike.
+    if !curl_available() {
+        println!("  lookup vs curl: skipped (no curl on PATH)");
+        return;
+    }
+    let pairs = env_num("CPIS_BENCH_CURL_RUNS", 30).max(1) as usize;
+    println!("cpis lookup against curl --parallel --parallel-immediate, same two GETs, no delay ({pairs} pairs, medians)");
+    for (label, args) in [("HTTP ", &[][..]), ("HTTPS", &["--tls"][..])] {
+        let sb = Sandbox::start(args);
+        lookup(&sb, nhs);
+        curl(&sb, nhs);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..pairs {
+            a.push(lookup(&sb, nhs).wall);
+            b.push(curl(&sb, nhs));
+        }
+        let (a, b) = (median(a), median(b));
+        println!(
+            "  {label}  cpis {:>6.1} ms   curl {:>6.1} ms   cpis/curl {:>5.2} x",
+            ms(a),
+            ms(b),
+            ms(a) / ms(b)
+        );
+    }
 }

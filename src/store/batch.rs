@@ -146,6 +146,22 @@ impl State {
         })
     }
 
+    /// Rows already done, not counting those whose status is in `again` (queried again).
+    pub fn done_count(&self, again: &[&str]) -> Result<u64> {
+        self.with(|db| {
+            let mut stmt = db.prepare("SELECT status FROM rows WHERE state = 'done'")?;
+            let mut rows = stmt.query([])?;
+            let mut n = 0u64;
+            while let Some(r) = rows.next()? {
+                let status: Option<String> = r.get(0)?;
+                if !again.contains(&status.as_deref().unwrap_or("")) {
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })
+    }
+
     /// The request for `line` is about to be written to the network (committed, synced).
     pub fn mark_sent(&self, line: u64, nhs: &str) -> Result<()> {
         self.with(|db| {
@@ -194,6 +210,9 @@ mod tests {
         s.mark_sent(3, "9990000077").unwrap();
         s.mark_sent(4, "9990000018").unwrap();
         s.mark_done(4, "9990000018", "plan", "{}").unwrap();
+        s.mark_done(5, "9990000026", "error", "{}").unwrap();
+        assert_eq!(s.done_count(&[]).unwrap(), 2);
+        assert_eq!(s.done_count(&["error"]).unwrap(), 1);
         drop(s);
         let (s, resumed) = State::open(&path, &key()).unwrap();
         assert!(resumed);
