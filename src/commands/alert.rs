@@ -11,7 +11,7 @@ use crate::cpis::{model, CareSetting, Search};
 use crate::error::{Error, Kind, Result};
 use crate::render;
 
-use super::alert_outbox::{Outbox, Row};
+use crate::store::outbox::{Outbox, Row};
 
 /// Longest service or location text, in characters.
 pub const MAX_SHORT_TEXT: usize = 200;

@@ -2,7 +2,6 @@
 //! codes.
 
 pub mod alert;
-pub mod alert_outbox;
 pub mod auth;
 pub mod batch;
 pub mod config;
