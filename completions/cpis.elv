@@ -36,6 +36,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand batch 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
             cand auth 'Sign in, see who cpis acts as, or sign out'
             cand doctor 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
+            cand alert 'Alert the responsible local authority when a child on a plan misses an appointment; list and resend alerts'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
             cand completions 'Print a shell completion script'
@@ -238,6 +239,100 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cpis;alert'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand missed-appointment 'Alert the responsible local authority that a child (or, for an unborn-child plan, the mother) on a plan missed an appointment; sent exactly once'
+            cand list 'Every alert in the outbox with its state, reference and local authority'
+            cand retry 'Resend pending alerts (or one, by ID) with their original identifier, so the service keeps each once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;alert;missed-appointment'= {
+            cand --appointment 'When the missed appointment was: YYYY-MM-DDThh:mm[:ss], this machine''s local time unless an offset (Z, +01:00) is given; not in the future'
+            cand --service 'The service the appointment was with (at most 200 characters)'
+            cand --location 'Where the appointment was (at most 200 characters)'
+            cand --note 'What the local authority should know (at most 1000 characters; line breaks allowed)'
+            cand --alert-base-url 'Base URL the alert is POSTed under ({base}/Communication) [default: the profile''s alert_base_url, else the CP-IS base URL]'
+            cand --format 'Output format of the result'
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --yes 'Send without asking (for scripts): check the preview first, e.g. with --dry-run'
+            cand --dry-run 'Make the same checks, print the FHIR body on stdout, and send and keep nothing'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;alert;list'= {
+            cand --format 'Output format'
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;alert;retry'= {
+            cand --alert-base-url 'Base URL the alerts were made for, when not the profile''s alert_base_url or the CP-IS base URL'
+            cand --format 'Output format of each result'
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --yes 'Resend without asking (for scripts)'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;alert;help'= {
+            cand missed-appointment 'Alert the responsible local authority that a child (or, for an unborn-child plan, the mother) on a plan missed an appointment; sent exactly once'
+            cand list 'Every alert in the outbox with its state, reference and local authority'
+            cand retry 'Resend pending alerts (or one, by ID) with their original identifier, so the service keeps each once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpis;alert;help;missed-appointment'= {
+        }
+        &'cpis;alert;help;list'= {
+        }
+        &'cpis;alert;help;retry'= {
+        }
+        &'cpis;alert;help;help'= {
+        }
         &'cpis;sandbox'= {
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
@@ -264,6 +359,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --delay-ms 'Extra latency added to every response, in milliseconds (for benchmarks)'
             cand --clock-offset-secs 'Seconds to add to the Date of every response (negative: behind), to show clock skew'
             cand --rate-limit 'Answer CP-IS searches beyond N in any one-second window with the API platform''s 429 (spike arrest, Retry-After: 1)'
+            cand --alert-fault 'Missed-appointment alerts: meet the first attempt of each alert with this fault (a retry with the same identifier is answered normally)'
             cand --token-uses 'With --require-auth: accept each access token for N CP-IS searches, then refuse it with 401 as an expired token (to see clients renew mid-run)'
             cand --register-app 'Register another application with the sandbox''s /oauth2/token, by its API key (repeatable; each needs --jwks after it)'
             cand --jwks 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with'
@@ -475,6 +571,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand batch 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
             cand auth 'Sign in, see who cpis acts as, or sign out'
             cand doctor 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
+            cand alert 'Alert the responsible local authority when a child on a plan misses an appointment; list and resend alerts'
             cand sandbox 'Run the embedded CP-IS sandbox, or list its synthetic patients'
             cand config 'Show or change configuration (profiles in config.toml)'
             cand completions 'Print a shell completion script'
@@ -500,6 +597,17 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;help;auth;keygen'= {
         }
         &'cpis;help;doctor'= {
+        }
+        &'cpis;help;alert'= {
+            cand missed-appointment 'Alert the responsible local authority that a child (or, for an unborn-child plan, the mother) on a plan missed an appointment; sent exactly once'
+            cand list 'Every alert in the outbox with its state, reference and local authority'
+            cand retry 'Resend pending alerts (or one, by ID) with their original identifier, so the service keeps each once'
+        }
+        &'cpis;help;alert;missed-appointment'= {
+        }
+        &'cpis;help;alert;list'= {
+        }
+        &'cpis;help;alert;retry'= {
         }
         &'cpis;help;sandbox'= {
             cand serve 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'

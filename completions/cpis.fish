@@ -41,6 +41,7 @@ complete -c cpis -n "__fish_cpis_needs_command" -f -a "lookup" -d 'Look up an NH
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "batch" -d 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "auth" -d 'Sign in, see who cpis acts as, or sign out'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "doctor" -d 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
+complete -c cpis -n "__fish_cpis_needs_command" -f -a "alert" -d 'Alert the responsible local authority when a child on a plan misses an appointment; list and resend alerts'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -207,6 +208,81 @@ complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s q -l quiet -d 'Prin
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -f -a "missed-appointment" -d 'Alert the responsible local authority that a child (or, for an unborn-child plan, the mother) on a plan missed an appointment; sent exactly once'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -f -a "list" -d 'Every alert in the outbox with its state, reference and local authority'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -f -a "retry" -d 'Resend pending alerts (or one, by ID) with their original identifier, so the service keeps each once'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l appointment -d 'When the missed appointment was: YYYY-MM-DDThh:mm[:ss], this machine\'s local time unless an offset (Z, +01:00) is given; not in the future' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l service -d 'The service the appointment was with (at most 200 characters)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l location -d 'Where the appointment was (at most 200 characters)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l note -d 'What the local authority should know (at most 1000 characters; line breaks allowed)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l alert-base-url -d 'Base URL the alert is POSTed under ({base}/Communication) [default: the profile\'s alert_base_url, else the CP-IS base URL]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l format -d 'Output format of the result' -r -f -a "table\t'A table for people'
+json\t'JSON for scripts'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l yes -d 'Send without asking (for scripts): check the preview first, e.g. with --dry-run'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l dry-run -d 'Make the same checks, print the FHIR body on stdout, and send and keep nothing'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l format -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'JSON for scripts'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l alert-base-url -d 'Base URL the alerts were made for, when not the profile\'s alert_base_url or the CP-IS base URL' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l format -d 'Output format of each result' -r -f -a "table\t'A table for people'
+json\t'JSON for scripts'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l yes -d 'Resend without asking (for scripts)'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "missed-appointment" -d 'Alert the responsible local authority that a child (or, for an unborn-child plan, the mother) on a plan missed an appointment; sent exactly once'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every alert in the outbox with its state, reference and local authority'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Resend pending alerts (or one, by ID) with their original identifier, so the service keeps each once'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -230,6 +306,9 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l delay-ms -d 'Extra latency added to every response, in milliseconds (for benchmarks)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l clock-offset-secs -d 'Seconds to add to the Date of every response (negative: behind), to show clock skew' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l rate-limit -d 'Answer CP-IS searches beyond N in any one-second window with the API platform\'s 429 (spike arrest, Retry-After: 1)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l alert-fault -d 'Missed-appointment alerts: meet the first attempt of each alert with this fault (a retry with the same identifier is answered normally)' -r -f -a "drop-after-store\t'Store the alert, then close the connection without answering'
+slow-after-store\t'Store the alert, then answer only after [`SLOW_ALERT`]'
+unavailable-before-store\t'Answer 503 (with `Retry-After`) without storing anything'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l token-uses -d 'With --require-auth: accept each access token for N CP-IS searches, then refuse it with 401 as an expired token (to see clients renew mid-run)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l register-app -d 'Register another application with the sandbox\'s /oauth2/token, by its API key (repeatable; each needs --jwks after it)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l jwks -d 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with' -r -F
@@ -387,19 +466,23 @@ complete -c cpis -n "__fish_cpis_using_subcommand man" -s q -l quiet -d 'Print o
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s V -l version -d 'Print version'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "batch" -d 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "auth" -d 'Sign in, see who cpis acts as, or sign out'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "doctor" -d 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "man" -d 'Print the man page, or write every page into a directory'
-complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor sandbox config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "batch" -d 'Check many NHS numbers from a file or stdin: one JSON Lines (or CSV) record per row'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "auth" -d 'Sign in, see who cpis acts as, or sign out'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "doctor" -d 'Find out why this machine cannot reach CP-IS: configuration, proxy, DNS, TCP, TLS, HTTP, clock and credentials'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "alert" -d 'Alert the responsible local authority when a child on a plan misses an appointment; list and resend alerts'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "sandbox" -d 'Run the embedded CP-IS sandbox, or list its synthetic patients'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "config" -d 'Show or change configuration (profiles in config.toml)'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "man" -d 'Print the man page, or write every page into a directory'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Sign in for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Remove everything stored for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "missed-appointment" -d 'Alert the responsible local authority that a child (or, for an unborn-child plan, the mother) on a plan missed an appointment; sent exactly once'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "list" -d 'Every alert in the outbox with its state, reference and local authority'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "retry" -d 'Resend pending alerts (or one, by ID) with their original identifier, so the service keeps each once'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "patients" -d 'List the sandbox\'s synthetic patients and what each one shows'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show the settings in effect and where each comes from'

@@ -143,6 +143,11 @@ pub enum Command {
         curl: bool,
     },
 
+    /// Alert the responsible local authority when a child on a plan misses an appointment;
+    /// list and resend alerts
+    #[command(subcommand)]
+    Alert(AlertCommand),
+
     /// Run the embedded CP-IS sandbox, or list its synthetic patients
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -375,6 +380,150 @@ pub enum Format {
     Csv,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Alert the responsible local authority that a child (or, for an unborn-child plan, the
+    /// mother) on a plan missed an appointment; sent exactly once
+    #[command(after_long_help = ALERT_HELP)]
+    MissedAppointment(MissedAppointmentArgs),
+
+    /// Every alert in the outbox with its state, reference and local authority
+    #[command(after_long_help = ALERT_LIST_HELP)]
+    List {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+
+    /// Resend pending alerts (or one, by ID) with their original identifier, so the service
+    /// keeps each once
+    #[command(after_long_help = ALERT_RETRY_HELP)]
+    Retry(RetryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MissedAppointmentArgs {
+    /// NHS number of the child, or of the mother for an unborn-child plan ("943 476 5919" or its three groups)
+    #[arg(value_name = "NHS_NUMBER", required = true, num_args = 1..=3)]
+    pub nhs_number: Vec<String>,
+
+    /// When the missed appointment was: YYYY-MM-DDThh:mm[:ss], this machine's local time unless an offset (Z, +01:00) is given; not in the future
+    #[arg(long, value_name = "TIME")]
+    pub appointment: String,
+
+    /// The service the appointment was with (at most 200 characters)
+    #[arg(long, value_name = "TEXT")]
+    pub service: String,
+
+    /// Where the appointment was (at most 200 characters)
+    #[arg(long, value_name = "TEXT")]
+    pub location: String,
+
+    /// What the local authority should know (at most 1000 characters; line breaks allowed)
+    #[arg(long, value_name = "TEXT")]
+    pub note: String,
+
+    /// Send without asking (for scripts): check the preview first, e.g. with --dry-run
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Make the same checks, print the FHIR body on stdout, and send and keep nothing
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+
+    /// Base URL the alert is POSTed under ({base}/Communication) [default: the profile's alert_base_url, else the CP-IS base URL]
+    #[arg(long, value_name = "URL")]
+    pub alert_base_url: Option<String>,
+
+    /// Output format of the result
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// The alert to resend (its ID from `cpis alert list`) [default: every pending alert]
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Resend without asking (for scripts)
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Base URL the alerts were made for, when not the profile's alert_base_url or the CP-IS base URL
+    #[arg(long, value_name = "URL")]
+    pub alert_base_url: Option<String>,
+
+    /// Output format of each result
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table for people
+    Table,
+    /// JSON for scripts
+    Json,
+}
+
+const ALERT_HELP: &str = "\
+Before sending: the NHS number is checked, the plan is looked up with a silent scheduled read
+(IsUnscheduledAccessEvent: false: nothing recorded, no one notified), and without an active plan
+nothing is sent (exit 2: there is nobody to alert). A preview on stderr shows who will be
+alerted (the local authority from the plan, with its office-hours and emergency-duty numbers)
+and what will be sent; then a confirmation (default No). Without a terminal, pass --yes.
+
+The alert is a FHIR R4 Communication POSTed to {base}/Communication, kept in the outbox before
+the first attempt and made once. If the outcome is unknown (timeout, dropped connection, 5xx)
+it exits 8 and stays pending: resend it with `cpis alert retry`; the service recognises its
+identifier and keeps it once.
+
+The interface (no national one is published; README \"Alerts\", docs/alert-example.json):
+  POST {base}/Communication  ({base}: --alert-base-url, else the profile's alert_base_url,
+  else the CP-IS base URL), Content-Type: application/fhir+json, X-Request-ID and TraceID =
+  the identifier's UUID on every attempt, the lookup's Authorization (and NHSD-Session-URID).
+  identifier  urn:ietf:rfc:3986 | urn:uuid:UUID (made by cpis)
+  status      completed
+  category    urn:cpis-cli:fhir:CodeSystem:alert-category | missed-appointment
+  subject     the patient: https://fhir.nhs.uk/Id/nhs-number | NHS number
+  about       #appointment: contained Appointment, status noshow, start = end = the time,
+              serviceType text = --service, a participant with display = --location
+  recipient   #local-authority: contained Organization, name and phones (work: office hours,
+              mobile: emergency duty) as the plan gives them
+  sender      #sender: contained PractitionerRole: the CIS2 user (name, role profile id,
+              role, ODS code), or a system's nominated person
+  sent        when it was made; payload[0].contentString = --note
+  Answers: 201 + Location the first time, 200 + the stored alert for a known identifier,
+  400 + OperationOutcome for a body of the wrong shape.
+
+Examples:
+  cpis alert missed-appointment 943 476 5919 --appointment 2026-11-24T10:30 \\
+      --service \"Community paediatrics\" --location \"Whittington Health, Clinic 4\" \\
+      --note \"Second missed appointment; mother not reachable by phone\"
+  cpis alert missed-appointment 9990000026 --appointment 2026-11-24T10:30+00:00 \\
+      --service Audiology --location \"Clinic 2\" --note \"Did not attend\" --dry-run
+";
+
+const ALERT_LIST_HELP: &str = "\
+States: pending (kept; not known to have arrived: resend with `cpis alert retry`), sent (the
+service holds it; the reference is its id) and failed (the service refused it).
+
+Examples:
+  cpis alert list
+  cpis alert list --format json
+";
+
+const ALERT_RETRY_HELP: &str = "\
+Each pending alert is resent with the identifier and body it was made with, after a
+confirmation (default No; --yes for scripts). A service that already holds it answers with the
+alert it holds, so nothing is duplicated.
+
+Examples:
+  cpis alert retry
+  cpis alert retry 0b1c5d9e-2f43-4c4e-9a57-3f6a3c1e0d42 --yes
+";
+
 const DOCTOR_HELP: &str = "\
 Each check prints one line (a tick, ! or a cross; ok, !! or XX when not a terminal) and a fix
 under anything not ok. The exit status is 0 when nothing failed, else the exit code of the
@@ -597,6 +746,10 @@ pub struct ServeArgs {
     /// Answer CP-IS searches beyond N in any one-second window with the API platform's 429 (spike arrest, Retry-After: 1)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
+
+    /// Missed-appointment alerts: meet the first attempt of each alert with this fault (a retry with the same identifier is answered normally)
+    #[arg(long, value_enum, value_name = "FAULT")]
+    pub alert_fault: Option<crate::sandbox::alerts::AlertFault>,
 
     /// Make the CP-IS searches demand `Authorization: Bearer TOKEN` with a token issued by a cpis sandbox's /oauth2/token (401 otherwise)
     #[arg(long)]

@@ -61,6 +61,9 @@ pub struct Profile {
     pub cis2_client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_port: Option<u16>,
+    /// Where missed-appointment alerts go, when not under the CP-IS base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_base_url: Option<String>,
     /// PDS FHIR base URL [default: beside the CP-IS base on the same platform origin].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pds_base_url: Option<String>,
@@ -85,12 +88,13 @@ pub enum ConfigKey {
     Cis2Issuer,
     Cis2ClientId,
     RedirectPort,
+    AlertBaseUrl,
     PdsBaseUrl,
     VerifyOnPds,
 }
 
 impl ConfigKey {
-    pub const ALL: [ConfigKey; 15] = [
+    pub const ALL: [ConfigKey; 16] = [
         ConfigKey::Env,
         ConfigKey::BaseUrl,
         ConfigKey::CareSetting,
@@ -104,6 +108,7 @@ impl ConfigKey {
         ConfigKey::Cis2Issuer,
         ConfigKey::Cis2ClientId,
         ConfigKey::RedirectPort,
+        ConfigKey::AlertBaseUrl,
         ConfigKey::PdsBaseUrl,
         ConfigKey::VerifyOnPds,
     ];
@@ -124,6 +129,7 @@ impl ConfigKey {
             ConfigKey::Cis2Issuer => "cis2_issuer",
             ConfigKey::Cis2ClientId => "cis2_client_id",
             ConfigKey::RedirectPort => "redirect_port",
+            ConfigKey::AlertBaseUrl => "alert_base_url",
             ConfigKey::PdsBaseUrl => "pds_base_url",
             ConfigKey::VerifyOnPds => "verify_on_pds",
         }
@@ -148,6 +154,9 @@ impl ConfigKey {
             ConfigKey::Cis2Issuer => "NHS CIS2's issuer URL [default: the environment's]",
             ConfigKey::Cis2ClientId => "this application's CIS2 client id",
             ConfigKey::RedirectPort => "the loopback port of the registered CIS2 redirect URI",
+            ConfigKey::AlertBaseUrl => {
+                "base URL that missed-appointment alerts are POSTed under [default: the CP-IS base URL]"
+            }
             ConfigKey::PdsBaseUrl => {
                 "PDS FHIR base URL [default: the CP-IS base's origin + /personal-demographics/FHIR/R4]"
             }
@@ -301,6 +310,8 @@ pub struct Settings {
     pub credential_store: Sourced<Backend>,
     /// The token endpoint for a system sign-in, when the profile names one.
     pub token_url: Option<Sourced<String>>,
+    /// The profile's `alert_base_url` (checked like a base URL).
+    pub alert_base_url: Option<String>,
     /// The profile's sign-in values (flags of `auth login` override them).
     pub signin: Profile,
     /// A test double in place of the OS keyring (`CPIS_TEST_KEYRING`).
@@ -620,6 +631,16 @@ pub fn resolve(
                 })
             })
             .transpose()?,
+        alert_base_url: prof
+            .alert_base_url
+            .clone()
+            .map(|v| {
+                check_base_url(&v).map_err(|e| {
+                    Error::usage(format!("alert_base_url {v:?} ({from_profile}): {e}"))
+                })?;
+                Ok::<_, Error>(v)
+            })
+            .transpose()?,
         signin: Profile {
             api_key: prof.api_key.clone(),
             kid: prof.kid.clone(),
@@ -744,7 +765,7 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
             (t as i64).into()
         }
         ConfigKey::CredentialStore => parse_backend(value)?.as_str().into(),
-        ConfigKey::TokenUrl | ConfigKey::Cis2Issuer => {
+        ConfigKey::TokenUrl | ConfigKey::Cis2Issuer | ConfigKey::AlertBaseUrl => {
             check_base_url(value)
                 .map_err(|e| Error::usage(format!("{} {value:?}: {e}", key.name())))?;
             value.into()
@@ -859,6 +880,7 @@ pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
         ConfigKey::Cis2Issuer => profile.cis2_issuer.clone(),
         ConfigKey::Cis2ClientId => profile.cis2_client_id.clone(),
         ConfigKey::RedirectPort => profile.redirect_port.map(|p| p.to_string()),
+        ConfigKey::AlertBaseUrl => profile.alert_base_url.clone(),
         ConfigKey::PdsBaseUrl => profile.pds_base_url.clone(),
         ConfigKey::VerifyOnPds => profile.verify_on_pds.map(|b| b.to_string()),
     }

@@ -382,6 +382,19 @@ fn has_io_kind(chain: &[&(dyn StdError + 'static)], kinds: &[io::ErrorKind]) -> 
         .any(|io| kinds.contains(&io.kind()))
 }
 
+/// Did this transport error happen before any of the request could reach the server
+/// (connecting, DNS, TLS handshake, a CA file, building the request)? Then resending it
+/// cannot duplicate anything.
+pub fn never_sent(e: &reqwest::Error) -> bool {
+    if e.is_builder() || e.is_connect() {
+        return true;
+    }
+    let chain = causes(e);
+    find::<CaLoadError>(&chain).is_some()
+        || find::<DnsError>(&chain).is_some()
+        || find::<rustls::Error>(&chain).is_some()
+}
+
 /// Is this transport error worth a retry of an idempotent GET (connect refused, reset,
 /// connection closed early)? Certificate, CA file, DNS, redirect and timeout failures are not.
 pub fn is_retryable(e: &reqwest::Error) -> bool {

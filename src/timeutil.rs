@@ -117,9 +117,154 @@ pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     })
 }
 
+/// A moment as seconds since the epoch and the UTC offset (seconds) it was given in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    pub secs: i64,
+    pub offset: i64,
+}
+
+impl Moment {
+    /// `YYYY-MM-DDThh:mm:ss±hh:mm` in the moment's own offset (`+00:00` for UTC).
+    pub fn rfc3339(&self) -> String {
+        let local = self.secs + self.offset;
+        let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+        let s = local.rem_euclid(86_400);
+        let sign = if self.offset < 0 { '-' } else { '+' };
+        let o = self.offset.abs();
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+            s / 3600,
+            (s / 60) % 60,
+            s % 60,
+            o / 3600,
+            (o / 60) % 60
+        )
+    }
+}
+
+/// Parse a time as a person types it: `YYYY-MM-DDThh:mm` or `YYYY-MM-DDThh:mm:ss` (a space
+/// may stand for the `T`), then optionally `Z` or `±hh:mm`. Without an offset the time is this
+/// machine's local time (its time zone, `TZ` when set; Europe/London on an English NHS
+/// workstation, so GMT or BST as the date falls).
+pub fn parse_user_time(s: &str) -> Result<Moment, String> {
+    let bad = || {
+        format!(
+            "{s:?} is not a time: use YYYY-MM-DDThh:mm, optionally with seconds and a UTC offset (2026-11-24T10:30, 2026-11-24T10:30+00:00)"
+        )
+    };
+    let s = s.trim();
+    let days = parse_date_days(s).ok_or_else(bad)?;
+    let rest = s.get(10..).ok_or_else(bad)?;
+    let rest = rest
+        .strip_prefix('T')
+        .or_else(|| rest.strip_prefix(' '))
+        .ok_or_else(bad)?;
+    let (clock, zone) = match rest.find(['Z', 'z', '+', '-']) {
+        Some(i) => (&rest[..i], Some(&rest[i..])),
+        None => (rest, None),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2) {
+        return Err(bad());
+    }
+    let num = |p: &str| p.parse::<i64>().map_err(|_| bad());
+    let (h, mi) = (num(parts[0])?, num(parts[1])?);
+    let se = if parts.len() == 3 { num(parts[2])? } else { 0 };
+    if h > 23 || mi > 59 || se > 59 {
+        return Err(bad());
+    }
+    let civil = days * 86_400 + h * 3600 + mi * 60 + se;
+    let offset = match zone {
+        Some("Z" | "z") => 0,
+        Some(z) => {
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = z[1..].split_once(':').ok_or_else(bad)?;
+            if oh.len() != 2 || om.len() != 2 {
+                return Err(bad());
+            }
+            let (oh, om) = (num(oh)?, num(om)?);
+            if oh > 14 || om > 59 {
+                return Err(bad());
+            }
+            sign * (oh * 3600 + om * 60)
+        }
+        None => local_offset(civil).ok_or_else(|| {
+            format!("cannot work out this machine's UTC offset for {s:?}: give one, e.g. {s}+00:00")
+        })?,
+    };
+    Ok(Moment {
+        secs: civil - offset,
+        offset,
+    })
+}
+
+/// The local UTC offset (seconds) in force at the local civil time `civil` (seconds since
+/// 1970-01-01T00:00 as if it were UTC), from the C library's time-zone rules.
+#[cfg(unix)]
+fn local_offset(civil: i64) -> Option<i64> {
+    let (y, m, d) = civil_from_days(civil.div_euclid(86_400));
+    let s = civil.rem_euclid(86_400);
+    // SAFETY: `tm` is a plain C struct, fully initialised by zeroing and then the fields set.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    tm.tm_year = (y - 1900) as libc::c_int;
+    tm.tm_mon = (m - 1) as libc::c_int;
+    tm.tm_mday = d as libc::c_int;
+    tm.tm_hour = (s / 3600) as libc::c_int;
+    tm.tm_min = ((s / 60) % 60) as libc::c_int;
+    tm.tm_sec = (s % 60) as libc::c_int;
+    tm.tm_isdst = -1;
+    // SAFETY: mktime reads and normalises the struct we own.
+    let t = unsafe { libc::mktime(&mut tm) };
+    if t == -1 {
+        return None;
+    }
+    Some(civil - t as i64)
+}
+
+/// Elsewhere the local offset is not read: local times are taken as UTC (see README).
+#[cfg(not(unix))]
+fn local_offset(_civil: i64) -> Option<i64> {
+    Some(0)
+}
+
+/// Now, in UTC.
+pub fn now_moment() -> Moment {
+    Moment {
+        secs: unix_seconds(SystemTime::now()),
+        offset: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_times_with_and_without_offsets() {
+        let m = parse_user_time("2026-11-24T10:30+01:00").unwrap();
+        assert_eq!(m.rfc3339(), "2026-11-24T10:30:00+01:00");
+        assert_eq!(
+            m.secs,
+            parse_rfc3339("2026-11-24T09:30:00Z")
+                .map(unix_seconds)
+                .unwrap()
+        );
+        let z = parse_user_time("2026-11-24 10:30:15Z").unwrap();
+        assert_eq!(z.rfc3339(), "2026-11-24T10:30:15+00:00");
+        let neg = parse_user_time("2026-11-24T10:30-05:00").unwrap();
+        assert_eq!(neg.rfc3339(), "2026-11-24T10:30:00-05:00");
+        assert!(parse_user_time("2026-11-24").is_err());
+        assert!(parse_user_time("2026-11-24T25:00").is_err());
+        assert!(parse_user_time("24/11/2026 10:30").is_err());
+        // Local: whatever the zone, the wall-clock time is kept.
+        let l = parse_user_time("2026-11-24T10:30").unwrap();
+        assert!(
+            l.rfc3339().starts_with("2026-11-24T10:30:00"),
+            "{}",
+            l.rfc3339()
+        );
+    }
 
     #[test]
     fn round_trips_dates() {

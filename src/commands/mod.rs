@@ -1,6 +1,7 @@
 //! One module per subcommand. `run` builds the context, dispatches, and maps errors to exit
 //! codes.
 
+pub mod alert;
 pub mod auth;
 pub mod batch;
 pub mod config;
@@ -229,6 +230,9 @@ fn run_inner(cli: Cli) -> Result<()> {
             Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(&ctx, args).await,
             // A batch handles Ctrl-C itself: requests in flight finish and are recorded.
             Command::Batch(args) => batch::run(&ctx, args).await,
+            // An alert handles Ctrl-C itself while a send is under way (the alert is kept as
+            // pending); before that, Ctrl-C ends it as usual, prompt included.
+            Command::Alert(c) => alert::run(&ctx, c).await,
             command => {
                 // Register for Ctrl-C before any work starts, so an early interrupt is seen.
                 let interrupted = interrupt_signal()?;
@@ -295,6 +299,7 @@ async fn ctrl_c() {
 async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
     match command {
         Command::Lookup(args) => lookup::run(ctx, args).await,
+        Command::Alert(c) => alert::run(ctx, c).await,
         Command::Batch(args) => batch::run(ctx, args).await,
         Command::Sandbox(SandboxCommand::Patients(args)) => sandbox::patients(args),
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,

@@ -71,6 +71,7 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
             require_auth: args.require_auth,
             apps,
             rate_limit: args.rate_limit,
+            alert_fault: args.alert_fault,
             token_uses: args.token_uses,
         },
     )

@@ -1,5 +1,6 @@
 //! The CP-IS FHIR R4 API: request building, retries, response models and error mapping.
 
+pub mod alert;
 pub mod care;
 pub mod environment;
 pub mod errors;

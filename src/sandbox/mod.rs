@@ -1,6 +1,7 @@
 //! The embedded CP-IS sandbox: synthetic patients served over real HTTP(S) on loopback.
 //! `cpis sandbox serve` runs it on its own; `--env local` starts it in-process.
 
+pub mod alerts;
 pub mod app;
 pub mod cis2;
 pub mod oauth;
@@ -34,6 +35,8 @@ pub struct Options {
     /// At most this many CP-IS searches per one-second window; more answer 429 as the API
     /// platform's spike arrest does.
     pub rate_limit: Option<u32>,
+    /// What to do to the first attempt of each missed-appointment alert.
+    pub alert_fault: Option<alerts::AlertFault>,
     /// Each access token is accepted for this many CP-IS searches, then refused with 401 as
     /// an expired one would be.
     pub token_uses: Option<u32>,
@@ -66,6 +69,7 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
             .with_auth(opts.require_auth, oauth::Registry::new(opts.apps))
             .with_clock_offset(opts.clock_offset_secs)
             .with_rate_limit(opts.rate_limit)
+            .with_alert_fault(opts.alert_fault)
             .with_token_uses(opts.token_uses),
     );
     let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);

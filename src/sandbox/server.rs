@@ -2,7 +2,6 @@
 //! service makes, the access history kept while it runs, and the fault cases.
 
 use std::collections::{HashMap, HashSet};
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -59,6 +58,9 @@ pub struct State {
     seen_request_ids: Mutex<HashSet<String>>,
     /// The newest requests' starts and ends, for `/_sandbox/events` (tests of ordering).
     events: Mutex<std::collections::VecDeque<String>>,
+    /// Missed-appointment alerts received, and the fault for their first attempts.
+    alerts: super::alerts::Alerts,
+    alert_fault: Option<super::alerts::AlertFault>,
     /// `--token-uses`: searches each access token is good for, and the uses so far.
     token_uses: Option<u32>,
     uses: Mutex<HashMap<String, u32>>,
@@ -79,9 +81,16 @@ impl State {
             window: Mutex::new((std::time::Instant::now(), 0)),
             seen_request_ids: Mutex::new(HashSet::new()),
             events: Mutex::new(Default::default()),
+            alerts: Default::default(),
+            alert_fault: None,
             token_uses: None,
             uses: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn with_alert_fault(mut self, fault: Option<super::alerts::AlertFault>) -> Self {
+        self.alert_fault = fault;
+        self
     }
 
     /// Demand access tokens on the searches (or not), with these applications.
@@ -314,12 +323,27 @@ fn event_name(req: &Request<Incoming>) -> String {
     )
 }
 
-pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, Infallible> {
+/// Returned by [`handle`] to close the connection without an answer (an alert fault).
+#[derive(Debug)]
+pub struct HangUp;
+
+impl std::fmt::Display for HangUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose (sandbox alert fault)")
+    }
+}
+
+impl std::error::Error for HangUp {}
+
+pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, HangUp> {
     if !state.delay.is_zero() {
         tokio::time::sleep(state.delay).await;
     }
     let request_id = req.headers().get("x-request-id").cloned();
-    let mut resp = if oauth::TOKEN_PATHS.contains(&req.uri().path()) {
+    let communication = format!("{BASE_PATH}/Communication");
+    let mut resp = if req.uri().path().trim_end_matches('/') == communication {
+        communication_endpoint(&state, req).await?
+    } else if oauth::TOKEN_PATHS.contains(&req.uri().path()) {
         oauth::token_endpoint(&state.oauth, state.tls, req).await
     } else if req.uri().path() == "/oauth2/authorize" || req.uri().path() == "/oauth2/userinfo" {
         combined(&state, &req)
@@ -363,6 +387,109 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, I
         }
     }
     Ok(resp)
+}
+
+/// `POST /Communication` (a missed-appointment alert) and `GET /Communication?patient:identifier=`.
+async fn communication_endpoint(state: &State, req: Request<Incoming>) -> Result<Resp, HangUp> {
+    use super::alerts::Outcome;
+    if let Err(diagnostics) = check_token(state, &req) {
+        return Ok(access_denied(&diagnostics));
+    }
+    if req.method() == Method::GET {
+        let q = query_map(req.uri());
+        let Some((system, nhs)) = q.get("patient:identifier").and_then(|v| v.split_once('|'))
+        else {
+            return Ok(invalid_search(
+                "patient:identifier=system|value is required",
+            ));
+        };
+        if system != SYSTEM_NHS_NUMBER {
+            return Ok(invalid_search(&format!(
+                "identifier system must be {SYSTEM_NHS_NUMBER}"
+            )));
+        }
+        let found = state.alerts.for_patient(nhs);
+        let base = base_url(state, &req);
+        let self_url = format!("{base}/Communication?{}", req.uri().query().unwrap_or(""));
+        let entries = found
+            .into_iter()
+            .map(|r| {
+                json!({
+                    "fullUrl": format!("{base}/Communication/{}", r["id"].as_str().unwrap_or("")),
+                    "resource": r,
+                    "search": {"mode": "match"}
+                })
+            })
+            .collect::<Vec<_>>();
+        return Ok(fhir(
+            StatusCode::OK,
+            &searchset(&self_url, entries.len(), entries),
+        ));
+    }
+    if req.method() != Method::POST {
+        return Ok(outcome(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "not-supported",
+            "METHOD_NOT_ALLOWED",
+            "Method not allowed",
+            "Communication takes POST (send an alert) or GET (search)",
+        ));
+    }
+    let fhir_json = header(&req, "content-type")
+        .is_some_and(|v| v.split(';').next().unwrap_or("").trim() == FHIR_JSON);
+    if !fhir_json {
+        return Ok(outcome(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not-supported",
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Unsupported media type",
+            "Content-Type must be application/fhir+json",
+        ));
+    }
+    let request_id = header(&req, "x-request-id").map(str::to_string);
+    let body = match http_body_util::BodyExt::collect(req.into_body()).await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Err(HangUp),
+    };
+    if body.len() > 1 << 20 {
+        return Ok(outcome(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-costly",
+            "PAYLOAD_TOO_LARGE",
+            "Payload too large",
+            "an alert is at most 1 MiB",
+        ));
+    }
+    let stored = |status: u16, location: Option<String>, v: Value| {
+        let mut r = fhir(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), &v);
+        if let Some(l) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            r.headers_mut().insert(hyper::header::LOCATION, l);
+        }
+        r
+    };
+    Ok(
+        match state
+            .alerts
+            .post(&body, request_id.as_deref(), state.alert_fault)
+        {
+            Outcome::Answer(status, location, v) => stored(status, location, v),
+            Outcome::Unavailable => {
+                let mut r = respond(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "application/json",
+                    json!({"fault": {"faultstring": "The Service is temporarily unavailable", "detail": {"errorcode": "messaging.adaptors.http.flow.ServiceUnavailable"}}}).to_string(),
+                );
+                r.headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+                r
+            }
+            Outcome::Drop => return Err(HangUp),
+            Outcome::Slow(location, v) => {
+                tokio::time::sleep(super::alerts::SLOW_ALERT).await;
+                stored(201, location, v)
+            }
+        },
+    )
 }
 
 /// The API platform's spike-arrest answer: 429, its JSON body, `Retry-After: 1`.

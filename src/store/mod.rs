@@ -2,3 +2,4 @@
 //! Each store is one file, mode 0600, created through [`crate::private`].
 
 pub mod batch;
+pub mod outbox;

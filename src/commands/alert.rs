@@ -1,0 +1,509 @@
+//! `cpis alert`: missed-appointment alerts to the responsible local authority, sent exactly
+//! once. `missed-appointment` checks the plan with a silent scheduled read, previews, confirms,
+//! keeps the alert in the outbox and then makes one attempt; `retry` resends pending ones with
+//! their original identifier; `list` shows them all.
+
+use std::io::IsTerminal;
+
+use crate::cli::{AlertCommand, ListFormat, MissedAppointmentArgs, RetryArgs};
+use crate::cpis::alert::{self as wire, Alert, Posted, Recipient, Sender};
+use crate::cpis::{model, CareSetting, Search};
+use crate::error::{Error, Kind, Result};
+use crate::render;
+
+use crate::store::outbox::{Outbox, Row};
+
+/// Longest service or location text, in characters.
+pub const MAX_SHORT_TEXT: usize = 200;
+/// Longest note, in characters.
+pub const MAX_NOTE: usize = 1000;
+
+/// The message for an unknown outcome, as the user reads it.
+pub const UNKNOWN_OUTCOME: &str =
+    "the alert may or may not have arrived; it is kept as pending; run `cpis alert retry`";
+
+pub async fn run(ctx: &super::Ctx, cmd: AlertCommand) -> Result<()> {
+    match cmd {
+        AlertCommand::MissedAppointment(args) => missed_appointment(ctx, args).await,
+        AlertCommand::List { format } => list(ctx, format),
+        AlertCommand::Retry(args) => retry(ctx, args).await,
+    }
+}
+
+/// Free text: not blank, at most `max` characters, no control characters (a note may hold
+/// line breaks and tabs).
+pub fn check_text(what: &str, v: &str, max: usize, multiline: bool) -> Result<String> {
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(Error::usage(format!("{what} is empty")).with_hint("nothing was sent"));
+    }
+    let n = t.chars().count();
+    if n > max {
+        return Err(Error::usage(format!(
+            "{what} is {n} characters long; at most {max} are allowed"
+        ))
+        .with_hint("nothing was sent"));
+    }
+    if t.chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
+    {
+        return Err(Error::usage(format!(
+            "{what} holds a control character{}",
+            if multiline {
+                " (only line breaks and tabs are allowed)"
+            } else {
+                ""
+            }
+        ))
+        .with_hint("nothing was sent"));
+    }
+    Ok(t.to_string())
+}
+
+/// The alert base URL: `--alert-base-url`, else the profile's `alert_base_url`, else the CP-IS
+/// base in use.
+fn alert_base(
+    flag: Option<&str>,
+    configured: Option<&str>,
+    cpis_base: &url::Url,
+) -> Result<url::Url> {
+    match flag.or(configured) {
+        None => Ok(cpis_base.clone()),
+        Some(raw) => crate::cpis::environment::check_base_url(raw)
+            .map_err(|e| Error::usage(format!("alert base URL {raw:?}: {e}"))),
+    }
+}
+
+/// Who the alert is from, as the credential in use says.
+fn sender(token: &crate::auth::TokenSource) -> Sender {
+    let unknown = |name: &str| Sender {
+        name: name.to_string(),
+        role: None,
+        role_profile_id: None,
+        org_code: None,
+        org_name: None,
+    };
+    if let Some(u) = token.user() {
+        return Sender {
+            name: u.name.clone(),
+            role: u.role_name.clone(),
+            role_profile_id: u.role_profile_id.clone(),
+            org_code: u.org_code.clone(),
+            org_name: u.org_name.clone(),
+        };
+    }
+    match token.acting_as() {
+        Some(a) if a.kind == "system" => Sender {
+            name: a.nominated_person.unwrap_or_default(),
+            role: a.nominated_role,
+            role_profile_id: None,
+            org_code: None,
+            org_name: Some(format!(
+                "system, API key {}",
+                a.api_key_fingerprint.unwrap_or_default()
+            )),
+        },
+        Some(_) => unknown("unidentified user of a supplied access token"),
+        None => unknown("embedded sandbox user"),
+    }
+}
+
+/// Ask before sending, unless `--yes`. Without a terminal and without `--yes`: refuse.
+fn confirm(yes: bool, question: &str) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Error::usage(
+            "refusing to send an alert without confirmation: there is no terminal to ask on",
+        )
+        .with_hint(
+            "nothing was sent. Check the preview above, then pass --yes to send it from a script",
+        ));
+    }
+    dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| Error::unexpected(format!("cannot ask for confirmation: {e}")))
+}
+
+fn preview(rows: &[(&str, String)]) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+    for (k, v) in rows {
+        t.add_row(vec![k.to_string(), render::sanitize(v)]);
+    }
+    t.to_string()
+}
+
+fn crash_point(at: &str) {
+    // Test hook: stop dead here, as a killed process would (see tests/alert.rs).
+    if std::env::var("CPIS_TEST_ALERT_CRASH").is_ok_and(|v| v == at) {
+        std::process::abort();
+    }
+}
+
+async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Result<()> {
+    let nhs = super::lookup::parse_number(&args.nhs_number, false)?;
+    let appointment = crate::timeutil::parse_user_time(&args.appointment)
+        .map_err(|e| Error::usage(format!("--appointment: {e}")).with_hint("nothing was sent"))?;
+    let now = crate::timeutil::now_moment();
+    if appointment.secs > now.secs {
+        return Err(Error::usage(format!(
+            "--appointment {} is in the future: an appointment can only be missed once its time has passed",
+            appointment.rfc3339()
+        ))
+        .with_hint("nothing was sent. Without an offset the time is this machine's local time"));
+    }
+    let service = check_text("--service", &args.service, MAX_SHORT_TEXT, false)?;
+    let location = check_text("--location", &args.location, MAX_SHORT_TEXT, false)?;
+    let note = check_text("--note", &args.note, MAX_NOTE, true)?;
+
+    let (mut client, conn, mut token) = ctx.cpis_client().await?;
+    let target = wire::endpoint(&alert_base(
+        args.alert_base_url.as_deref(),
+        ctx.settings.alert_base_url.as_deref(),
+        &conn.base,
+    )?);
+    super::lookup::check_role(&token, CareSetting::Scheduled)?;
+    let care_team = match client
+        .search(Search::CareTeam, &nhs, CareSetting::Scheduled)
+        .await
+    {
+        Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
+            ctx.note("the service refused the access token (HTTP 401): getting a new one and trying once more");
+            token = ctx.renewed_token(&conn).await?;
+            client = ctx.client_with(&conn, &token)?;
+            client
+                .search(Search::CareTeam, &nhs, CareSetting::Scheduled)
+                .await?
+        }
+        r => r?,
+    };
+    let plans = model::plans_from(&care_team.bundles, crate::timeutil::today_days());
+    // The most recently started active plan names the local authority.
+    let mut active: Vec<&model::Plan> = plans.iter().filter(|p| p.active).collect();
+    active.sort_by(|a, b| b.start.cmp(&a.start));
+    let Some(plan) = active.first() else {
+        return Err(Error::usage(format!(
+            "{} has no active plan on CP-IS: there is nobody to alert",
+            nhs
+        ))
+        .with_hint("nothing was sent. For an unborn child, give the mother's NHS number"));
+    };
+    let Some(la) = plan.local_authority.clone() else {
+        return Err(Error::new(
+            Kind::Service,
+            "the active plan names no local authority: there is nobody to alert",
+        )
+        .with_hint("nothing was sent"));
+    };
+    let others: Vec<&str> = active
+        .iter()
+        .filter_map(|p| p.local_authority.as_deref())
+        .filter(|l| *l != la)
+        .collect();
+    let patient_name = care_team
+        .bundles
+        .iter()
+        .flat_map(|b| b.entry.iter())
+        .find_map(|e| {
+            e.resource
+                .as_ref()?
+                .get("subject")?
+                .get("display")?
+                .as_str()
+                .map(str::to_string)
+        });
+    let alert = Alert {
+        id: uuid::Uuid::new_v4().to_string(),
+        nhs_number: nhs.digits(),
+        patient_name,
+        appointment: appointment.rfc3339(),
+        service,
+        location,
+        note,
+        recipient: Recipient {
+            name: la.clone(),
+            office_hours_phone: plan.office_hours_phone.clone(),
+            emergency_duty_phone: plan.emergency_duty_phone.clone(),
+        },
+        sender: sender(&token),
+        sent: now.rfc3339(),
+    };
+    let body = serde_json::to_string_pretty(&wire::body(&alert)).expect("json") + "\n";
+    if args.dry_run {
+        ctx.note(&format!(
+            "dry run: nothing was sent or kept; this body would be POSTed to {target}"
+        ));
+        return Ok(render::print_stdout(&body)?);
+    }
+    let mut rows = vec![
+        ("Patient (NHS number)", nhs.to_string()),
+        ("Plan", plan.plan_type.label().to_string()),
+        ("Missed appointment", alert.appointment.clone()),
+        ("Service", alert.service.clone()),
+        ("Location", alert.location.clone()),
+        ("Note", alert.note.clone()),
+        ("Alert goes to", la.clone()),
+        (
+            "Office hours",
+            render::cell(plan.office_hours_phone.as_deref()),
+        ),
+        (
+            "Emergency duty",
+            render::cell(plan.emergency_duty_phone.as_deref()),
+        ),
+        ("From", alert.sender.name.clone()),
+        ("Sent to", target.to_string()),
+    ];
+    if !others.is_empty() {
+        rows.push(("Other active plans", others.join(", ")));
+    }
+    eprintln!(
+        "This alert will be sent once, to the responsible local authority:\n{}",
+        preview(&rows)
+    );
+    if !confirm(args.yes, "Send this alert?")? {
+        eprintln!("not sent");
+        return Ok(());
+    }
+    let outbox = Outbox::open(ctx.settings.data_dir.as_deref())?;
+    let row = Row {
+        id: alert.id.clone(),
+        created: alert.sent.clone(),
+        state: "pending".into(),
+        nhs_number: alert.nhs_number.clone(),
+        local_authority: la,
+        appointment: alert.appointment.clone(),
+        url: target.to_string(),
+        attempts: 0,
+        last_attempt: None,
+        reference: None,
+        detail: None,
+        body,
+    };
+    outbox.add(&row)?;
+    let row = attempt(&outbox, &client, row, &target).await?;
+    print_result(&row, args.format)
+}
+
+/// One attempt for a kept alert, recorded. `Ok` is the row as sent; every other outcome is an
+/// error with its exit code.
+async fn attempt(
+    outbox: &Outbox,
+    client: &crate::cpis::Client,
+    mut row: Row,
+    target: &url::Url,
+) -> Result<Row> {
+    crash_point("before-send");
+    let interrupted = super::interrupt_signal()?;
+    outbox.attempt(&row.id, &crate::timeutil::now_moment().rfc3339())?;
+    let posted = tokio::select! {
+        p = client.post_alert(target, &row.id, row.body.as_bytes()) => p,
+        _ = interrupted => {
+            outbox.set(&row.id, "pending", None, "outcome unknown: interrupted during the attempt")?;
+            return Err(Error::new(
+                Kind::Interrupted,
+                format!("interrupted while sending: {UNKNOWN_OUTCOME}"),
+            ));
+        }
+    };
+    crash_point("after-reply");
+    match posted {
+        Posted::Accepted { status, reference } => {
+            outbox.set(&row.id, "sent", Some(&reference), &format!("HTTP {status}"))?;
+            row.state = "sent".into();
+            row.reference = Some(reference);
+            Ok(row)
+        }
+        Posted::Refused(e) => {
+            outbox.set(&row.id, "failed", None, &e.message)?;
+            Err(e.with_hint(format!(
+                "the service refused alert {}; it is recorded as failed and will not be resent",
+                row.id
+            )))
+        }
+        Posted::NotDelivered(e) => {
+            outbox.set(&row.id, "pending", None, &e.message)?;
+            let hint = match &e.hint {
+                Some(h) => format!(
+                    "{h}. The alert did not arrive; it is kept as pending: run `cpis alert retry`"
+                ),
+                None => "the alert did not arrive; it is kept as pending: run `cpis alert retry`"
+                    .to_string(),
+            };
+            Err(e.with_hint(hint))
+        }
+        Posted::Unknown(why) => {
+            outbox.set(&row.id, "pending", None, &format!("outcome unknown: {why}"))?;
+            let mut e = Error::new(Kind::AlertUnknown, UNKNOWN_OUTCOME).with_hint(format!(
+                "{why}. Retrying resends it with the same identifier, so the service keeps it once"
+            ));
+            e.trace.trace_id = Some(row.id.clone());
+            Err(e)
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Sent<'a> {
+    id: &'a str,
+    identifier: String,
+    state: &'a str,
+    reference: Option<&'a str>,
+    nhs_number: &'a str,
+    local_authority: &'a str,
+}
+
+fn print_result(row: &Row, format: ListFormat) -> Result<()> {
+    let text = match format {
+        ListFormat::Json => render::json(&Sent {
+            id: &row.id,
+            identifier: format!("urn:uuid:{}", row.id),
+            state: &row.state,
+            reference: row.reference.as_deref(),
+            nhs_number: &row.nhs_number,
+            local_authority: &row.local_authority,
+        }),
+        ListFormat::Table => format!(
+            "alert sent to {}\nreference: {}\nidentifier: urn:uuid:{}\n",
+            render::sanitize(&row.local_authority),
+            render::cell(row.reference.as_deref()),
+            row.id
+        ),
+    };
+    Ok(render::print_stdout(&text)?)
+}
+
+fn list(ctx: &super::Ctx, format: ListFormat) -> Result<()> {
+    let outbox = Outbox::open(ctx.settings.data_dir.as_deref())?;
+    let rows = outbox.all()?;
+    let text = match format {
+        ListFormat::Json => render::json(&rows),
+        ListFormat::Table => {
+            if rows.is_empty() {
+                ctx.note("no alerts yet");
+                return Ok(());
+            }
+            let mut t = render::new_table(&[
+                "ID",
+                "Created",
+                "State",
+                "NHS number",
+                "Local authority",
+                "Appointment",
+                "Reference",
+                "Attempts",
+            ]);
+            for r in &rows {
+                t.add_row(vec![
+                    r.id.clone(),
+                    r.created.clone(),
+                    r.state.clone(),
+                    r.nhs_number.clone(),
+                    render::sanitize(&r.local_authority),
+                    r.appointment.clone(),
+                    render::cell(r.reference.as_deref()),
+                    r.attempts.to_string(),
+                ]);
+            }
+            format!("{t}\n")
+        }
+    };
+    Ok(render::print_stdout(&text)?)
+}
+
+async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
+    let outbox = Outbox::open(ctx.settings.data_dir.as_deref())?;
+    let rows = match &args.id {
+        Some(id) => {
+            let Some(row) = outbox.get(id)? else {
+                return Err(Error::usage(format!("no alert {id:?} in the outbox"))
+                    .with_hint("see them with: cpis alert list"));
+            };
+            match row.state.as_str() {
+                "sent" => {
+                    ctx.note("this alert was already sent; nothing was resent");
+                    return print_result(&row, args.format);
+                }
+                "failed" => {
+                    return Err(Error::usage(format!(
+                        "alert {} was refused by the service ({}); it is not resent",
+                        row.id,
+                        row.detail.as_deref().unwrap_or("no detail")
+                    ))
+                    .with_hint("correct the problem and send a new alert"))
+                }
+                _ => vec![row],
+            }
+        }
+        None => outbox
+            .all()?
+            .into_iter()
+            .filter(|r| r.state == "pending")
+            .collect(),
+    };
+    if rows.is_empty() {
+        ctx.note("no pending alerts: nothing to resend");
+        return Ok(());
+    }
+    let (client, conn, _token) = ctx.cpis_client().await?;
+    let target = wire::endpoint(&alert_base(
+        args.alert_base_url.as_deref(),
+        ctx.settings.alert_base_url.as_deref(),
+        &conn.base,
+    )?);
+    let mut first_error = None;
+    for row in rows {
+        if row.url != target.as_str() {
+            let e = Error::usage(format!(
+                "alert {} was made for {}, not {target}; not resent",
+                row.id, row.url
+            ))
+            .with_hint(
+                "run the retry with the environment (or --alert-base-url) the alert was made for",
+            );
+            eprintln!("{e}");
+            first_error.get_or_insert(e);
+            continue;
+        }
+        eprintln!(
+            "Resending with its original identifier (the service keeps it once):\n{}",
+            preview(&[
+                ("Alert", row.id.clone()),
+                ("Patient (NHS number)", row.nhs_number.clone()),
+                ("Missed appointment", row.appointment.clone()),
+                ("Alert goes to", row.local_authority.clone()),
+                ("Attempts so far", row.attempts.to_string()),
+                (
+                    "Last outcome",
+                    row.detail.clone().unwrap_or_else(|| "never tried".into())
+                ),
+                ("Sent to", row.url.clone()),
+            ])
+        );
+        if !confirm(args.yes, "Resend this alert?")? {
+            eprintln!("not resent");
+            continue;
+        }
+        match attempt(&outbox, &client, row, &target).await {
+            Ok(row) => print_result(&row, args.format)?,
+            Err(e) => {
+                eprintln!("{e}");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        None => Ok(()),
+        // Already shown: exit with its code and no second copy.
+        Some(e) => Err(Error {
+            message: "not every alert was sent (see above)".into(),
+            hint: None,
+            trace: Box::default(),
+            kind: e.kind,
+        }),
+    }
+}

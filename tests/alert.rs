@@ -1,0 +1,765 @@
+//! `cpis alert` through the binary: against `cpis sandbox serve` (with its alert faults) and a
+//! scripted server, including the exactly-once property when a send is cut short at each step.
+
+mod common;
+use common::*;
+
+use serde_json::Value;
+
+const CHILD: &str = "9990000026"; // active child protection plan, Camden (Sandbox)
+
+fn alert_args<'a>(base: &'a str, nhs: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "--base-url",
+        base,
+        "alert",
+        "missed-appointment",
+        nhs,
+        "--appointment",
+        "2026-11-24T10:30+00:00",
+        "--service",
+        "Community paediatrics",
+        "--location",
+        "Whittington Health, Clinic 4",
+        "--note",
+        "Second missed appointment; mother not reachable by phone",
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
+/// The alerts the sandbox holds for `nhs`.
+fn held(sandbox: &SandboxProc, nhs: &str) -> Vec<Value> {
+    let target = format!(
+        "/cpis/FHIR/R4/Communication?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C{nhs}"
+    );
+    let (status, body) = raw_get(sandbox.addr(), &target, &[]);
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v["entry"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e["resource"].clone())
+        .collect()
+}
+
+fn outbox(cpis: &Cpis) -> Vec<Value> {
+    let r = cpis.run(&["alert", "list", "--format", "json"]);
+    r.assert_code(0);
+    r.json().as_array().unwrap().clone()
+}
+
+fn retry_all(cpis: &Cpis, base: &str) -> Run {
+    cpis.run(&["--base-url", base, "alert", "retry", "--yes"])
+}
+
+/// After a cut-short send: the alert is pending; a retry sends it; the sandbox then holds
+/// exactly one alert with its identifier, and the outbox says sent with the sandbox's id.
+fn retry_leaves_exactly_one(cpis: &Cpis, sandbox: &SandboxProc) {
+    let rows = outbox(cpis);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["state"], "pending", "{rows:?}");
+    let id = rows[0]["id"].as_str().unwrap().to_string();
+    let r = retry_all(cpis, &sandbox.base_url);
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("reference: Communication/"),
+        "{}",
+        r.stdout
+    );
+    let alerts = held(sandbox, CHILD);
+    assert_eq!(alerts.len(), 1, "exactly one alert: {alerts:?}");
+    assert_eq!(
+        alerts[0]["identifier"][0]["value"],
+        format!("urn:uuid:{id}")
+    );
+    let rows = outbox(cpis);
+    assert_eq!(rows[0]["state"], "sent");
+    assert_eq!(
+        rows[0]["reference"],
+        format!("Communication/{}", alerts[0]["id"].as_str().unwrap())
+    );
+    // A second retry has nothing to do, and the sandbox still holds one.
+    retry_all(cpis, &sandbox.base_url).assert_code(0);
+    assert_eq!(held(sandbox, CHILD).len(), 1);
+}
+
+#[test]
+fn dry_run_prints_the_documented_body_field_by_field_and_sends_nothing() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--dry-run"]));
+    r.assert_code(0);
+    let c = r.json();
+    assert_eq!(c["resourceType"], "Communication");
+    assert_eq!(c["status"], "completed");
+    assert_eq!(c["identifier"][0]["system"], "urn:ietf:rfc:3986");
+    let ident = c["identifier"][0]["value"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(ident.strip_prefix("urn:uuid:").unwrap()).is_ok());
+    assert_eq!(
+        c["category"][0]["coding"][0]["system"],
+        "urn:cpis-cli:fhir:CodeSystem:alert-category"
+    );
+    assert_eq!(c["category"][0]["coding"][0]["code"], "missed-appointment");
+    assert_eq!(
+        c["subject"]["identifier"],
+        serde_json::json!({"system": "https://fhir.nhs.uk/Id/nhs-number", "value": CHILD})
+    );
+    let contained = c["contained"].as_array().unwrap();
+    let by_ref = |r: &Value| {
+        let id = r["reference"].as_str().unwrap().strip_prefix('#').unwrap();
+        contained.iter().find(|x| x["id"] == id).unwrap().clone()
+    };
+    let appt = by_ref(&c["about"][0]);
+    assert_eq!(appt["resourceType"], "Appointment");
+    assert_eq!(appt["status"], "noshow");
+    assert_eq!(appt["start"], "2026-11-24T10:30:00+00:00");
+    assert_eq!(appt["end"], "2026-11-24T10:30:00+00:00");
+    assert_eq!(appt["serviceType"][0]["text"], "Community paediatrics");
+    assert_eq!(
+        appt["participant"][1]["actor"]["display"],
+        "Whittington Health, Clinic 4"
+    );
+    let la = by_ref(&c["recipient"][0]);
+    assert_eq!(la["resourceType"], "Organization");
+    assert_eq!(la["name"], "London Borough of Camden (Sandbox)");
+    assert_eq!(la["telecom"][0]["use"], "work");
+    assert_eq!(la["telecom"][1]["use"], "mobile");
+    let sender = by_ref(&c["sender"]);
+    assert_eq!(sender["resourceType"], "PractitionerRole");
+    assert!(c["sent"].as_str().unwrap().ends_with("+00:00"));
+    assert_eq!(
+        c["payload"][0]["contentString"],
+        "Second missed appointment; mother not reachable by phone"
+    );
+    // Every contained resource is referenced (FHIR dom-3), and the sandbox's own shape
+    // check accepts the body.
+    assert_eq!(contained.len(), 3);
+    assert_eq!(cpis::sandbox::alerts::check(&c).unwrap().len(), 36);
+    // Nothing was sent and nothing kept.
+    assert!(held(&sandbox, CHILD).is_empty());
+    assert!(outbox(&cpis).is_empty());
+}
+
+/// `docs/alert-example.json` is what `--dry-run` prints, but for the identifier, the time
+/// sent and the sender (the example shows a signed-in clinician).
+#[test]
+fn the_documented_example_matches_the_dry_run() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--dry-run"]));
+    r.assert_code(0);
+    let mut got = r.json();
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/alert-example.json"),
+    )
+    .unwrap();
+    let mut doc: Value = serde_json::from_str(&text).unwrap();
+    let doc_sender = doc["contained"][2].clone();
+    assert_eq!(doc_sender["id"], "sender");
+    assert_eq!(
+        doc_sender["identifier"][0]["system"],
+        "https://fhir.nhs.uk/Id/sds-role-profile-id"
+    );
+    assert_eq!(
+        doc_sender["organization"]["identifier"]["system"],
+        "https://fhir.nhs.uk/Id/ods-organization-code"
+    );
+    assert!(cpis::sandbox::alerts::check(&doc).is_ok());
+    for v in [&mut got, &mut doc] {
+        v["identifier"][0]["value"] = "ID".into();
+        v["sent"] = "SENT".into();
+        v["sender"] = "SENDER".into();
+        v["contained"][2] = "SENDER".into();
+    }
+    assert_eq!(got, doc);
+}
+
+#[test]
+fn without_a_terminal_and_without_yes_it_previews_and_refuses() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &[]));
+    r.assert_code(2);
+    r.assert_stderr_has(&[
+        "London Borough of Camden (Sandbox)",
+        "02079740000",
+        "02079744000",
+        "Community paediatrics",
+        "Second missed appointment",
+        "--yes",
+        "nothing was sent",
+    ]);
+    assert!(r.stdout.is_empty());
+    assert!(held(&sandbox, CHILD).is_empty());
+    assert!(outbox(&cpis).is_empty());
+}
+
+#[test]
+fn no_active_plan_means_no_alert() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    // An ended plan only (the official example), and a number with no record at all.
+    for nhs in ["9990000018", "9990100004"] {
+        let r = cpis.run(&alert_args(&sandbox.base_url, nhs, &["--yes"]));
+        r.assert_code(2);
+        r.assert_stderr_has(&["no active plan", "nobody to alert", "nothing was sent"]);
+        assert!(held(&sandbox, nhs).is_empty());
+    }
+    assert!(outbox(&cpis).is_empty());
+}
+
+#[test]
+fn invalid_input_is_refused_before_any_request() {
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let base = server.base_url();
+    let cpis = Cpis::new();
+    let with = |nhs: &'static str, at: &'static str, service: &'static str, note: String| {
+        let a = vec![
+            "--base-url".to_string(),
+            base.clone(),
+            "alert".into(),
+            "missed-appointment".into(),
+            nhs.into(),
+            "--appointment".into(),
+            at.into(),
+            "--service".into(),
+            service.into(),
+            "--location".into(),
+            "Clinic 4".into(),
+            "--note".into(),
+            note,
+            "--yes".into(),
+        ];
+        let args: Vec<&str> = a.iter().map(String::as_str).collect();
+        cpis.run(&args)
+    };
+    let ok_note = || "Did not attend".to_string();
+    let cases = [
+        (
+            with("9434765918", "2026-11-24T10:30", "Audiology", ok_note()),
+            "check digit",
+        ),
+        (
+            with(CHILD, "2999-01-01T10:30", "Audiology", ok_note()),
+            "in the future",
+        ),
+        (
+            with(CHILD, "24/11/2026 10:30", "Audiology", ok_note()),
+            "is not a time",
+        ),
+        (
+            with(CHILD, "2026-11-24T10:30", "Audio\u{1b}[31mlogy", ok_note()),
+            "control character",
+        ),
+        (
+            with(CHILD, "2026-11-24T10:30", "Audiology", "x".repeat(1001)),
+            "at most 1000",
+        ),
+        (
+            with(CHILD, "2026-11-24T10:30", "  ", ok_note()),
+            "--service is empty",
+        ),
+    ];
+    for (r, needle) in cases {
+        r.assert_code(2);
+        r.assert_stderr_has(&[needle]);
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+#[test]
+fn one_post_with_the_identifier_as_request_id_and_the_lookup_headers() {
+    // The plan read answers from the sandbox's data; the POST is dropped the first time and
+    // answered 201 the second.
+    let sandbox = SandboxProc::start(&[]);
+    let plans = {
+        let target = format!(
+            "/cpis/FHIR/R4/CareTeam?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C{CHILD}"
+        );
+        let id = uuid::Uuid::new_v4().to_string();
+        raw_get(
+            sandbox.addr(),
+            &target,
+            &[
+                ("TraceID", &id),
+                ("X-Request-ID", &id),
+                ("IsUnscheduledAccessEvent", "false"),
+            ],
+        )
+        .1
+    };
+    let server = Scripted::start(move |seen, _| {
+        if seen.method == "GET" {
+            return Reply::fhir(plans.clone());
+        }
+        Reply::hang_up()
+    });
+    let base = server.base_url();
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&base, CHILD, &["--yes"]));
+    r.assert_code(8);
+    r.assert_stderr_has(&[
+        "the alert may or may not have arrived; it is kept as pending; run `cpis alert retry`",
+    ]);
+    let seen = server.requests();
+    let gets: Vec<_> = seen.iter().filter(|s| s.method == "GET").collect();
+    let posts: Vec<_> = seen.iter().filter(|s| s.method == "POST").collect();
+    assert_eq!(gets.len(), 1);
+    assert_eq!(gets[0].header("isunscheduledaccessevent"), Some("false"));
+    assert!(gets[0].target.starts_with("/cpis/FHIR/R4/CareTeam?"));
+    assert_eq!(posts.len(), 1, "never resent within the command");
+    let p = posts[0];
+    assert_eq!(p.target, "/cpis/FHIR/R4/Communication");
+    assert_eq!(p.header("content-type"), Some("application/fhir+json"));
+    assert_eq!(p.header("accept"), Some("application/fhir+json"));
+    assert_eq!(
+        p.header("authorization"),
+        Some(format!("Bearer {TEST_TOKEN}").as_str())
+    );
+    let body: Value = serde_json::from_slice(&p.body).unwrap();
+    let uuid = body["identifier"][0]["value"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("urn:uuid:")
+        .unwrap()
+        .to_string();
+    assert_eq!(p.header("x-request-id"), Some(uuid.as_str()));
+    // The retry: same identifier, same body, same X-Request-ID.
+    let r = cpis.run(&["--base-url", &base, "alert", "retry", "--yes"]);
+    r.assert_code(8);
+    let seen = server.requests();
+    let posts: Vec<_> = seen.iter().filter(|s| s.method == "POST").collect();
+    assert_eq!(posts.len(), 2);
+    assert_eq!(posts[1].header("x-request-id"), Some(uuid.as_str()));
+    assert_eq!(posts[1].body, posts[0].body);
+    assert_eq!(outbox(&cpis)[0]["attempts"], 2);
+}
+
+#[test]
+fn a_refusal_with_an_operation_outcome_is_recorded_as_failed_and_not_resent() {
+    let sandbox = SandboxProc::start(&[]);
+    let base = sandbox.base_url.clone();
+    let server = Scripted::start(move |seen, _| {
+        if seen.method == "GET" {
+            let id = uuid::Uuid::new_v4().to_string();
+            let u = url::Url::parse(&base).unwrap();
+            let addr = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap());
+            let (_, body) = raw_get(
+                addr.parse().unwrap(),
+                &seen.target,
+                &[
+                    ("TraceID", &id),
+                    ("X-Request-ID", &id),
+                    ("IsUnscheduledAccessEvent", "false"),
+                ],
+            );
+            return Reply::fhir(body);
+        }
+        Reply::new(
+            400,
+            "application/fhir+json",
+            r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","details":{"coding":[{"code":"INVALID_RESOURCE"}]},"diagnostics":"payload[0].contentString is required"}]}"#,
+        )
+    });
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+    r.assert_code(7);
+    r.assert_stderr_has(&["failed", "will not be resent"]);
+    let rows = outbox(&cpis);
+    assert_eq!(rows[0]["state"], "failed");
+    let r = cpis.run(&["--base-url", &server.base_url(), "alert", "retry", "--yes"]);
+    r.assert_code(0);
+    r.assert_stderr_has(&["no pending alerts"]);
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|s| s.method == "POST")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn sent_once_then_listed_with_its_reference() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        CHILD,
+        &["--yes", "--format", "json"],
+    ));
+    r.assert_code(0);
+    let out = r.json();
+    assert_eq!(out["state"], "sent");
+    let alerts = held(&sandbox, CHILD);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        out["reference"],
+        format!("Communication/{}", alerts[0]["id"].as_str().unwrap())
+    );
+    let r = cpis.run(&["alert", "list"]);
+    r.assert_code(0);
+    assert!(r.stdout.contains("sent"), "{}", r.stdout);
+    assert!(r.stdout.contains("London Borough of Camden (Sandbox)"));
+    // The outbox is private: 0600 in a 0700 directory.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = cpis.data_dir().join("alerts");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("outbox.sqlite")), 0o600);
+    }
+}
+
+#[test]
+fn connection_dropped_after_the_service_stored_it_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "drop-after-store"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    r.assert_stderr_has(&["may or may not have arrived", "cpis alert retry"]);
+    assert_eq!(held(&sandbox, CHILD).len(), 1, "stored before the drop");
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn slow_answer_after_the_service_stored_it_times_out_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "slow-after-store"]);
+    let cpis = Cpis::new();
+    let mut args = vec!["--timeout", "2"];
+    args.extend(alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    let r = cpis.run(&args);
+    r.assert_code(8);
+    r.assert_stderr_has(&["may or may not have arrived"]);
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn unavailable_before_storing_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "unavailable-before-store"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    assert!(held(&sandbox, CHILD).is_empty());
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn process_killed_before_sending_then_retry() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run_env(
+        &alert_args(&sandbox.base_url, CHILD, &["--yes"]),
+        &[("CPIS_TEST_ALERT_CRASH", "before-send")],
+    );
+    assert_ne!(r.code, 0);
+    assert!(held(&sandbox, CHILD).is_empty());
+    assert_eq!(outbox(&cpis)[0]["attempts"], 0);
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn process_killed_after_the_reply_before_recording_it_then_retry() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run_env(
+        &alert_args(&sandbox.base_url, CHILD, &["--yes"]),
+        &[("CPIS_TEST_ALERT_CRASH", "after-reply")],
+    );
+    assert_ne!(r.code, 0);
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn kill_9_while_the_service_holds_it_unanswered_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "slow-after-store"]);
+    let cpis = Cpis::new();
+    let mut child = cpis
+        .cmd()
+        .args(alert_args(&sandbox.base_url, CHILD, &["--yes"]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the sandbox has stored it (it then holds the answer back), then kill -9.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while held(&sandbox, CHILD).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never stored");
+        assert!(child.try_wait().unwrap().is_none(), "ended before the kill");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn sandbox_checks_the_shape_and_keeps_each_identifier_once() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--dry-run"]));
+    let body: Value = r.json();
+    let id = body["identifier"][0]["value"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("urn:uuid:")
+        .unwrap()
+        .to_string();
+    let post = |b: &Value, rid: &str| {
+        raw_request(
+            sandbox.addr(),
+            "POST",
+            "/cpis/FHIR/R4/Communication",
+            &[
+                ("Content-Type", "application/fhir+json"),
+                ("X-Request-ID", rid),
+            ],
+            Some(&b.to_string()),
+        )
+    };
+    let (s1, head1, _) = post(&body, &id);
+    assert_eq!(s1, 201);
+    assert!(
+        head1
+            .to_ascii_lowercase()
+            .contains("location: communication/"),
+        "{head1}"
+    );
+    let (s2, _, b2) = post(&body, &id);
+    assert_eq!(s2, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&b2).unwrap()["identifier"],
+        body["identifier"]
+    );
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+    // The first problem is named.
+    let mut bad = body.clone();
+    bad["contained"][0]["status"] = "booked".into();
+    let (s, _, b) = post(&bad, &id);
+    assert_eq!(s, 400);
+    assert!(
+        b.contains("OperationOutcome") && b.contains("noshow"),
+        "{b}"
+    );
+    let mut bad = body.clone();
+    bad["payload"] = Value::Null;
+    let (s, _, b) = post(&bad, &id);
+    assert_eq!(s, 400);
+    assert!(b.contains("payload"), "{b}");
+    let (s, _, b) = post(&body, &uuid::Uuid::new_v4().to_string());
+    assert_eq!(s, 400);
+    assert!(b.contains("X-Request-ID"), "{b}");
+}
+
+#[test]
+fn a_system_identity_sends_as_its_nominated_person_with_a_sandbox_token() {
+    use cpis::sandbox::app;
+    let sandbox = SandboxProc::start(&["--require-auth"]);
+    let cpis = Cpis::signed_out();
+    let key = cpis.config_dir.path().join("app-key.pem");
+    std::fs::write(&key, app::PRIVATE_KEY_PEM).unwrap();
+    let base = sandbox.base_url.clone();
+    cpis.run(&[
+        "--base-url",
+        &base,
+        "auth",
+        "login",
+        "--system",
+        "--api-key",
+        app::API_KEY,
+        "--kid",
+        app::KID,
+        "--private-key",
+        key.to_str().unwrap(),
+        "--nominated-person",
+        app::NOMINATED_PERSON,
+        "--nominated-role",
+        app::NOMINATED_ROLE,
+    ])
+    .assert_code(0);
+    let r = cpis.run(&alert_args(&base, CHILD, &["--dry-run"]));
+    r.assert_code(0);
+    let c = r.json();
+    assert_eq!(c["sender"]["display"], app::NOMINATED_PERSON);
+    assert_eq!(
+        c["contained"][2]["practitioner"]["display"],
+        app::NOMINATED_PERSON
+    );
+    assert_eq!(c["contained"][2]["code"][0]["text"], app::NOMINATED_ROLE);
+    // And it is accepted by a sandbox that demands a token.
+    let r = cpis.run(&alert_args(&base, CHILD, &["--yes"]));
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("reference: Communication/"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(outbox(&cpis)[0]["state"], "sent");
+}
+
+#[test]
+fn the_alert_base_url_comes_from_the_flag_or_the_profile_and_must_be_safe() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let other = Scripted::start(|_, _| Reply::hang_up());
+    let other_base = other.base_url();
+    // The profile's alert_base_url sends the POST elsewhere; the plan read stays on CP-IS.
+    cpis.run(&["config", "set", "alert_base_url", &other_base])
+        .assert_code(0);
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    let seen = other.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].method, "POST");
+    assert_eq!(seen[0].target, "/cpis/FHIR/R4/Communication");
+    assert!(held(&sandbox, CHILD).is_empty());
+    // The flag wins over the profile; a retry goes only where the alert was made for.
+    let r = cpis.run(&[
+        "--base-url",
+        &sandbox.base_url,
+        "alert",
+        "retry",
+        "--yes",
+        "--alert-base-url",
+        &sandbox.base_url,
+    ]);
+    r.assert_code(2);
+    r.assert_stderr_has(&["was made for", "not resent"]);
+    // Plain HTTP is refused for anything but loopback, before any request.
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        CHILD,
+        &[
+            "--yes",
+            "--alert-base-url",
+            "http://alerts.example.nhs.uk/fhir",
+        ],
+    ));
+    r.assert_code(2);
+    r.assert_stderr_has(&["alert base URL"]);
+    let r = cpis.run(&[
+        "config",
+        "set",
+        "alert_base_url",
+        "http://alerts.example.nhs.uk/fhir",
+    ]);
+    r.assert_code(2);
+    assert_eq!(other.requests().len(), 1);
+    // No token anywhere in what was printed or written.
+    for (path, bytes) in cpis.files() {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(TEST_TOKEN),
+            "token in {}",
+            path.display()
+        );
+    }
+    assert!(!r.stdout.contains(TEST_TOKEN) && !r.stderr.contains(TEST_TOKEN));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_the_send_keeps_it_pending_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "slow-after-store"]);
+    let cpis = Cpis::new();
+    let child = cpis
+        .cmd()
+        .args(alert_args(&sandbox.base_url, CHILD, &["--yes"]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while held(&sandbox, CHILD).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never stored");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let r = Run::from(child.wait_with_output().unwrap());
+    r.assert_code(130);
+    r.assert_stderr_has(&["may or may not have arrived", "cpis alert retry"]);
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn a_token_refused_on_the_post_leaves_it_pending() {
+    let sandbox = SandboxProc::start(&[]);
+    let sandbox_addr = sandbox.addr();
+    let server = Scripted::start(move |seen, _| {
+        if seen.method == "GET" {
+            let id = uuid::Uuid::new_v4().to_string();
+            let (_, body) = raw_get(
+                sandbox_addr,
+                &seen.target,
+                &[
+                    ("TraceID", &id),
+                    ("X-Request-ID", &id),
+                    ("IsUnscheduledAccessEvent", "false"),
+                ],
+            );
+            return Reply::fhir(body);
+        }
+        Reply::new(
+            401,
+            "application/fhir+json",
+            r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden","details":{"coding":[{"code":"ACCESS_DENIED"}]}}]}"#,
+        )
+    });
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+    r.assert_code(4);
+    r.assert_stderr_has(&["kept as pending"]);
+    assert_eq!(outbox(&cpis)[0]["state"], "pending");
+}
+
+#[test]
+fn the_plan_read_is_silent_and_local_times_follow_the_machine_zone() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    // Europe/London's rule as a POSIX TZ string (needs no time-zone database).
+    let london = [("TZ", "GMT0BST,M3.5.0/1,M10.5.0")];
+    let mut args = alert_args(&sandbox.base_url, CHILD, &["--dry-run"]);
+    let summer = args.iter().position(|a| *a == "--appointment").unwrap() + 1;
+    args[summer] = "2026-07-01T09:15";
+    let r = cpis.run_env(&args, &london);
+    r.assert_code(0);
+    assert_eq!(
+        r.json()["contained"][0]["start"],
+        "2026-07-01T09:15:00+01:00"
+    );
+    args[summer] = "2026-01-05 09:15";
+    let r = cpis.run_env(&args, &london);
+    r.assert_code(0);
+    assert_eq!(
+        r.json()["contained"][0]["start"],
+        "2026-01-05T09:15:00+00:00"
+    );
+    // An unborn-child plan: the mother's number, her plan's local authority.
+    let r = cpis.run(&alert_args(&sandbox.base_url, "9990000042", &["--dry-run"]));
+    r.assert_code(0);
+    assert_eq!(
+        r.json()["contained"][1]["name"],
+        cpis::sandbox::patients::find("9990000042").unwrap().plans[0]
+            .local_authority
+            .name
+    );
+    // Sending reads the plan as scheduled care: no unscheduled search was made.
+    cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]))
+        .assert_code(0);
+    let (status, body) = raw_get(
+        sandbox.addr(),
+        &format!("/_sandbox/queries?nhs={CHILD}"),
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["unscheduled_searches"],
+        0
+    );
+}
