@@ -170,8 +170,14 @@ pub fn patients(args: PatientsArgs) -> Result<()> {
             for p in list {
                 t.add_row(vec![p.nhs_number, p.name, p.shows]);
             }
+            let mut pds = render::new_table(&["NHS number", "PDS shows"]);
+            for r in sandbox::pds::CASES {
+                pds.add_row(vec![r.nhs_number, r.shows]);
+            }
             format!(
                 "Synthetic patients of the embedded sandbox (`cpis lookup NUMBER --scheduled`):\n{t}\n\
+                 Each has a PDS record (999 000 0034 restricted R, 999 000 0069 very restricted V, 999 000 0042 the mother's). \
+                 These numbers show one PDS classification each:\n{pds}\n\
                  Also \"no record\" (an empty searchset): every Modulus-11-valid number from 999 010 0000 to 999 099 9999, for batch runs.\n\
                  Any other number gets an error: the sandbox never answers \"no plan\" for a number it does not know.\n"
             )

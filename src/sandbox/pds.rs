@@ -184,16 +184,6 @@ pub static CASES: &[Record] = &[
     },
 ];
 
-/// What the PDS record of a CP-IS sandbox patient shows, when it is more than a plain record.
-pub fn note_for(nhs_number: &str) -> Option<&'static str> {
-    match nhs_number {
-        "9990000034" => Some("PDS: restricted record (R): location details withheld"),
-        "9990000042" => Some("PDS: the mother's record"),
-        "9990000069" => Some("PDS: very restricted (V): no name or birth date given"),
-        _ => None,
-    }
-}
-
 /// The record for `nhs_number`, if the sandbox's PDS knows it.
 pub fn find(nhs_number: &str) -> Option<Record> {
     CPIS_PATIENTS

@@ -336,6 +336,16 @@ impl std::fmt::Display for HangUp {
 impl std::error::Error for HangUp {}
 
 pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, HangUp> {
+    // PDS retrievals and CP-IS searches are logged as they arrive and as they are answered
+    // (`/_sandbox/events`), so tests can see which overlapped and which came first.
+    let path = req.uri().path();
+    let tracked = (path.starts_with(super::pds::PATIENT_PATH)
+        || path.starts_with(&format!("{BASE_PATH}/CareTeam"))
+        || path.starts_with(&format!("{BASE_PATH}/AuditEvent")))
+    .then(|| event_name(&req));
+    if let Some(what) = &tracked {
+        state.event(format!("start {what}"));
+    }
     if !state.delay.is_zero() {
         tokio::time::sleep(state.delay).await;
     }
@@ -359,18 +369,13 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, H
     } else if req.uri().path().starts_with(super::app::CIS2_ISSUER_PATH) {
         super::cis2::endpoint(&state.cis2, state.tls, req).await
     } else if req.uri().path().starts_with(super::pds::PATIENT_PATH) {
-        let what = event_name(&req);
-        state.event(format!("start {what}"));
-        let r = super::pds::handle(&req, check_token(&state, &req).err());
-        state.event(format!("end {what}"));
-        r
+        super::pds::handle(&req, check_token(&state, &req).err())
     } else {
-        let what = event_name(&req);
-        state.event(format!("start {what}"));
-        let r = route(&state, &req).await;
-        state.event(format!("end {what}"));
-        r
+        route(&state, &req).await
     };
+    if let Some(what) = tracked {
+        state.event(format!("end {what}"));
+    }
     if let Some(id) = request_id {
         resp.headers_mut().insert("x-request-id", id);
     }
