@@ -78,6 +78,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand batch" -l format -d 'Record fo
 csv\t'Comma-separated values with a header row, one row per input row'"
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l rate -d 'Requests per second, every attempt counted (retries included)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l concurrency -d 'Numbers checked at the same time' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l pds-rate -d 'PDS requests per second (PDS has its own limit) [default: the same as --rate]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l state -d 'The run\'s durable state (SQLite, mode 0600) [default: the output file + .state, or, on standard output, batch/<input hash>.state in the data directory]' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
@@ -90,6 +91,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand batch" -l ca-bundle -d 'Extra 
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l scheduled -d 'Scheduled care: silent read, nothing recorded, no notification'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l unscheduled -d 'Unscheduled care: each access is recorded and the local authority is notified'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-pds -d 'Do not verify each number on PDS first (every record then says "not verified")'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-failed -d 'On a resumed run, query again the rows that ended as `error`'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-in-doubt -d 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l keep-order -d 'Write the records in input order (each waits for the rows before it) instead of as results arrive'

@@ -288,7 +288,12 @@ arrive (--keep-order: input order), with line, nhs_number, status (plan, no-plan
 plans and access_history as in `lookup --format json`, and for errors exit_class, exit_code,
 http_status, code, message and trace_id; then one {\"type\":\"summary\"} record.
 --format csv: line,nhs_number,status,plans,active_plans,local_authorities,accesses,
-duplicate_of,exit_code,http_status,code,message,trace_id
+duplicate_of,exit_code,http_status,code,message,trace_id,patient_name,birth_date,pds_status
+
+PDS: each row is verified on PDS first (its own rate: --pds-rate), never with a prompt. An
+invalidated number, one not on PDS, or one whose CSV `dob` column does not match is an
+`invalid` record and never sent to CP-IS; a superseded number is checked under its current
+number. --no-pds skips it (every record then says not-verified).
 
 Resuming: each row's progress is kept in --state. Running the same command again skips the
 rows already done (their records are in the output, which is appended to), queries `error`
@@ -344,6 +349,14 @@ pub struct BatchArgs {
     /// Numbers checked at the same time
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
+
+    /// PDS requests per second (PDS has its own limit) [default: the same as --rate]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub pds_rate: Option<u32>,
+
+    /// Do not verify each number on PDS first (every record then says "not verified")
+    #[arg(long)]
+    pub no_pds: bool,
 
     /// The run's durable state (SQLite, mode 0600) [default: the output file + .state, or, on
     /// standard output, batch/<input hash>.state in the data directory]

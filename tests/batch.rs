@@ -264,7 +264,7 @@ fn output_file_is_new_and_private_and_csv_has_the_documented_columns() {
     let mut lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines.remove(0),
-        "line,nhs_number,status,plans,active_plans,local_authorities,accesses,duplicate_of,exit_code,http_status,code,message,trace_id"
+        "line,nhs_number,status,plans,active_plans,local_authorities,accesses,duplicate_of,exit_code,http_status,code,message,trace_id,patient_name,birth_date,pds_status"
     );
     lines.sort();
     assert!(
@@ -611,7 +611,15 @@ fn a_token_refused_mid_run_is_renewed_once_and_no_row_fails() {
     let r = batch_stdin(
         &cpis,
         &sb.base_url,
-        &["--scheduled", "--rate", "100", "--concurrency", "1"],
+        // (PDS retrievals use the token too: left out here to count CP-IS's exactly.)
+        &[
+            "--scheduled",
+            "--rate",
+            "100",
+            "--concurrency",
+            "1",
+            "--no-pds",
+        ],
         &numbers.join("\n"),
     );
     r.assert_code(0)
@@ -625,6 +633,25 @@ fn a_token_refused_mid_run_is_renewed_once_and_no_row_fails() {
     // Eight searches plus one refused attempt per used-up token: 3 + 1, 3 + 1, then 2.
     assert_eq!(summary["requests"], 10, "{summary}");
     assert_eq!(summary["requests_per_number"], 1.25);
+    assert_eq!(summary["pds_requests"], 0);
+
+    // With PDS (which also uses up tokens), every row still ends well.
+    let others = no_record_numbers(16).split_off(8);
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &["--scheduled", "--rate", "100", "--concurrency", "2"],
+        &others.join("\n"),
+    );
+    r.assert_code(0);
+    let (results, summary) = split(&r.stdout);
+    assert!(
+        results
+            .iter()
+            .all(|v| v["status"] == "no-plan" && v["pds_status"] == "verified"),
+        "{results:?}"
+    );
+    assert!(summary["pds_requests"].as_u64().unwrap() >= 8, "{summary}");
 }
 
 #[test]

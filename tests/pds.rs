@@ -373,3 +373,106 @@ fn the_sandbox_pds_keeps_the_live_header_rules() {
     );
     assert!(status == 200 || status == 400);
 }
+
+#[test]
+fn a_batch_verifies_each_row_on_pds_and_never_asks_cp_is_about_a_mismatch() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let input = "nhs_number,dob\n\
+                 9990000026,2019-07-03\n\
+                 9990000182,\n\
+                 9990000190,\n\
+                 9990000204,\n\
+                 9990000034,2014-02-20\n\
+                 9990000212,2017-03-09\n\
+                 9990000050,09/08/2016\n";
+    let r = cpis.run_stdin(
+        &[
+            "--base-url",
+            &sb.base_url,
+            "batch",
+            "-",
+            "--column",
+            "nhs_number",
+            "--scheduled",
+            "--keep-order",
+        ],
+        &[],
+        input,
+    );
+    r.assert_code(3);
+    let records: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let row = |line: u64| {
+        records
+            .iter()
+            .find(|v| v["line"] == line)
+            .unwrap_or_else(|| panic!("no line {line}: {records:?}"))
+    };
+    assert_eq!(row(2)["status"], "plan");
+    assert_eq!(row(2)["patient"]["name"], "Oliver SMITH");
+    assert_eq!(row(2)["pds_status"], "verified");
+    // Superseded into 999 000 0026, which row 2 already checks: checked once.
+    assert_eq!(row(3)["status"], "duplicate");
+    assert_eq!(row(3)["duplicate_of"], 2);
+    assert_eq!(row(3)["nhs_number"], "9990000026");
+    assert_eq!(row(3)["patient"]["requested_nhs_number"], "9990000182");
+    assert_eq!(row(3)["pds_status"], "verified+superseded");
+    assert_eq!(row(4)["status"], "invalid");
+    assert_eq!(row(4)["pds_status"], "invalidated");
+    assert_eq!(row(5)["status"], "invalid");
+    assert_eq!(row(5)["pds_status"], "not-on-pds");
+    assert_eq!(row(6)["status"], "invalid");
+    assert_eq!(row(6)["pds_status"], "dob-mismatch");
+    assert_eq!(row(7)["status"], "no-plan");
+    assert_eq!(row(7)["patient"]["deceased"], true);
+    assert_eq!(row(7)["pds_status"], "verified+deceased");
+    // A dob that is not a date is invalid before any request.
+    assert_eq!(row(8)["status"], "invalid");
+    assert!(row(8)["message"].as_str().unwrap().contains("dob column"));
+    let summary = records.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["pds_requests"], 6, "{summary}");
+
+    let e = events(&sb);
+    for never in [
+        "9990000034",
+        "9990000190",
+        "9990000204",
+        "9990000182",
+        "9990000050",
+    ] {
+        assert!(
+            !e.iter()
+                .any(|x| x.starts_with("start CareTeam") && x.ends_with(never)),
+            "{never}: {e:?}"
+        );
+    }
+    assert!(!e.iter().any(|x| x.ends_with("9990000050")), "{e:?}");
+
+    // --no-pds: every record says so, and PDS is not asked.
+    let before = events(&sb).iter().filter(|x| x.contains("pds")).count();
+    let r = cpis.run_stdin(
+        &[
+            "--base-url",
+            &sb.base_url,
+            "batch",
+            "-",
+            "--scheduled",
+            "--no-pds",
+        ],
+        &[],
+        "9990000077\n",
+    );
+    r.assert_code(0);
+    let v: Value = serde_json::from_str(r.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(v["pds_status"], "not-verified");
+    assert_eq!(v["patient"]["verified"], false);
+    assert_eq!(
+        events(&sb).iter().filter(|x| x.contains("pds")).count(),
+        before
+    );
+}

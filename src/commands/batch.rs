@@ -18,6 +18,7 @@ use crate::cpis::model;
 use crate::cpis::{CareSetting, Pacer, Search};
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
+use crate::render::lookup::PatientReport;
 use crate::store::batch::{RowState, RunKey, State};
 
 /// One data row of the input: where it was, and its text.
@@ -26,6 +27,8 @@ pub struct Row {
     /// 1-based line of the input where the row starts.
     pub line: u64,
     pub raw: String,
+    /// The `dob` column of CSV input, when there is one and it is filled in.
+    pub dob: Option<String>,
 }
 
 /// What to do with a row, decided before any request.
@@ -51,6 +54,7 @@ pub fn read_rows(input: &[u8], column: Option<&str>) -> Result<Vec<Row>> {
                     (!t.is_empty() && !t.starts_with('#')).then(|| Row {
                         line: i as u64 + 1,
                         raw: t.to_string(),
+                        dob: None,
                     })
                 })
                 .collect())
@@ -75,12 +79,24 @@ pub fn read_rows(input: &[u8], column: Option<&str>) -> Result<Vec<Row>> {
                         crate::render::sanitize(&headers.iter().collect::<Vec<_>>().join(", "))
                     ))
                 })?;
+            // An optional date-of-birth column, matched against PDS like `lookup --dob`.
+            let dob_idx = headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case("dob"));
             let mut rows = Vec::new();
             for rec in rdr.records() {
                 let rec = rec.map_err(|e| Error::usage(format!("cannot read the CSV: {e}")))?;
-                // The reader's record positions count lines from 0 here (checked in the
-                // tests below); report 1-based lines as for plain input.
-                let line = rec.position().map(|p| p.line() + 1).unwrap_or(0);
+                // The 1-based line where the record starts, counted from its byte offset (the
+                // reader's own line count depends on the line endings).
+                let line = rec.position().map_or(0, |p| {
+                    // The offset may point at the end of the line before: a record never
+                    // starts with a line ending, so step over any.
+                    let mut at = (p.byte() as usize).min(input.len());
+                    while at < input.len() && matches!(input[at], b'\r' | b'\n') {
+                        at += 1;
+                    }
+                    1 + input[..at].iter().filter(|b| **b == b'\n').count() as u64
+                });
                 let value = rec.get(idx).unwrap_or("").trim();
                 if rec.iter().all(|f| f.trim().is_empty()) {
                     continue;
@@ -88,6 +104,11 @@ pub fn read_rows(input: &[u8], column: Option<&str>) -> Result<Vec<Row>> {
                 rows.push(Row {
                     line,
                     raw: value.to_string(),
+                    dob: dob_idx
+                        .and_then(|i| rec.get(i))
+                        .map(str::trim)
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_string),
                 });
             }
             Ok(rows)
@@ -101,6 +122,16 @@ pub fn plan_rows(rows: &[Row]) -> Vec<Plan> {
     rows.iter()
         .map(|r| match NhsNumber::parse(&r.raw) {
             Err(e) => Plan::Invalid(e.to_string()),
+            Ok(_)
+                if r.dob
+                    .as_deref()
+                    .is_some_and(|d| super::lookup::parse_dob(Some(d)).is_err()) =>
+            {
+                Plan::Invalid(format!(
+                    "the dob column holds {:?}, not a date (YYYY-MM-DD)",
+                    crate::render::sanitize(r.dob.as_deref().unwrap_or(""))
+                ))
+            }
             Ok(n) => match first.get(&n) {
                 Some(&line) => Plan::Duplicate(n, line),
                 None => {
@@ -137,6 +168,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "code",
     "message",
     "trace_id",
+    "patient_name",
+    "birth_date",
+    "pds_status",
 ];
 
 fn exit_class(kind: Kind) -> &'static str {
@@ -182,6 +216,8 @@ struct Clients {
 struct Current {
     generation: u64,
     client: Arc<crate::cpis::Client>,
+    /// The PDS client (its own pacer), unless `--no-pds`.
+    pds: Option<Arc<crate::pds::Client>>,
     /// The renewal of this generation's token failed, with this error.
     failed: Option<Error>,
 }
@@ -190,18 +226,33 @@ struct Renewal {
     ctx: Arc<super::Ctx>,
     conn: super::Connection,
     pacer: Arc<Pacer>,
+    pds_pacer: Option<Arc<Pacer>>,
     notify: crate::cpis::Notify,
 }
 
-impl Clients {
-    async fn get(&self) -> (u64, Arc<crate::cpis::Client>) {
-        let c = self.current.lock().await;
-        (c.generation, c.client.clone())
-    }
+/// The clients for one token: CP-IS, and PDS unless `pds_pacer` is `None`.
+fn clients_for(
+    ctx: &super::Ctx,
+    conn: &super::Connection,
+    token: &crate::auth::TokenSource,
+    pacer: &Arc<Pacer>,
+    pds_pacer: Option<&Arc<Pacer>>,
+    notify: &crate::cpis::Notify,
+) -> Result<(Arc<crate::cpis::Client>, Option<Arc<crate::pds::Client>>)> {
+    let client = ctx
+        .client_with(conn, token)?
+        .pacer(pacer.clone())
+        .notifier(notify.clone());
+    let pds = pds_pacer
+        .map(|p| ctx.pds_client_paced(conn, token, p.clone(), notify.clone()))
+        .transpose()?;
+    Ok((Arc::new(client), pds.map(Arc::new)))
+}
 
+impl Clients {
     /// The client to use after generation `generation`'s token was refused: a new one, or
     /// `None` when the token cannot be renewed.
-    async fn renewed(&self, generation: u64) -> Result<Option<Arc<crate::cpis::Client>>> {
+    async fn renewed(&self, generation: u64) -> Result<Option<Current>> {
         let Some(r) = &self.renewal else {
             return Ok(None);
         };
@@ -212,11 +263,16 @@ impl Clients {
             }
             (r.notify)("the service refused the access token (HTTP 401): getting a new one");
             let fresh = match r.ctx.renewed_token(&r.conn).await.and_then(|token| {
-                r.ctx
-                    .client_with(&r.conn, &token)
-                    .map(|client| client.pacer(r.pacer.clone()).notifier(r.notify.clone()))
+                clients_for(
+                    &r.ctx,
+                    &r.conn,
+                    &token,
+                    &r.pacer,
+                    r.pds_pacer.as_ref(),
+                    &r.notify,
+                )
             }) {
-                Ok(client) => client,
+                Ok(clients) => clients,
                 Err(e) => {
                     c.failed = Some(e.clone());
                     return Err(e);
@@ -224,14 +280,34 @@ impl Clients {
             };
             *c = Current {
                 generation: generation + 1,
-                client: Arc::new(fresh),
+                client: fresh.0,
+                pds: fresh.1,
                 failed: None,
             };
         }
-        Ok(Some(c.client.clone()))
+        Ok(Some(Current {
+            generation: c.generation,
+            client: c.client.clone(),
+            pds: c.pds.clone(),
+            failed: None,
+        }))
     }
 
-    /// One search; after a 401, once more with a renewed token.
+    /// Who `nhs` belongs to on PDS (`None` with `--no-pds`); after a 401, again with a
+    /// renewed token (see [`Clients::with_renewal`]).
+    async fn patient(&self, nhs: &NhsNumber) -> Result<Option<crate::pds::Outcome>> {
+        if self.snapshot().await.pds.is_none() {
+            return Ok(None);
+        }
+        self.with_renewal(|c| async move {
+            let pds = c.pds.expect("PDS is on");
+            pds.patient(nhs).await
+        })
+        .await
+        .map(Some)
+    }
+
+    /// One search, with renewal after a 401.
     async fn search(
         &self,
         search: Search,
@@ -239,63 +315,200 @@ impl Clients {
         care: CareSetting,
         mark: &crate::cpis::Mark,
     ) -> Result<crate::cpis::SearchResult> {
-        let (generation, client) = self.get().await;
-        match client.search_marked(search, nhs, care, Some(mark)).await {
-            Err(e) if e.trace.http_status == Some(401) => match self.renewed(generation).await? {
-                Some(client) => client.search_marked(search, nhs, care, Some(mark)).await,
-                None => Err(e),
-            },
-            r => r,
+        self.with_renewal(
+            |c| async move { c.client.search_marked(search, nhs, care, Some(mark)).await },
+        )
+        .await
+    }
+
+    /// Run `f` with the newest clients; after a 401 (the token was refused before the
+    /// service saw the request), again with a renewed token, while the token keeps changing
+    /// (other requests in flight may have renewed it meanwhile) and at most three times.
+    async fn with_renewal<T, F, Fut>(&self, f: F) -> Result<T>
+    where
+        F: Fn(Current) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut current = self.snapshot().await;
+        let mut tries = 0;
+        loop {
+            let generation = current.generation;
+            match f(current).await {
+                Err(e) if e.trace.http_status == Some(401) && tries < 3 => {
+                    tries += 1;
+                    match self.renewed(generation).await? {
+                        Some(next) => current = next,
+                        None => return Err(e),
+                    }
+                }
+                r => return r,
+            }
+        }
+    }
+
+    async fn snapshot(&self) -> Current {
+        let c = self.current.lock().await;
+        Current {
+            generation: c.generation,
+            client: c.client.clone(),
+            pds: c.pds.clone(),
+            failed: None,
         }
     }
 }
 
-/// Check one number: CareTeam, then AuditEvent only when a plan is found. `mark` runs before
-/// every request is written to the network.
-async fn check(
-    clients: &Clients,
+/// Which row checks each number on CP-IS: filled with every valid row's number before the
+/// run, then claimed by superseded rows for their current numbers, so that no number is asked
+/// about twice in a run.
+type Claims = std::sync::Mutex<HashMap<NhsNumber, u64>>;
+
+/// What one row asks: its line, number, care setting, and `dob` to match on PDS.
+struct Ask<'a> {
     line: u64,
-    nhs: &NhsNumber,
+    nhs: &'a NhsNumber,
     care: CareSetting,
     today: i64,
+    dob: Option<&'a str>,
+}
+
+fn invalid_record(
+    ask: &Ask,
+    digits: &str,
+    message: String,
+    pds_status: &str,
+    patient: Value,
+) -> Value {
+    json!({
+        "type": "result",
+        "line": ask.line,
+        "nhs_number": digits,
+        "status": "invalid",
+        "plans": [],
+        "access_history": [],
+        "message": message,
+        "pds_status": pds_status,
+        "patient": patient,
+    })
+}
+
+/// Check one number: PDS first (unless `--no-pds`), then CareTeam under the current number,
+/// then AuditEvent only when a plan is found. `mark` runs before every CP-IS request is
+/// written to the network; PDS (a silent read) is not marked.
+async fn check(
+    clients: &Clients,
+    ask: Ask<'_>,
+    claims: &Claims,
     mark: &crate::cpis::Mark,
 ) -> Value {
-    let digits = nhs.digits();
-    let care_team = match clients.search(Search::CareTeam, nhs, care, mark).await {
-        Ok(r) => r,
-        Err(e) => return error_record(line, &digits, &e),
+    let requested = ask.nhs.digits();
+    let (patient, current) = match clients.patient(ask.nhs).await {
+        Err(e) => {
+            let mut v = error_record(ask.line, &requested, &e);
+            v["pds_status"] = json!("error");
+            return v;
+        }
+        Ok(None) => (PatientReport::unverified(&requested), *ask.nhs),
+        Ok(Some(crate::pds::Outcome::Found(p))) => {
+            let report = PatientReport::verified(&p, ask.today);
+            if let Err(e) = super::lookup::check_dob(&p, ask.dob) {
+                return invalid_record(&ask, &requested, e.message, "dob-mismatch", json!(report));
+            }
+            let Ok(current) = NhsNumber::parse_unchecked(&p.nhs_number) else {
+                let e = Error::new(
+                    Kind::Service,
+                    "PDS answered with a record whose id is not an NHS number",
+                );
+                return error_record(ask.line, &requested, &e);
+            };
+            if p.superseded {
+                let mut claims = claims.lock().unwrap_or_else(|e| e.into_inner());
+                match claims.get(&current) {
+                    Some(&other) if other != ask.line => {
+                        return json!({
+                            "type": "result",
+                            "line": ask.line,
+                            "nhs_number": current.digits(),
+                            "status": "duplicate",
+                            "duplicate_of": other,
+                            "plans": [],
+                            "access_history": [],
+                            "message": format!("superseded by {}, which row {other} checks", current.digits()),
+                            "pds_status": report.status(),
+                            "patient": report,
+                        });
+                    }
+                    _ => {
+                        claims.insert(current, ask.line);
+                    }
+                }
+            }
+            (report, current)
+        }
+        Ok(Some(other)) => {
+            let (message, _) = other.refusal(&requested).expect("not a record");
+            return invalid_record(
+                &ask,
+                &requested,
+                message,
+                other.code(),
+                json!(PatientReport::unverified(&requested)),
+            );
+        }
     };
-    let plans = model::plans_from(&care_team.bundles, today);
+    let digits = current.digits();
+    let pds_status = patient.status();
+    let care_team = match clients
+        .search(Search::CareTeam, &current, ask.care, mark)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let mut v = error_record(ask.line, &digits, &e);
+            v["patient"] = json!(patient);
+            v["pds_status"] = json!(pds_status);
+            return v;
+        }
+    };
+    let plans = model::plans_from(&care_team.bundles, ask.today);
     if plans.is_empty() {
         return json!({
             "type": "result",
-            "line": line,
+            "line": ask.line,
             "nhs_number": digits,
             "status": "no-plan",
             "plans": [],
             "access_history": [],
             "trace_ids": {"care_team": care_team.trace_ids, "audit_event": []},
+            "pds_status": pds_status,
+            "patient": patient,
         });
     }
-    let audit = match clients.search(Search::AuditEvent, nhs, care, mark).await {
+    let audit = match clients
+        .search(Search::AuditEvent, &current, ask.care, mark)
+        .await
+    {
         Ok(r) => r,
         Err(e) => {
             // The plans are known; the access history is not. Still an error row: the
             // record is incomplete.
-            let mut v = error_record(line, &digits, &e);
+            let mut v = error_record(ask.line, &digits, &e);
             v["plans"] = json!(plans);
+            v["patient"] = json!(patient);
+            v["pds_status"] = json!(pds_status);
             return v;
         }
     };
     json!({
         "type": "result",
-        "line": line,
+        "line": ask.line,
         "nhs_number": digits,
         "status": "plan",
         "has_active_plan": plans.iter().any(|p| p.active),
         "plans": plans,
         "access_history": model::accesses_from(&audit.bundles),
         "trace_ids": {"care_team": care_team.trace_ids, "audit_event": audit.trace_ids},
+        "pds_status": pds_status,
+        "patient": patient,
     })
 }
 
@@ -481,6 +694,9 @@ impl Sink {
                     str_of(&v["code"]),
                     str_of(&v["message"]),
                     str_of(&v["trace_id"]),
+                    str_of(&v["patient"]["name"]),
+                    str_of(&v["patient"]["birth_date"]),
+                    str_of(&v["pds_status"]),
                 ];
                 c.write_record(&row).map_err(write_error)?;
                 c.flush().map_err(write_error)
@@ -674,12 +890,22 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         },
     );
     let pacer = Arc::new(Pacer::new(args.rate));
+    // PDS and CP-IS are separate APIs with separate limits: each has its own pacer.
+    let verify = !args.no_pds && ctx.settings.verify_on_pds;
+    let pds_pacer = verify.then(|| Arc::new(Pacer::new(args.pds_rate.unwrap_or(args.rate))));
+    if !verify {
+        progress
+            .note("not verified on PDS (--no-pds or verify_on_pds = false): every record says so");
+    }
     let notify = progress.notifier();
     let renewable = token.renewable();
+    drop(client);
+    let (client, pds) = clients_for(ctx, &conn, &token, &pacer, pds_pacer.as_ref(), &notify)?;
     let clients = Arc::new(Clients {
         current: tokio::sync::Mutex::new(Current {
             generation: 0,
-            client: Arc::new(client.pacer(pacer.clone()).notifier(notify.clone())),
+            client,
+            pds,
             failed: None,
         }),
         renewal: renewable.then(|| Renewal {
@@ -693,9 +919,19 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                 _sandbox: None,
             },
             pacer: pacer.clone(),
+            pds_pacer: pds_pacer.clone(),
             notify: notify.clone(),
         }),
     });
+    let claims: Arc<Claims> = Arc::new(std::sync::Mutex::new(
+        rows.iter()
+            .zip(&plans)
+            .filter_map(|(r, p)| match p {
+                Plan::Query(n) => Some((*n, r.line)),
+                _ => None,
+            })
+            .collect(),
+    ));
     // Ctrl-C: no new row is started and no new request sent; requests already on the wire
     // finish and are recorded. A second Ctrl-C ends the process at once (the state stays
     // consistent: every write to it is a transaction).
@@ -754,7 +990,10 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     type Done = std::result::Result<(usize, Value, String), tokio::task::JoinError>;
     let joined = |done: Done| done.map_err(|e| Error::unexpected(format!("task: {e}")));
     let mut tasks = tokio::task::JoinSet::new();
-    let limit = args.concurrency as usize;
+    // With PDS, each row makes a PDS retrieval then its CP-IS searches: twice as many rows in
+    // flight keep both APIs busy (each still at its own rate), so throughput stays at the CP-IS
+    // rate.
+    let limit = args.concurrency as usize * if verify { 2 } else { 1 };
     // With --keep-order, how many finished records may wait behind a row in flight.
     let max_held = 4096;
     for (index, (row, plan)) in rows.iter().zip(plans).enumerate() {
@@ -828,8 +1067,10 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                 }
                 queried += 1;
                 let clients = clients.clone();
+                let claims = claims.clone();
                 let state = state.clone();
                 let line = row.line;
+                let dob = row.dob.clone();
                 let stopping = stopping.clone();
                 tasks.spawn(async move {
                     let d = n.digits();
@@ -844,7 +1085,19 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                     };
                     (
                         index,
-                        check(&clients, line, &n, care, today, &mark).await,
+                        check(
+                            &clients,
+                            Ask {
+                                line,
+                                nhs: &n,
+                                care,
+                                today,
+                                dob: dob.as_deref(),
+                            },
+                            &claims,
+                            &mark,
+                        )
+                        .await,
                         d,
                     )
                 });
@@ -870,6 +1123,9 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         "requests": requests,
         "requests_per_number": if queried == 0 { 0.0 } else { requests as f64 / queried as f64 },
         "rate_limited": pacer.rate_limited(),
+        "pds_requests": pds_pacer.as_ref().map_or(0, |p| p.requests()),
+        "pds_rate_limited": pds_pacer.as_ref().map_or(0, |p| p.rate_limited()),
+        "verified_on_pds": verify,
         "wall_time_ms": elapsed.as_millis() as u64,
         "achieved_rate": if elapsed.as_secs_f64() > 0.0 { requests as f64 / elapsed.as_secs_f64() } else { 0.0 },
     });
@@ -978,6 +1234,19 @@ mod tests {
         w.put(4, Some(json!({"line": 5}))).unwrap();
         w.flush().unwrap();
         assert_eq!(lines(&written), vec![1, 3, 5, 6]);
+    }
+
+    #[test]
+    fn csv_lines_are_the_same_with_lf_and_crlf() {
+        for input in [
+            &b"nhs_number,dob\n9990000077,\n9990000026,2019-07-03\n"[..],
+            &b"nhs_number,dob\r\n9990000077,\r\n9990000026,2019-07-03\r\n"[..],
+        ] {
+            let rows = read_rows(input, Some("nhs_number")).unwrap();
+            let got: Vec<(u64, Option<&str>)> =
+                rows.iter().map(|r| (r.line, r.dob.as_deref())).collect();
+            assert_eq!(got, vec![(2, None), (3, Some("2019-07-03"))]);
+        }
     }
 
     #[test]

@@ -166,6 +166,22 @@ impl Ctx {
         Ok(crate::pds::Client::new(api, base))
     }
 
+    /// A PDS client whose requests wait for `pacer`, with notes sent to `notify` (batch).
+    pub fn pds_client_paced(
+        &self,
+        conn: &Connection,
+        token: &crate::auth::TokenSource,
+        pacer: Arc<cpis::Pacer>,
+        notify: cpis::Notify,
+    ) -> Result<crate::pds::Client> {
+        let base = self.pds_base(conn)?;
+        let api = self
+            .api_client(conn, token, base.as_str())?
+            .pacer(pacer)
+            .notifier(notify);
+        Ok(crate::pds::Client::new(api, base))
+    }
+
     /// A CP-IS client on `conn` sending `token`.
     pub fn client_with(
         &self,
