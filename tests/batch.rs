@@ -640,7 +640,7 @@ fn a_token_refused_mid_run_is_renewed_once_and_no_row_fails() {
     let r = batch_stdin(
         &cpis,
         &sb.base_url,
-        &["--scheduled", "--rate", "100", "--concurrency", "2"],
+        &["--scheduled", "--rate", "100", "--concurrency", "1"],
         &others.join("\n"),
     );
     r.assert_code(0);

@@ -323,7 +323,7 @@ impl Clients {
 
     /// Run `f` with the newest clients; after a 401 (the token was refused before the
     /// service saw the request), again with a renewed token, while the token keeps changing
-    /// (other requests in flight may have renewed it meanwhile) and at most three times.
+    /// (other requests in flight may have renewed it meanwhile) and at most five times.
     async fn with_renewal<T, F, Fut>(&self, f: F) -> Result<T>
     where
         F: Fn(Current) -> Fut,
@@ -334,7 +334,7 @@ impl Clients {
         loop {
             let generation = current.generation;
             match f(current).await {
-                Err(e) if e.trace.http_status == Some(401) && tries < 3 => {
+                Err(e) if e.trace.http_status == Some(401) && tries < 5 => {
                     tries += 1;
                     match self.renewed(generation).await? {
                         Some(next) => current = next,
