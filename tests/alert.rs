@@ -954,3 +954,20 @@ fn a_retry_resends_the_stored_body_without_asking_pds_again() {
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0]["subject"]["identifier"]["value"], CHILD);
 }
+
+#[test]
+fn the_preview_flags_a_restricted_record_and_names_the_mother_for_an_unborn_child() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, "9990000034", &["--dry-run"]));
+    r.assert_code(0);
+    r.assert_stderr_has(&[
+        "Amelia BROWN",
+        "RESTRICTED RECORD (location details withheld)",
+    ]);
+    assert_eq!(r.json()["subject"]["identifier"]["value"], "9990000034");
+    // An unborn-child plan is under the mother's number: PDS names the mother.
+    let r = cpis.run(&alert_args(&sandbox.base_url, "9990000042", &["--dry-run"]));
+    r.assert_code(0);
+    r.assert_stderr_has(&["Sophie TAYLOR", "Unborn child protection plan"]);
+}
