@@ -971,3 +971,69 @@ fn the_preview_flags_a_restricted_record_and_names_the_mother_for_an_unborn_chil
     r.assert_code(0);
     r.assert_stderr_has(&["Sophie TAYLOR", "Unborn child protection plan"]);
 }
+
+#[test]
+fn the_pds_read_and_the_plan_read_run_at_once() {
+    // PDS at its own base on the scripted server; each of the first two replies waits until
+    // both requests have arrived: a client sending them one after the other would see the
+    // first held for 5 s, then a 500.
+    use std::sync::{Arc, Barrier};
+    let sandbox = SandboxProc::start(&[]);
+    let sandbox_addr = sandbox.addr();
+    let barrier = Arc::new(Barrier::new(2));
+    let server = Scripted::start(move |seen, i| {
+        if i < 2 {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let b = barrier.clone();
+            std::thread::spawn(move || {
+                b.wait();
+                let _ = tx.send(());
+            });
+            if rx.recv_timeout(std::time::Duration::from_secs(5)).is_err() {
+                return Reply::new(500, "text/plain", "requests were not concurrent");
+            }
+        }
+        if let Some(id) = seen.target.strip_prefix("/pds/Patient/") {
+            return Reply::fhir(format!(
+                r#"{{"resourceType":"Patient","id":"{id}","meta":{{"versionId":"3","security":[{{"code":"U"}}]}},"name":[{{"use":"usual","given":["Oliver"],"family":"Smith"}}],"birthDate":"2019-07-03","gender":"male"}}"#
+            ));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let (_, body) = raw_get(
+            sandbox_addr,
+            &seen.target,
+            &[
+                ("TraceID", &id),
+                ("X-Request-ID", &id),
+                ("IsUnscheduledAccessEvent", "false"),
+            ],
+        );
+        Reply::fhir(body)
+    });
+    let base = server.base_url();
+    let pds = format!("{}/pds", base.split("/cpis/").next().unwrap());
+    let cpis = Cpis::new();
+    let mut args = vec!["--pds-base-url", &pds];
+    args.extend(alert_args(&base, CHILD, &["--dry-run"]));
+    let r = cpis.run(&args);
+    r.assert_code(0);
+    r.assert_stderr_has(&["Oliver SMITH", "record version 3"]);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let p = seen
+        .iter()
+        .find(|s| s.target.starts_with("/pds/"))
+        .expect("a PDS read");
+    assert_eq!(p.target, format!("/pds/Patient/{CHILD}"));
+    assert_eq!(p.header("accept"), Some("application/fhir+json"));
+    assert!(p.header("x-request-id").is_some());
+    assert_eq!(
+        p.header("authorization"),
+        Some(format!("Bearer {TEST_TOKEN}").as_str())
+    );
+    let c = seen
+        .iter()
+        .find(|s| s.target.starts_with("/cpis/FHIR/R4/CareTeam?"))
+        .expect("the plan read");
+    assert_eq!(c.header("isunscheduledaccessevent"), Some("false"));
+}
