@@ -460,6 +460,10 @@ pub struct MissedAppointmentArgs {
     /// Output format of the result
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+
+    /// Do not verify the patient on PDS first (the preview then says "not verified on PDS")
+    #[arg(long)]
+    pub no_pds: bool,
 }
 
 #[derive(Debug, Args)]
@@ -490,11 +494,16 @@ pub enum ListFormat {
 }
 
 const ALERT_HELP: &str = "\
-Before sending: the NHS number is checked, the plan is looked up with a silent scheduled read
-(IsUnscheduledAccessEvent: false: nothing recorded, no one notified), and without an active plan
-nothing is sent (exit 2: there is nobody to alert). A preview on stderr shows who will be
-alerted (the local authority from the plan, with its office-hours and emergency-duty numbers)
-and what will be sent; then a confirmation (default No). Without a terminal, pass --yes.
+Before sending: the NHS number is checked, the patient is verified on PDS (at the same time as
+the plan is looked up with a silent scheduled read, IsUnscheduledAccessEvent: false: nothing
+recorded, no one notified), and without an active plan nothing is sent (exit 2: there is nobody
+to alert). A number PDS says is invalidated, not on PDS or invalid is refused (exit 2, nothing
+sent). A superseded (merged) number is replaced by the current one: the plan is read, and the
+alert made, for the current number, and the preview names both. A preview on stderr shows the
+patient as PDS has them, who will be alerted (the local authority from the plan, with its
+office-hours and emergency-duty numbers) and what will be sent; then a confirmation (default
+No). Without a terminal, pass --yes. --no-pds (or the profile's verify_on_pds = false) skips
+PDS: the preview then says the patient is not verified on PDS.
 
 The alert is a FHIR R4 Communication POSTed to {base}/Communication, kept in the outbox before
 the first attempt and made once. If the outcome is unknown (timeout, dropped connection, 5xx)
@@ -508,7 +517,8 @@ The interface (no national one is published; README \"Alerts\", docs/alert-examp
   identifier  urn:ietf:rfc:3986 | urn:uuid:UUID (made by cpis)
   status      completed
   category    urn:cpis-cli:fhir:CodeSystem:alert-category | missed-appointment
-  subject     the patient: https://fhir.nhs.uk/Id/nhs-number | NHS number
+  subject     the patient: https://fhir.nhs.uk/Id/nhs-number | NHS number (the current one
+              when PDS says the number given was superseded)
   about       #appointment: contained Appointment, status noshow, start = end = the time,
               serviceType text = --service, a participant with display = --location
   recipient   #local-authority: contained Organization, name and phones (work: office hours,
@@ -539,7 +549,9 @@ Examples:
 const ALERT_RETRY_HELP: &str = "\
 Each pending alert is resent with the identifier and body it was made with, after a
 confirmation (default No; --yes for scripts). A service that already holds it answers with the
-alert it holds, so nothing is duplicated.
+alert it holds, so nothing is duplicated. A retry does not verify the patient on PDS again or
+read the plan again: it resends the stored body, made for the NHS number that was verified when
+the alert was made (the current number, when the one given was superseded).
 
 Examples:
   cpis alert retry

@@ -763,3 +763,277 @@ fn the_plan_read_is_silent_and_local_times_follow_the_machine_zone() {
         0
     );
 }
+
+// ---- The patient verified on PDS (issue 10, alerts) ----
+
+const SUPERSEDED: &str = "9990000182"; // superseded by CHILD on PDS; CP-IS holds nothing under it
+const INVALIDATED: &str = "9990000190";
+const NOT_ON_PDS: &str = "9990000204";
+
+/// What the sandbox saw, in order (`start pds 9990000026`, `end Communication POST`, ...).
+fn events(sandbox: &SandboxProc) -> Vec<String> {
+    let (status, body) = raw_get(sandbox.addr(), "/_sandbox/events", &[]);
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn the_preview_shows_the_patient_from_pds_above_who_is_alerted() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    // Without a terminal and without --yes: the preview, then a refusal.
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &[]));
+    r.assert_code(2);
+    r.assert_stderr_has(&[
+        "Oliver SMITH",
+        "2019-07-03",
+        "verified on PDS",
+        "London Borough of Camden (Sandbox)",
+    ]);
+    let block = r.stderr.find("Oliver SMITH").unwrap();
+    let la = r.stderr.find("Alert goes to").unwrap();
+    assert!(block < la, "the patient block comes first:\n{}", r.stderr);
+    assert!(!r.stderr.contains("SUPERSEDED"), "{}", r.stderr);
+    // PDS was asked once, the plan read once; nothing was posted.
+    let seen = events(&sandbox);
+    let starts = |what: &str| {
+        seen.iter()
+            .filter(|e| *e == &format!("start {what}"))
+            .count()
+    };
+    assert_eq!(starts(&format!("pds {CHILD}")), 1, "{seen:?}");
+    assert_eq!(starts(&format!("CareTeam {CHILD}")), 1, "{seen:?}");
+    assert!(
+        !seen.iter().any(|e| e.contains("Communication")),
+        "{seen:?}"
+    );
+    // The dry run shows the same preview, and its body keeps the plan's subject.
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--dry-run"]));
+    r.assert_code(0);
+    r.assert_stderr_has(&["Oliver SMITH", "verified on PDS", "Alert goes to"]);
+    assert_eq!(r.json()["subject"]["identifier"]["value"], CHILD);
+}
+
+#[test]
+fn a_superseded_number_alerts_the_current_numbers_local_authority() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, SUPERSEDED, &["--dry-run"]));
+    r.assert_code(0);
+    let c = r.json();
+    assert_eq!(
+        c["subject"]["identifier"],
+        serde_json::json!({"system": "https://fhir.nhs.uk/Id/nhs-number", "value": CHILD})
+    );
+    assert_eq!(
+        c["contained"][0]["participant"][0]["actor"]["identifier"]["value"],
+        CHILD
+    );
+    assert_eq!(
+        c["contained"][1]["name"],
+        "London Borough of Camden (Sandbox)"
+    );
+    r.assert_stderr_has(&[
+        "SUPERSEDED",
+        "999 000 0182",
+        "999 000 0026",
+        "Oliver SMITH",
+        "London Borough of Camden (Sandbox)",
+    ]);
+    // Sent: the sandbox holds it under the current number; the outbox keeps that number.
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        SUPERSEDED,
+        &["--yes", "--format", "json"],
+    ));
+    r.assert_code(0);
+    assert_eq!(r.json()["nhs_number"], CHILD);
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+    assert!(held(&sandbox, SUPERSEDED).is_empty());
+    let rows = outbox(&cpis);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["nhs_number"], CHILD);
+    assert_eq!(rows[0]["state"], "sent");
+    // Both plan reads were scheduled (silent).
+    for nhs in [SUPERSEDED, CHILD] {
+        let (_, body) = raw_get(sandbox.addr(), &format!("/_sandbox/queries?nhs={nhs}"), &[]);
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap()["unscheduled_searches"],
+            0
+        );
+    }
+}
+
+#[test]
+fn invalidated_or_not_on_pds_sends_nothing() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    for (nhs, said) in [
+        (INVALIDATED, "has been invalidated on PDS"),
+        (NOT_ON_PDS, "is not on PDS"),
+    ] {
+        for extra in [&["--yes"][..], &["--dry-run"][..]] {
+            let r = cpis.run(&alert_args(&sandbox.base_url, nhs, extra));
+            r.assert_code(2);
+            r.assert_stderr_has(&[said, "no alert was sent"]);
+            assert!(r.stdout.is_empty(), "{}", r.stdout);
+            assert!(!r.stderr.contains("Alert goes to"), "{}", r.stderr);
+        }
+        assert!(held(&sandbox, nhs).is_empty());
+    }
+    assert!(outbox(&cpis).is_empty());
+    let seen = events(&sandbox);
+    assert!(
+        seen.iter()
+            .any(|e| e == &format!("start pds {INVALIDATED}")),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|e| e.contains("Communication POST")),
+        "nothing posted: {seen:?}"
+    );
+}
+
+#[test]
+fn no_pds_skips_pds_and_says_not_verified() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        CHILD,
+        &["--dry-run", "--no-pds"],
+    ));
+    r.assert_code(0);
+    r.assert_stderr_has(&["NOT VERIFIED ON PDS", "Alert goes to"]);
+    assert!(!r.stderr.contains("Oliver SMITH"), "{}", r.stderr);
+    assert_eq!(r.json()["subject"]["identifier"]["value"], CHILD);
+    // The profile's verify_on_pds = false does the same; the alert is sent unverified.
+    cpis.run(&["config", "set", "verify_on_pds", "false"])
+        .assert_code(0);
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(0);
+    r.assert_stderr_has(&["NOT VERIFIED ON PDS"]);
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+    let seen = events(&sandbox);
+    assert!(!seen.iter().any(|e| e.starts_with("start pds")), "{seen:?}");
+    assert!(
+        seen.iter().any(|e| e == "start Communication POST"),
+        "{seen:?}"
+    );
+    // Without PDS, a superseded number is not replaced: CP-IS holds no plan under it.
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        SUPERSEDED,
+        &["--dry-run", "--no-pds"],
+    ));
+    r.assert_code(2);
+    r.assert_stderr_has(&["no active plan"]);
+}
+
+#[test]
+fn a_retry_resends_the_stored_body_without_asking_pds_again() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "unavailable-before-store"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, SUPERSEDED, &["--yes"]));
+    r.assert_code(8);
+    assert_eq!(outbox(&cpis)[0]["nhs_number"], CHILD);
+    let before = events(&sandbox)
+        .iter()
+        .filter(|e| e.starts_with("start pds"))
+        .count();
+    assert_eq!(before, 1);
+    let r = retry_all(&cpis, &sandbox.base_url);
+    r.assert_code(0);
+    let seen = events(&sandbox);
+    assert_eq!(
+        seen.iter().filter(|e| e.starts_with("start pds")).count(),
+        1,
+        "no second PDS read: {seen:?}"
+    );
+    let alerts = held(&sandbox, CHILD);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["subject"]["identifier"]["value"], CHILD);
+}
+
+#[test]
+fn the_preview_flags_a_restricted_record_and_names_the_mother_for_an_unborn_child() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, "9990000034", &["--dry-run"]));
+    r.assert_code(0);
+    r.assert_stderr_has(&[
+        "Amelia BROWN",
+        "RESTRICTED RECORD (location details withheld)",
+    ]);
+    assert_eq!(r.json()["subject"]["identifier"]["value"], "9990000034");
+    // An unborn-child plan is under the mother's number: PDS names the mother.
+    let r = cpis.run(&alert_args(&sandbox.base_url, "9990000042", &["--dry-run"]));
+    r.assert_code(0);
+    r.assert_stderr_has(&["Sophie TAYLOR", "Unborn child protection plan"]);
+}
+
+#[test]
+fn the_pds_read_and_the_plan_read_run_at_once() {
+    // PDS at its own base on the scripted server; each of the first two replies waits until
+    // both requests have arrived: a client sending them one after the other would see the
+    // first held for 5 s, then a 500.
+    use std::sync::{Arc, Barrier};
+    let sandbox = SandboxProc::start(&[]);
+    let sandbox_addr = sandbox.addr();
+    let barrier = Arc::new(Barrier::new(2));
+    let server = Scripted::start(move |seen, i| {
+        if i < 2 {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let b = barrier.clone();
+            std::thread::spawn(move || {
+                b.wait();
+                let _ = tx.send(());
+            });
+            if rx.recv_timeout(std::time::Duration::from_secs(5)).is_err() {
+                return Reply::new(500, "text/plain", "requests were not concurrent");
+            }
+        }
+        if let Some(id) = seen.target.strip_prefix("/pds/Patient/") {
+            return Reply::fhir(format!(
+                r#"{{"resourceType":"Patient","id":"{id}","meta":{{"versionId":"3","security":[{{"code":"U"}}]}},"name":[{{"use":"usual","given":["Oliver"],"family":"Smith"}}],"birthDate":"2019-07-03","gender":"male"}}"#
+            ));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let (_, body) = raw_get(
+            sandbox_addr,
+            &seen.target,
+            &[
+                ("TraceID", &id),
+                ("X-Request-ID", &id),
+                ("IsUnscheduledAccessEvent", "false"),
+            ],
+        );
+        Reply::fhir(body)
+    });
+    let base = server.base_url();
+    let pds = format!("{}/pds", base.split("/cpis/").next().unwrap());
+    let cpis = Cpis::new();
+    let mut args = vec!["--pds-base-url", &pds];
+    args.extend(alert_args(&base, CHILD, &["--dry-run"]));
+    let r = cpis.run(&args);
+    r.assert_code(0);
+    r.assert_stderr_has(&["Oliver SMITH", "record version 3"]);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let p = seen
+        .iter()
+        .find(|s| s.target.starts_with("/pds/"))
+        .expect("a PDS read");
+    assert_eq!(p.target, format!("/pds/Patient/{CHILD}"));
+    assert_eq!(p.header("accept"), Some("application/fhir+json"));
+    assert!(p.header("x-request-id").is_some());
+    assert_eq!(
+        p.header("authorization"),
+        Some(format!("Bearer {TEST_TOKEN}").as_str())
+    );
+    let c = seen
+        .iter()
+        .find(|s| s.target.starts_with("/cpis/FHIR/R4/CareTeam?"))
+        .expect("the plan read");
+    assert_eq!(c.header("isunscheduledaccessevent"), Some("false"));
+}

@@ -1,7 +1,9 @@
 //! `cpis alert`: missed-appointment alerts to the responsible local authority, sent exactly
-//! once. `missed-appointment` checks the plan with a silent scheduled read, previews, confirms,
-//! keeps the alert in the outbox and then makes one attempt; `retry` resends pending ones with
-//! their original identifier; `list` shows them all.
+//! once. `missed-appointment` verifies the patient on PDS while it checks the plan with a
+//! silent scheduled read (under the current number when PDS says the one given was
+//! superseded), previews, confirms, keeps the alert in the outbox and then makes one attempt;
+//! `retry` resends pending ones with their original identifier and body (no second PDS check);
+//! `list` shows them all.
 
 use std::io::IsTerminal;
 
@@ -10,6 +12,7 @@ use crate::cpis::alert::{self as wire, Alert, Posted, Recipient, Sender};
 use crate::cpis::{model, CareSetting, Search};
 use crate::error::{Error, Kind, Result};
 use crate::render;
+use crate::render::lookup::PatientReport;
 
 use crate::store::outbox::{Outbox, Row};
 
@@ -144,8 +147,33 @@ fn crash_point(at: &str) {
     }
 }
 
+/// The silent scheduled plan read, once more with a new token after a 401 where one can be
+/// had.
+async fn plan_read(
+    ctx: &super::Ctx,
+    conn: &super::Connection,
+    client: &mut crate::cpis::Client,
+    token: &mut crate::auth::TokenSource,
+    nhs: &crate::nhs_number::NhsNumber,
+) -> Result<crate::cpis::SearchResult> {
+    match client
+        .search(Search::CareTeam, nhs, CareSetting::Scheduled)
+        .await
+    {
+        Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
+            ctx.note("the service refused the access token (HTTP 401): getting a new one and trying once more");
+            *token = ctx.renewed_token(conn).await?;
+            *client = ctx.client_with(conn, token)?;
+            client
+                .search(Search::CareTeam, nhs, CareSetting::Scheduled)
+                .await
+        }
+        r => r,
+    }
+}
+
 async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Result<()> {
-    let nhs = super::lookup::parse_number(&args.nhs_number, false)?;
+    let requested = super::lookup::parse_number(&args.nhs_number, false)?;
     let appointment = crate::timeutil::parse_user_time(&args.appointment)
         .map_err(|e| Error::usage(format!("--appointment: {e}")).with_hint("nothing was sent"))?;
     let now = crate::timeutil::now_moment();
@@ -160,6 +188,7 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
     let location = check_text("--location", &args.location, MAX_SHORT_TEXT, false)?;
     let note = check_text("--note", &args.note, MAX_NOTE, true)?;
 
+    let verify = !args.no_pds && ctx.settings.verify_on_pds;
     let (mut client, conn, mut token) = ctx.cpis_client().await?;
     let target = wire::endpoint(&alert_base(
         args.alert_base_url.as_deref(),
@@ -167,21 +196,53 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         &conn.base,
     )?);
     super::lookup::check_role(&token, CareSetting::Scheduled)?;
-    let care_team = match client
-        .search(Search::CareTeam, &nhs, CareSetting::Scheduled)
-        .await
-    {
-        Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
-            ctx.note("the service refused the access token (HTTP 401): getting a new one and trying once more");
-            token = ctx.renewed_token(&conn).await?;
-            client = ctx.client_with(&conn, &token)?;
-            client
-                .search(Search::CareTeam, &nhs, CareSetting::Scheduled)
-                .await?
-        }
-        r => r?,
+    let today = crate::timeutil::today_days();
+    let (patient, nhs, care_team) = if !verify {
+        ctx.note("not verified on PDS (--no-pds or verify_on_pds = false): make sure this is the right child");
+        let found = plan_read(ctx, &conn, &mut client, &mut token, &requested).await?;
+        (
+            PatientReport::unverified(&requested.digits()),
+            requested,
+            found,
+        )
+    } else {
+        // Both silent reads at once: PDS, and the plan under the number given.
+        let pds = ctx.pds_client(&conn, &token)?;
+        let (outcome, found) = tokio::join!(
+            pds.patient(&requested),
+            client.search(Search::CareTeam, &requested, CareSetting::Scheduled)
+        );
+        let outcome = match outcome {
+            Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
+                super::lookup::patient_renewing(ctx, &conn, &mut token, &requested).await?
+            }
+            r => r?,
+        };
+        let verified = super::lookup::accept(outcome, &requested).map_err(|mut e| {
+            e.hint = Some(match e.hint.take() {
+                Some(h) => format!("{h}; no alert was sent"),
+                None => "no alert was sent".to_string(),
+            });
+            e
+        })?;
+        let current = super::lookup::current_number(&verified)?;
+        let found = if verified.superseded {
+            ctx.note(&format!(
+                "NHS number {requested} has been superseded by {current} on PDS: the plan is read, and the alert made, under the current number"
+            ));
+            plan_read(ctx, &conn, &mut client, &mut token, &current).await?
+        } else {
+            match found {
+                Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
+                    client = ctx.client_with(&conn, &token)?;
+                    plan_read(ctx, &conn, &mut client, &mut token, &current).await?
+                }
+                r => r?,
+            }
+        };
+        (PatientReport::verified(&verified, today), current, found)
     };
-    let plans = model::plans_from(&care_team.bundles, crate::timeutil::today_days());
+    let plans = model::plans_from(&care_team.bundles, today);
     // The most recently started active plan names the local authority.
     let mut active: Vec<&model::Plan> = plans.iter().filter(|p| p.active).collect();
     active.sort_by(|a, b| b.start.cmp(&a.start));
@@ -233,14 +294,14 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         sent: now.rfc3339(),
     };
     let body = serde_json::to_string_pretty(&wire::body(&alert)).expect("json") + "\n";
-    if args.dry_run {
-        ctx.note(&format!(
-            "dry run: nothing was sent or kept; this body would be POSTed to {target}"
+    let mut rows = vec![("Patient (NHS number)", nhs.to_string())];
+    if patient.superseded {
+        rows.push((
+            "Number given",
+            format!("{requested} (superseded on PDS by {nhs})"),
         ));
-        return Ok(render::print_stdout(&body)?);
     }
-    let mut rows = vec![
-        ("Patient (NHS number)", nhs.to_string()),
+    rows.extend([
         ("Plan", plan.plan_type.label().to_string()),
         ("Missed appointment", alert.appointment.clone()),
         ("Service", alert.service.clone()),
@@ -257,14 +318,22 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         ),
         ("From", alert.sender.name.clone()),
         ("Sent to", target.to_string()),
-    ];
+    ]);
     if !others.is_empty() {
         rows.push(("Other active plans", others.join(", ")));
     }
-    eprintln!(
-        "This alert will be sent once, to the responsible local authority:\n{}",
-        preview(&rows)
-    );
+    let heading = if args.dry_run {
+        "Dry run: this alert would be sent once, to the responsible local authority:"
+    } else {
+        "This alert will be sent once, to the responsible local authority:"
+    };
+    eprintln!("{}\n{heading}\n{}", patient.block(), preview(&rows));
+    if args.dry_run {
+        ctx.note(&format!(
+            "dry run: nothing was sent or kept; this body would be POSTed to {target}"
+        ));
+        return Ok(render::print_stdout(&body)?);
+    }
     if !confirm(args.yes, "Send this alert?")? {
         eprintln!("not sent");
         return Ok(());

@@ -81,6 +81,16 @@ pub fn accept(outcome: crate::pds::Outcome, nhs: &NhsNumber) -> Result<crate::pd
     }
 }
 
+/// The patient's current NHS number (PDS's record id), the one CP-IS is asked about.
+pub fn current_number(patient: &crate::pds::Patient) -> Result<NhsNumber> {
+    NhsNumber::parse_unchecked(&patient.nhs_number).map_err(|_| {
+        Error::new(
+            crate::error::Kind::Service,
+            "PDS answered with a record whose id is not an NHS number",
+        )
+    })
+}
+
 /// `--dob` against PDS's birth date: a mismatch, or nothing to compare with, refuses.
 pub fn check_dob(patient: &crate::pds::Patient, dob: Option<&str>) -> Result<()> {
     let Some(dob) = dob else { return Ok(()) };
@@ -159,7 +169,7 @@ async fn lookup_renewing(
 }
 
 /// The PDS retrieval, once more with a new token after a 401 where one can be had.
-async fn patient_renewing(
+pub(crate) async fn patient_renewing(
     ctx: &super::Ctx,
     conn: &super::Connection,
     token: &mut crate::auth::TokenSource,
@@ -219,12 +229,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         };
         let patient = accept(outcome, &requested)?;
         check_dob(&patient, dob.as_deref())?;
-        let current = NhsNumber::parse_unchecked(&patient.nhs_number).map_err(|_| {
-            Error::new(
-                crate::error::Kind::Service,
-                "PDS answered with a record whose id is not an NHS number",
-            )
-        })?;
+        let current = current_number(&patient)?;
         let found = if patient.superseded {
             ctx.note(&format!(
                 "NHS number {} has been superseded by {} on PDS: checking CP-IS under the current number",
@@ -249,12 +254,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         check_dob(&patient, dob.as_deref())?;
         let report = PatientReport::verified(&patient, today);
         confirm_patient(ctx, &report, dob.is_some(), args.yes)?;
-        let current = NhsNumber::parse_unchecked(&patient.nhs_number).map_err(|_| {
-            Error::new(
-                crate::error::Kind::Service,
-                "PDS answered with a record whose id is not an NHS number",
-            )
-        })?;
+        let current = current_number(&patient)?;
         if patient.superseded {
             ctx.note(&format!(
                 "NHS number {} has been superseded by {} on PDS: checking CP-IS under the current number",

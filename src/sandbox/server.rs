@@ -352,7 +352,11 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, H
     let request_id = req.headers().get("x-request-id").cloned();
     let communication = format!("{BASE_PATH}/Communication");
     let mut resp = if req.uri().path().trim_end_matches('/') == communication {
-        communication_endpoint(&state, req).await?
+        let what = format!("Communication {}", req.method());
+        state.event(format!("start {what}"));
+        let r = communication_endpoint(&state, req).await;
+        state.event(format!("end {what}"));
+        r?
     } else if oauth::TOKEN_PATHS.contains(&req.uri().path()) {
         oauth::token_endpoint(&state.oauth, state.tls, req).await
     } else if req.uri().path() == "/oauth2/authorize" || req.uri().path() == "/oauth2/userinfo" {

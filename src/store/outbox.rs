@@ -5,6 +5,9 @@
 //! States: `pending` (written; not known to have arrived: never tried, not delivered, or an
 //! unknown outcome), `sent` (the service answered 2xx; `reference` holds its reference) and
 //! `failed` (the service refused it with an OperationOutcome; `detail` says why).
+//!
+//! A kept alert is resent exactly as it was made: `cpis alert retry` neither verifies the
+//! patient on PDS again nor reads the plan again.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +22,9 @@ pub struct Row {
     pub id: String,
     pub created: String,
     pub state: String,
+    /// The number the alert was made for: the patient's current number as PDS gave it (the
+    /// number typed, with `--no-pds`). A retry resends the stored body without asking PDS
+    /// again.
     pub nhs_number: String,
     pub local_authority: String,
     pub appointment: String,
