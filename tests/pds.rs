@@ -569,3 +569,73 @@ fn on_a_terminal_the_patient_is_shown_and_only_yes_sends_the_unscheduled_lookup(
         "{e:?}"
     );
 }
+
+#[test]
+fn pds_is_retried_with_the_same_request_id_and_sent_the_same_credentials() {
+    // PDS on a server of its own (under a path the scripted CP-IS does not answer): a 503,
+    // then the record.
+    let pds = Scripted::start(|seen, i| {
+        if i == 0 {
+            return Reply::new(503, "application/fhir+json", "{}").header("Retry-After", "0");
+        }
+        let id = seen.target.rsplit('/').next().unwrap().to_string();
+        Reply::fhir(format!(
+            r#"{{"resourceType":"Patient","id":"{id}","name":[{{"use":"usual","given":["Ada"],"family":"Lovelace"}}]}}"#
+        ))
+    });
+    let cpis_server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let pds_base = format!("http://{}/pds/FHIR/R4", pds.addr);
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &cpis_server.base_url(),
+        "--pds-base-url",
+        &pds_base,
+        "lookup",
+        "9434765919",
+        "--scheduled",
+        "--json",
+    ]);
+    r.assert_code(0);
+    assert_eq!(r.json()["patient"]["name"], "Ada LOVELACE");
+    let seen = pds.requests();
+    assert_eq!(seen.len(), 2);
+    for s in &seen {
+        assert_eq!(s.target, "/pds/FHIR/R4/Patient/9434765919");
+        assert_eq!(s.header("accept"), Some("application/fhir+json"));
+        assert_eq!(s.header("authorization"), Some("Bearer cpis-test-token"));
+        assert!(s.header("x-correlation-id").is_some());
+        assert!(s.header("isunscheduledaccessevent").is_none());
+    }
+    assert_eq!(
+        seen[0].header("x-request-id"),
+        seen[1].header("x-request-id")
+    );
+    assert!(uuid::Uuid::parse_str(seen[0].header("x-request-id").unwrap()).is_ok());
+
+    // PDS unreachable: the lookup fails as any unreachable service does, unless --no-pds.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let dead_base = format!("http://{dead}/pds/FHIR/R4");
+    let args = |extra: &'static str| {
+        vec![
+            "--base-url".to_string(),
+            cpis_server.base_url(),
+            "--pds-base-url".to_string(),
+            dead_base.clone(),
+            "lookup".to_string(),
+            "9434765919".to_string(),
+            "--scheduled".to_string(),
+            extra.to_string(),
+        ]
+    };
+    let cpis = Cpis::new();
+    let a = args("--quiet");
+    cpis.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .assert_code(6)
+        .assert_stderr_has(&["PDS patient retrieval"]);
+    let a = args("--no-pds");
+    cpis.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .assert_code(0);
+}
