@@ -295,7 +295,7 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
     };
     let body = serde_json::to_string_pretty(&wire::body(&alert)).expect("json") + "\n";
     let mut rows = vec![("Patient (NHS number)", nhs.to_string())];
-    if patient.superseded {
+    if patient.pds.superseded {
         rows.push((
             "Number given",
             format!("{requested} (superseded on PDS by {nhs})"),

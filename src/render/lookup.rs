@@ -29,29 +29,16 @@ pub struct LookupReport {
     pub patient: PatientReport,
 }
 
-/// The patient as verified on PDS before CP-IS was asked. Location details (address, GP,
-/// telecom) are never part of it.
+/// The patient as verified on PDS before CP-IS was asked: what PDS said (location details,
+/// address, GP and telecom, are never part of it), whether it was asked, and the age.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PatientReport {
     /// False when PDS was not asked (`--no-pds`, profile `verify_on_pds = false`).
     pub verified: bool,
-    /// The number as typed (ten digits).
-    pub requested_nhs_number: String,
-    /// The current number: the one CP-IS was asked about.
-    pub nhs_number: String,
-    pub superseded: bool,
-    pub name: Option<String>,
-    pub birth_date: Option<String>,
+    #[serde(flatten)]
+    pub pds: crate::pds::Patient,
     /// Age on the day of the lookup, from a full birth date.
     pub age: Option<String>,
-    pub gender: Option<String>,
-    pub deceased: bool,
-    pub deceased_date: Option<String>,
-    /// `informal`, `formal` or `removed` (the death notification's status).
-    pub death_notification: Option<String>,
-    /// PDS's `meta.security` code: `U`, `R`, `V`, or another code verbatim.
-    pub restricted: Option<String>,
-    pub pds_version: Option<String>,
 }
 
 impl PatientReport {
@@ -59,26 +46,19 @@ impl PatientReport {
     pub fn verified(p: &crate::pds::Patient, today: i64) -> Self {
         PatientReport {
             verified: true,
-            requested_nhs_number: p.requested_nhs_number.clone(),
-            nhs_number: p.nhs_number.clone(),
-            superseded: p.superseded,
-            name: p.name.clone(),
-            birth_date: p.birth_date.clone(),
+            pds: p.clone(),
             age: p.age(today),
-            gender: p.gender.clone(),
-            deceased: p.deceased,
-            deceased_date: p.deceased_date.clone(),
-            death_notification: p.death_notification.clone(),
-            restricted: p.restricted.clone(),
-            pds_version: p.pds_version.clone(),
         }
     }
 
     /// PDS was not asked.
     pub fn unverified(nhs: &str) -> Self {
         PatientReport {
-            requested_nhs_number: nhs.to_string(),
-            nhs_number: nhs.to_string(),
+            pds: crate::pds::Patient {
+                requested_nhs_number: nhs.to_string(),
+                nhs_number: nhs.to_string(),
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -89,13 +69,13 @@ impl PatientReport {
             return "not-verified".into();
         }
         let mut s = vec!["verified"];
-        if self.superseded {
+        if self.pds.superseded {
             s.push("superseded");
         }
-        if self.deceased {
+        if self.pds.deceased {
             s.push("deceased");
         }
-        if self.restricted.as_deref().is_some_and(|c| c != "U") {
+        if self.pds.is_restricted() {
             s.push("restricted");
         }
         s.join("+")
@@ -104,7 +84,7 @@ impl PatientReport {
     /// The patient block: name, date of birth with age, gender, and what PDS flags.
     pub fn block(&self) -> String {
         if !self.verified {
-            return "Patient:      NOT VERIFIED ON PDS (--no-pds): make sure this is the right child\n"
+            return "Patient:      NOT VERIFIED ON PDS (--no-pds or verify_on_pds = false): make sure this is the right child\n"
                 .to_string();
         }
         let withheld = |v: &Option<String>| {
@@ -112,29 +92,20 @@ impl PatientReport {
                 .map(super::sanitize)
                 .unwrap_or_else(|| "not recorded".to_string())
         };
-        let born = match (&self.birth_date, &self.age) {
+        let p = &self.pds;
+        let born = match (&p.birth_date, &self.age) {
             (Some(b), Some(a)) => format!("{} (age {a})", super::sanitize(b)),
             (b, _) => withheld(b),
         };
         let mut out = format!(
             "Patient:      {}\nBorn:         {born}\nGender:       {}\nPDS:          verified on PDS{}\n",
-            withheld(&self.name),
-            withheld(&self.gender),
-            self.pds_version
+            withheld(&p.name),
+            withheld(&p.gender),
+            p.pds_version
                 .as_deref()
                 .map(|v| format!(" (record version {})", super::sanitize(v)))
                 .unwrap_or_default()
         );
-        let p = crate::pds::Patient {
-            requested_nhs_number: self.requested_nhs_number.clone(),
-            nhs_number: self.nhs_number.clone(),
-            superseded: self.superseded,
-            deceased: self.deceased,
-            deceased_date: self.deceased_date.clone(),
-            death_notification: self.death_notification.clone(),
-            restricted: self.restricted.clone(),
-            ..Default::default()
-        };
         for flag in p.flags() {
             out.push_str(&format!("              {}\n", bold(&flag)));
         }
@@ -337,8 +308,8 @@ pub fn csv_rows(r: &LookupReport) -> Vec<Vec<String>> {
                 o(&p.local_authority),
                 o(&p.office_hours_phone),
                 o(&p.emergency_duty_phone),
-                o(&r.patient.name),
-                o(&r.patient.birth_date),
+                o(&r.patient.pds.name),
+                o(&r.patient.pds.birth_date),
                 r.patient.status(),
             ]
         })
