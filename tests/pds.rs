@@ -112,6 +112,15 @@ fn restricted_deceased_and_minimal_records_say_so() {
     assert!(t
         .stdout
         .contains("RESTRICTED RECORD (location details withheld)"));
+    // The sandbox's restricted record carries an address, a GP and a phone number anyway:
+    // none of them is ever shown, in any format.
+    for format in ["table", "json", "csv"] {
+        let out = cpis.run(&["lookup", "9990000034", "--scheduled", "--format", format]);
+        for secret in ["Sandbox Street", "LS1 4AP", "Y12345", "01632960587"] {
+            assert!(!out.stdout.contains(secret), "{format}: {}", out.stdout);
+            assert!(!out.stderr.contains(secret), "{format}: {}", out.stderr);
+        }
+    }
 
     let v = json_lookup(&cpis, "9990000069");
     assert_eq!(v["patient"]["restricted"], "V");

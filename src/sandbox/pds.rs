@@ -247,8 +247,9 @@ fn meta(code: &str) -> Value {
     })
 }
 
-/// A synthetic Patient as PDS would return it. Restricted records carry no address, GP or
-/// telecom, as the live service removes them.
+/// A synthetic Patient as PDS would return it, with an address, a GP and a phone number. A
+/// restricted record keeps them too (the live service removes them), so that tests show
+/// `cpis` never prints them whatever PDS sends.
 fn patient(
     nhs: &str,
     given: &str,
@@ -266,10 +267,9 @@ fn patient(
         "gender": gender,
         "birthDate": birth_date,
     });
-    if security == "U" {
-        p["address"] = json!([{"id": "1", "use": "home", "line": ["1 Sandbox Street", "Leeds"], "postalCode": "LS1 4AP"}]);
-        p["generalPractitioner"] = json!([{"type": "Organization", "identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "Y12345"}}]);
-    }
+    p["address"] = json!([{"id": "1", "use": "home", "line": ["1 Sandbox Street", "Leeds"], "postalCode": "LS1 4AP"}]);
+    p["generalPractitioner"] = json!([{"type": "Organization", "identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "Y12345"}}]);
+    p["telecom"] = json!([{"id": "1", "system": "phone", "use": "home", "value": "01632960587"}]);
     p
 }
 

@@ -11,7 +11,8 @@
 //!    to show that memory does not grow with the list.
 //!
 //! Plans are rare, as in real lists: the numbers come from the sandbox's "no record" block,
-//! with the sandbox's plan patients mixed in once each.
+//! with the sandbox's plan patients mixed in once each. Every row is verified on PDS first
+//! (the sandbox serves it, unlimited), with `--pds-rate` equal to `--rate`.
 //!
 //! Settings: CPIS_BENCH_ROWS (10000), CPIS_BENCH_RATE (100), CPIS_BENCH_DELAY_MS (50),
 //! CPIS_BENCH_CONCURRENCY (16), CPIS_BENCH_BIG_ROWS (100000; 0 skips part 3).
@@ -94,10 +95,11 @@ fn report(label: &str, o: &Outcome, limit: Option<u64>) {
         s["error"]
     );
     println!(
-        "    requests {} ({:.3} per number), 429s {}",
+        "    requests {} ({:.3} per number), 429s {}; PDS retrievals {} (its own pacer)",
         s["requests"],
         s["requests_per_number"].as_f64().unwrap_or(0.0),
-        s["rate_limited"]
+        s["rate_limited"],
+        s["pds_requests"]
     );
     match limit {
         Some(l) => println!(
