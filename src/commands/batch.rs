@@ -413,12 +413,9 @@ async fn check(
             if let Err(e) = super::lookup::check_dob(&p, ask.dob) {
                 return invalid_record(&ask, &requested, e.message, "dob-mismatch", json!(report));
             }
-            let Ok(current) = NhsNumber::parse_unchecked(&p.nhs_number) else {
-                let e = Error::new(
-                    Kind::Service,
-                    "PDS answered with a record whose id is not an NHS number",
-                );
-                return error_record(ask.line, &requested, &e);
+            let current = match super::lookup::current_number(&p) {
+                Ok(n) => n,
+                Err(e) => return error_record(ask.line, &requested, &e),
             };
             if p.superseded {
                 let mut claims = claims.lock().unwrap_or_else(|e| e.into_inner());

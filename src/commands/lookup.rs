@@ -111,21 +111,14 @@ pub fn check_dob(patient: &crate::pds::Patient, dob: Option<&str>) -> Result<()>
 
 /// Before an unscheduled lookup (which notifies the local authority): the user has seen the
 /// patient and said yes, or `--dob` matched, or `--yes` was given.
-fn confirm_patient(
-    ctx: &super::Ctx,
-    report: &PatientReport,
-    dob_checked: bool,
-    yes: bool,
-) -> Result<()> {
+fn confirm_patient(report: &PatientReport, dob_checked: bool, yes: bool) -> Result<()> {
     if dob_checked || yes {
         return Ok(());
     }
-    use std::io::IsTerminal;
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+    if !can_ask() {
         return Err(unconfirmed());
     }
     eprint!("{}", report.block());
-    let _ = ctx;
     let yes = dialoguer::Confirm::new()
         .with_prompt("Is this the patient? (an unscheduled lookup notifies their local authority)")
         .default(false)
@@ -137,6 +130,20 @@ fn confirm_patient(
         Err(Error::usage("not the patient: nothing was sent to CP-IS")
             .with_hint("check the NHS number with the patient or their records"))
     }
+}
+
+fn note_superseded(ctx: &super::Ctx, requested: &NhsNumber, current: &NhsNumber) {
+    ctx.note(&format!(
+        "NHS number {} has been superseded by {} on PDS: checking CP-IS under the current number",
+        crate::pds::model::spaced(&requested.digits()),
+        crate::pds::model::spaced(&current.digits())
+    ));
+}
+
+/// Is there a terminal to ask on (standard input and standard error)?
+fn can_ask() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 fn unconfirmed() -> Error {
@@ -195,11 +202,9 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     if args.curl {
         return curl(ctx, &requested, care, verify).await;
     }
-    if care == CareSetting::Unscheduled && verify && dob.is_none() && !args.yes {
-        use std::io::IsTerminal;
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Err(unconfirmed());
-        }
+    // Refused before anything is sent when the patient could not be confirmed anyway.
+    if care == CareSetting::Unscheduled && verify && dob.is_none() && !args.yes && !can_ask() {
+        return Err(unconfirmed());
     }
     let (mut client, conn, mut token) = ctx.cpis_client().await?;
     check_role(&token, care)?;
@@ -231,11 +236,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         check_dob(&patient, dob.as_deref())?;
         let current = current_number(&patient)?;
         let found = if patient.superseded {
-            ctx.note(&format!(
-                "NHS number {} has been superseded by {} on PDS: checking CP-IS under the current number",
-                crate::pds::model::spaced(&requested.digits()),
-                crate::pds::model::spaced(&current.digits())
-            ));
+            note_superseded(ctx, &requested, &current);
             lookup_renewing(ctx, &conn, &mut client, &mut token, &current, care).await?
         } else {
             match found {
@@ -253,14 +254,10 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         let patient = accept(outcome, &requested)?;
         check_dob(&patient, dob.as_deref())?;
         let report = PatientReport::verified(&patient, today);
-        confirm_patient(ctx, &report, dob.is_some(), args.yes)?;
+        confirm_patient(&report, dob.is_some(), args.yes)?;
         let current = current_number(&patient)?;
         if patient.superseded {
-            ctx.note(&format!(
-                "NHS number {} has been superseded by {} on PDS: checking CP-IS under the current number",
-                crate::pds::model::spaced(&requested.digits()),
-                crate::pds::model::spaced(&current.digits())
-            ));
+            note_superseded(ctx, &requested, &current);
         }
         ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
         client = ctx.client_with(&conn, &token)?;
