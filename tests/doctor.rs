@@ -45,6 +45,7 @@ fn the_embedded_sandbox_passes_every_check() {
             "tls",
             "http",
             "clock",
+            "pds",
             "oauth",
             "cis2",
             "credentials"
@@ -404,6 +405,13 @@ fn doctor_curl_prints_its_requests_and_sends_nothing() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("CapabilityStatement"));
         assert_eq!(server.requests().len(), 1);
     }
+    // Then the PDS probe, with PDS's own example of an invalid number.
+    let pds = r.stdout.lines().nth(1).unwrap();
+    assert!(
+        pds.contains("/personal-demographics/FHIR/R4/Patient/9000000000'")
+            && pds.contains("x-request-id: "),
+        "{pds}"
+    );
 }
 
 #[test]
@@ -422,4 +430,64 @@ fn a_token_endpoint_on_another_host_is_checked() {
     let v = r.json();
     assert_eq!(status_of(&v, "oauth"), "fail");
     assert!(v.to_string().contains("auth.example.invalid"), "{v}");
+}
+
+#[test]
+fn the_route_to_pds_is_checked_without_asking_about_anyone() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let doctor = |extra: &[&str]| {
+        let mut args = vec!["--base-url", sb.base_url.as_str()];
+        args.extend_from_slice(extra);
+        args.extend(["doctor", "--json"]);
+        cpis.run(&args)
+    };
+    let pds_detail = |v: &serde_json::Value| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "pds")
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // PDS's own example of an invalid number: 400 INVALID_RESOURCE_ID means PDS answered.
+    let r = doctor(&[]);
+    r.assert_code(0);
+    let v = r.json();
+    assert_eq!(status_of(&v, "pds"), "ok");
+    assert!(pds_detail(&v).contains("/personal-demographics/FHIR/R4/Patient/9000000000"));
+    assert!(pds_detail(&v).contains("PDS answers"));
+
+    // Nothing listening where PDS should be: unreachable (exit 6).
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let dead_pds = format!("http://{dead}/personal-demographics/FHIR/R4");
+    let r = doctor(&["--pds-base-url", &dead_pds]);
+    r.assert_code(6);
+    assert_eq!(status_of(&r.json(), "pds"), "fail");
+
+    // A PDS base URL that is not PDS: the service's 404 says so (exit 7).
+    let wrong = sb.base_url.replace("/cpis/FHIR/R4", "/not-pds/FHIR/R4");
+    let r = doctor(&["--pds-base-url", &wrong]);
+    r.assert_code(7);
+    assert!(pds_detail(&r.json()).contains("HTTP 404"), "{}", r.stdout);
+
+    // Verification switched off in the profile: nothing to check.
+    cpis.run(&["config", "set", "verify_on_pds", "false"])
+        .assert_code(0);
+    let r = doctor(&[]);
+    r.assert_code(0);
+    assert_eq!(status_of(&r.json(), "pds"), "skip");
+
+    // With --require-auth and no credential, PDS still answers (401): the route works.
+    let locked = SandboxProc::start(&["--require-auth"]);
+    let r = Cpis::signed_out().run(&["--base-url", &locked.base_url, "doctor", "--json"]);
+    let v = r.json();
+    assert_eq!(status_of(&v, "pds"), "ok", "{v}");
+    assert!(pds_detail(&v).contains("wants credentials"));
 }

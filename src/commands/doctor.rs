@@ -83,6 +83,14 @@ pub async fn curl(ctx: &super::Ctx) -> Result<()> {
         "curl --silent --show-error --include{cacert} -H 'accept: application/fhir+json' {}\n",
         q(&format!("{}/metadata", base.trim_end_matches('/')))
     );
+    if ctx.settings.verify_on_pds {
+        let conn = ctx.connect().await?;
+        out.push_str(&format!(
+            "curl --silent --show-error --include{cacert} -H 'accept: application/fhir+json' -H 'x-request-id: {}' {}\n",
+            uuid::Uuid::new_v4(),
+            q(pds_probe_url(ctx, &conn)?.as_str())
+        ));
+    }
     let session = ctx.sessions()?.get(&ctx.credential_key()).cloned();
     if let Some(i) = session.as_ref().and_then(|s| s.system.clone()) {
         let base_url =
@@ -317,13 +325,91 @@ async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Ch
             };
             checks.push(c.took(t));
             checks.push(clock_check(date));
+            checks.push(pds_check(ctx, conn).await);
         }
         Err(e) => {
             let err = crate::http::transport_error(e, &metadata, CHECK_TIMEOUT, conn.use_proxy);
             checks.push(Check::from_error("http", &err).took(t));
             checks.push(Check::skip("clock", "not tried"));
+            checks.push(Check::skip("pds", "not tried"));
         }
     }
+}
+
+/// The number PDS publishes as its example of an invalid one: asking about it identifies no
+/// one, and PDS answers 400 `INVALID_RESOURCE_ID`, which shows the route to PDS works.
+const PDS_PROBE_NUMBER: &str = "9000000000";
+
+/// The PDS URL doctor probes.
+fn pds_probe_url(ctx: &super::Ctx, conn: &super::Connection) -> Result<url::Url> {
+    let base = ctx.pds_base(conn)?;
+    url::Url::parse(&format!(
+        "{}/Patient/{PDS_PROBE_NUMBER}",
+        base.as_str().trim_end_matches('/')
+    ))
+    .map_err(|e| crate::error::Error::usage(format!("PDS base URL: {e}")))
+}
+
+/// Can PDS be reached? Every lookup asks it first.
+async fn pds_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
+    if !ctx.settings.verify_on_pds {
+        return Check::skip("pds", "verification on PDS is off (verify_on_pds = false)");
+    }
+    let url = match pds_probe_url(ctx, conn) {
+        Ok(u) => u,
+        Err(e) => return Check::from_error("pds", &e),
+    };
+    let t = Instant::now();
+    let sent = conn
+        .http
+        .get(url.clone())
+        .header("Accept", "application/fhir+json")
+        .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
+        .timeout(CHECK_TIMEOUT)
+        .send()
+        .await;
+    let resp = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            let err = crate::http::transport_error(e, &url, CHECK_TIMEOUT, conn.use_proxy);
+            return Check::from_error("pds", &err).took(t);
+        }
+    };
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp.bytes().await.unwrap_or_default();
+    let said = crate::cpis::errors::read_error_body(content_type.as_deref(), &body);
+    let path = url.path().trim_end_matches(PDS_PROBE_NUMBER);
+    let c = match (status, said.code.as_deref()) {
+        (400, Some("INVALID_RESOURCE_ID")) | (200..=299, _) => Check::ok(
+            "pds",
+            format!("GET {path}{PDS_PROBE_NUMBER} (PDS's example of an invalid number): HTTP {status}, PDS answers"),
+        ),
+        (401 | 403, _) => Check::ok(
+            "pds",
+            format!("GET {path}{PDS_PROBE_NUMBER}: HTTP {status} (PDS answers; it wants credentials)"),
+        ),
+        (407, _) => Check::fail(
+            "pds",
+            Kind::Unreachable,
+            "the proxy wants authentication (HTTP 407)",
+            "put the proxy's credentials in HTTPS_PROXY, use a local authenticating proxy, or ask IT for an exemption",
+        ),
+        (_, code) => Check::fail(
+            "pds",
+            Kind::Service,
+            format!(
+                "GET {path}{PDS_PROBE_NUMBER}: HTTP {status}{}",
+                code.map(|c| format!(" {c}")).unwrap_or_default()
+            ),
+            "check the PDS base URL (--pds-base-url, profile pds_base_url), or turn verification off with --no-pds",
+        ),
+    };
+    c.took(t)
 }
 
 /// CONNECT through the proxy that applies, to tell a working proxy from one that wants
