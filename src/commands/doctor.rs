@@ -310,12 +310,7 @@ async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Ch
                     "http",
                     format!("GET /metadata: HTTP {status} (the service answers; it wants credentials)"),
                 ),
-                407 => Check::fail(
-                    "http",
-                    Kind::Unreachable,
-                    "the proxy wants authentication (HTTP 407)",
-                    "put the proxy's credentials in HTTPS_PROXY, use a local authenticating proxy, or ask IT for an exemption",
-                ),
+                407 => proxy_wants_authentication("http"),
                 _ => Check::fail(
                     "http",
                     Kind::Service,
@@ -334,6 +329,16 @@ async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Ch
             checks.push(Check::skip("pds", "not tried"));
         }
     }
+}
+
+/// A 407 from the proxy in front of the service.
+fn proxy_wants_authentication(name: &'static str) -> Check {
+    Check::fail(
+        name,
+        Kind::Unreachable,
+        "the proxy wants authentication (HTTP 407)",
+        "put the proxy's credentials in HTTPS_PROXY, use a local authenticating proxy, or ask IT for an exemption",
+    )
 }
 
 /// The number PDS publishes as its example of an invalid one: asking about it identifies no
@@ -393,12 +398,7 @@ async fn pds_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
             "pds",
             format!("GET {path}{PDS_PROBE_NUMBER}: HTTP {status} (PDS answers; it wants credentials)"),
         ),
-        (407, _) => Check::fail(
-            "pds",
-            Kind::Unreachable,
-            "the proxy wants authentication (HTTP 407)",
-            "put the proxy's credentials in HTTPS_PROXY, use a local authenticating proxy, or ask IT for an exemption",
-        ),
+        (407, _) => proxy_wants_authentication("pds"),
         (_, code) => Check::fail(
             "pds",
             Kind::Service,

@@ -169,11 +169,6 @@ impl Client {
         self
     }
 
-    /// The `NHSD-Session-URID` sent, if any.
-    pub fn session_urid_value(&self) -> Option<&str> {
-        self.session_urid.as_ref().and_then(|v| v.to_str().ok())
-    }
-
     /// Wait for `pacer` before every attempt (retries included) and tell it about 429s.
     pub fn pacer(mut self, pacer: std::sync::Arc<Pacer>) -> Self {
         self.pacer = Some(pacer);
@@ -213,13 +208,55 @@ impl Client {
             "IsUnscheduledAccessEvent",
             HeaderValue::from_static(care.header_value()),
         );
+        self.add_credentials(&mut h);
+        h
+    }
+
+    /// `Authorization` and `NHSD-Session-URID`, when this client has them.
+    fn add_credentials(&self, h: &mut HeaderMap) {
         if let Some(v) = &self.authorization {
             h.insert(AUTHORIZATION, v.clone());
         }
         if let Some(v) = &self.session_urid {
             h.insert("NHSD-Session-URID", v.clone());
         }
-        h
+    }
+
+    /// `extra` with `X-Request-ID: trace_id` and this client's credentials: the headers of a
+    /// request to another API of the platform (PDS).
+    pub fn headers_with(&self, mut extra: HeaderMap, trace_id: &str) -> HeaderMap {
+        extra.insert(
+            "X-Request-ID",
+            HeaderValue::from_str(trace_id).expect("uuid is a header value"),
+        );
+        self.add_credentials(&mut extra);
+        extra
+    }
+
+    /// One `curl` command for a GET of `url` with exactly `headers`, on one line. A token of
+    /// `$CPIS_TOKEN` stays a shell variable.
+    pub fn curl_line(url: &Url, headers: &HeaderMap, cacert: Option<&str>) -> String {
+        fn quote(s: &str) -> String {
+            format!("'{}'", s.replace('\'', "'\\''"))
+        }
+        let mut cmd = String::from("curl --fail-with-body --silent --show-error");
+        if let Some(ca) = cacert {
+            cmd.push_str(&format!(" --cacert {}", quote(ca)));
+        }
+        for (name, value) in headers.iter() {
+            let value = value.to_str().unwrap_or("");
+            let header = format!("{}: {value}", name.as_str());
+            if value.contains("$CPIS_TOKEN") {
+                // Double quotes: the shell expands the variable; nothing else in it needs them.
+                cmd.push_str(&format!(" -H \"{header}\""));
+            } else {
+                cmd.push_str(&format!(" -H {}", quote(&header)));
+            }
+        }
+        cmd.push(' ');
+        cmd.push_str(&quote(url.as_str()));
+        cmd.push('\n');
+        cmd
     }
 
     /// The `curl` commands that make this lookup's two searches with exactly these headers,
@@ -231,30 +268,14 @@ impl Client {
         care: CareSetting,
         cacert: Option<&str>,
     ) -> String {
-        fn quote(s: &str) -> String {
-            format!("'{}'", s.replace('\'', "'\\''"))
-        }
         let mut out = String::new();
         for search in [Search::CareTeam, Search::AuditEvent] {
             let trace_id = uuid::Uuid::new_v4().to_string();
-            let mut cmd = String::from("curl --fail-with-body --silent --show-error");
-            if let Some(ca) = cacert {
-                cmd.push_str(&format!(" --cacert {}", quote(ca)));
-            }
-            for (name, value) in self.headers(&trace_id, care).iter() {
-                let value = value.to_str().unwrap_or("");
-                let header = format!("{}: {value}", name.as_str());
-                if value.contains("$CPIS_TOKEN") {
-                    // Double quotes: the shell expands the variable; nothing else in it needs them.
-                    cmd.push_str(&format!(" -H \"{header}\""));
-                } else {
-                    cmd.push_str(&format!(" -H {}", quote(&header)));
-                }
-            }
-            cmd.push(' ');
-            cmd.push_str(&quote(self.search_url(search, nhs).as_str()));
-            out.push_str(&cmd);
-            out.push('\n');
+            out.push_str(&Self::curl_line(
+                &self.search_url(search, nhs),
+                &self.headers(&trace_id, care),
+                cacert,
+            ));
         }
         out
     }
@@ -284,19 +305,10 @@ impl Client {
     /// A GET to another API of the platform (PDS) with this client's credentials
     /// (`Authorization`, `NHSD-Session-URID`), its pacer and retries, `extra` headers, and a
     /// fresh `X-Request-ID` that stays the same on every retry.
-    pub async fn get_with(&self, what: &str, url: &Url, mut extra: HeaderMap) -> Result<Reply> {
+    pub async fn get_with(&self, what: &str, url: &Url, extra: HeaderMap) -> Result<Reply> {
         let trace_id = uuid::Uuid::new_v4().to_string();
-        extra.insert(
-            "X-Request-ID",
-            HeaderValue::from_str(&trace_id).expect("uuid is a header value"),
-        );
-        if let Some(v) = &self.authorization {
-            extra.insert(AUTHORIZATION, v.clone());
-        }
-        if let Some(v) = &self.session_urid {
-            extra.insert("NHSD-Session-URID", v.clone());
-        }
-        self.send(what, url, extra, trace_id, None).await
+        let headers = self.headers_with(extra, &trace_id);
+        self.send(what, url, headers, trace_id, None).await
     }
 
     /// Send a GET with `headers`, retrying 408, 429 and 502-504 (honouring `Retry-After`) and

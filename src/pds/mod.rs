@@ -100,20 +100,12 @@ impl Client {
 
     /// The `curl` command for this retrieval, with the token left as `$CPIS_TOKEN`.
     pub fn curl_command(&self, nhs: &NhsNumber, cacert: Option<&str>) -> String {
-        let mut s = String::from("curl --fail-with-body --silent --show-error");
-        if let Some(c) = cacert {
-            s.push_str(&format!(" --cacert '{}'", c.replace('\'', "'\\''")));
-        }
-        s.push_str(&format!(
-            " -H 'accept: application/fhir+json' -H 'x-request-id: {}' -H 'x-correlation-id: {}' -H \"authorization: Bearer $CPIS_TOKEN\"",
-            uuid::Uuid::new_v4(),
-            uuid::Uuid::new_v4()
-        ));
-        if let Some(urid) = self.api.session_urid_value() {
-            s.push_str(&format!(" -H 'nhsd-session-urid: {urid}'"));
-        }
-        s.push_str(&format!(" '{}'\n", self.patient_url(nhs)));
-        s
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        crate::cpis::Client::curl_line(
+            &self.patient_url(nhs),
+            &self.api.headers_with(Self::headers(), &trace_id),
+            cacert,
+        )
     }
 }
 

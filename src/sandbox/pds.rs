@@ -8,7 +8,7 @@ use hyper::{Request, StatusCode};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::server::{fhir_text, Resp};
+use super::server::{fhir_text, header, Resp};
 
 /// Where the sandbox serves PDS (as the API platform lays it out).
 pub const PATIENT_PATH: &str = "/personal-demographics/FHIR/R4/Patient/";
@@ -20,6 +20,7 @@ const INVALIDATED: &str = include_str!("data/pds-error-INVALIDATED_RESOURCE.json
 const NOT_FOUND: &str = include_str!("data/pds-error-RESOURCE_NOT_FOUND.json");
 const INVALID_ID: &str = include_str!("data/pds-error-INVALID_RESOURCE_ID.json");
 const MISSING_REQUEST_ID: &str = include_str!("data/pds-error-MISSING_VALUE-x-request-id.json");
+const INVALID_REQUEST_ID: &str = include_str!("data/pds-error-INVALID_VALUE-x-request-id.json");
 const MISSING_AUTHORIZATION: &str =
     include_str!("data/pds-error-ACCESS_DENIED-missing-authorization.json");
 
@@ -333,8 +334,11 @@ fn retrieve(requested: &str) -> Resp {
     fhir_text(StatusCode::OK, &body.to_string())
 }
 
-fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
+/// An official error body with this request's `diagnostics`.
+fn with_diagnostics(status: StatusCode, official: &str, diagnostics: String) -> Resp {
+    let mut v: Value = serde_json::from_str(official).unwrap_or_default();
+    v["issue"][0]["diagnostics"] = json!(diagnostics);
+    fhir_text(status, &v.to_string())
 }
 
 /// `GET {PATIENT_PATH}{id}`, checked as the live service checks it: `X-Request-ID` present
@@ -350,28 +354,19 @@ pub fn handle(req: &Request<Incoming>, token_error: Option<String>) -> Resp {
     match header(req, "x-request-id") {
         None => return fhir_text(StatusCode::BAD_REQUEST, MISSING_REQUEST_ID),
         Some(v) if uuid::Uuid::parse_str(v.trim()).is_err() => {
-            let body = json!({
-                "resourceType": "OperationOutcome",
-                "issue": [{
-                    "severity": "error",
-                    "code": "value",
-                    "details": {"coding": [{
-                        "system": "https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode",
-                        "version": "1",
-                        "code": "INVALID_VALUE",
-                        "display": "Provided value is invalid"
-                    }]},
-                    "diagnostics": format!("Invalid value - '{}' in header 'X-Request-ID'", crate::sanitize::sanitize(v))
-                }]
-            });
-            return fhir_text(StatusCode::BAD_REQUEST, &body.to_string());
+            return with_diagnostics(
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ID,
+                format!(
+                    "Invalid value - '{}' in header 'X-Request-ID'",
+                    crate::sanitize::sanitize(v)
+                ),
+            );
         }
         Some(_) => {}
     }
     if let Some(diagnostics) = token_error {
-        let mut v: Value = serde_json::from_str(MISSING_AUTHORIZATION).unwrap_or_default();
-        v["issue"][0]["diagnostics"] = json!(diagnostics);
-        return fhir_text(StatusCode::UNAUTHORIZED, &v.to_string());
+        return with_diagnostics(StatusCode::UNAUTHORIZED, MISSING_AUTHORIZATION, diagnostics);
     }
     // The official example's published number fails Modulus 11; the sandbox serves it anyway,
     // as its CP-IS does with --no-validate.
