@@ -35,7 +35,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     (1, "unexpected error"),
     (
         2,
-        "usage or invalid input (invalid NHS number, missing care setting, unknown option)",
+        "usage or invalid input (invalid NHS number, missing care setting, unknown option), or a confirmation declined",
     ),
     (3, "batch finished with failed rows"),
     (4, "not authenticated, or credentials rejected (HTTP 401)"),
@@ -44,7 +44,10 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
         "access denied (HTTP 403, or the signed-in role lacks the RBAC activity)",
     ),
     (6, "service unreachable (DNS, connect, TLS, proxy, timeout)"),
-    (7, "service error or unreadable response"),
+    (
+        7,
+        "service error or unreadable response, an answer about another NHS number, or an unscheduled search that may have reached CP-IS",
+    ),
     (8, "alert outcome unknown"),
     (130, "interrupted (Ctrl-C)"),
 ];
@@ -84,11 +87,19 @@ pub struct Trace {
     pub message_id: Option<String>,
     /// Our `TraceID` / `X-Request-ID` for the failed request.
     pub trace_id: Option<String>,
+    /// The request may have reached the service (an answer other than a platform refusal, a
+    /// timeout or a reset after sending): for an unscheduled search, the local authority may
+    /// have been notified, so it must not be resent without the user's say-so.
+    pub maybe_sent: bool,
 }
 
 impl Trace {
+    /// Nothing for support to quote (whether the request may have been sent is no identifier).
     fn is_empty(&self) -> bool {
-        self == &Trace::default()
+        self.http_status.is_none()
+            && self.code.is_none()
+            && self.message_id.is_none()
+            && self.trace_id.is_none()
     }
 }
 
@@ -233,6 +244,7 @@ mod tests {
                 code: Some("ACCESS_DENIED".into()),
                 message_id: Some("m-1".into()),
                 trace_id: Some("t-1".into()),
+                ..Trace::default()
             });
         let s = e.to_string();
         assert!(s.contains("hint: ask your RA"));

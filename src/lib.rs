@@ -16,6 +16,7 @@ pub mod http;
 pub mod nhs_number;
 pub mod pds;
 pub mod private;
+pub mod prompt;
 pub mod render;
 pub mod sandbox;
 pub mod sanitize;

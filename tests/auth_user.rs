@@ -319,6 +319,10 @@ fn a_role_without_b0107_is_refused_before_anything_is_sent() {
     login
         .assert_code(0)
         .assert_stderr_has(&["warning: the selected role lacks B0107"]);
+    // The role is checked first: no request for --yes or a terminal to confirm on.
+    cpis.run(&["--base-url", &base, "lookup", "9434765919", "--unscheduled"])
+        .assert_code(5)
+        .assert_stderr_has(&["lacks B0107", "nothing was sent"]);
     cpis.run(&[
         "--base-url",
         &base,

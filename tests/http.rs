@@ -6,12 +6,21 @@ use common::*;
 
 const TOKEN: &str = "tok-SECRET-1234567890";
 
+/// The official example payloads are about 9912003890; these tests look up 9434765919, and
+/// an answer about another child is never shown, so the number is the one asked for.
+fn about_9434765919(name: &str) -> Vec<u8> {
+    String::from_utf8(fixture(name))
+        .unwrap()
+        .replace("9912003890", "9434765919")
+        .into_bytes()
+}
+
 fn careteam() -> Vec<u8> {
-    fixture("fhir-careteam-searchset-found.json")
+    about_9434765919("fhir-careteam-searchset-found.json")
 }
 
 fn auditevent() -> Vec<u8> {
-    fixture("fhir-auditevent-searchset-found.json")
+    about_9434765919("fhir-auditevent-searchset-found.json")
 }
 
 /// `cpis --base-url BASE lookup 9434765919 EXTRA...` with a clean environment.

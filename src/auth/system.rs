@@ -268,7 +268,7 @@ pub async fn request_token_raw(
         http_status: Some(status),
         code: said.code,
         message_id: said.message_id,
-        trace_id: None,
+        ..Trace::default()
     }))
 }
 

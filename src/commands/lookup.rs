@@ -1,8 +1,9 @@
 //! `cpis lookup`: one NHS number, both searches concurrently, rendered for people or scripts.
 
+use super::renewal::Renewal;
 use crate::cli::{Format, LookupArgs};
 use crate::cpis::model;
-use crate::cpis::CareSetting;
+use crate::cpis::{CareSetting, Search, SearchResult};
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::{self, lookup::LookupReport, lookup::PatientReport, lookup::TraceIds};
@@ -110,25 +111,28 @@ pub fn check_dob(patient: &crate::pds::Patient, dob: Option<&str>) -> Result<()>
 }
 
 /// Before an unscheduled lookup (which notifies the local authority): the user has seen the
-/// patient and said yes, or `--dob` matched, or `--yes` was given.
-fn confirm_patient(report: &PatientReport, dob_checked: bool, yes: bool) -> Result<()> {
+/// patient and said yes, or `--dob` matched, or `--yes` was given. `report` is what PDS said,
+/// or the bare number when PDS was not asked.
+async fn confirm_patient(report: &PatientReport, dob_checked: bool, yes: bool) -> Result<()> {
     if dob_checked || yes {
         return Ok(());
     }
-    if !can_ask() {
+    if !crate::prompt::can_ask() {
         return Err(unconfirmed());
     }
     eprint!("{}", report.block());
-    let yes = dialoguer::Confirm::new()
-        .with_prompt("Is this the patient? (an unscheduled lookup notifies their local authority)")
-        .default(false)
-        .interact()
-        .map_err(|e| Error::usage(format!("cannot ask: {e}")))?;
-    if yes {
+    let question = if report.verified {
+        "Is this the patient? (an unscheduled lookup notifies their local authority)"
+    } else {
+        "This NHS number is not verified on PDS. Is it the patient's? (an unscheduled lookup notifies their local authority)"
+    };
+    if crate::prompt::confirm(question).await? {
         Ok(())
     } else {
-        Err(Error::usage("not the patient: nothing was sent to CP-IS")
-            .with_hint("check the NHS number with the patient or their records"))
+        Err(
+            crate::prompt::declined("not the patient: nothing was sent to CP-IS")
+                .with_hint("check the NHS number with the patient or their records"),
+        )
     }
 }
 
@@ -140,12 +144,6 @@ fn note_superseded(ctx: &super::Ctx, requested: &NhsNumber, current: &NhsNumber)
     ));
 }
 
-/// Is there a terminal to ask on (standard input and standard error)?
-fn can_ask() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
-
 fn unconfirmed() -> Error {
     Error::usage(
         "an unscheduled lookup notifies the local authority, so the patient must be confirmed first, and there is no terminal to ask on",
@@ -153,26 +151,63 @@ fn unconfirmed() -> Error {
     .with_hint("pass --dob YYYY-MM-DD (checked against PDS), or --yes once the patient has been checked; nothing was sent")
 }
 
-/// The CP-IS lookup, once more with a new token after a 401 where one can be had.
-async fn lookup_renewing(
+/// Both results of one lookup, or the error that matters most: one that may have reached
+/// CP-IS (the user must not simply repeat the lookup) before any other.
+fn both<A, B>(a: Result<A>, b: Result<B>) -> Result<(A, B)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(e), Err(f)) if f.trace.maybe_sent && !e.trace.maybe_sent => Err(f),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// One CP-IS search under the command's renewal policy.
+async fn search(
     ctx: &super::Ctx,
     conn: &super::Connection,
-    client: &mut crate::cpis::Client,
-    token: &mut crate::auth::TokenSource,
+    renewal: &Renewal<'_>,
+    search: Search,
     nhs: &NhsNumber,
     care: CareSetting,
-) -> Result<(crate::cpis::SearchResult, crate::cpis::SearchResult)> {
-    match client.lookup(nhs, care).await {
-        // The API platform refused the token before CP-IS saw the request (nothing was
-        // recorded or notified): get a new one, once, and try once more.
-        Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
-            ctx.note("the service refused the access token (HTTP 401): getting a new one and trying once more");
-            *token = ctx.renewed_token(conn).await?;
-            *client = ctx.client_with(conn, token)?;
-            client.lookup(nhs, care).await
-        }
-        r => r,
-    }
+) -> Result<SearchResult> {
+    renewal
+        .send("CP-IS", |token| async move {
+            ctx.client_with(conn, &token)?
+                .search(search, nhs, care)
+                .await
+        })
+        .await
+}
+
+/// Both CP-IS searches at once. Each is renewed and resent on its own: a 401 on one never
+/// resends the other. Both run to the end, so that a failure of one never cuts the other off
+/// half-sent.
+async fn searches(
+    ctx: &super::Ctx,
+    conn: &super::Connection,
+    renewal: &Renewal<'_>,
+    nhs: &NhsNumber,
+    care: CareSetting,
+) -> Result<(SearchResult, SearchResult)> {
+    let (ct, ae) = tokio::join!(
+        search(ctx, conn, renewal, Search::CareTeam, nhs, care),
+        search(ctx, conn, renewal, Search::AuditEvent, nhs, care)
+    );
+    both(ct, ae)
+}
+
+/// The PDS retrieval under the command's renewal policy.
+pub(crate) async fn patient(
+    ctx: &super::Ctx,
+    conn: &super::Connection,
+    renewal: &Renewal<'_>,
+    nhs: &NhsNumber,
+) -> Result<crate::pds::Outcome> {
+    renewal
+        .send("PDS", |token| async move {
+            ctx.pds_client(conn, &token)?.patient(nhs).await
+        })
+        .await
 }
 
 /// The PDS retrieval, once more with a new token after a 401 where one can be had.
@@ -182,17 +217,13 @@ pub(crate) async fn patient_renewing(
     token: &mut crate::auth::TokenSource,
     nhs: &NhsNumber,
 ) -> Result<crate::pds::Outcome> {
-    match ctx.pds_client(conn, token)?.patient(nhs).await {
-        Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
-            ctx.note(
-                "PDS refused the access token (HTTP 401): getting a new one and trying once more",
-            );
-            *token = ctx.renewed_token(conn).await?;
-            ctx.pds_client(conn, token)?.patient(nhs).await
-        }
-        r => r,
-    }
+    let renewal = Renewal::new(ctx, conn, token.clone());
+    let r = patient(ctx, conn, &renewal, nhs).await;
+    *token = (*renewal.token().await).clone();
+    r
 }
+
+const UNSCHEDULED_NOTE: &str = "unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified";
 
 pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     let requested = parse_number(&args.nhs_number, args.no_validate)?;
@@ -202,74 +233,83 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     if args.curl {
         return curl(ctx, &requested, care, verify).await;
     }
-    // Refused before anything is sent when the patient could not be confirmed anyway.
-    if care == CareSetting::Unscheduled && verify && dob.is_none() && !args.yes && !can_ask() {
+    if dob.is_some() && !verify {
+        return Err(Error::usage(
+            "--dob is checked against PDS, and PDS is not asked (--no-pds or verify_on_pds = false)",
+        )
+        .with_hint("nothing was sent. Drop --no-pds to check the date of birth, or confirm the patient another way"));
+    }
+    let conn = ctx.connect().await?;
+    let token = ctx.token_source(&conn).await?;
+    // The role comes first: a user who may not make this lookup is told so, not asked to
+    // confirm a patient.
+    check_role(&token, care)?;
+    // Refused before anything is sent when the patient could not be confirmed anyway; with
+    // less assurance (no PDS) the same question is asked, never fewer.
+    if care == CareSetting::Unscheduled && dob.is_none() && !args.yes && !crate::prompt::can_ask() {
         return Err(unconfirmed());
     }
-    let (mut client, conn, mut token) = ctx.cpis_client().await?;
-    check_role(&token, care)?;
+    let renewal = Renewal::new(ctx, &conn, token);
     let today = crate::timeutil::today_days();
 
-    let (patient, nhs, (care_team, audit)) = if !verify {
+    let (patient_report, nhs, (care_team, audit)) = if !verify {
         ctx.note("not verified on PDS (--no-pds or verify_on_pds = false): make sure this is the right child");
+        let report = PatientReport::unverified(&requested.digits());
         if care == CareSetting::Unscheduled {
-            ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
+            confirm_patient(&report, false, args.yes).await?;
+            ctx.note(UNSCHEDULED_NOTE);
         }
-        let found = lookup_renewing(ctx, &conn, &mut client, &mut token, &requested, care).await?;
-        (
-            PatientReport::unverified(&requested.digits()),
-            requested,
-            found,
-        )
+        let found = searches(ctx, &conn, &renewal, &requested, care).await?;
+        (report, requested, found)
     } else if care == CareSetting::Scheduled {
         // A silent read: PDS and both CP-IS searches at once, one round trip.
-        let pds = ctx.pds_client(&conn, &token)?;
-        let (outcome, found) =
-            tokio::join!(pds.patient(&requested), client.lookup(&requested, care));
-        let outcome = match outcome {
-            Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
-                patient_renewing(ctx, &conn, &mut token, &requested).await?
-            }
-            r => r?,
-        };
-        let patient = accept(outcome, &requested)?;
+        let (outcome, found) = tokio::join!(
+            patient(ctx, &conn, &renewal, &requested),
+            searches(ctx, &conn, &renewal, &requested, care)
+        );
+        let patient = accept(outcome?, &requested)?;
         check_dob(&patient, dob.as_deref())?;
         let current = current_number(&patient)?;
         let found = if patient.superseded {
             note_superseded(ctx, &requested, &current);
-            lookup_renewing(ctx, &conn, &mut client, &mut token, &current, care).await?
+            searches(ctx, &conn, &renewal, &current, care).await?
         } else {
-            match found {
-                Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
-                    client = ctx.client_with(&conn, &token)?;
-                    lookup_renewing(ctx, &conn, &mut client, &mut token, &current, care).await?
-                }
-                r => r?,
-            }
+            found?
         };
         (PatientReport::verified(&patient, today), current, found)
     } else {
         // Unscheduled: nothing that notifies a local authority before the patient is known.
-        let outcome = patient_renewing(ctx, &conn, &mut token, &requested).await?;
+        let outcome = patient(ctx, &conn, &renewal, &requested).await?;
         let patient = accept(outcome, &requested)?;
         check_dob(&patient, dob.as_deref())?;
         let report = PatientReport::verified(&patient, today);
-        confirm_patient(&report, dob.is_some(), args.yes)?;
+        confirm_patient(&report, dob.is_some(), args.yes).await?;
         let current = current_number(&patient)?;
         if patient.superseded {
             note_superseded(ctx, &requested, &current);
         }
-        ctx.note("unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified");
-        client = ctx.client_with(&conn, &token)?;
-        let found = lookup_renewing(ctx, &conn, &mut client, &mut token, &current, care).await?;
+        ctx.note(UNSCHEDULED_NOTE);
+        let found = searches(ctx, &conn, &renewal, &current, care).await?;
         (report, current, found)
     };
+    let base_url = conn.base.as_str().trim_end_matches('/').to_string();
+    let unnamed = care_team.unnamed + audit.unnamed;
+    let warnings: Vec<String> = (unnamed > 0)
+        .then(|| {
+            format!(
+                "{unnamed} result(s) in the answer name no patient: shown as the service sent them; check they are about this child"
+            )
+        })
+        .into_iter()
+        .collect();
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     if args.raw {
         // The bundles carry no environment: say it on stderr.
         ctx.note(&format!(
-            "raw FHIR bundles from environment {} ({})",
+            "raw FHIR bundles from environment {} ({base_url})",
             ctx.settings.environment_label(),
-            client.base_url().as_str().trim_end_matches('/')
         ));
         let mut out = String::new();
         for body in care_team.raw.iter().chain(&audit.raw) {
@@ -286,7 +326,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     let report = LookupReport {
         nhs_number: nhs.digits(),
         environment: ctx.settings.environment_label().to_string(),
-        base_url: client.base_url().as_str().trim_end_matches('/').to_string(),
+        base_url,
         care_setting: care.as_str().to_string(),
         has_plan: !plans.is_empty(),
         has_active_plan: plans.iter().any(|p| p.active),
@@ -296,8 +336,9 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
             care_team: care_team.trace_ids,
             audit_event: audit.trace_ids,
         },
-        acting_as: token.acting_as(),
-        patient,
+        acting_as: renewal.token().await.acting_as(),
+        patient: patient_report,
+        warnings,
     };
     let format = if args.json { Format::Json } else { args.format };
     let text = match format {

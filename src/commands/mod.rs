@@ -8,6 +8,7 @@ pub mod config;
 pub mod docs;
 pub mod doctor;
 pub mod lookup;
+pub mod renewal;
 pub mod sandbox;
 
 use std::sync::Arc;
@@ -252,7 +253,9 @@ fn run_inner(cli: Cli) -> Result<()> {
             command => {
                 // Register for Ctrl-C before any work starts, so an early interrupt is seen.
                 let interrupted = interrupt_signal()?;
+                // Biased: Ctrl-C at a question is the question's to report ("cancelled").
                 tokio::select! {
+                    biased;
                     r = dispatch(&ctx, command) => r,
                     _ = interrupted => Err(Error::new(Kind::Interrupted, "interrupted")),
                 }

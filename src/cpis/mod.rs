@@ -7,6 +7,7 @@ pub mod errors;
 pub mod fhir;
 pub mod model;
 pub mod pacer;
+pub mod patient;
 
 pub use care::CareSetting;
 pub use environment::EnvName;
@@ -73,6 +74,49 @@ pub struct SearchResult {
     pub raw: Vec<Vec<u8>>,
     pub bundles: Vec<Bundle>,
     pub trace_ids: Vec<String>,
+    /// Results (match entries) that name no patient at all: shown, with a warning.
+    pub unnamed: usize,
+}
+
+/// What a failed attempt may be resent after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// A silent read (a scheduled search, PDS): any transient failure is retried.
+    Freely,
+    /// An unscheduled search notifies the local authority: only a failure that provably never
+    /// reached CP-IS is retried (no connection made, or a 429 spike-arrest answer). A 5xx, a
+    /// 408, a timeout or a reset after sending is returned as "may have reached CP-IS".
+    OnlyIfNotReached,
+}
+
+impl Resend {
+    fn for_care(care: CareSetting) -> Self {
+        match care {
+            CareSetting::Scheduled => Resend::Freely,
+            CareSetting::Unscheduled => Resend::OnlyIfNotReached,
+        }
+    }
+}
+
+/// The error for an unscheduled search that may have reached CP-IS (exit 7): the local
+/// authority may already have been notified, so it must not be repeated without checking.
+pub fn may_have_reached(mut err: Error) -> Error {
+    err.kind = Kind::Service;
+    err.message = format!(
+        "{}; the request may have reached CP-IS: do not repeat without checking",
+        err.message
+    );
+    err.hint = Some(
+        "an unscheduled search notifies the local authority, and this one may already have done so: check the record's access history with a scheduled lookup (--scheduled) before searching again".into(),
+    );
+    err.trace.maybe_sent = true;
+    err
+}
+
+/// Does a transport error prove the request never reached the service? Only a connection
+/// that was never made (DNS, refused, TLS handshake) does.
+fn never_sent(e: &reqwest::Error) -> bool {
+    e.is_connect() && !e.is_timeout()
 }
 
 /// Called before a request is written to the network (see [`Client::get_marked`]).
@@ -299,7 +343,8 @@ impl Client {
     ) -> Result<Reply> {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let headers = self.headers(&trace_id, care);
-        self.send(what, url, headers, trace_id, mark).await
+        self.send(what, url, headers, trace_id, mark, Resend::for_care(care))
+            .await
     }
 
     /// A GET to another API of the platform (PDS) with this client's credentials
@@ -308,11 +353,13 @@ impl Client {
     pub async fn get_with(&self, what: &str, url: &Url, extra: HeaderMap) -> Result<Reply> {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let headers = self.headers_with(extra, &trace_id);
-        self.send(what, url, headers, trace_id, None).await
+        self.send(what, url, headers, trace_id, None, Resend::Freely)
+            .await
     }
 
     /// Send a GET with `headers`, retrying 408, 429 and 502-504 (honouring `Retry-After`) and
-    /// connection failures, with the same headers each time.
+    /// connection failures, with the same headers each time; under [`Resend::OnlyIfNotReached`]
+    /// only 429 and connections never made are retried.
     async fn send(
         &self,
         what: &str,
@@ -320,6 +367,7 @@ impl Client {
         headers: HeaderMap,
         trace_id: String,
         mark: Option<&Mark>,
+        resend: Resend,
     ) -> Result<Reply> {
         let mut attempt: u32 = 0;
         loop {
@@ -401,9 +449,11 @@ impl Client {
                             p.answered();
                         }
                     }
-                    if !matches!(reply.status, 408 | 429 | 502 | 503 | 504)
-                        || attempt >= MAX_RETRIES
-                    {
+                    let transient = matches!(reply.status, 408 | 429 | 502 | 503 | 504);
+                    if transient && reply.status != 429 && resend == Resend::OnlyIfNotReached {
+                        return Err(may_have_reached(errors::reply_error(what, &reply)));
+                    }
+                    if !transient || attempt >= MAX_RETRIES {
                         return Ok(reply);
                     }
                     let wait = match retry_after {
@@ -429,13 +479,20 @@ impl Client {
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => {
-                    if !crate::http::is_retryable(&e) || attempt >= MAX_RETRIES {
+                    let reached = resend == Resend::OnlyIfNotReached
+                        && !never_sent(&e)
+                        && !e.is_builder()
+                        && !e.is_redirect();
+                    if reached || !crate::http::is_retryable(&e) || attempt >= MAX_RETRIES {
                         let mut err =
                             crate::http::transport_error(e, url, self.timeout, self.use_proxy);
                         err.message = format!("{what}: {}", err.message);
                         // A usage error (an unusable CA file) never reached the service.
                         if err.kind != Kind::Usage {
                             err.trace.trace_id = Some(trace_id);
+                        }
+                        if reached && err.kind != Kind::Usage {
+                            err = may_have_reached(err);
                         }
                         return Err(err);
                     }
@@ -475,19 +532,38 @@ impl Client {
         let what = search.what();
         let mut url = self.search_url(search, nhs);
         let mut out = SearchResult::default();
+        // An unscheduled search that was answered at all (but for the platform's 401 and 429,
+        // which CP-IS never saw) may have notified the local authority.
+        let answered = |err: Error| {
+            let refused_by_platform = matches!(err.trace.http_status, Some(401 | 429));
+            let answered = err
+                .trace
+                .http_status
+                .is_some_and(|s| s >= 500 || s == 408 || s < 300);
+            if care == CareSetting::Unscheduled
+                && !refused_by_platform
+                && !err.trace.maybe_sent
+                && answered
+            {
+                return may_have_reached(err);
+            }
+            err
+        };
         loop {
             let reply = self.get_marked(what, &url, care, mark).await?;
             if !(200..300).contains(&reply.status) {
-                return Err(errors::reply_error(what, &reply));
+                return Err(answered(errors::reply_error(what, &reply)));
             }
             if errors::looks_like_html(reply.content_type.as_deref(), &reply.body) {
-                return Err(errors::reply_error(what, &reply));
+                return Err(answered(errors::reply_error(what, &reply)));
             }
             let bundle: Bundle = serde_json::from_slice(&reply.body)
-                .map_err(|e| errors::unreadable(what, &reply, &e.to_string()))?;
+                .map_err(|e| answered(errors::unreadable(what, &reply, &e.to_string())))?;
             if bundle.resource_type != "Bundle" {
-                return Err(errors::reply_error(what, &reply));
+                return Err(answered(errors::reply_error(what, &reply)));
             }
+            out.unnamed += patient::check(search, &bundle, nhs)
+                .map_err(|patient::AnotherPatient| patient::different_number(what, &reply))?;
             let next = bundle.next_link().map(str::to_string);
             out.trace_ids.push(reply.trace_id.clone());
             out.raw.push(reply.body);

@@ -27,6 +27,10 @@ pub struct LookupReport {
     pub acting_as: Option<ActingAs>,
     /// Who the record belongs to, as PDS says (`verified: false` with `--no-pds`).
     pub patient: PatientReport,
+    /// What the reader must know about the answer (results that name no patient); absent
+    /// when there is nothing to say.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The patient as verified on PDS before CP-IS was asked: what PDS said (location details,
@@ -211,6 +215,9 @@ pub fn table(r: &LookupReport) -> String {
     out.push('\n');
     out.push_str(&bold(&verdict(r)));
     out.push_str("\n\n");
+    for w in &r.warnings {
+        out.push_str(&format!("Warning: {}\n\n", super::sanitize(w)));
+    }
 
     if !r.plans.is_empty() {
         out.push_str("Plans\n");

@@ -32,7 +32,21 @@ pub enum Behaviour {
     MalformedBody,
     /// 200 with an HTML page, as a web filter would send.
     HtmlProxyPage,
+    /// Records an unscheduled search (access history and notification count), then answers
+    /// 504 as a gateway that gave up waiting would: every time.
+    GatewayTimeoutAfterRecording,
+    /// Records an unscheduled search, then closes the connection without an answer.
+    ResetAfterRecording,
+    /// The CareTeam answer names another child's NHS number ([`OTHER_CHILD`]).
+    OtherChildCareTeam,
+    /// The AuditEvent answer's patient agent names another child's NHS number.
+    OtherChildAuditEvent,
+    /// The CareTeam answer names no patient at all (no `subject`).
+    NoSubject,
 }
+
+/// The number the wrong-patient cases name instead of the one asked about.
+pub const OTHER_CHILD: &str = "9990000026";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum PlanKind {
@@ -386,6 +400,46 @@ pub static PATIENTS: &[Patient] = &[
         shows: "fault: HTTP 200 with an HTML page from a web filter (exit 7)",
         behaviour: Behaviour::HtmlProxyPage,
         plans: &[],
+        history: no_history,
+    },
+    Patient {
+        nhs_number: "9990000239",
+        name: "Fault: 504 after recording",
+        shows: "fault: records an unscheduled search, then answers HTTP 504 (unscheduled: exit 7, not resent; scheduled: retried, then exit 7)",
+        behaviour: Behaviour::GatewayTimeoutAfterRecording,
+        plans: &[plan!(Cpp, "2025-11-01", None, LEEDS)],
+        history: no_history,
+    },
+    Patient {
+        nhs_number: "9990000247",
+        name: "Fault: reset after recording",
+        shows: "fault: records an unscheduled search, then closes the connection unanswered (unscheduled: exit 7, not resent)",
+        behaviour: Behaviour::ResetAfterRecording,
+        plans: &[plan!(Lac, "2025-06-01", None, CAMDEN)],
+        history: no_history,
+    },
+    Patient {
+        nhs_number: "9990000255",
+        name: "Fault: CareTeam about another child",
+        shows: "fault: the plan answer names another NHS number (exit 7, nothing of it shown)",
+        behaviour: Behaviour::OtherChildCareTeam,
+        plans: &[plan!(Cpp, "2025-03-03", None, KENT)],
+        history: no_history,
+    },
+    Patient {
+        nhs_number: "9990000263",
+        name: "Fault: AuditEvent about another child",
+        shows: "fault: the access history names another NHS number (exit 7, nothing of it shown)",
+        behaviour: Behaviour::OtherChildAuditEvent,
+        plans: &[plan!(Cpp, "2025-03-03", None, KENT)],
+        history: some_history,
+    },
+    Patient {
+        nhs_number: "9990000271",
+        name: "Fault: a plan naming no patient",
+        shows: "fault: the plan names no patient (shown, with a warning)",
+        behaviour: Behaviour::NoSubject,
+        plans: &[plan!(Lac, "2024-04-04", None, LEEDS)],
         history: no_history,
     },
     Patient {

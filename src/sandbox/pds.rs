@@ -133,6 +133,23 @@ pub static CPIS_PATIENTS: &[Record] = &[
     person("9990000158", "Fault", "Slow", "unknown", "2015-01-01"),
     person("9990000166", "Fault", "Malformed", "unknown", "2015-01-01"),
     person("9990000174", "Fault", "Proxypage", "unknown", "2015-01-01"),
+    person(
+        "9990000239",
+        "Fault",
+        "Gatewaytimeout",
+        "unknown",
+        "2015-01-01",
+    ),
+    person("9990000247", "Fault", "Reset", "unknown", "2015-01-01"),
+    person("9990000255", "Fault", "Otherchild", "unknown", "2015-01-01"),
+    person(
+        "9990000263",
+        "Fault",
+        "Otheraccess",
+        "unknown",
+        "2015-01-01",
+    ),
+    person("9990000271", "Fault", "Nosubject", "unknown", "2015-01-01"),
     person("9912003890", "Melanie", "Jones", "female", "2018-04-12"),
 ];
 

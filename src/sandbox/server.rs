@@ -327,6 +327,10 @@ fn event_name(req: &Request<Incoming>) -> String {
 #[derive(Debug)]
 pub struct HangUp;
 
+/// Set on a response that must not be sent: the connection is closed instead.
+#[derive(Clone, Copy)]
+struct HangUpInstead;
+
 impl std::fmt::Display for HangUp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("connection dropped on purpose (sandbox alert fault)")
@@ -379,6 +383,9 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, H
     };
     if let Some(what) = tracked {
         state.event(format!("end {what}"));
+    }
+    if resp.extensions().get::<HangUpInstead>().is_some() {
+        return Err(HangUp);
     }
     if let Some(id) = request_id {
         resp.headers_mut().insert("x-request-id", id);
@@ -767,11 +774,47 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
         let text = CARETEAM_EXAMPLE.replace(patients::OFFICIAL_EXAMPLE_NUMBER, patient.nhs_number);
         return respond(StatusCode::OK, FHIR_JSON, text);
     }
-    let body = if resource == "CareTeam" {
+    let mut body = if resource == "CareTeam" {
         careteam_bundle(patient, &base, &self_url)
     } else {
         auditevent_bundle(patient, &history, &base, &self_url)
     };
+    match (patient.behaviour, resource) {
+        // The search is on record (and the local authority notified) before these answer.
+        (Behaviour::GatewayTimeoutAfterRecording, _) => {
+            return respond(
+                StatusCode::GATEWAY_TIMEOUT,
+                "application/json",
+                json!({"fault": {"faultstring": "Gateway Timeout", "detail": {"errorcode": "messaging.adaptors.http.flow.GatewayTimeout"}}}).to_string(),
+            );
+        }
+        (Behaviour::ResetAfterRecording, _) => {
+            let mut r = fhir(StatusCode::OK, &body);
+            r.extensions_mut().insert(HangUpInstead);
+            return r;
+        }
+        (Behaviour::OtherChildCareTeam, "CareTeam") => {
+            for e in body["entry"].as_array_mut().into_iter().flatten() {
+                e["resource"]["subject"]["identifier"]["value"] = json!(patients::OTHER_CHILD);
+            }
+        }
+        (Behaviour::OtherChildAuditEvent, "AuditEvent") => {
+            for e in body["entry"].as_array_mut().into_iter().flatten() {
+                if e["resource"]["resourceType"] == "AuditEvent" {
+                    e["resource"]["agent"][0]["who"]["identifier"]["value"] =
+                        json!(patients::OTHER_CHILD);
+                }
+            }
+        }
+        (Behaviour::NoSubject, "CareTeam") => {
+            for e in body["entry"].as_array_mut().into_iter().flatten() {
+                if let Some(r) = e["resource"].as_object_mut() {
+                    r.remove("subject");
+                }
+            }
+        }
+        _ => {}
+    }
     fhir(StatusCode::OK, &body)
 }
 

@@ -568,3 +568,134 @@ pub fn fixture(name: &str) -> Vec<u8> {
 }
 
 pub const EMPTY_BUNDLE: &str = r#"{"resourceType":"Bundle","type":"searchset","total":0}"#;
+
+/// `cpis ARGS` on a pseudo-terminal (through util-linux `script`). Each step waits until the
+/// terminal has shown its text (once more than before) and then types its keys, so that
+/// nothing is typed before the program asks. Returns the exit code and everything the
+/// terminal showed; `None` without `script`.
+#[cfg(unix)]
+pub fn on_a_terminal(cpis: &Cpis, args: &[&str], steps: &[(&str, &str)]) -> Option<(i32, String)> {
+    let available = Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        return None;
+    }
+    let base = cpis.cmd();
+    let mut c = Command::new("script");
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let line = std::iter::once(base.get_program().to_string_lossy().into_owned())
+        .chain(args.iter().map(|a| format!("'{a}'")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = c
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let shown = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let reader = {
+        let shown = shown.clone();
+        let mut out = child.stdout.take().unwrap();
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                shown.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    // A prompt that never comes or never returns must fail the test, not hang it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let text =
+        |shown: &Arc<Mutex<Vec<u8>>>| String::from_utf8_lossy(&shown.lock().unwrap()).into_owned();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (wait_for, keys) in steps {
+        let want = seen.get(*wait_for).copied().unwrap_or(0) + 1;
+        while text(&shown).matches(wait_for).count() < want {
+            if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+                let _ = child.kill();
+                panic!("the terminal never showed {wait_for:?}: {}", text(&shown));
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        seen.insert(wait_for.to_string(), want);
+        stdin.write_all(keys.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the prompt never returned: {}", text(&shown));
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    Some((status.code().unwrap_or(-1), text(&shown)))
+}
+
+/// The sandbox's log of request starts and ends (`start CareTeam 9990000026`, ...).
+pub fn sandbox_events(sb: &SandboxProc) -> Vec<String> {
+    let (status, body) = raw_get(sb.addr(), "/_sandbox/events", &[]);
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// How many events of the sandbox's log are exactly `e`.
+pub fn count_events(sb: &SandboxProc, e: &str) -> usize {
+    sandbox_events(sb).iter().filter(|x| *x == e).count()
+}
+
+/// How many unscheduled searches (either search) the sandbox recorded for `nhs`.
+pub fn sandbox_unscheduled(sb: &SandboxProc, nhs: &str) -> u64 {
+    let (status, body) = raw_get(sb.addr(), &format!("/_sandbox/queries?nhs={nhs}"), &[]);
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["unscheduled_searches"].as_u64().unwrap()
+}
+
+/// Sign `cpis` in as the sandbox's system identity for `base` (tokens from `token_url`, else
+/// from the endpoint's own `/oauth2/token`).
+pub fn login_system(cpis: &Cpis, base: &str, token_url: Option<&str>) {
+    let key = cpis.config_dir.path().join("app.pem");
+    std::fs::write(&key, cpis::sandbox::app::PRIVATE_KEY_PEM).unwrap();
+    let mut args = vec![
+        "--base-url",
+        base,
+        "auth",
+        "login",
+        "--system",
+        "--api-key",
+        cpis::sandbox::app::API_KEY,
+        "--kid",
+        cpis::sandbox::app::KID,
+        "--private-key",
+        key.to_str().unwrap(),
+        "--nominated-person",
+        cpis::sandbox::app::NOMINATED_PERSON,
+        "--nominated-role",
+        cpis::sandbox::app::NOMINATED_ROLE,
+    ];
+    if let Some(u) = token_url {
+        args.extend(["--token-url", u]);
+    }
+    cpis.run(&args).assert_code(0);
+}
