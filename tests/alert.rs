@@ -1037,3 +1037,79 @@ fn the_pds_read_and_the_plan_read_run_at_once() {
         .expect("the plan read");
     assert_eq!(c.header("isunscheduledaccessevent"), Some("false"));
 }
+
+// ---- Dates and local times that do not exist (issue 14, item 14) ----
+
+/// `alert_args` with another `--appointment`.
+fn at_time<'a>(base: &'a str, appointment: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = alert_args(base, CHILD, extra);
+    let i = args.iter().position(|a| *a == "--appointment").unwrap() + 1;
+    args[i] = appointment;
+    args
+}
+
+#[test]
+fn an_appointment_on_a_date_that_does_not_exist_is_refused_and_nothing_is_sent() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    for day in [
+        "2026-02-30T10:30",
+        "2026-04-31T10:30",
+        "2026-02-29T10:30+00:00",
+        "2026-06-31 09:00Z",
+    ] {
+        for extra in [&["--yes"][..], &["--dry-run"][..]] {
+            let r = cpis.run(&at_time(&sandbox.base_url, day, extra));
+            r.assert_code(2);
+            r.assert_stderr_has(&["--appointment", "is not a time", "nothing was sent"]);
+            assert!(r.stdout.is_empty(), "{}", r.stdout);
+        }
+    }
+    assert!(events(&sandbox).is_empty(), "{:?}", events(&sandbox));
+    assert!(outbox(&cpis).is_empty());
+}
+
+#[test]
+fn a_local_time_skipped_or_repeated_by_the_clock_change_needs_an_offset() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    // Europe/London's rule as a POSIX TZ string (needs no time-zone database): in 2026 the
+    // clocks go forward at 01:00 on 29 March and back at 02:00 on 25 October.
+    let london = [("TZ", "GMT0BST,M3.5.0/1,M10.5.0")];
+    let r = cpis.run_env(
+        &at_time(&sandbox.base_url, "2026-03-29T01:30", &["--yes"]),
+        &london,
+    );
+    r.assert_code(2);
+    r.assert_stderr_has(&[
+        "does not exist in this machine's time zone",
+        "2026-03-29T01:30+00:00",
+        "nothing was sent",
+    ]);
+    let r = cpis.run_env(
+        &at_time(&sandbox.base_url, "2026-10-25 01:30", &["--yes"]),
+        &london,
+    );
+    r.assert_code(2);
+    r.assert_stderr_has(&[
+        "happened twice",
+        "2026-10-25 01:30+01:00 for the first",
+        "2026-10-25 01:30+00:00 for the second",
+        "nothing was sent",
+    ]);
+    assert!(events(&sandbox).is_empty(), "{:?}", events(&sandbox));
+    assert!(outbox(&cpis).is_empty());
+    // With the offset each is a time, and the minutes either side of the changes are local.
+    for (given, start) in [
+        ("2026-03-29T01:30+00:00", "2026-03-29T01:30:00+00:00"),
+        ("2026-03-29T00:59", "2026-03-29T00:59:00+00:00"),
+        ("2026-03-29T02:00", "2026-03-29T02:00:00+01:00"),
+        ("2026-10-25T01:30+01:00", "2026-10-25T01:30:00+01:00"),
+        ("2026-10-25T00:59", "2026-10-25T00:59:00+01:00"),
+        ("2026-10-25T02:00", "2026-10-25T02:00:00+00:00"),
+    ] {
+        let r = cpis.run_env(&at_time(&sandbox.base_url, given, &["--dry-run"]), &london);
+        r.assert_code(0);
+        assert_eq!(r.json()["contained"][0]["start"], start, "{given}");
+    }
+}
