@@ -1924,7 +1924,7 @@ _cpis() {
                     return 0
                     ;;
                 --alert-fault)
-                    COMPREPLY=($(compgen -W "drop-after-store slow-after-store unavailable-before-store" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "drop-after-store slow-after-store unavailable-before-store redirect-303 redirect-307 ok-without-location" -- "${cur}"))
                     return 0
                     ;;
                 --token-uses)

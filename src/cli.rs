@@ -508,7 +508,10 @@ PDS: the preview then says the patient is not verified on PDS.
 The alert is a FHIR R4 Communication POSTed to {base}/Communication, kept in the outbox before
 the first attempt and made once. If the outcome is unknown (timeout, dropped connection, 5xx)
 it exits 8 and stays pending: resend it with `cpis alert retry`; the service recognises its
-identifier and keeps it once.
+identifier and keeps it once. It is recorded as sent only when the answer shows the service
+holds it: 201 with a Location naming a Communication, or this alert (its identifier) in the
+body. A redirect is never followed (exit 8, naming the Location); any other 2xx exits 8 too.
+Both keep it pending.
 
 The interface (no national one is published; README \"Alerts\", docs/alert-example.json):
   POST {base}/Communication  ({base}: --alert-base-url, else the profile's alert_base_url,

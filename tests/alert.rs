@@ -1113,3 +1113,218 @@ fn a_local_time_skipped_or_repeated_by_the_clock_change_needs_an_offset() {
         assert_eq!(r.json()["contained"][0]["start"], start, "{given}");
     }
 }
+
+// ---- An alert counts as sent only when the service shows it holds it (issue 14, item 12) ----
+
+/// A scripted CP-IS whose plan reads are answered from `sandbox` and whose alert POSTs are
+/// answered by `post` (given the request).
+fn scripted_with_plans(
+    sandbox: &SandboxProc,
+    post: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+) -> Scripted {
+    let sandbox_addr = sandbox.addr();
+    Scripted::start(move |seen, _| {
+        if seen.method == "GET" && seen.target.contains("/CareTeam?") {
+            let id = uuid::Uuid::new_v4().to_string();
+            let (_, body) = raw_get(
+                sandbox_addr,
+                &seen.target,
+                &[
+                    ("TraceID", &id),
+                    ("X-Request-ID", &id),
+                    ("IsUnscheduledAccessEvent", "false"),
+                ],
+            );
+            return Reply::fhir(body);
+        }
+        if seen.method == "POST" {
+            return post(seen);
+        }
+        Reply::fhir(EMPTY_BUNDLE)
+    })
+}
+
+#[test]
+fn a_redirected_alert_post_is_never_followed_and_stays_pending() {
+    let sandbox = SandboxProc::start(&[]);
+    // Another loopback origin, answering anything 200 (as a login page or a search would).
+    let elsewhere = Scripted::start(|_, _| Reply::fhir(r#"{"resourceType":"Bundle"}"#));
+    let other = format!(
+        "http://user:pw@{}/cpis/FHIR/R4/Communication?nhs={CHILD}#frag",
+        elsewhere.addr
+    );
+    for status in [301, 302, 303, 307, 308] {
+        for location in [other.as_str(), "Communication?seen=1"] {
+            let loc = location.to_string();
+            let server = scripted_with_plans(&sandbox, move |_| {
+                Reply::new(status, "text/plain", "").header("Location", &loc)
+            });
+            let cpis = Cpis::new();
+            let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+            r.assert_code(8);
+            let shown = if location == other {
+                format!("{}/cpis/FHIR/R4/Communication?…", elsewhere.addr)
+            } else {
+                format!("{}/cpis/FHIR/R4/Communication?…", server.addr)
+            };
+            r.assert_stderr_has(&[
+                &format!("HTTP {status}"),
+                "redirect to http://",
+                &shown,
+                "not followed",
+                "kept as pending",
+                "cpis alert retry",
+            ]);
+            assert!(!r.stderr.contains("user:pw"), "{}", r.stderr);
+            assert!(!r.stderr.contains("#frag"), "{}", r.stderr);
+            assert!(r.stdout.is_empty(), "{}", r.stdout);
+            let rows = outbox(&cpis);
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0]["state"], "pending", "{status} {location}");
+            // The plan read and one POST; nothing followed the redirect, here or elsewhere.
+            let seen = server.requests();
+            assert_eq!(seen.len(), 2, "{status} {location}: {seen:?}");
+            assert_eq!(seen[1].method, "POST");
+            assert!(
+                elsewhere.requests().is_empty(),
+                "{status}: {:?}",
+                elsewhere.requests()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_2xx_that_does_not_show_the_alert_is_held_stays_pending() {
+    let sandbox = SandboxProc::start(&[]);
+    let other_alert = r#"{"resourceType":"Communication","id":"c2","identifier":[{"system":"urn:ietf:rfc:3986","value":"urn:uuid:22222222-2222-4222-8222-222222222222"}]}"#;
+    let cases: Vec<(u16, Option<&'static str>, &'static str)> = vec![
+        (200, None, ""),
+        (201, None, ""),
+        (
+            201,
+            None,
+            r#"{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"informational"}]}"#,
+        ),
+        (200, Some("Communication/abc"), ""),
+        (201, Some("https://login.example/sign-in"), ""),
+        (201, Some("Communication/c2"), other_alert),
+        (200, None, other_alert),
+        (204, None, ""),
+    ];
+    for (status, location, body) in cases {
+        let server = scripted_with_plans(&sandbox, move |_| {
+            let mut r = Reply::new(status, "application/fhir+json", body);
+            if let Some(l) = location {
+                r = r.header("Location", l);
+            }
+            r
+        });
+        let cpis = Cpis::new();
+        let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+        r.assert_code(8);
+        r.assert_stderr_has(&[
+            "did not show that it holds the alert",
+            &format!("HTTP {status}"),
+            "kept as pending",
+        ]);
+        assert_eq!(
+            outbox(&cpis)[0]["state"],
+            "pending",
+            "{status} {location:?}"
+        );
+    }
+    // What does show it: 201 with a Location naming a Communication, or this alert echoed.
+    let server = scripted_with_plans(&sandbox, |_| {
+        Reply::new(201, "application/fhir+json", "").header(
+            "Location",
+            "https://elsewhere.example/cpis/FHIR/R4/Communication/abc/_history/1",
+        )
+    });
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("reference: Communication/abc"),
+        "{}",
+        r.stdout
+    );
+    let server = scripted_with_plans(&sandbox, |seen| {
+        let mut c: Value = serde_json::from_slice(&seen.body).unwrap();
+        c["id"] = "echoed".into();
+        Reply::new(200, "application/fhir+json", c.to_string())
+    });
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("reference: Communication/echoed"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(outbox(&cpis)[0]["state"], "sent");
+}
+
+#[test]
+fn sandbox_redirect_303_is_not_followed_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "redirect-303"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    r.assert_stderr_has(&[
+        "HTTP 303",
+        "/cpis/FHIR/R4/Communication?…",
+        "kept as pending",
+    ]);
+    // No GET followed the 303: the only Communication request is the POST.
+    let seen = events(&sandbox);
+    assert_eq!(
+        seen.iter()
+            .filter(|e| e.starts_with("start Communication"))
+            .collect::<Vec<_>>(),
+        vec!["start Communication POST"],
+        "{seen:?}"
+    );
+    assert!(held(&sandbox, CHILD).is_empty());
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn sandbox_redirect_307_to_another_origin_is_not_followed_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "redirect-307"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    let port = sandbox.addr().port();
+    r.assert_stderr_has(&[
+        "HTTP 307",
+        &format!("redirect to http://localhost:{port}/cpis/FHIR/R4/Communication"),
+        "kept as pending",
+    ]);
+    // The alert was not re-posted to the other origin (which is this sandbox again).
+    let seen = events(&sandbox);
+    assert_eq!(
+        seen.iter()
+            .filter(|e| e.starts_with("start Communication"))
+            .count(),
+        1,
+        "{seen:?}"
+    );
+    assert!(held(&sandbox, CHILD).is_empty());
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn sandbox_ok_without_location_stays_pending_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "ok-without-location"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    r.assert_stderr_has(&[
+        "HTTP 201 without a Location naming a Communication",
+        "kept as pending",
+    ]);
+    // The sandbox did store it; the retry finds it there and it is held once.
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}

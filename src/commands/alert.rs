@@ -111,6 +111,16 @@ fn sender(token: &crate::auth::TokenSource) -> Sender {
     }
 }
 
+/// The client alerts are POSTed with: as the connection's, but following no redirect (see
+/// [`crate::http::build_post_client`]).
+fn post_client(ctx: &super::Ctx, conn: &super::Connection) -> Result<reqwest::Client> {
+    crate::http::build_post_client(&crate::http::HttpOptions {
+        timeout: ctx.settings.timeout.value,
+        ca_sources: ctx.ca_sources(),
+        use_proxy: conn.use_proxy,
+    })
+}
+
 /// Ask before sending, unless `--yes`. Without a terminal and without `--yes`: refuse.
 fn confirm(yes: bool, question: &str) -> Result<bool> {
     if yes {
@@ -353,8 +363,9 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         detail: None,
         body,
     };
+    let http = post_client(ctx, &conn)?;
     outbox.add(&row)?;
-    let row = attempt(&outbox, &client, row, &target).await?;
+    let row = attempt(&outbox, &client, &http, row, &target).await?;
     print_result(&row, args.format)
 }
 
@@ -363,6 +374,7 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
 async fn attempt(
     outbox: &Outbox,
     client: &crate::cpis::Client,
+    http: &reqwest::Client,
     mut row: Row,
     target: &url::Url,
 ) -> Result<Row> {
@@ -370,7 +382,7 @@ async fn attempt(
     let interrupted = super::interrupt_signal()?;
     outbox.attempt(&row.id, &crate::timeutil::now_moment().rfc3339())?;
     let posted = tokio::select! {
-        p = client.post_alert(target, &row.id, row.body.as_bytes()) => p,
+        p = client.post_alert(http, target, &row.id, row.body.as_bytes()) => p,
         _ = interrupted => {
             outbox.set(&row.id, "pending", None, "outcome unknown: interrupted during the attempt")?;
             return Err(Error::new(
@@ -386,6 +398,18 @@ async fn attempt(
             row.state = "sent".into();
             row.reference = Some(reference);
             Ok(row)
+        }
+        Posted::Unconfirmed { why, check } => {
+            outbox.set(&row.id, "pending", None, &format!("not confirmed: {why}"))?;
+            let mut e = Error::new(
+                Kind::AlertUnknown,
+                format!("the service did not show that it holds the alert: {why}"),
+            )
+            .with_hint(format!(
+                "it is kept as pending, not sent: {check}, then run `cpis alert retry` (it resends the same identifier, so the service keeps it once)"
+            ));
+            e.trace.trace_id = Some(row.id.clone());
+            Err(e)
         }
         Posted::Refused(e) => {
             outbox.set(&row.id, "failed", None, &e.message)?;
@@ -519,6 +543,7 @@ async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
         return Ok(());
     }
     let (client, conn, _token) = ctx.cpis_client().await?;
+    let http = post_client(ctx, &conn)?;
     let target = wire::endpoint(&alert_base(
         args.alert_base_url.as_deref(),
         ctx.settings.alert_base_url.as_deref(),
@@ -557,7 +582,7 @@ async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
             eprintln!("not resent");
             continue;
         }
-        match attempt(&outbox, &client, row, &target).await {
+        match attempt(&outbox, &client, &http, row, &target).await {
             Ok(row) => print_result(&row, args.format)?,
             Err(e) => {
                 eprintln!("{e}");

@@ -3,7 +3,8 @@
 //! under the data directory.
 //!
 //! States: `pending` (written; not known to have arrived: never tried, not delivered, or an
-//! unknown outcome), `sent` (the service answered 2xx; `reference` holds its reference) and
+//! unknown outcome, or an answer that did not show the service holds it), `sent` (the service
+//! answered 2xx showing it holds the alert; `reference` holds its reference) and
 //! `failed` (the service refused it with an OperationOutcome; `detail` says why).
 //!
 //! A kept alert is resent exactly as it was made: `cpis alert retry` neither verifies the
