@@ -1328,3 +1328,131 @@ fn sandbox_ok_without_location_stays_pending_then_retry() {
     assert_eq!(held(&sandbox, CHILD).len(), 1);
     retry_leaves_exactly_one(&cpis, &sandbox);
 }
+
+// ---- Once per patient and appointment (issue 14, item 13) ----
+
+#[test]
+fn the_same_alert_again_is_refused_showing_the_one_sent_unless_again() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        CHILD,
+        &["--yes", "--format", "json"],
+    ));
+    r.assert_code(0);
+    let first = r.json();
+    let reference = first["reference"].as_str().unwrap().to_string();
+    let id = first["id"].as_str().unwrap().to_string();
+    let before = events(&sandbox).len();
+    // The same command, the same moment written in another offset, and a dry run: each
+    // shows the alert held and exits 2, with no request at all.
+    for (appointment, extra) in [
+        ("2026-11-24T10:30+00:00", &["--yes"][..]),
+        ("2026-11-24T10:30Z", &["--yes"][..]),
+        ("2026-11-24T11:30+01:00", &["--yes"][..]),
+        ("2026-11-24T10:30+00:00", &["--dry-run"][..]),
+    ] {
+        let r = cpis.run(&at_time(&sandbox.base_url, appointment, extra));
+        r.assert_code(2);
+        r.assert_stderr_has(&[
+            "Already in the outbox",
+            &id,
+            "| State ",
+            "sent",
+            &reference,
+            "2026-11-24T10:30:00+00:00",
+            "already in the outbox (sent, reference Communication/",
+            "nothing was sent",
+            "--again",
+        ]);
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+    }
+    assert_eq!(events(&sandbox).len(), before, "{:?}", events(&sandbox));
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+    // Another appointment time is another alert.
+    cpis.run(&at_time(
+        &sandbox.base_url,
+        "2026-11-24T10:31+00:00",
+        &["--dry-run"],
+    ))
+    .assert_code(0);
+    // --again makes a second alert, with its own identifier.
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        CHILD,
+        &["--yes", "--again", "--format", "json"],
+    ));
+    r.assert_code(0);
+    assert_ne!(r.json()["id"], first["id"]);
+    assert_eq!(held(&sandbox, CHILD).len(), 2);
+    assert_eq!(outbox(&cpis).len(), 2);
+    // The help says so.
+    let r = cpis.run(&["alert", "missed-appointment", "--help"]);
+    r.assert_code(0);
+    assert!(r.stdout.contains("--again"), "{}", r.stdout);
+    // A failed alert (refused by the service) does not count: a new one may be made.
+    let server = scripted_with_plans(&sandbox, |_| {
+        Reply::new(
+            400,
+            "application/fhir+json",
+            r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","diagnostics":"bad"}]}"#,
+        )
+    });
+    let cpis = Cpis::new();
+    for _ in 0..2 {
+        cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]))
+            .assert_code(7);
+    }
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|s| s.method == "POST")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn after_exit_8_the_same_alert_again_points_to_retry_and_sends_nothing() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "unavailable-before-store"]);
+    let cpis = Cpis::new();
+    cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]))
+        .assert_code(8);
+    let id = outbox(&cpis)[0]["id"].as_str().unwrap().to_string();
+    let before = events(&sandbox).len();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(2);
+    r.assert_stderr_has(&[
+        "already in the outbox (pending)",
+        "| State ",
+        "pending",
+        &format!("cpis alert retry {id}"),
+        "--again",
+    ]);
+    assert_eq!(events(&sandbox).len(), before, "{:?}", events(&sandbox));
+    assert_eq!(outbox(&cpis).len(), 1);
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn a_superseded_number_is_refused_once_pds_names_the_current_one() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]))
+        .assert_code(0);
+    let r = cpis.run(&alert_args(&sandbox.base_url, SUPERSEDED, &["--yes"]));
+    r.assert_code(2);
+    r.assert_stderr_has(&["already in the outbox (sent", "999 000 0026"]);
+    assert!(!r.stderr.contains("will be sent once"), "{}", r.stderr);
+    let seen = events(&sandbox);
+    assert_eq!(
+        seen.iter()
+            .filter(|e| *e == "start Communication POST")
+            .count(),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+}

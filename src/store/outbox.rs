@@ -186,6 +186,22 @@ impl Outbox {
         Ok(rows)
     }
 
+    /// The alerts still standing (`sent` or `pending`) for `nhs_number` (digits) and an
+    /// appointment at `appointment_secs` (seconds since the epoch, whatever offset it was
+    /// given in), oldest first.
+    pub fn standing_for(&self, nhs_number: &str, appointment_secs: i64) -> Result<Vec<Row>> {
+        Ok(self
+            .all()?
+            .into_iter()
+            .filter(|r| {
+                (r.state == "sent" || r.state == "pending")
+                    && r.nhs_number == nhs_number
+                    && crate::timeutil::parse_user_time(&r.appointment)
+                        .is_ok_and(|m| m.secs == appointment_secs)
+            })
+            .collect())
+    }
+
     /// One alert by its id (the UUID, with or without `urn:uuid:`).
     pub fn get(&self, id: &str) -> Result<Option<Row>> {
         let id = id
