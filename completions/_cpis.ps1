@@ -296,6 +296,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Send without asking (for scripts): check the preview first, e.g. with --dry-run')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Make the same checks, print the FHIR body on stdout, and send and keep nothing')
             [CompletionResult]::new('--no-pds', '--no-pds', [CompletionResultType]::ParameterName, 'Do not verify the patient on PDS first (the preview then says "not verified on PDS")')
+            [CompletionResult]::new('--again', '--again', [CompletionResultType]::ParameterName, 'Make a second alert (a new identifier) although the outbox already holds one, sent or pending, for this NHS number and appointment time [default: refuse, exit 2, showing it]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')

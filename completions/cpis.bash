@@ -421,7 +421,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__missed__subcmd__appointment)
-            opts="-q -v -h -V --appointment --service --location --note --yes --dry-run --alert-base-url --format --no-pds --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --appointment --service --location --note --yes --dry-run --alert-base-url --format --no-pds --again --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1924,7 +1924,7 @@ _cpis() {
                     return 0
                     ;;
                 --alert-fault)
-                    COMPREPLY=($(compgen -W "drop-after-store slow-after-store unavailable-before-store" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "drop-after-store slow-after-store unavailable-before-store redirect-303 redirect-307 ok-without-location" -- "${cur}"))
                     return 0
                     ;;
                 --token-uses)

@@ -277,6 +277,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --yes 'Send without asking (for scripts): check the preview first, e.g. with --dry-run'
             cand --dry-run 'Make the same checks, print the FHIR body on stdout, and send and keep nothing'
             cand --no-pds 'Do not verify the patient on PDS first (the preview then says "not verified on PDS")'
+            cand --again 'Make a second alert (a new identifier) although the outbox already holds one, sent or pending, for this NHS number and appointment time [default: refuse, exit 2, showing it]'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'

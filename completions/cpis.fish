@@ -246,6 +246,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcomm
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l yes -d 'Send without asking (for scripts): check the preview first, e.g. with --dry-run'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l dry-run -d 'Make the same checks, print the FHIR body on stdout, and send and keep nothing'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l no-pds -d 'Do not verify the patient on PDS first (the preview then says "not verified on PDS")'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l again -d 'Make a second alert (a new identifier) although the outbox already holds one, sent or pending, for this NHS number and appointment time [default: refuse, exit 2, showing it]'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -311,7 +312,10 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l rate-limit -d 'Answer CP-IS searches beyond N in any one-second window with the API platform\'s 429 (spike arrest, Retry-After: 1)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l alert-fault -d 'Missed-appointment alerts: meet the first attempt of each alert with this fault (a retry with the same identifier is answered normally)' -r -f -a "drop-after-store\t'Store the alert, then close the connection without answering'
 slow-after-store\t'Store the alert, then answer only after [`SLOW_ALERT`]'
-unavailable-before-store\t'Answer 503 (with `Retry-After`) without storing anything'"
+unavailable-before-store\t'Answer 503 (with `Retry-After`) without storing anything'
+redirect-303\t'Answer 303 See Other, without storing anything, pointing at the search for the patient\'s alerts (which a GET answers 200): a client that follows it learns nothing about its POST'
+redirect-307\t'Answer 307 Temporary Redirect, without storing anything, to the same endpoint under another loopback origin (`localhost` for `127.0.0.1`, and the other way round): a client that follows it re-posts the alert elsewhere'
+ok-without-location\t'Store the alert, then answer 201 with no `Location` and an informational OperationOutcome instead of the Communication: nothing shows the alert is held'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l token-uses -d 'With --require-auth: accept each access token for N CP-IS searches, then refuse it with 401 as an expired token (to see clients renew mid-run)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l register-app -d 'Register another application with the sandbox\'s /oauth2/token, by its API key (repeatable; each needs --jwks after it)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l jwks -d 'The public keys (JWKS JSON, {"keys": [...]}) the preceding --register-app signs client assertions with' -r -F

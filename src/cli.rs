@@ -464,6 +464,10 @@ pub struct MissedAppointmentArgs {
     /// Do not verify the patient on PDS first (the preview then says "not verified on PDS")
     #[arg(long)]
     pub no_pds: bool,
+
+    /// Make a second alert (a new identifier) although the outbox already holds one, sent or pending, for this NHS number and appointment time [default: refuse, exit 2, showing it]
+    #[arg(long)]
+    pub again: bool,
 }
 
 #[derive(Debug, Args)]
@@ -508,7 +512,17 @@ PDS: the preview then says the patient is not verified on PDS.
 The alert is a FHIR R4 Communication POSTed to {base}/Communication, kept in the outbox before
 the first attempt and made once. If the outcome is unknown (timeout, dropped connection, 5xx)
 it exits 8 and stays pending: resend it with `cpis alert retry`; the service recognises its
-identifier and keeps it once.
+identifier and keeps it once. It is recorded as sent only when the answer shows the service
+holds it: 201 with a Location naming a Communication, or this alert (its identifier) in the
+body. A redirect is never followed (exit 8, naming the Location); any other 2xx exits 8 too.
+Both keep it pending.
+
+Once per appointment: when the outbox already holds an alert, sent or pending, for the same NHS
+number and appointment time (the same moment, whatever offset it is written in), the command
+shows it (state, times, reference) and exits 2 before any request, PDS and CP-IS included
+(for a number PDS says was superseded, the current number is checked too, once PDS has named
+it, still before anything is sent). Resend a pending one with `cpis alert retry ID`; pass
+--again only to make a second alert for the same appointment. A failed alert does not count.
 
 The interface (no national one is published; README \"Alerts\", docs/alert-example.json):
   POST {base}/Communication  ({base}: --alert-base-url, else the profile's alert_base_url,

@@ -296,6 +296,30 @@ pub fn build_client(opts: &HttpOptions) -> Result<reqwest::Client> {
 pub fn build_client_with_verifier(
     opts: &HttpOptions,
 ) -> Result<(reqwest::Client, Arc<LazyVerifier>)> {
+    build(
+        opts,
+        reqwest::redirect::Policy::custom(|attempt| {
+            match redirect_refusal(attempt.previous(), attempt.url()) {
+                Err(refused) => attempt.error(refused),
+                // reqwest drops Authorization (and cookies) itself when the host or port changes.
+                Ok(()) => attempt.follow(),
+            }
+        }),
+    )
+}
+
+/// [`build_client`] for a POST that must reach the service it was sent to, or be known not to
+/// have: it follows **no** redirect (a followed 301/302/303 would turn the POST into a GET
+/// whose answer says nothing about the POST, and a followed 307/308 would send the body to
+/// another host). The 3xx answer itself is returned.
+pub fn build_post_client(opts: &HttpOptions) -> Result<reqwest::Client> {
+    build(opts, reqwest::redirect::Policy::none()).map(|(c, _)| c)
+}
+
+fn build(
+    opts: &HttpOptions,
+    redirect: reqwest::redirect::Policy,
+) -> Result<(reqwest::Client, Arc<LazyVerifier>)> {
     crate::tls::check_sources(&opts.ca_sources).map_err(|e| ca_error(&e))?;
     if opts.use_proxy {
         check_proxy_env(&process_env)?;
@@ -312,13 +336,7 @@ pub fn build_client_with_verifier(
         .use_preconfigured_tls(tls)
         .dns_resolver(Arc::new(Resolver))
         .https_only(false)
-        .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            match redirect_refusal(attempt.previous(), attempt.url()) {
-                Err(refused) => attempt.error(refused),
-                // reqwest drops Authorization (and cookies) itself when the host or port changes.
-                Ok(()) => attempt.follow(),
-            }
-        }));
+        .redirect(redirect);
     if !opts.use_proxy {
         b = b.no_proxy();
     }

@@ -64,8 +64,20 @@ pub fn format_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// The number of days in month `m` (1-12) of year `y` (proleptic Gregorian).
+pub fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
 /// Parse the date part of a FHIR `date` or `dateTime` (`YYYY-MM-DD...`) as days since
-/// 1970-01-01. A bare year or year-month (allowed by FHIR) is read as its first day.
+/// 1970-01-01. A bare year or year-month (allowed by FHIR) is read as its first day. A date
+/// that does not exist (`2026-02-30`, `2026-04-31`, `2026-02-29`) is `None`, never the day it
+/// would roll over to.
 pub fn parse_date_days(s: &str) -> Option<i64> {
     let s = s.trim();
     let mut parts = s.get(..s.len().min(10))?.splitn(3, '-');
@@ -74,7 +86,7 @@ pub fn parse_date_days(s: &str) -> Option<i64> {
     let d: u32 = parts
         .next()
         .map_or(Some(1), |p| p.get(..2).unwrap_or(p).parse().ok())?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
         return None;
     }
     Some(days_from_civil(y, m, d))
@@ -189,9 +201,29 @@ pub fn parse_user_time(s: &str) -> Result<Moment, String> {
             }
             sign * (oh * 3600 + om * 60)
         }
-        None => local_offset(civil).ok_or_else(|| {
-            format!("cannot work out this machine's UTC offset for {s:?}: give one, e.g. {s}+00:00")
-        })?,
+        None => match local_time(civil) {
+            None => {
+                return Err(format!(
+                    "cannot work out this machine's UTC offset for {s:?}: give one, e.g. {s}+00:00"
+                ))
+            }
+            Some(Local::Once(o)) => o,
+            Some(Local::Skipped(before, after)) => {
+                return Err(format!(
+                    "{s:?} does not exist in this machine's time zone: the clocks went forward over it (from UTC{} to UTC{}); give the time with its UTC offset, e.g. {s}{}",
+                    format_offset(before),
+                    format_offset(after),
+                    format_offset(before)
+                ))
+            }
+            Some(Local::Twice(first, second)) => {
+                return Err(format!(
+                    "{s:?} happened twice in this machine's time zone (the clocks went back): give the time with its UTC offset, {s}{} for the first or {s}{} for the second",
+                    format_offset(first),
+                    format_offset(second)
+                ))
+            }
+        },
     };
     Ok(Moment {
         secs: civil - offset,
@@ -199,33 +231,79 @@ pub fn parse_user_time(s: &str) -> Result<Moment, String> {
     })
 }
 
-/// The local UTC offset (seconds) in force at the local civil time `civil` (seconds since
-/// 1970-01-01T00:00 as if it were UTC), from the C library's time-zone rules.
+/// What a local civil time is in this machine's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Local {
+    /// It happens once, at this UTC offset (seconds).
+    Once(i64),
+    /// It never happens: the clocks jumped over it (spring forward), from the first offset to
+    /// the second.
+    Skipped(i64, i64),
+    /// It happens twice (the clocks went back): at the first offset, then at the second.
+    Twice(i64, i64),
+}
+
 #[cfg(unix)]
-fn local_offset(civil: i64) -> Option<i64> {
-    let (y, m, d) = civil_from_days(civil.div_euclid(86_400));
-    let s = civil.rem_euclid(86_400);
-    // SAFETY: `tm` is a plain C struct, fully initialised by zeroing and then the fields set.
+extern "C" {
+    /// POSIX: (re)read `TZ` and the zone rules for `localtime_r`.
+    fn tzset();
+}
+
+/// The local UTC offset (seconds) in force at the instant `t` (seconds since the epoch).
+#[cfg(unix)]
+fn offset_at(t: i64) -> Option<i64> {
+    let tt = t as libc::time_t;
+    // SAFETY: `tm` is a plain C struct, zeroed, then filled in by localtime_r.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    tm.tm_year = (y - 1900) as libc::c_int;
-    tm.tm_mon = (m - 1) as libc::c_int;
-    tm.tm_mday = d as libc::c_int;
-    tm.tm_hour = (s / 3600) as libc::c_int;
-    tm.tm_min = ((s / 60) % 60) as libc::c_int;
-    tm.tm_sec = (s % 60) as libc::c_int;
-    tm.tm_isdst = -1;
-    // SAFETY: mktime reads and normalises the struct we own.
-    let t = unsafe { libc::mktime(&mut tm) };
-    if t == -1 {
-        return None;
+    // SAFETY: both pointers are to values we own, valid for the call.
+    let r = unsafe { libc::localtime_r(&tt, &mut tm) };
+    (!r.is_null()).then_some(tm.tm_gmtoff as i64)
+}
+
+/// The local civil time `civil` (seconds since 1970-01-01T00:00 as if it were UTC) in this
+/// machine's time zone, from the C library's rules.
+#[cfg(unix)]
+fn local_time(civil: i64) -> Option<Local> {
+    // SAFETY: tzset only reads the environment and the zone files.
+    unsafe { tzset() };
+    classify(civil, offset_at)
+}
+
+/// The local civil time `civil` under the zone whose offset at each instant `offset_at`
+/// gives: every offset in force within two days of it is tried, and those under which the
+/// time really occurs are kept.
+#[cfg_attr(not(unix), allow(dead_code))]
+fn classify(civil: i64, offset_at: impl Fn(i64) -> Option<i64>) -> Option<Local> {
+    let before = offset_at(civil - 2 * 86_400)?;
+    let after = offset_at(civil + 2 * 86_400)?;
+    let mut candidates = vec![before, offset_at(civil)?, after];
+    candidates.dedup();
+    let mut valid: Vec<i64> = Vec::new();
+    for o in candidates {
+        if !valid.contains(&o) && offset_at(civil - o) == Some(o) {
+            valid.push(o);
+        }
     }
-    Some(civil - t as i64)
+    // The earlier instant (the larger offset) first.
+    valid.sort_unstable_by(|a, b| b.cmp(a));
+    Some(match valid.as_slice() {
+        [] => Local::Skipped(before, after),
+        [o] => Local::Once(*o),
+        [first, .., second] => Local::Twice(*first, *second),
+    })
 }
 
 /// Elsewhere the local offset is not read: local times are taken as UTC (see README).
 #[cfg(not(unix))]
-fn local_offset(_civil: i64) -> Option<i64> {
-    Some(0)
+fn local_time(_civil: i64) -> Option<Local> {
+    Some(Local::Once(0))
+}
+
+/// `+hh:mm` / `-hh:mm` for an offset in seconds.
+fn format_offset(o: i64) -> String {
+    let sign = if o < 0 { '-' } else { '+' };
+    let a = o.abs();
+    format!("{sign}{:02}:{:02}", a / 3600, (a / 60) % 60)
 }
 
 /// Now, in UTC.
@@ -264,6 +342,102 @@ mod tests {
             "{}",
             l.rfc3339()
         );
+    }
+
+    #[test]
+    fn dates_that_do_not_exist_are_refused_not_rolled_over() {
+        for bad in [
+            "2026-02-30",
+            "2026-04-31",
+            "2026-02-29",
+            "2026-06-31",
+            "2026-09-31",
+            "2026-11-31",
+            "2100-02-29",
+            "2026-01-32",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "2026-02-30T10:00:00Z",
+        ] {
+            assert_eq!(parse_date_days(bad), None, "{bad}");
+        }
+        for bad in [
+            "2026-02-30T10:30",
+            "2026-04-31T10:30+00:00",
+            "2026-02-29 09:00Z",
+        ] {
+            let e = parse_user_time(bad).unwrap_err();
+            assert!(e.contains("is not a time"), "{bad}: {e}");
+        }
+        assert_eq!(parse_rfc3339("2026-02-30T10:00:00Z"), None);
+        for good in [
+            "2024-02-29",
+            "2000-02-29",
+            "2026-02-28",
+            "2026-04-30",
+            "2026-12-31",
+        ] {
+            assert!(parse_date_days(good).is_some(), "{good}");
+        }
+        assert_eq!(
+            parse_date_days("2024-02-29"),
+            Some(days_from_civil(2024, 2, 29))
+        );
+        assert_eq!(days_in_month(2024, 2), 29);
+        assert_eq!(days_in_month(1900, 2), 28);
+        assert_eq!(days_in_month(2000, 2), 29);
+    }
+
+    /// Europe/London in 2026: BST from 29 March 01:00 UTC to 25 October 01:00 UTC.
+    fn london_2026(t: i64) -> Option<i64> {
+        let start = parse_rfc3339("2026-03-29T01:00:00Z").map(unix_seconds)?;
+        let end = parse_rfc3339("2026-10-25T01:00:00Z").map(unix_seconds)?;
+        Some(if (start..end).contains(&t) { 3600 } else { 0 })
+    }
+
+    fn civil(s: &str) -> i64 {
+        parse_rfc3339(&format!("{s}:00Z"))
+            .map(unix_seconds)
+            .unwrap()
+    }
+
+    #[test]
+    fn local_times_in_a_gap_or_repeated_are_told_apart() {
+        assert_eq!(
+            classify(civil("2026-03-29T01:30"), london_2026),
+            Some(Local::Skipped(0, 3600))
+        );
+        assert_eq!(
+            classify(civil("2026-03-29T00:59"), london_2026),
+            Some(Local::Once(0))
+        );
+        assert_eq!(
+            classify(civil("2026-03-29T02:00"), london_2026),
+            Some(Local::Once(3600))
+        );
+        assert_eq!(
+            classify(civil("2026-10-25T01:30"), london_2026),
+            Some(Local::Twice(3600, 0))
+        );
+        assert_eq!(
+            classify(civil("2026-10-25T00:59"), london_2026),
+            Some(Local::Once(3600))
+        );
+        assert_eq!(
+            classify(civil("2026-10-25T02:00"), london_2026),
+            Some(Local::Once(0))
+        );
+        assert_eq!(
+            classify(civil("2026-07-01T09:15"), london_2026),
+            Some(Local::Once(3600))
+        );
+        assert_eq!(
+            classify(civil("2026-01-05T09:15"), london_2026),
+            Some(Local::Once(0))
+        );
+        assert_eq!(format_offset(3600), "+01:00");
+        assert_eq!(format_offset(-5 * 3600 - 1800), "-05:30");
     }
 
     #[test]

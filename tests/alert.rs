@@ -1037,3 +1037,422 @@ fn the_pds_read_and_the_plan_read_run_at_once() {
         .expect("the plan read");
     assert_eq!(c.header("isunscheduledaccessevent"), Some("false"));
 }
+
+// ---- Dates and local times that do not exist (issue 14, item 14) ----
+
+/// `alert_args` with another `--appointment`.
+fn at_time<'a>(base: &'a str, appointment: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = alert_args(base, CHILD, extra);
+    let i = args.iter().position(|a| *a == "--appointment").unwrap() + 1;
+    args[i] = appointment;
+    args
+}
+
+#[test]
+fn an_appointment_on_a_date_that_does_not_exist_is_refused_and_nothing_is_sent() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    for day in [
+        "2026-02-30T10:30",
+        "2026-04-31T10:30",
+        "2026-02-29T10:30+00:00",
+        "2026-06-31 09:00Z",
+    ] {
+        for extra in [&["--yes"][..], &["--dry-run"][..]] {
+            let r = cpis.run(&at_time(&sandbox.base_url, day, extra));
+            r.assert_code(2);
+            r.assert_stderr_has(&["--appointment", "is not a time", "nothing was sent"]);
+            assert!(r.stdout.is_empty(), "{}", r.stdout);
+        }
+    }
+    assert!(events(&sandbox).is_empty(), "{:?}", events(&sandbox));
+    assert!(outbox(&cpis).is_empty());
+}
+
+#[test]
+fn a_local_time_skipped_or_repeated_by_the_clock_change_needs_an_offset() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    // Europe/London's rule as a POSIX TZ string (needs no time-zone database): in 2026 the
+    // clocks go forward at 01:00 on 29 March and back at 02:00 on 25 October.
+    let london = [("TZ", "GMT0BST,M3.5.0/1,M10.5.0")];
+    let r = cpis.run_env(
+        &at_time(&sandbox.base_url, "2026-03-29T01:30", &["--yes"]),
+        &london,
+    );
+    r.assert_code(2);
+    r.assert_stderr_has(&[
+        "does not exist in this machine's time zone",
+        "2026-03-29T01:30+00:00",
+        "nothing was sent",
+    ]);
+    let r = cpis.run_env(
+        &at_time(&sandbox.base_url, "2026-10-25 01:30", &["--yes"]),
+        &london,
+    );
+    r.assert_code(2);
+    r.assert_stderr_has(&[
+        "happened twice",
+        "2026-10-25 01:30+01:00 for the first",
+        "2026-10-25 01:30+00:00 for the second",
+        "nothing was sent",
+    ]);
+    assert!(events(&sandbox).is_empty(), "{:?}", events(&sandbox));
+    assert!(outbox(&cpis).is_empty());
+    // With the offset each is a time, and the minutes either side of the changes are local.
+    for (given, start) in [
+        ("2026-03-29T01:30+00:00", "2026-03-29T01:30:00+00:00"),
+        ("2026-03-29T00:59", "2026-03-29T00:59:00+00:00"),
+        ("2026-03-29T02:00", "2026-03-29T02:00:00+01:00"),
+        ("2026-10-25T01:30+01:00", "2026-10-25T01:30:00+01:00"),
+        ("2026-10-25T00:59", "2026-10-25T00:59:00+01:00"),
+        ("2026-10-25T02:00", "2026-10-25T02:00:00+00:00"),
+    ] {
+        let r = cpis.run_env(&at_time(&sandbox.base_url, given, &["--dry-run"]), &london);
+        r.assert_code(0);
+        assert_eq!(r.json()["contained"][0]["start"], start, "{given}");
+    }
+}
+
+// ---- An alert counts as sent only when the service shows it holds it (issue 14, item 12) ----
+
+/// A scripted CP-IS whose plan reads are answered from `sandbox` and whose alert POSTs are
+/// answered by `post` (given the request).
+fn scripted_with_plans(
+    sandbox: &SandboxProc,
+    post: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+) -> Scripted {
+    let sandbox_addr = sandbox.addr();
+    Scripted::start(move |seen, _| {
+        if seen.method == "GET" && seen.target.contains("/CareTeam?") {
+            let id = uuid::Uuid::new_v4().to_string();
+            let (_, body) = raw_get(
+                sandbox_addr,
+                &seen.target,
+                &[
+                    ("TraceID", &id),
+                    ("X-Request-ID", &id),
+                    ("IsUnscheduledAccessEvent", "false"),
+                ],
+            );
+            return Reply::fhir(body);
+        }
+        if seen.method == "POST" {
+            return post(seen);
+        }
+        Reply::fhir(EMPTY_BUNDLE)
+    })
+}
+
+#[test]
+fn a_redirected_alert_post_is_never_followed_and_stays_pending() {
+    let sandbox = SandboxProc::start(&[]);
+    // Another loopback origin, answering anything 200 (as a login page or a search would).
+    let elsewhere = Scripted::start(|_, _| Reply::fhir(r#"{"resourceType":"Bundle"}"#));
+    let other = format!(
+        "http://user:pw@{}/cpis/FHIR/R4/Communication?nhs={CHILD}#frag",
+        elsewhere.addr
+    );
+    for status in [301, 302, 303, 307, 308] {
+        for location in [other.as_str(), "Communication?seen=1"] {
+            let loc = location.to_string();
+            let server = scripted_with_plans(&sandbox, move |_| {
+                Reply::new(status, "text/plain", "").header("Location", &loc)
+            });
+            let cpis = Cpis::new();
+            let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+            r.assert_code(8);
+            let shown = if location == other {
+                format!("{}/cpis/FHIR/R4/Communication?…", elsewhere.addr)
+            } else {
+                format!("{}/cpis/FHIR/R4/Communication?…", server.addr)
+            };
+            r.assert_stderr_has(&[
+                &format!("HTTP {status}"),
+                "redirect to http://",
+                &shown,
+                "not followed",
+                "kept as pending",
+                "cpis alert retry",
+            ]);
+            assert!(!r.stderr.contains("user:pw"), "{}", r.stderr);
+            assert!(!r.stderr.contains("#frag"), "{}", r.stderr);
+            assert!(r.stdout.is_empty(), "{}", r.stdout);
+            let rows = outbox(&cpis);
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0]["state"], "pending", "{status} {location}");
+            // The plan read and one POST; nothing followed the redirect, here or elsewhere.
+            let seen = server.requests();
+            assert_eq!(seen.len(), 2, "{status} {location}: {seen:?}");
+            assert_eq!(seen[1].method, "POST");
+            assert!(
+                elsewhere.requests().is_empty(),
+                "{status}: {:?}",
+                elsewhere.requests()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_2xx_that_does_not_show_the_alert_is_held_stays_pending() {
+    let sandbox = SandboxProc::start(&[]);
+    let other_alert = r#"{"resourceType":"Communication","id":"c2","identifier":[{"system":"urn:ietf:rfc:3986","value":"urn:uuid:22222222-2222-4222-8222-222222222222"}]}"#;
+    let cases: Vec<(u16, Option<&'static str>, &'static str)> = vec![
+        (200, None, ""),
+        (201, None, ""),
+        (
+            201,
+            None,
+            r#"{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"informational"}]}"#,
+        ),
+        (200, Some("Communication/abc"), ""),
+        (201, Some("https://login.example/sign-in"), ""),
+        (201, Some("Communication/c2"), other_alert),
+        (200, None, other_alert),
+        (204, None, ""),
+    ];
+    for (status, location, body) in cases {
+        let server = scripted_with_plans(&sandbox, move |_| {
+            let mut r = Reply::new(status, "application/fhir+json", body);
+            if let Some(l) = location {
+                r = r.header("Location", l);
+            }
+            r
+        });
+        let cpis = Cpis::new();
+        let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+        r.assert_code(8);
+        r.assert_stderr_has(&[
+            "did not show that it holds the alert",
+            &format!("HTTP {status}"),
+            "kept as pending",
+        ]);
+        assert_eq!(
+            outbox(&cpis)[0]["state"],
+            "pending",
+            "{status} {location:?}"
+        );
+    }
+    // What does show it: 201 with a Location naming a Communication, or this alert echoed.
+    let server = scripted_with_plans(&sandbox, |_| {
+        Reply::new(201, "application/fhir+json", "").header(
+            "Location",
+            "https://elsewhere.example/cpis/FHIR/R4/Communication/abc/_history/1",
+        )
+    });
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("reference: Communication/abc"),
+        "{}",
+        r.stdout
+    );
+    let server = scripted_with_plans(&sandbox, |seen| {
+        let mut c: Value = serde_json::from_slice(&seen.body).unwrap();
+        c["id"] = "echoed".into();
+        Reply::new(200, "application/fhir+json", c.to_string())
+    });
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]));
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("reference: Communication/echoed"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(outbox(&cpis)[0]["state"], "sent");
+}
+
+#[test]
+fn sandbox_redirect_303_is_not_followed_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "redirect-303"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    r.assert_stderr_has(&[
+        "HTTP 303",
+        "/cpis/FHIR/R4/Communication?…",
+        "kept as pending",
+    ]);
+    // No GET followed the 303: the only Communication request is the POST.
+    let seen = events(&sandbox);
+    assert_eq!(
+        seen.iter()
+            .filter(|e| e.starts_with("start Communication"))
+            .collect::<Vec<_>>(),
+        vec!["start Communication POST"],
+        "{seen:?}"
+    );
+    assert!(held(&sandbox, CHILD).is_empty());
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn sandbox_redirect_307_to_another_origin_is_not_followed_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "redirect-307"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    let port = sandbox.addr().port();
+    r.assert_stderr_has(&[
+        "HTTP 307",
+        &format!("redirect to http://localhost:{port}/cpis/FHIR/R4/Communication"),
+        "kept as pending",
+    ]);
+    // The alert was not re-posted to the other origin (which is this sandbox again).
+    let seen = events(&sandbox);
+    assert_eq!(
+        seen.iter()
+            .filter(|e| e.starts_with("start Communication"))
+            .count(),
+        1,
+        "{seen:?}"
+    );
+    assert!(held(&sandbox, CHILD).is_empty());
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn sandbox_ok_without_location_stays_pending_then_retry() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "ok-without-location"]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(8);
+    r.assert_stderr_has(&[
+        "HTTP 201 without a Location naming a Communication",
+        "kept as pending",
+    ]);
+    // The sandbox did store it; the retry finds it there and it is held once.
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+// ---- Once per patient and appointment (issue 14, item 13) ----
+
+#[test]
+fn the_same_alert_again_is_refused_showing_the_one_sent_unless_again() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        CHILD,
+        &["--yes", "--format", "json"],
+    ));
+    r.assert_code(0);
+    let first = r.json();
+    let reference = first["reference"].as_str().unwrap().to_string();
+    let id = first["id"].as_str().unwrap().to_string();
+    let before = events(&sandbox).len();
+    // The same command, the same moment written in another offset, and a dry run: each
+    // shows the alert held and exits 2, with no request at all.
+    for (appointment, extra) in [
+        ("2026-11-24T10:30+00:00", &["--yes"][..]),
+        ("2026-11-24T10:30Z", &["--yes"][..]),
+        ("2026-11-24T11:30+01:00", &["--yes"][..]),
+        ("2026-11-24T10:30+00:00", &["--dry-run"][..]),
+    ] {
+        let r = cpis.run(&at_time(&sandbox.base_url, appointment, extra));
+        r.assert_code(2);
+        r.assert_stderr_has(&[
+            "Already in the outbox",
+            &id,
+            "| State ",
+            "sent",
+            &reference,
+            "2026-11-24T10:30:00+00:00",
+            "already in the outbox (sent, reference Communication/",
+            "nothing was sent",
+            "--again",
+        ]);
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+    }
+    assert_eq!(events(&sandbox).len(), before, "{:?}", events(&sandbox));
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+    // Another appointment time is another alert.
+    cpis.run(&at_time(
+        &sandbox.base_url,
+        "2026-11-24T10:31+00:00",
+        &["--dry-run"],
+    ))
+    .assert_code(0);
+    // --again makes a second alert, with its own identifier.
+    let r = cpis.run(&alert_args(
+        &sandbox.base_url,
+        CHILD,
+        &["--yes", "--again", "--format", "json"],
+    ));
+    r.assert_code(0);
+    assert_ne!(r.json()["id"], first["id"]);
+    assert_eq!(held(&sandbox, CHILD).len(), 2);
+    assert_eq!(outbox(&cpis).len(), 2);
+    // The help says so.
+    let r = cpis.run(&["alert", "missed-appointment", "--help"]);
+    r.assert_code(0);
+    assert!(r.stdout.contains("--again"), "{}", r.stdout);
+    // A failed alert (refused by the service) does not count: a new one may be made.
+    let server = scripted_with_plans(&sandbox, |_| {
+        Reply::new(
+            400,
+            "application/fhir+json",
+            r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","diagnostics":"bad"}]}"#,
+        )
+    });
+    let cpis = Cpis::new();
+    for _ in 0..2 {
+        cpis.run(&alert_args(&server.base_url(), CHILD, &["--yes"]))
+            .assert_code(7);
+    }
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|s| s.method == "POST")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn after_exit_8_the_same_alert_again_points_to_retry_and_sends_nothing() {
+    let sandbox = SandboxProc::start(&["--alert-fault", "unavailable-before-store"]);
+    let cpis = Cpis::new();
+    cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]))
+        .assert_code(8);
+    let id = outbox(&cpis)[0]["id"].as_str().unwrap().to_string();
+    let before = events(&sandbox).len();
+    let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
+    r.assert_code(2);
+    r.assert_stderr_has(&[
+        "already in the outbox (pending)",
+        "| State ",
+        "pending",
+        &format!("cpis alert retry {id}"),
+        "--again",
+    ]);
+    assert_eq!(events(&sandbox).len(), before, "{:?}", events(&sandbox));
+    assert_eq!(outbox(&cpis).len(), 1);
+    retry_leaves_exactly_one(&cpis, &sandbox);
+}
+
+#[test]
+fn a_superseded_number_is_refused_once_pds_names_the_current_one() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]))
+        .assert_code(0);
+    let r = cpis.run(&alert_args(&sandbox.base_url, SUPERSEDED, &["--yes"]));
+    r.assert_code(2);
+    r.assert_stderr_has(&["already in the outbox (sent", "999 000 0026"]);
+    assert!(!r.stderr.contains("will be sent once"), "{}", r.stderr);
+    let seen = events(&sandbox);
+    assert_eq!(
+        seen.iter()
+            .filter(|e| *e == "start Communication POST")
+            .count(),
+        1,
+        "{seen:?}"
+    );
+    assert_eq!(held(&sandbox, CHILD).len(), 1);
+}

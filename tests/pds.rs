@@ -589,3 +589,47 @@ fn pds_is_retried_with_the_same_request_id_and_sent_the_same_credentials() {
     cpis.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
         .assert_code(0);
 }
+
+#[test]
+fn a_dob_that_does_not_exist_is_refused_before_anything_is_sent() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    for dob in ["2026-02-30", "2026-04-31", "2026-02-29"] {
+        for setting in ["--unscheduled", "--scheduled"] {
+            cpis.run(&[
+                "--base-url",
+                &sb.base_url,
+                "lookup",
+                "9990000026",
+                setting,
+                "--dob",
+                dob,
+            ])
+            .assert_code(2)
+            .assert_stderr_has(&[
+                &format!("--dob \"{dob}\" is not a date"),
+                "nothing was sent",
+            ]);
+        }
+    }
+    assert!(events(&sb).is_empty(), "{:?}", events(&sb));
+    // A batch's dob column the same: the row is invalid before any request about it.
+    let r = cpis.run_stdin(
+        &[
+            "--base-url",
+            &sb.base_url,
+            "batch",
+            "-",
+            "--column",
+            "nhs_number",
+            "--scheduled",
+        ],
+        &[],
+        "nhs_number,dob\n9990000026,2019-02-29\n",
+    );
+    r.assert_code(3);
+    let v: Value = serde_json::from_str(r.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(v["status"], "invalid", "{v}");
+    assert!(v["message"].as_str().unwrap().contains("dob column"), "{v}");
+    assert!(events(&sb).is_empty(), "{:?}", events(&sb));
+}

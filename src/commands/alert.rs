@@ -3,7 +3,8 @@
 //! silent scheduled read (under the current number when PDS says the one given was
 //! superseded), previews, confirms, keeps the alert in the outbox and then makes one attempt;
 //! `retry` resends pending ones with their original identifier and body (no second PDS check);
-//! `list` shows them all.
+//! `list` shows them all. An alert the outbox already holds (sent or pending) for the same
+//! number and appointment is shown and refused before any request, unless `--again`.
 
 use std::io::IsTerminal;
 
@@ -63,6 +64,17 @@ pub fn check_text(what: &str, v: &str, max: usize, multiline: bool) -> Result<St
     Ok(t.to_string())
 }
 
+/// The alert base URL given: `--alert-base-url`, else the profile's `alert_base_url` (checked
+/// like a base URL); `None` for the CP-IS base in use.
+fn alert_base_given(flag: Option<&str>, configured: Option<&str>) -> Result<Option<url::Url>> {
+    flag.or(configured)
+        .map(|raw| {
+            crate::cpis::environment::check_base_url(raw)
+                .map_err(|e| Error::usage(format!("alert base URL {raw:?}: {e}")))
+        })
+        .transpose()
+}
+
 /// The alert base URL: `--alert-base-url`, else the profile's `alert_base_url`, else the CP-IS
 /// base in use.
 fn alert_base(
@@ -70,11 +82,70 @@ fn alert_base(
     configured: Option<&str>,
     cpis_base: &url::Url,
 ) -> Result<url::Url> {
-    match flag.or(configured) {
-        None => Ok(cpis_base.clone()),
-        Some(raw) => crate::cpis::environment::check_base_url(raw)
-            .map_err(|e| Error::usage(format!("alert base URL {raw:?}: {e}"))),
+    Ok(alert_base_given(flag, configured)?.unwrap_or_else(|| cpis_base.clone()))
+}
+
+/// Refuse (exit 2) an alert for a patient and appointment the outbox already holds as sent
+/// or pending, showing what it holds, unless `--again`. Only reads an outbox that exists.
+fn refuse_if_held(
+    ctx: &super::Ctx,
+    nhs: &crate::nhs_number::NhsNumber,
+    appointment: &crate::timeutil::Moment,
+    again: bool,
+) -> Result<()> {
+    let Some(dir) = ctx.settings.data_dir.as_deref() else {
+        return Ok(());
+    };
+    if again || !crate::store::outbox::path(dir).exists() {
+        return Ok(());
     }
+    let held = Outbox::open(Some(dir))?.standing_for(&nhs.digits(), appointment.secs)?;
+    let Some(last) = held.last() else {
+        return Ok(());
+    };
+    for r in &held {
+        eprintln!(
+            "Already in the outbox:\n{}",
+            preview(&[
+                ("Alert", r.id.clone()),
+                ("State", r.state.clone()),
+                ("Made", r.created.clone()),
+                (
+                    "Last attempt",
+                    r.last_attempt
+                        .clone()
+                        .unwrap_or_else(|| "never tried".into())
+                ),
+                ("Reference", render::cell(r.reference.as_deref())),
+                ("Patient (NHS number)", nhs.to_string()),
+                ("Missed appointment", r.appointment.clone()),
+                ("Alert goes to", r.local_authority.clone()),
+                (
+                    "Last outcome",
+                    r.detail.clone().unwrap_or_else(|| "never tried".into())
+                ),
+            ])
+        );
+    }
+    let hint = if last.state == "pending" {
+        format!(
+            "nothing was sent. It is pending: resend it with `cpis alert retry {}` (same identifier, so the service keeps it once); to make a second alert for this appointment, pass --again",
+            last.id
+        )
+    } else {
+        "nothing was sent. To send a second alert for this appointment anyway, pass --again"
+            .to_string()
+    };
+    Err(Error::usage(format!(
+        "an alert for {nhs} and the appointment at {} is already in the outbox ({}{})",
+        appointment.rfc3339(),
+        last.state,
+        match &last.reference {
+            Some(r) => format!(", reference {}", render::sanitize(r)),
+            None => String::new(),
+        }
+    ))
+    .with_hint(hint))
 }
 
 /// Who the alert is from, as the credential in use says.
@@ -109,6 +180,16 @@ fn sender(token: &crate::auth::TokenSource) -> Sender {
         Some(_) => unknown("unidentified user of a supplied access token"),
         None => unknown("embedded sandbox user"),
     }
+}
+
+/// The client alerts are POSTed with: as the connection's, but following no redirect (see
+/// [`crate::http::build_post_client`]).
+fn post_client(ctx: &super::Ctx, conn: &super::Connection) -> Result<reqwest::Client> {
+    crate::http::build_post_client(&crate::http::HttpOptions {
+        timeout: ctx.settings.timeout.value,
+        ca_sources: ctx.ca_sources(),
+        use_proxy: conn.use_proxy,
+    })
 }
 
 /// Ask before sending, unless `--yes`. Without a terminal and without `--yes`: refuse.
@@ -187,14 +268,16 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
     let service = check_text("--service", &args.service, MAX_SHORT_TEXT, false)?;
     let location = check_text("--location", &args.location, MAX_SHORT_TEXT, false)?;
     let note = check_text("--note", &args.note, MAX_NOTE, true)?;
+    let given_base = alert_base_given(
+        args.alert_base_url.as_deref(),
+        ctx.settings.alert_base_url.as_deref(),
+    )?;
+    // Before any request: an alert the outbox holds for this number and appointment.
+    refuse_if_held(ctx, &requested, &appointment, args.again)?;
 
     let verify = !args.no_pds && ctx.settings.verify_on_pds;
     let (mut client, conn, mut token) = ctx.cpis_client().await?;
-    let target = wire::endpoint(&alert_base(
-        args.alert_base_url.as_deref(),
-        ctx.settings.alert_base_url.as_deref(),
-        &conn.base,
-    )?);
+    let target = wire::endpoint(&given_base.unwrap_or_else(|| conn.base.clone()));
     super::lookup::check_role(&token, CareSetting::Scheduled)?;
     let today = crate::timeutil::today_days();
     let (patient, nhs, care_team) = if !verify {
@@ -242,6 +325,10 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         };
         (PatientReport::verified(&verified, today), current, found)
     };
+    if nhs != requested {
+        // Superseded: the outbox keeps alerts under the current number.
+        refuse_if_held(ctx, &nhs, &appointment, args.again)?;
+    }
     let plans = model::plans_from(&care_team.bundles, today);
     // The most recently started active plan names the local authority.
     let mut active: Vec<&model::Plan> = plans.iter().filter(|p| p.active).collect();
@@ -353,8 +440,9 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         detail: None,
         body,
     };
+    let http = post_client(ctx, &conn)?;
     outbox.add(&row)?;
-    let row = attempt(&outbox, &client, row, &target).await?;
+    let row = attempt(&outbox, &client, &http, row, &target).await?;
     print_result(&row, args.format)
 }
 
@@ -363,6 +451,7 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
 async fn attempt(
     outbox: &Outbox,
     client: &crate::cpis::Client,
+    http: &reqwest::Client,
     mut row: Row,
     target: &url::Url,
 ) -> Result<Row> {
@@ -370,7 +459,7 @@ async fn attempt(
     let interrupted = super::interrupt_signal()?;
     outbox.attempt(&row.id, &crate::timeutil::now_moment().rfc3339())?;
     let posted = tokio::select! {
-        p = client.post_alert(target, &row.id, row.body.as_bytes()) => p,
+        p = client.post_alert(http, target, &row.id, row.body.as_bytes()) => p,
         _ = interrupted => {
             outbox.set(&row.id, "pending", None, "outcome unknown: interrupted during the attempt")?;
             return Err(Error::new(
@@ -386,6 +475,18 @@ async fn attempt(
             row.state = "sent".into();
             row.reference = Some(reference);
             Ok(row)
+        }
+        Posted::Unconfirmed { why, check } => {
+            outbox.set(&row.id, "pending", None, &format!("not confirmed: {why}"))?;
+            let mut e = Error::new(
+                Kind::AlertUnknown,
+                format!("the service did not show that it holds the alert: {why}"),
+            )
+            .with_hint(format!(
+                "it is kept as pending, not sent: {check}, then run `cpis alert retry` (it resends the same identifier, so the service keeps it once)"
+            ));
+            e.trace.trace_id = Some(row.id.clone());
+            Err(e)
         }
         Posted::Refused(e) => {
             outbox.set(&row.id, "failed", None, &e.message)?;
@@ -519,6 +620,7 @@ async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
         return Ok(());
     }
     let (client, conn, _token) = ctx.cpis_client().await?;
+    let http = post_client(ctx, &conn)?;
     let target = wire::endpoint(&alert_base(
         args.alert_base_url.as_deref(),
         ctx.settings.alert_base_url.as_deref(),
@@ -557,7 +659,7 @@ async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
             eprintln!("not resent");
             continue;
         }
-        match attempt(&outbox, &client, row, &target).await {
+        match attempt(&outbox, &client, &http, row, &target).await {
             Ok(row) => print_result(&row, args.format)?,
             Err(e) => {
                 eprintln!("{e}");

@@ -134,8 +134,14 @@ pub fn body(a: &Alert) -> Value {
 /// What one POST came to.
 #[derive(Debug)]
 pub enum Posted {
-    /// 2xx: the service holds the alert; its reference (`Location`, else `Communication/{id}`).
+    /// 2xx showing the service holds this alert (201 with a `Location` naming a
+    /// `Communication`, or a `Communication` body with this alert's identifier); its
+    /// reference (`Location`, else `Communication/{id}` from the body).
     Accepted { status: u16, reference: String },
+    /// An answer that does not show the service holds the alert: a redirect (never
+    /// followed), or a 2xx without a `Location` naming a `Communication` and without this
+    /// alert in its body. What happened, and what to check.
+    Unconfirmed { why: String, check: String },
     /// A 4xx with an OperationOutcome: the service refused this alert; sending it again
     /// cannot help.
     Refused(crate::error::Error),
@@ -159,8 +165,16 @@ pub fn endpoint(base: &Url) -> Url {
 
 impl super::Client {
     /// One POST of an alert body (exactly the stored bytes), with `X-Request-ID` and `TraceID`
-    /// equal to the alert's UUID and the lookup's auth headers. Never retried here.
-    pub async fn post_alert(&self, url: &Url, id: &str, body: &[u8]) -> Posted {
+    /// equal to the alert's UUID and the lookup's auth headers. Never retried here. `http`
+    /// must follow no redirect ([`crate::http::build_post_client`]): a 3xx comes back here
+    /// as it was answered.
+    pub async fn post_alert(
+        &self,
+        http: &reqwest::Client,
+        url: &Url,
+        id: &str,
+        body: &[u8],
+    ) -> Posted {
         let mut h = HeaderMap::new();
         h.insert(ACCEPT, HeaderValue::from_static("application/fhir+json"));
         h.insert(
@@ -180,8 +194,7 @@ impl super::Client {
         if let Some(v) = &self.session_urid {
             h.insert("NHSD-Session-URID", v.clone());
         }
-        let sent = self
-            .http
+        let sent = http
             .post(url.clone())
             .headers(h)
             .body(body.to_vec())
@@ -229,15 +242,20 @@ impl super::Client {
                 ))
             }
         };
+        if (300..400).contains(&status) {
+            let to = match &location {
+                Some(l) => format!(" to {}", shown_location(url, l)),
+                None => " with no Location".to_string(),
+            };
+            return Posted::Unconfirmed {
+                why: format!(
+                    "HTTP {status}: the service answered with a redirect{to}, which is not followed for an alert (it would be sent elsewhere, or not sent at all)"
+                ),
+                check: "check the alert base URL (--alert-base-url, the profile's alert_base_url, else the CP-IS base URL)".into(),
+            };
+        }
         if (200..300).contains(&status) {
-            let id = serde_json::from_slice::<Value>(&body)
-                .ok()
-                .and_then(|v| v["id"].as_str().map(|i| format!("Communication/{i}")));
-            let reference = location
-                .map(|l| reference_from_location(&l))
-                .or(id)
-                .unwrap_or_else(|| format!("(HTTP {status}; no reference given)"));
-            return Posted::Accepted { status, reference };
+            return accepted(url, id, status, location.as_deref(), &body);
         }
         let reply = Reply {
             status,
@@ -264,18 +282,103 @@ impl super::Client {
     }
 }
 
-/// `Communication/{id}` from a `Location` (absolute or relative, with or without `_history`).
-fn reference_from_location(l: &str) -> String {
-    let path = l.split('?').next().unwrap_or(l);
-    match path.find("Communication/") {
-        Some(i) => {
-            let rest = &path[i..];
-            match rest.find("/_history") {
-                Some(j) => rest[..j].to_string(),
-                None => rest.to_string(),
+/// Does a 2xx show that the service holds alert `id`? 201 with a `Location` naming a
+/// `Communication`, or a body that is a `Communication` with this alert's identifier
+/// (a body holding another alert's identifier outweighs any `Location`).
+fn accepted(url: &Url, id: &str, status: u16, location: Option<&str>, body: &[u8]) -> Posted {
+    let resource = serde_json::from_slice::<Value>(body)
+        .ok()
+        .filter(|v| v["resourceType"] == "Communication");
+    let ours = format!("urn:uuid:{id}");
+    let holds_ours = resource.as_ref().map(|c| {
+        c["identifier"].as_array().is_some_and(|ids| {
+            ids.iter().any(|i| {
+                i["value"].as_str() == Some(ours.as_str())
+                    && (i["system"].is_null() || i["system"] == IDENTIFIER_SYSTEM)
+            })
+        })
+    });
+    let named = location.and_then(|l| communication_reference(url, l));
+    let reference = |from_body: bool| {
+        named
+            .clone()
+            .or_else(|| {
+                from_body
+                    .then(|| {
+                        resource.as_ref()?["id"]
+                            .as_str()
+                            .map(|i| format!("Communication/{i}"))
+                    })
+                    .flatten()
+            })
+            .unwrap_or_else(|| format!("(HTTP {status}; no reference given)"))
+    };
+    match holds_ours {
+        Some(true) => Posted::Accepted {
+            status,
+            reference: reference(true),
+        },
+        Some(false) => Posted::Unconfirmed {
+            why: format!(
+                "HTTP {status}, but the Communication in the answer is not this alert (its identifier is not {ours})"
+            ),
+            check: "check the alert base URL and ask the service's operators".into(),
+        },
+        None if status == 201 && named.is_some() => Posted::Accepted {
+            status,
+            reference: reference(false),
+        },
+        None => Posted::Unconfirmed {
+            why: format!(
+                "HTTP {status} without a Location naming a Communication and without the alert in the answer: nothing shows the service holds it"
+            ),
+            check: "check the alert base URL (it may not be an alert service)".into(),
+        },
+    }
+}
+
+/// `Communication/{id}` when a `Location` (absolute, or relative to the POST URL) names a
+/// Communication: a path ending `Communication/{id}`, optionally `/_history/{version}`.
+fn communication_reference(url: &Url, location: &str) -> Option<String> {
+    let u = url.join(location.trim()).ok()?;
+    let segments: Vec<&str> = u.path_segments()?.collect();
+    let tail = match segments.as_slice() {
+        [.., "Communication", id, "_history", v] if !v.is_empty() => id,
+        [.., "Communication", id] => id,
+        _ => return None,
+    };
+    let valid = !tail.is_empty()
+        && tail.len() <= 64
+        && tail
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    valid.then(|| format!("Communication/{tail}"))
+}
+
+/// A `Location` as it may be shown: the URL it resolves to (against the POST URL) without
+/// user name, password, query or fragment, control characters neutralised, at most 200
+/// characters.
+fn shown_location(url: &Url, location: &str) -> String {
+    let text = match url.join(location.trim()) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            let had_query = u.query().is_some();
+            u.set_query(None);
+            u.set_fragment(None);
+            let mut s = u.to_string();
+            if had_query {
+                s.push_str("?…");
             }
+            s
         }
-        None => l.to_string(),
+        Err(_) => "a Location that is not a URL".to_string(),
+    };
+    let clean = crate::sanitize::sanitize(&text);
+    if clean.chars().count() > 200 {
+        clean.chars().take(200).collect::<String>() + "…"
+    } else {
+        clean
     }
 }
 
@@ -285,14 +388,91 @@ mod tests {
 
     #[test]
     fn references_from_locations() {
+        let post = Url::parse("https://x/cpis/FHIR/R4/Communication").unwrap();
+        for (l, want) in [
+            (
+                "https://x/cpis/FHIR/R4/Communication/abc/_history/1",
+                Some("Communication/abc"),
+            ),
+            ("Communication/abc", Some("Communication/abc")),
+            (
+                "/cpis/FHIR/R4/Communication/a-1.2",
+                Some("Communication/a-1.2"),
+            ),
+            ("Communication/", None),
+            ("Communication", None),
+            ("https://x/login", None),
+            ("Communication/a%20b", None),
+            ("Patient/abc", None),
+        ] {
+            assert_eq!(communication_reference(&post, l).as_deref(), want, "{l}");
+        }
+    }
+
+    #[test]
+    fn a_location_is_shown_without_credentials_query_or_control_characters() {
+        let post = Url::parse("https://x/cpis/FHIR/R4/Communication").unwrap();
         assert_eq!(
-            reference_from_location("https://x/cpis/FHIR/R4/Communication/abc/_history/1"),
-            "Communication/abc"
+            shown_location(
+                &post,
+                "https://user:pw@elsewhere.example/a?nhs=9434765919#f"
+            ),
+            "https://elsewhere.example/a?…"
         );
         assert_eq!(
-            reference_from_location("Communication/abc"),
-            "Communication/abc"
+            shown_location(&post, "login"),
+            "https://x/cpis/FHIR/R4/login"
         );
+        assert!(!shown_location(&post, "/a\u{1b}[31m").contains('\u{1b}'));
+        assert!(shown_location(&post, &"a".repeat(500)).chars().count() <= 201);
+    }
+
+    fn reply(status: u16, location: Option<&str>, body: &str) -> Posted {
+        let post = Url::parse("https://x/cpis/FHIR/R4/Communication").unwrap();
+        accepted(
+            &post,
+            "11111111-1111-4111-8111-111111111111",
+            status,
+            location,
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn only_an_answer_showing_the_alert_is_held_counts_as_sent() {
+        let ours = r#"{"resourceType":"Communication","id":"c1","identifier":[{"system":"urn:ietf:rfc:3986","value":"urn:uuid:11111111-1111-4111-8111-111111111111"}]}"#;
+        let theirs = r#"{"resourceType":"Communication","id":"c2","identifier":[{"system":"urn:ietf:rfc:3986","value":"urn:uuid:22222222-2222-4222-8222-222222222222"}]}"#;
+        let sent = |p: Posted| match p {
+            Posted::Accepted { reference, .. } => Some(reference),
+            _ => None,
+        };
+        assert_eq!(
+            sent(reply(201, Some("Communication/c1"), "")).as_deref(),
+            Some("Communication/c1")
+        );
+        assert_eq!(
+            sent(reply(200, None, ours)).as_deref(),
+            Some("Communication/c1")
+        );
+        assert_eq!(
+            sent(reply(200, Some("Communication/c9"), ours)).as_deref(),
+            Some("Communication/c9")
+        );
+        for (status, location, body) in [
+            (200, Some("Communication/c1"), ""),
+            (201, None, ""),
+            (201, None, r#"{"resourceType":"OperationOutcome"}"#),
+            (201, Some("https://x/login"), ""),
+            (201, Some("Communication/c2"), theirs),
+            (200, None, theirs),
+            (204, None, ""),
+            (200, None, "<html>hello</html>"),
+        ] {
+            assert!(
+                matches!(reply(status, location, body), Posted::Unconfirmed { .. }),
+                "{status} {location:?} {body}"
+            );
+        }
     }
 
     #[test]

@@ -23,6 +23,19 @@ pub enum AlertFault {
     SlowAfterStore,
     /// Answer 503 (with `Retry-After`) without storing anything.
     UnavailableBeforeStore,
+    /// Answer 303 See Other, without storing anything, pointing at the search for the
+    /// patient's alerts (which a GET answers 200): a client that follows it learns nothing
+    /// about its POST.
+    #[value(name = "redirect-303")]
+    Redirect303,
+    /// Answer 307 Temporary Redirect, without storing anything, to the same endpoint under
+    /// another loopback origin (`localhost` for `127.0.0.1`, and the other way round): a
+    /// client that follows it re-posts the alert elsewhere.
+    #[value(name = "redirect-307")]
+    Redirect307,
+    /// Store the alert, then answer 201 with no `Location` and an informational
+    /// OperationOutcome instead of the Communication: nothing shows the alert is held.
+    OkWithoutLocation,
 }
 
 /// How long `slow-after-store` waits before answering.
@@ -38,6 +51,8 @@ pub enum Outcome {
     Drop,
     /// Stored; answer after a long wait.
     Slow(Option<String>, Value),
+    /// Not stored; a redirect with this status and `Location`.
+    Redirect(u16, String),
 }
 
 #[derive(Default)]
@@ -181,13 +196,31 @@ pub fn check(c: &Value) -> Result<String, String> {
     Ok(uuid.to_string())
 }
 
+/// `base` under another loopback origin: `localhost` for an IP address, `127.0.0.1` for a
+/// name (the sandbox answers on both, so a followed redirect reaches it again).
+fn other_origin(base: &str) -> String {
+    let Ok(mut u) = url::Url::parse(base) else {
+        return base.to_string();
+    };
+    let other = match u.host() {
+        Some(url::Host::Domain(_)) => "127.0.0.1",
+        _ => "localhost",
+    };
+    if u.set_host(Some(other)).is_err() {
+        return base.to_string();
+    }
+    u.as_str().trim_end_matches('/').to_string()
+}
+
 impl Alerts {
-    /// One POST of a Communication whose `X-Request-ID` is `request_id`.
+    /// One POST of a Communication whose `X-Request-ID` is `request_id`, made to the sandbox
+    /// at `base` (its base URL as the request named it).
     pub fn post(
         &self,
         body: &[u8],
         request_id: Option<&str>,
         fault: Option<AlertFault>,
+        base: &str,
     ) -> Outcome {
         let Ok(c) = serde_json::from_slice::<Value>(body) else {
             return problem("the body is not JSON");
@@ -209,8 +242,23 @@ impl Alerts {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(identifier.clone());
-        if first && fault == Some(AlertFault::UnavailableBeforeStore) {
-            return Outcome::Unavailable;
+        if first {
+            match fault {
+                Some(AlertFault::UnavailableBeforeStore) => return Outcome::Unavailable,
+                Some(AlertFault::Redirect303) => {
+                    let nhs = c["subject"]["identifier"]["value"].as_str().unwrap_or("");
+                    return Outcome::Redirect(
+                        303,
+                        format!(
+                            "Communication?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C{nhs}"
+                        ),
+                    );
+                }
+                Some(AlertFault::Redirect307) => {
+                    return Outcome::Redirect(307, other_origin(base) + "/Communication")
+                }
+                _ => {}
+            }
         }
         let id = uuid::Uuid::new_v4().to_string();
         let mut resource = c;
@@ -222,6 +270,18 @@ impl Alerts {
         match fault {
             Some(AlertFault::DropAfterStore) if first => Outcome::Drop,
             Some(AlertFault::SlowAfterStore) if first => Outcome::Slow(location, resource),
+            Some(AlertFault::OkWithoutLocation) if first => Outcome::Answer(
+                201,
+                None,
+                json!({
+                    "resourceType": "OperationOutcome",
+                    "issue": [{
+                        "severity": "information",
+                        "code": "informational",
+                        "diagnostics": "accepted"
+                    }]
+                }),
+            ),
             _ => Outcome::Answer(201, location, resource),
         }
     }

@@ -463,6 +463,7 @@ async fn communication_endpoint(state: &State, req: Request<Incoming>) -> Result
         ));
     }
     let request_id = header(&req, "x-request-id").map(str::to_string);
+    let base = base_url(state, &req);
     let body = match http_body_util::BodyExt::collect(req.into_body()).await {
         Ok(b) => b.to_bytes(),
         Err(_) => return Err(HangUp),
@@ -486,7 +487,7 @@ async fn communication_endpoint(state: &State, req: Request<Incoming>) -> Result
     Ok(
         match state
             .alerts
-            .post(&body, request_id.as_deref(), state.alert_fault)
+            .post(&body, request_id.as_deref(), state.alert_fault, &base)
         {
             Outcome::Answer(status, location, v) => stored(status, location, v),
             Outcome::Unavailable => {
@@ -500,6 +501,17 @@ async fn communication_endpoint(state: &State, req: Request<Incoming>) -> Result
                 r
             }
             Outcome::Drop => return Err(HangUp),
+            Outcome::Redirect(status, location) => {
+                let mut r = respond(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::SEE_OTHER),
+                    "text/plain",
+                    String::new(),
+                );
+                if let Ok(l) = HeaderValue::from_str(&location) {
+                    r.headers_mut().insert(hyper::header::LOCATION, l);
+                }
+                r
+            }
             Outcome::Slow(location, v) => {
                 tokio::time::sleep(super::alerts::SLOW_ALERT).await;
                 stored(201, location, v)

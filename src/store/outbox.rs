@@ -3,7 +3,8 @@
 //! under the data directory.
 //!
 //! States: `pending` (written; not known to have arrived: never tried, not delivered, or an
-//! unknown outcome), `sent` (the service answered 2xx; `reference` holds its reference) and
+//! unknown outcome, or an answer that did not show the service holds it), `sent` (the service
+//! answered 2xx showing it holds the alert; `reference` holds its reference) and
 //! `failed` (the service refused it with an OperationOutcome; `detail` says why).
 //!
 //! A kept alert is resent exactly as it was made: `cpis alert retry` neither verifies the
@@ -183,6 +184,22 @@ impl Outbox {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(self.err())?;
         Ok(rows)
+    }
+
+    /// The alerts still standing (`sent` or `pending`) for `nhs_number` (digits) and an
+    /// appointment at `appointment_secs` (seconds since the epoch, whatever offset it was
+    /// given in), oldest first.
+    pub fn standing_for(&self, nhs_number: &str, appointment_secs: i64) -> Result<Vec<Row>> {
+        Ok(self
+            .all()?
+            .into_iter()
+            .filter(|r| {
+                (r.state == "sent" || r.state == "pending")
+                    && r.nhs_number == nhs_number
+                    && crate::timeutil::parse_user_time(&r.appointment)
+                        .is_ok_and(|m| m.secs == appointment_secs)
+            })
+            .collect())
     }
 
     /// One alert by its id (the UUID, with or without `urn:uuid:`).
