@@ -346,7 +346,8 @@ pub struct BatchArgs {
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub rate: u32,
 
-    /// Numbers checked at the same time
+    /// CP-IS requests in flight at once (and so at most N rows in doubt if the process dies);
+    /// with PDS on, up to N more rows are being verified on PDS meanwhile
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
 
@@ -358,12 +359,23 @@ pub struct BatchArgs {
     #[arg(long)]
     pub no_pds: bool,
 
-    /// The run's durable state (SQLite, mode 0600) [default: the output file + .state, or, on
-    /// standard output, batch/<input hash>.state in the data directory]
+    /// The run's durable state (SQLite, mode 0600), which a rerun resumes [default: the output
+    /// file + .state; on standard output, none: every run starts afresh]
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 
-    /// On a resumed run, query again the rows that ended as `error`
+    /// Start a new run: discard the state of an earlier one (its output must have been moved
+    /// away first); rows it sent are sent again
+    #[arg(long)]
+    pub fresh: bool,
+
+    /// Do not ask "notify up to N local authorities?" before an unscheduled batch (for
+    /// scripts: the list has been checked); without it, an unscheduled batch needs a terminal
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// On a resumed run, query again the rows that ended as `error` (never an unscheduled row
+    /// CP-IS may have seen: that is `in-doubt`)
     #[arg(long)]
     pub retry_failed: bool,
 

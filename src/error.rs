@@ -84,6 +84,10 @@ pub struct Trace {
     pub message_id: Option<String>,
     /// Our `TraceID` / `X-Request-ID` for the failed request.
     pub trace_id: Option<String>,
+    /// The request may have reached the service (an answer other than a platform refusal, a
+    /// timeout or a reset after sending): for an unscheduled search, the local authority may
+    /// have been notified, so it must not be resent without the user's say-so.
+    pub maybe_sent: bool,
 }
 
 impl Trace {
@@ -233,6 +237,7 @@ mod tests {
                 code: Some("ACCESS_DENIED".into()),
                 message_id: Some("m-1".into()),
                 trace_id: Some("t-1".into()),
+                ..Default::default()
             });
         let s = e.to_string();
         assert!(s.contains("hint: ask your RA"));

@@ -269,6 +269,7 @@ pub async fn request_token_raw(
         code: said.code,
         message_id: said.message_id,
         trace_id: None,
+        ..Trace::default()
     }))
 }
 

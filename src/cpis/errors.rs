@@ -128,6 +128,7 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
         code: said.code.clone(),
         message_id: said.message_id.clone(),
         trace_id: Some(reply.trace_id.clone()),
+        ..Trace::default()
     };
     let status = reply.status;
     let detail = said
