@@ -285,8 +285,9 @@ impl State {
     /// The rows done so far, by status (this run's and every earlier run's).
     pub fn totals(&self) -> Result<HashMap<String, u64>> {
         self.with(|db| {
-            let mut stmt =
-                db.prepare("SELECT status, COUNT(*) FROM rows WHERE state = 'done' GROUP BY status")?;
+            let mut stmt = db.prepare(
+                "SELECT status, COUNT(*) FROM rows WHERE state = 'done' GROUP BY status",
+            )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
                     r.get::<_, Option<String>>(0)?.unwrap_or_default(),
