@@ -1200,3 +1200,42 @@ fn an_unscheduled_batch_without_yes_or_a_terminal_exits_2_and_sends_nothing() {
     )
     .assert_code(0);
 }
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_an_unscheduled_batch_asks_and_only_yes_sends_it() {
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let cpis = Cpis::new();
+    let f = Files::new("9990000077\n9990000018\n12\n");
+    let base = server.base_url();
+    let args = [
+        "--base-url",
+        &base,
+        "batch",
+        s(&f.list),
+        "--unscheduled",
+        "--output",
+        s(&f.out),
+    ];
+    let Some((code, shown)) = on_a_terminal(&cpis, &args, "n") else {
+        eprintln!(
+            "note: util-linux `script` is not installed: the terminal prompt was not exercised"
+        );
+        return;
+    };
+    assert_eq!(code, 2, "{shown}");
+    assert!(
+        shown.contains("notify up to 2 local authorities?"),
+        "{shown}"
+    );
+    assert!(shown.contains("nothing was sent"), "{shown}");
+    assert_eq!(server.connection_count(), 0, "no PDS or CP-IS request");
+    let (code, shown) = on_a_terminal(&cpis, &args, "y").unwrap();
+    assert_eq!(code, 3, "{shown}");
+    assert_eq!(server.requests().len(), 2);
+    // Nothing left to send: no question.
+    let (code, shown) = on_a_terminal(&cpis, &args, "").unwrap();
+    assert_eq!(code, 3, "{shown}");
+    assert!(!shown.contains("notify up to"), "{shown}");
+    assert_eq!(server.requests().len(), 2);
+}

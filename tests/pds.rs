@@ -486,65 +486,6 @@ fn a_batch_verifies_each_row_on_pds_and_never_asks_cp_is_about_a_mismatch() {
     );
 }
 
-/// `cpis ARGS` on a pseudo-terminal (through util-linux `script`), with `keys` typed.
-/// Returns the exit code and everything the terminal showed; `None` without `script`.
-#[cfg(unix)]
-fn on_a_terminal(cpis: &Cpis, args: &[&str], keys: &str) -> Option<(i32, String)> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let available = Command::new("script")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        return None;
-    }
-    let base = cpis.cmd();
-    let mut c = Command::new("script");
-    for (k, v) in base.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    let line = std::iter::once(base.get_program().to_string_lossy().into_owned())
-        .chain(args.iter().map(|a| format!("'{a}'")))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut child = c
-        .args(["-qec", &line, "/dev/null"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(keys.as_bytes())
-        .unwrap();
-    // A prompt that never returns must fail the test, not hang it.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the prompt never returned");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    Some((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    ))
-}
-
 #[cfg(unix)]
 #[test]
 fn on_a_terminal_the_patient_is_shown_and_only_yes_sends_the_unscheduled_lookup() {
