@@ -149,9 +149,14 @@ impl RunLock {
             o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
         }
         let mut file = o.open(&path).map_err(|e| {
-            Error::usage(format!("cannot open the lock file {}: {e}", path.display())).with_hint(
-                "nothing was sent; a symbolic link there is refused, not followed: move it away",
-            )
+            let err = Error::usage(format!("cannot open the lock file {}: {e}", path.display()));
+            #[cfg(unix)]
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                return err.with_hint(
+                    "nothing was sent; it is a symbolic link, which is refused, not followed: move it away",
+                );
+            }
+            err.with_hint("nothing was sent")
         })?;
         let meta = file
             .metadata()
@@ -427,5 +432,35 @@ mod tests {
             e.message
         );
         assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_held_lock_is_refused_naming_its_holder_and_a_linked_one_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("run.state");
+        let held = RunLock::acquire(&state, "batch state").unwrap();
+        let e = RunLock::acquire(&state, "batch state").err().unwrap();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.message.contains(&format!(
+                "batch state {}: pid {}",
+                state.display(),
+                std::process::id()
+            )),
+            "{}",
+            e.message
+        );
+        drop(held);
+        RunLock::acquire(&state, "batch state").unwrap();
+        #[cfg(unix)]
+        {
+            let victim = dir.path().join("victim");
+            std::fs::write(&victim, "victim").unwrap();
+            let other = dir.path().join("other.state");
+            std::os::unix::fs::symlink(&victim, lock_path(&other)).unwrap();
+            let e = RunLock::acquire(&other, "batch state").err().unwrap();
+            assert!(e.hint.unwrap().contains("symbolic link"));
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim");
+        }
     }
 }
