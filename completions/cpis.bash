@@ -847,7 +847,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__batch)
-            opts="-o -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --pds-rate --no-pds --state --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-o -y -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --pds-rate --no-pds --state --fresh --yes --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -77,9 +77,9 @@ complete -c cpis -n "__fish_cpis_using_subcommand batch" -s o -l output -d 'Writ
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l format -d 'Record format' -r -f -a "jsonl\t'One JSON object per line, then a summary line'
 csv\t'Comma-separated values with a header row, one row per input row'"
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l rate -d 'Requests per second, every attempt counted (retries included)' -r
-complete -c cpis -n "__fish_cpis_using_subcommand batch" -l concurrency -d 'Numbers checked at the same time' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l concurrency -d 'CP-IS requests in flight at once (and so at most N rows in doubt if the process dies); with PDS on, up to N more rows are being verified on PDS meanwhile' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l pds-rate -d 'PDS requests per second (PDS has its own limit) [default: the same as --rate]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand batch" -l state -d 'The run\'s durable state (SQLite, mode 0600) [default: the output file + .state, or, on standard output, batch/<input hash>.state in the data directory]' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l state -d 'The run\'s durable state (SQLite, mode 0600), which a rerun resumes [default: the output file + .state; on standard output, none: every run starts afresh]' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -92,7 +92,9 @@ complete -c cpis -n "__fish_cpis_using_subcommand batch" -l timeout -d 'Seconds 
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l scheduled -d 'Scheduled care: silent read, nothing recorded, no notification'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l unscheduled -d 'Unscheduled care: each access is recorded and the local authority is notified'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-pds -d 'Do not verify each number on PDS first (every record then says "not verified")'
-complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-failed -d 'On a resumed run, query again the rows that ended as `error`'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l fresh -d 'Start a new run: discard the state of an earlier one (its output must have been moved away first); rows it sent are sent again'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -s y -l yes -d 'Do not ask "notify up to N local authorities?" before an unscheduled batch (for scripts: the list has been checked); without it, an unscheduled batch needs a terminal'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-failed -d 'On a resumed run, query again the rows that ended as `error` (never an unscheduled row CP-IS may have seen: that is `in-doubt`)'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-in-doubt -d 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l keep-order -d 'Write the records in input order (each waits for the rows before it) instead of as results arrive'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR is not set)'

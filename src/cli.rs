@@ -295,15 +295,34 @@ invalidated number, one not on PDS, or one whose CSV `dob` column does not match
 `invalid` record and never sent to CP-IS; a superseded number is checked under its current
 number. --no-pds skips it (every record then says not-verified).
 
-Resuming: each row's progress is kept in --state. Running the same command again skips the
-rows already done (their records are in the output, which is appended to), queries `error`
-rows again only with --retry-failed, and for a row whose request was sent but whose answer was
-never recorded (the process died): in an unscheduled run writes an `in-doubt` record and does
-not query it again unless --retry-in-doubt; in a scheduled run queries it again. A state of
-another run (care setting, environment or input content) is refused (exit 2).
+Unscheduled: each check is recorded and the local authority of a child with a plan is
+notified, so an unscheduled batch needs --yes, or a yes on a terminal to \"notify up to N local
+authorities?\" (N: the rows it would send); without either it exits 2 before anything is sent.
 
-Exit codes: 0 when every row is plan or no-plan, 3 when any row is invalid, in doubt or an
-error.
+One run at a time: a run holds an exclusive lock on its state and its output (FILE.lock beside
+each, mode 0600, pid and start time inside); a second run on either exits 2 at once, naming
+the running one's pid and start time, and sends nothing.
+
+Resuming: with --output, each row's progress is kept in a state (--state, default the output +
+.state); on standard output only with --state (otherwise every run starts afresh). Running the
+same command again skips the rows already done (their records are in the output, which is
+appended to; if the output was moved away, or is standard output, their records are written
+again from the state). The state records the run: input content, --column, care setting,
+environment, CP-IS and PDS base URLs, PDS on or off, --format and the output; a rerun that
+differs in any of them exits 2 naming the difference, and a state or output that is not a
+private file of yours (a symbolic link, another owner, a mode other than 0600, more than one
+hard link) exits 2. --fresh discards the state and starts again (the output must have been
+moved away). `error` rows are queried again only with --retry-failed. An unscheduled row that
+CP-IS may have seen (any answer but the platform's 401 or 429, or a failure after sending) or
+whose request was sent but never answered (the process died) is `in-doubt`: the local
+authority may have been notified, so it is queried again only with --retry-in-doubt, never with
+--retry-failed; in a scheduled run a row left unanswered is queried again.
+
+Exit codes: 0 when every row of the state (this run's and earlier runs') is plan, no-plan or
+duplicate, 3 when any is invalid, in doubt or an error. The summary's counts per status are
+totals across runs (\"this_run\" has this run's); \"requests\" counts the CP-IS requests this
+run wrote to the network, every attempt (retries and resends after a 401 included); PDS's are
+\"pds_requests\".
 
 Rate: --rate requests per second, evenly spaced, retries counted; a 429 waits out its
 Retry-After, halves the rate, and it recovers gradually. A token refused mid-run (401) is
@@ -313,7 +332,7 @@ A progress bar shows on stderr when it is a terminal (not with --no-progress or 
 Examples:
   cpis batch clinic-list.txt --scheduled --output results.jsonl
   cpis batch clinic-list.csv --column nhs_number --scheduled --format csv
-  printf '9990000018\\n9990000077\\n' | cpis batch - --unscheduled
+  printf '9990000018\\n9990000077\\n' | cpis batch - --unscheduled --yes
 ";
 
 #[derive(Debug, Clone, Args)]
@@ -346,7 +365,8 @@ pub struct BatchArgs {
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub rate: u32,
 
-    /// Numbers checked at the same time
+    /// CP-IS requests in flight at once (and so at most N rows in doubt if the process dies);
+    /// with PDS on, up to N more rows are being verified on PDS meanwhile
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
 
@@ -358,12 +378,23 @@ pub struct BatchArgs {
     #[arg(long)]
     pub no_pds: bool,
 
-    /// The run's durable state (SQLite, mode 0600) [default: the output file + .state, or, on
-    /// standard output, batch/<input hash>.state in the data directory]
+    /// The run's durable state (SQLite, mode 0600), which a rerun resumes [default: the output
+    /// file + .state; on standard output, none: every run starts afresh]
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 
-    /// On a resumed run, query again the rows that ended as `error`
+    /// Start a new run: discard the state of an earlier one (its output must have been moved
+    /// away first); rows it sent are sent again
+    #[arg(long)]
+    pub fresh: bool,
+
+    /// Do not ask "notify up to N local authorities?" before an unscheduled batch (for
+    /// scripts: the list has been checked); without it, an unscheduled batch needs a terminal
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// On a resumed run, query again the rows that ended as `error` (never an unscheduled row
+    /// CP-IS may have seen: that is `in-doubt`)
     #[arg(long)]
     pub retry_failed: bool,
 

@@ -316,6 +316,33 @@ pub fn build_post_client(opts: &HttpOptions) -> Result<reqwest::Client> {
     build(opts, reqwest::redirect::Policy::none()).map(|(c, _)| c)
 }
 
+/// A `Location` as it may be shown: the URL it resolves to (against the POST URL) without
+/// user name, password, query or fragment, control characters neutralised, at most 200
+/// characters.
+pub fn shown_location(url: &url::Url, location: &str) -> String {
+    let text = match url.join(location.trim()) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            let had_query = u.query().is_some();
+            u.set_query(None);
+            u.set_fragment(None);
+            let mut s = u.to_string();
+            if had_query {
+                s.push_str("?…");
+            }
+            s
+        }
+        Err(_) => "a Location that is not a URL".to_string(),
+    };
+    let clean = crate::sanitize::sanitize(&text);
+    if clean.chars().count() > 200 {
+        clean.chars().take(200).collect::<String>() + "…"
+    } else {
+        clean
+    }
+}
+
 fn build(
     opts: &HttpOptions,
     redirect: reqwest::redirect::Policy,

@@ -132,6 +132,58 @@ pub fn create_new_private(path: &Path) -> std::io::Result<fs::File> {
     o.open(path)
 }
 
+/// Refuse a file that is not one of ours: a symbolic link, not a regular file, owned by
+/// someone else, a mode other than 0600, or more than one hard link (another name elsewhere
+/// could read or change it). `what` names it in the error ("batch state"). `meta` is from
+/// `symlink_metadata` (or `File::metadata` of a file opened without following links).
+pub fn check_private_file(path: &Path, what: &str, meta: &fs::Metadata) -> Result<()> {
+    let refuse = |why: String| -> Result<()> {
+        Err(Error::usage(format!(
+            "{what} {} is not a private file of yours: {why}",
+            path.display()
+        ))
+        .with_hint("nothing was sent; cpis only uses a file it made itself (yours, mode 0600, one link): move it away or choose another path"))
+    };
+    if meta.file_type().is_symlink() {
+        return refuse("it is a symbolic link".into());
+    }
+    if !meta.is_file() {
+        return refuse("it is not a regular file".into());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me {
+            return refuse(format!(
+                "it is owned by uid {}, not you (uid {me})",
+                meta.uid()
+            ));
+        }
+        let mode = meta.mode() & 0o7777;
+        if mode != 0o600 {
+            return refuse(format!("its mode is {mode:04o}, not 0600"));
+        }
+        if meta.nlink() > 1 {
+            return refuse(format!("it has {} hard links", meta.nlink()));
+        }
+    }
+    Ok(())
+}
+
+/// [`check_private_file`] of whatever is at `path`; false when nothing is there.
+pub fn check_existing_private_file(path: &Path, what: &str) -> Result<bool> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) => check_private_file(path, what, &meta).map(|_| true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::usage(format!(
+            "cannot inspect {what} {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 /// Write `name` in `dir`, an existing directory of the user's choosing (not checked for
 /// privacy, e.g. where they keep man pages), exactly as [`write_private`] writes: a fresh 0600
 /// file renamed over the target, never written through a link.

@@ -1456,3 +1456,32 @@ fn a_superseded_number_is_refused_once_pds_names_the_current_one() {
     );
     assert_eq!(held(&sandbox, CHILD).len(), 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_declining_the_alert_sends_nothing_and_exits_2_as_lookup_does() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let args = alert_args(&sandbox.base_url, "9990000026", &[]);
+    let Some((code, shown)) = on_a_terminal(&cpis, &args, &[("Send this alert? [y/N]", "n\n")])
+    else {
+        eprintln!("note: util-linux `script` is not installed: the prompt was not exercised");
+        return;
+    };
+    assert_eq!(code, 2, "{shown}");
+    assert!(
+        shown.contains("declined: the alert was not sent"),
+        "{shown}"
+    );
+    // A lone keypress does not send; Ctrl-C then cancels.
+    let (code, shown) = on_a_terminal(
+        &cpis,
+        &args,
+        &[("Send this alert? [y/N]", "y"), ("[y/N] y", "\x03")],
+    )
+    .unwrap();
+    assert_eq!(code, 130, "{shown}");
+    assert!(shown.contains("cancelled: nothing was sent"), "{shown}");
+    assert!(held(&sandbox, "9990000026").is_empty());
+    assert!(outbox(&cpis).is_empty(), "nothing kept: nothing was sent");
+}

@@ -95,7 +95,7 @@ fn invalid_and_duplicate_rows_are_records_and_the_run_goes_on() {
 fn every_valid_row_exits_0() {
     let cpis = Cpis::new();
     let r = cpis.run_stdin(
-        &["batch", "-", "--unscheduled", "--rate", "100"],
+        &["batch", "-", "--unscheduled", "--yes", "--rate", "100"],
         &[],
         "9990000018\n9990000077\n9990000077\n",
     );
@@ -326,6 +326,7 @@ fn a_resumed_run_skips_done_rows_and_refuses_another_care_setting() {
             "batch",
             list.to_str().unwrap(),
             care,
+            "--yes",
             "--output",
             out.to_str().unwrap(),
             "--rate",
@@ -390,6 +391,7 @@ impl LongRun {
             "batch",
             list.to_str().unwrap(),
             "--unscheduled",
+            "--yes",
             "--output",
             out.to_str().unwrap(),
             "--rate",
@@ -714,4 +716,576 @@ fn no_progress_bar_or_control_characters_when_stderr_is_not_a_terminal() {
         r.stderr
     );
     assert!(!r.stderr.contains("rows "), "{}", r.stderr);
+}
+
+/// A private directory with `list.txt` holding `numbers`, and the paths of an output and
+/// its default state there.
+struct Files {
+    dir: tempfile::TempDir,
+    list: std::path::PathBuf,
+    out: std::path::PathBuf,
+    state: std::path::PathBuf,
+}
+
+impl Files {
+    fn new(list: &str) -> Self {
+        let dir = private_tempdir();
+        let path = dir.path().join("list.txt");
+        std::fs::write(&path, list).unwrap();
+        let out = dir.path().join("out.jsonl");
+        let state = dir.path().join("out.jsonl.state");
+        Files {
+            dir,
+            list: path,
+            out,
+            state,
+        }
+    }
+
+    fn p(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+fn s(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn a_second_run_on_the_same_state_or_output_exits_2_naming_the_first_and_sends_nothing() {
+    // The server holds the first CP-IS request until released.
+    let (got_tx, got_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let got_tx = std::sync::Mutex::new(got_tx);
+    let release_rx = std::sync::Mutex::new(release_rx);
+    let server = Scripted::start(move |_, i| {
+        if i == 0 {
+            got_tx.lock().unwrap().send(()).unwrap();
+            let _ = release_rx
+                .lock()
+                .unwrap()
+                .recv_timeout(std::time::Duration::from_secs(60));
+        }
+        Reply::fhir(EMPTY_BUNDLE)
+    });
+    let cpis = Cpis::new();
+    let f = Files::new("9990000077\n");
+    let base = server.base_url();
+    let args = |out: &str, state: &str| -> Vec<String> {
+        [
+            "--base-url",
+            &base,
+            "batch",
+            s(&f.list),
+            "--unscheduled",
+            "--yes",
+            "--output",
+            out,
+            "--state",
+            state,
+            "--concurrency",
+            "1",
+            "--rate",
+            "100",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let first_args = args(s(&f.out), s(&f.state));
+    let first = cpis
+        .cmd()
+        .args(&first_args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    got_rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the first run's request");
+    let connections = server.connection_count();
+    let pid = format!("pid {}", first.id());
+    // The same state and output; another state, the same output; the same state, another
+    // output.
+    let other_state = f.p("other.state");
+    let other_out = f.p("other.jsonl");
+    for (out, state, what) in [
+        (&f.out, &f.state, "output"),
+        (&f.out, &other_state, "output"),
+        (&other_out, &f.state, "batch state"),
+    ] {
+        let a = args(s(out), s(state));
+        let r = cpis.run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        r.assert_code(2).assert_stderr_has(&[
+            &format!("another batch run is using the {what}"),
+            &pid,
+            "started 20",
+            "nothing was sent",
+        ]);
+        assert!(r.stdout.is_empty());
+    }
+    assert!(!other_out.exists(), "the second run wrote no output");
+    assert_eq!(server.requests().len(), 1, "only the first run's request");
+    assert_eq!(
+        server.connection_count(),
+        connections,
+        "nothing sent, PDS included"
+    );
+    release_tx.send(()).unwrap();
+    let o = first.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (results, _) = split(&std::fs::read_to_string(&f.out).unwrap());
+    assert_eq!(status_of(&results), vec![(1, "no-plan".into())]);
+    // Once it has ended, the same command resumes (the lock file held nothing).
+    let a = args(s(&f.out), s(&f.state));
+    cpis.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .assert_code(0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let lock = f.p("out.jsonl.state.lock");
+        let mode = std::fs::metadata(&lock).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[test]
+fn a_resume_that_differs_in_how_the_run_is_made_exits_2_naming_the_difference() {
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let elsewhere = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let cpis = Cpis::new();
+    let f = Files::new("nhs_number,other\n9990000077,9990000018\n9990000034,9990000026\n");
+    let run = |base: &str, extra: &[&str]| {
+        let mut a = vec![
+            "--base-url",
+            base,
+            "batch",
+            s(&f.list),
+            "--output",
+            s(&f.out),
+            "--rate",
+            "100",
+        ];
+        a.extend_from_slice(extra);
+        cpis.run(&a)
+    };
+    let base = server.base_url();
+    let same = ["--scheduled", "--column", "nhs_number"];
+    run(&base, &same).assert_code(0);
+    let written = std::fs::read_to_string(&f.out).unwrap();
+    let sent = server.connection_count();
+    for (b, extra, says) in [
+        (
+            base.as_str(),
+            &["--scheduled", "--column", "other"][..],
+            "its --column is nhs_number, this run's is other",
+        ),
+        (
+            &base,
+            &["--scheduled", "--column", "nhs_number", "--format", "csv"],
+            "its --format is jsonl, this run's is csv",
+        ),
+        (
+            &base,
+            &["--unscheduled", "--yes", "--column", "nhs_number"],
+            "its care setting is scheduled, this run's is unscheduled",
+        ),
+        (
+            &base,
+            &["--scheduled", "--column", "nhs_number", "--no-pds"],
+            "its PDS verification is on, this run's is off",
+        ),
+        (
+            &elsewhere.base_url(),
+            &same,
+            &format!("its base URL is {base}"),
+        ),
+    ] {
+        run(b, extra).assert_code(2).assert_stderr_has(&[
+            "belongs to another run",
+            says,
+            "nothing was sent",
+        ]);
+        assert_eq!(std::fs::read_to_string(&f.out).unwrap(), written, "{says}");
+    }
+    assert_eq!(server.connection_count(), sent);
+    assert_eq!(elsewhere.connection_count(), 0);
+    // The same run resumes.
+    run(&base, &same).assert_code(0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_state_or_output_that_is_not_ours_is_refused_before_anything_is_sent() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let cpis = Cpis::new();
+    let f = Files::new("9990000077\n");
+    let run = || {
+        cpis.run(&[
+            "--base-url",
+            &server.base_url(),
+            "batch",
+            s(&f.list),
+            "--scheduled",
+            "--output",
+            s(&f.out),
+        ])
+    };
+    run().assert_code(0);
+    let sent = server.connection_count();
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+
+    mode(&f.state, 0o644);
+    run()
+        .assert_code(2)
+        .assert_stderr_has(&["batch state", "its mode is 0644, not 0600"]);
+    mode(&f.state, 0o600);
+
+    let link = f.p("elsewhere.state");
+    std::fs::hard_link(&f.state, &link).unwrap();
+    run()
+        .assert_code(2)
+        .assert_stderr_has(&["batch state", "it has 2 hard links"]);
+    std::fs::remove_file(&link).unwrap();
+
+    let real = f.p("real.state");
+    std::fs::rename(&f.state, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &f.state).unwrap();
+    run()
+        .assert_code(2)
+        .assert_stderr_has(&["batch state", "it is a symbolic link"]);
+    std::fs::remove_file(&f.state).unwrap();
+    std::fs::rename(&real, &f.state).unwrap();
+
+    mode(&f.out, 0o644);
+    run()
+        .assert_code(2)
+        .assert_stderr_has(&["output", "its mode is 0644, not 0600"]);
+    mode(&f.out, 0o600);
+
+    assert_eq!(server.connection_count(), sent, "nothing was sent");
+    run().assert_code(0);
+}
+
+#[test]
+fn standard_output_keeps_no_state_unless_asked_and_a_resume_writes_every_record() {
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let cpis = Cpis::new();
+    let input = "9990000077\n12\n9990000018\n";
+    // The same list twice through a pipe: two whole runs, nothing kept.
+    for _ in 0..2 {
+        let r = batch_stdin(&cpis, &server.base_url(), &["--scheduled"], input);
+        r.assert_code(3);
+        let (results, summary) = split(&r.stdout);
+        assert_eq!(status_of(&results).len(), 3, "{}", r.stdout);
+        assert_eq!(summary["requests"], 2);
+    }
+    assert_eq!(server.requests().len(), 4);
+    assert!(!cpis.data_dir().join("batch").exists());
+
+    // With --state, a rerun on standard output writes the records again from the state,
+    // sends nothing, and still exits 3 for the invalid row of the first run.
+    let f = Files::new(input);
+    let stdout_state = f.p("stdout.state");
+    let with_state = ["--scheduled", "--state", s(&stdout_state)];
+    let first = batch_stdin(&cpis, &server.base_url(), &with_state, input);
+    first.assert_code(3);
+    let again = batch_stdin(&cpis, &server.base_url(), &with_state, input);
+    again.assert_code(3);
+    let (a, _) = split(&first.stdout);
+    let (b, summary) = split(&again.stdout);
+    assert_eq!(a, b);
+    assert_eq!(summary["requests"], 0);
+    assert_eq!(summary["already_done"], 3);
+    assert_eq!(summary["invalid"], 1, "totals across runs: {summary}");
+    assert_eq!(summary["no-plan"], 2, "{summary}");
+    assert_eq!(summary["this_run"]["invalid"], 0, "{summary}");
+    assert_eq!(server.requests().len(), 6);
+
+    // An output moved away: its records are written again from the state.
+    let base = server.base_url();
+    let run = |extra: &[&str]| {
+        let mut a = vec![
+            "--base-url",
+            &base,
+            "batch",
+            s(&f.list),
+            "--scheduled",
+            "--output",
+            s(&f.out),
+        ];
+        a.extend_from_slice(extra);
+        cpis.run(&a)
+    };
+    run(&[]).assert_code(3);
+    let text = std::fs::read_to_string(&f.out).unwrap();
+    std::fs::rename(&f.out, f.p("moved.jsonl")).unwrap();
+    let r = run(&[]);
+    r.assert_code(3)
+        .assert_stderr_has(&["written again", "1 invalid"]);
+    let (rewritten, summary) = split(&std::fs::read_to_string(&f.out).unwrap());
+    assert_eq!(rewritten, split(&text).0);
+    assert_eq!(summary["requests"], 0);
+    assert_eq!(server.requests().len(), 8);
+
+    // --fresh: refused while the output is there (nothing discarded), then a new run.
+    run(&["--fresh"])
+        .assert_code(2)
+        .assert_stderr_has(&["--fresh starts a new run", "move the output away"]);
+    assert!(f.state.exists());
+    std::fs::remove_file(&f.out).unwrap();
+    let r = run(&["--fresh"]);
+    r.assert_code(3).assert_stderr_has(&["discarded"]);
+    let (_, summary) = split(&std::fs::read_to_string(&f.out).unwrap());
+    assert_eq!(summary["requests"], 2);
+    assert_eq!(summary["already_done"], 0);
+}
+
+#[test]
+fn an_unscheduled_row_cp_is_answered_is_in_doubt_and_only_retry_in_doubt_resends_it() {
+    // 9990000077: CareTeam answers 500. 9990000026: a plan, then the AuditEvent search
+    // answers 500. 9990000018: its CareTeam search is refused by the platform (429, then
+    // given up after the retries): an error, which --retry-failed sends again.
+    // (The official example, about 9990000026 here: an answer about another number is never
+    // taken as this child's.)
+    let found = String::from_utf8(fixture("fhir-careteam-searchset-found.json"))
+        .unwrap()
+        .replace("9912003890", "9990000026");
+    let server = Scripted::start(move |req, _| {
+        if req.target.contains("9990000077") {
+            Reply::new(500, "application/fhir+json", "{}")
+        } else if req.target.contains("9990000018") {
+            Reply::new(429, "application/json", "{}").header("Retry-After", "0")
+        } else if req.target.contains("/CareTeam?") {
+            Reply::fhir(found.clone())
+        } else {
+            Reply::new(500, "application/fhir+json", "{}")
+        }
+    });
+    let cpis = Cpis::new();
+    let f = Files::new("9990000077\n9990000026\n9990000018\n");
+    let base = server.base_url();
+    let run = |extra: &[&str]| {
+        let mut a = vec![
+            "--base-url",
+            &base,
+            "batch",
+            s(&f.list),
+            "--unscheduled",
+            "--yes",
+            "--output",
+            s(&f.out),
+            "--rate",
+            "1000",
+        ];
+        a.extend_from_slice(extra);
+        cpis.run(&a)
+    };
+    let searches = |nhs: &str| {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.target.contains(nhs))
+            .count()
+    };
+    run(&[]).assert_code(3);
+    let (results, summary) = split(&std::fs::read_to_string(&f.out).unwrap());
+    assert_eq!(
+        status_of(&results),
+        vec![
+            (1, "in-doubt".into()),
+            (2, "in-doubt".into()),
+            (3, "error".into())
+        ]
+    );
+    assert_eq!(results[0]["http_status"], 500);
+    assert!(results[1]["in_doubt"]
+        .as_str()
+        .unwrap()
+        .contains("CareTeam search"));
+    assert_eq!(results[2]["http_status"], 429);
+    assert_eq!(summary["in-doubt"], 2);
+    let (a, b, c) = (
+        searches("9990000077"),
+        searches("9990000026"),
+        searches("9990000018"),
+    );
+    assert_eq!((a, b), (1, 2));
+
+    run(&["--retry-failed"]).assert_code(3);
+    assert_eq!(searches("9990000077"), a, "not resent by --retry-failed");
+    assert_eq!(searches("9990000026"), b, "not resent by --retry-failed");
+    assert!(searches("9990000018") > c, "the refused row is sent again");
+
+    run(&["--retry-in-doubt"]).assert_code(3);
+    assert_eq!(searches("9990000077"), a + 1);
+    assert_eq!(searches("9990000026"), b + 2);
+}
+
+/// The most CP-IS searches the sandbox had in flight at once, and how many it saw.
+fn cp_is_in_flight(sb: &SandboxProc) -> (u64, u64) {
+    let (status, body) = raw_get(sb.addr(), "/_sandbox/events", &[]);
+    assert_eq!(status, 200, "{body}");
+    let events: Vec<String> = serde_json::from_str(&body).unwrap();
+    let (mut now, mut max, mut started) = (0i64, 0i64, 0u64);
+    for e in &events {
+        let cp_is = e.contains(" CareTeam ") || e.contains(" AuditEvent ");
+        if cp_is && e.starts_with("start ") {
+            now += 1;
+            started += 1;
+            max = max.max(now);
+        } else if cp_is && e.starts_with("end ") {
+            now -= 1;
+        }
+    }
+    (max as u64, started)
+}
+
+#[test]
+fn concurrency_is_the_number_of_cp_is_requests_in_flight_with_pds_on() {
+    let sb = SandboxProc::start(&["--delay-ms", "40"]);
+    let cpis = Cpis::new();
+    let numbers = no_record_numbers(16);
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &[
+            "--scheduled",
+            "--rate",
+            "1000",
+            "--pds-rate",
+            "1000",
+            "--concurrency",
+            "2",
+        ],
+        &numbers.join("\n"),
+    );
+    r.assert_code(0);
+    let (results, summary) = split(&r.stdout);
+    assert!(results.iter().all(|v| v["pds_status"] == "verified"));
+    let (max, started) = cp_is_in_flight(&sb);
+    assert!(
+        max <= 2,
+        "{max} CP-IS requests in flight with --concurrency 2"
+    );
+    assert_eq!(
+        summary["requests"], started,
+        "requests counts what was sent"
+    );
+    assert_eq!(started, 16);
+}
+
+#[test]
+fn an_unscheduled_batch_without_yes_or_a_terminal_exits_2_and_sends_nothing() {
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let cpis = Cpis::new();
+    let r = batch_stdin(
+        &cpis,
+        &server.base_url(),
+        &["--unscheduled"],
+        "9990000077\n",
+    );
+    r.assert_code(2)
+        .assert_stderr_has(&["--yes", "nothing was sent"]);
+    assert!(r.stdout.is_empty());
+    assert_eq!(server.connection_count(), 0, "no PDS or CP-IS request");
+    batch_stdin(
+        &cpis,
+        &server.base_url(),
+        &["--unscheduled", "--yes"],
+        "9990000077\n",
+    )
+    .assert_code(0);
+}
+
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_an_unscheduled_batch_asks_and_only_yes_sends_it() {
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let cpis = Cpis::new();
+    let f = Files::new("9990000077\n9990000018\n12\n");
+    let base = server.base_url();
+    let args = [
+        "--base-url",
+        &base,
+        "batch",
+        s(&f.list),
+        "--unscheduled",
+        "--output",
+        s(&f.out),
+    ];
+    let Some((code, shown)) = on_a_terminal(&cpis, &args, &[("[y/N]", "n\n")]) else {
+        eprintln!(
+            "note: util-linux `script` is not installed: the terminal prompt was not exercised"
+        );
+        return;
+    };
+    assert_eq!(code, 2, "{shown}");
+    assert!(
+        shown.contains("notify up to 2 local authorities?"),
+        "{shown}"
+    );
+    assert!(shown.contains("nothing was sent"), "{shown}");
+    assert_eq!(server.connection_count(), 0, "no PDS or CP-IS request");
+    let (code, shown) = on_a_terminal(&cpis, &args, &[("[y/N]", "yes\n")]).unwrap();
+    assert_eq!(code, 3, "{shown}");
+    assert_eq!(server.requests().len(), 2);
+    // Nothing left to send: no question.
+    let (code, shown) = on_a_terminal(&cpis, &args, &[]).unwrap();
+    assert_eq!(code, 3, "{shown}");
+    assert!(!shown.contains("notify up to"), "{shown}");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn an_answer_about_another_child_is_an_error_row_and_shows_nothing_of_it() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    // 0255's plans and 0263's access history name 999 000 0026; 0018 is an ordinary child.
+    let input = "9990000255\n9990000263\n9990000018\n";
+    for format in ["jsonl", "csv"] {
+        let r = batch_stdin(
+            &cpis,
+            &sb.base_url,
+            &["--scheduled", "--rate", "100", "--format", format],
+            input,
+        );
+        r.assert_code(3);
+        assert!(!r.stdout.contains("9990000026"), "{}", r.stdout);
+        if format == "jsonl" {
+            let (results, _) = split(&r.stdout);
+            assert_eq!(
+                status_of(&results),
+                vec![(1, "error".into()), (2, "error".into()), (3, "plan".into())]
+            );
+            // Nothing of the answer about another child: 0255's plans were that answer.
+            assert_eq!(results[0]["plans"], serde_json::json!([]));
+            assert_eq!(results[1]["access_history"], serde_json::json!([]));
+            for row in &results[..2] {
+                assert!(row["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("the service answered about a different NHS number"));
+            }
+        }
+    }
+    // Unscheduled, CP-IS answered (and may have notified): in doubt, never resent by
+    // --retry-failed.
+    let r = batch_stdin(
+        &cpis,
+        &sb.base_url,
+        &["--unscheduled", "--yes", "--rate", "100"],
+        "9990000255\n",
+    );
+    r.assert_code(3);
+    let (results, _) = split(&r.stdout);
+    assert_eq!(results[0]["status"], "in-doubt", "{}", results[0]);
+    assert!(!r.stdout.contains("9990000026"));
 }

@@ -287,3 +287,52 @@ fn prompts_need_a_whole_answer_and_enter_and_ctrl_c_cancels() {
     assert_eq!(code, 0, "{shown}");
     assert_eq!(sandbox_unscheduled(&sb, "9990000026"), 2);
 }
+
+#[test]
+fn a_token_post_follows_no_redirect() {
+    // Whatever the redirect, the client assertion is never posted (or fetched) elsewhere.
+    let elsewhere = Scripted::start(|_, _| Reply::new(200, "application/json", "{}"));
+    let target = format!("{}/oauth2/token", elsewhere.base_url());
+    for status in [301u16, 302, 303, 307, 308] {
+        let to = target.clone();
+        let token = Scripted::start(move |_, _| {
+            Reply::new(status, "text/plain", "").header("Location", &to)
+        });
+        let cpis = Cpis::signed_out();
+        let key = cpis.config_dir.path().join("app.pem");
+        std::fs::write(&key, cpis::sandbox::app::PRIVATE_KEY_PEM).unwrap();
+        let base = token.base_url();
+        let token_url = format!("{base}/oauth2/token");
+        let r = cpis.run(&[
+            "--base-url",
+            &base,
+            "auth",
+            "login",
+            "--system",
+            "--api-key",
+            cpis::sandbox::app::API_KEY,
+            "--kid",
+            cpis::sandbox::app::KID,
+            "--private-key",
+            key.to_str().unwrap(),
+            "--nominated-person",
+            cpis::sandbox::app::NOMINATED_PERSON,
+            "--nominated-role",
+            cpis::sandbox::app::NOMINATED_ROLE,
+            "--token-url",
+            &token_url,
+        ]);
+        r.assert_code(7)
+            .assert_stderr_has(&["a redirect to", "not followed"]);
+        assert!(
+            r.stderr.contains(&target),
+            "names the Location: {}",
+            r.stderr
+        );
+        assert_eq!(token.requests().len(), 1, "HTTP {status}");
+    }
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing reached the other server"
+    );
+}

@@ -195,6 +195,8 @@ pub struct Target<'a> {
     /// The CP-IS base URL in use (for the embedded sandbox, the running instance's).
     pub base_url: &'a url::Url,
     pub http: &'a reqwest::Client,
+    /// For token POSTs: follows no redirect.
+    pub post: &'a reqwest::Client,
 }
 
 /// The token for the next request, or exit 4 before anything is sent when an endpoint other
@@ -255,7 +257,7 @@ pub async fn token_for(
             })?;
             let token_url = info.token_url(target.base_url);
             let reply =
-                system::client_credentials(target.http, info, &key_pem, &token_url, now).await?;
+                system::client_credentials(target.post, info, &key_pem, &token_url, now).await?;
             let expires_at = reply.expires_at(now);
             secrets.access_token = Some(reply.access_token.clone());
             store.set(key, &secrets.to_secret())?;
@@ -332,7 +334,7 @@ async fn user_token(
         .clone()
         .unwrap_or_else(|| system::derive_token_url(target.base_url, false));
     let reply = cis2::refresh(
-        target.http,
+        target.post,
         &token_url,
         &refresh_token,
         &user.api_key,

@@ -238,12 +238,35 @@ pub async fn request_token_raw(
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let location = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let bytes = resp
         .bytes()
         .await
         .map_err(|e| crate::http::transport_error(e, &url, TOKEN_TIMEOUT, true))?;
     if (200..300).contains(&status) {
         return Ok(bytes.to_vec());
+    }
+    if (300..400).contains(&status) {
+        // Never followed: the body holds the client assertion, a refresh token or a secret.
+        let location = location
+            .as_deref()
+            .map(|l| crate::http::shown_location(&url, l))
+            .unwrap_or_else(|| "nowhere (no Location)".into());
+        return Err(Error::new(
+            Kind::Service,
+            format!(
+                "token endpoint: answered HTTP {status}, a redirect to {location}; not followed, and nothing was sent there"
+            ),
+        )
+        .with_hint("check the token URL: it should be the token endpoint itself")
+        .with_trace(Trace {
+            http_status: Some(status),
+            ..Trace::default()
+        }));
     }
     let said = read_error_body(content_type.as_deref(), &bytes);
     let host = url.host_str().unwrap_or("the token endpoint").to_string();

@@ -6,8 +6,6 @@
 //! `list` shows them all. An alert the outbox already holds (sent or pending) for the same
 //! number and appointment is shown and refused before any request, unless `--again`.
 
-use std::io::IsTerminal;
-
 use crate::cli::{AlertCommand, ListFormat, MissedAppointmentArgs, RetryArgs};
 use crate::cpis::alert::{self as wire, Alert, Posted, Recipient, Sender};
 use crate::cpis::{model, CareSetting, Search};
@@ -182,22 +180,12 @@ fn sender(token: &crate::auth::TokenSource) -> Sender {
     }
 }
 
-/// The client alerts are POSTed with: as the connection's, but following no redirect (see
-/// [`crate::http::build_post_client`]).
-fn post_client(ctx: &super::Ctx, conn: &super::Connection) -> Result<reqwest::Client> {
-    crate::http::build_post_client(&crate::http::HttpOptions {
-        timeout: ctx.settings.timeout.value,
-        ca_sources: ctx.ca_sources(),
-        use_proxy: conn.use_proxy,
-    })
-}
-
 /// Ask before sending, unless `--yes`. Without a terminal and without `--yes`: refuse.
-fn confirm(yes: bool, question: &str) -> Result<bool> {
+async fn confirm(yes: bool, question: &str) -> Result<bool> {
     if yes {
         return Ok(true);
     }
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+    if !crate::prompt::can_ask() {
         return Err(Error::usage(
             "refusing to send an alert without confirmation: there is no terminal to ask on",
         )
@@ -205,11 +193,7 @@ fn confirm(yes: bool, question: &str) -> Result<bool> {
             "nothing was sent. Check the preview above, then pass --yes to send it from a script",
         ));
     }
-    dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact()
-        .map_err(|e| Error::unexpected(format!("cannot ask for confirmation: {e}")))
+    crate::prompt::confirm(question).await
 }
 
 fn preview(rows: &[(&str, String)]) -> String {
@@ -421,9 +405,8 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         ));
         return Ok(render::print_stdout(&body)?);
     }
-    if !confirm(args.yes, "Send this alert?")? {
-        eprintln!("not sent");
-        return Ok(());
+    if !confirm(args.yes, "Send this alert?").await? {
+        return Err(crate::prompt::declined("the alert was not sent"));
     }
     let outbox = Outbox::open(ctx.settings.data_dir.as_deref())?;
     let row = Row {
@@ -440,7 +423,8 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         detail: None,
         body,
     };
-    let http = post_client(ctx, &conn)?;
+    // The connection's POST client follows no redirect.
+    let http = conn.post.clone();
     outbox.add(&row)?;
     let row = attempt(&outbox, &client, &http, row, &target).await?;
     print_result(&row, args.format)
@@ -620,13 +604,15 @@ async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
         return Ok(());
     }
     let (client, conn, _token) = ctx.cpis_client().await?;
-    let http = post_client(ctx, &conn)?;
+    // The connection's POST client follows no redirect.
+    let http = conn.post.clone();
     let target = wire::endpoint(&alert_base(
         args.alert_base_url.as_deref(),
         ctx.settings.alert_base_url.as_deref(),
         &conn.base,
     )?);
     let mut first_error = None;
+    let mut declined = 0usize;
     for row in rows {
         if row.url != target.as_str() {
             let e = Error::usage(format!(
@@ -655,8 +641,9 @@ async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
                 ("Sent to", row.url.clone()),
             ])
         );
-        if !confirm(args.yes, "Resend this alert?")? {
+        if !confirm(args.yes, "Resend this alert?").await? {
             eprintln!("not resent");
+            declined += 1;
             continue;
         }
         match attempt(&outbox, &client, &http, row, &target).await {
@@ -668,6 +655,9 @@ async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
         }
     }
     match first_error {
+        None if declined > 0 => Err(crate::prompt::declined(&format!(
+            "{declined} alert(s) not resent; they stay pending"
+        ))),
         None => Ok(()),
         // Already shown: exit with its code and no second copy.
         Some(e) => Err(Error {

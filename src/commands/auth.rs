@@ -283,7 +283,7 @@ async fn login_system(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     let conn = ctx.connect().await?;
     let token_url = info.token_url(&conn.base);
     let now = auth::now_secs();
-    let reply = system::client_credentials(&conn.http, &info, &key_pem, &token_url, now).await?;
+    let reply = system::client_credentials(&conn.post, &info, &key_pem, &token_url, now).await?;
     let mut session = new_session(ctx, SessionKind::System);
     session.access_expires_at = Some(reply.expires_at(now));
     session.system = Some(info.clone());
@@ -413,7 +413,7 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     send_to_browser(ctx, &args, &url);
     let code = cis2::wait_for_code(listener, &state).await?;
     let (id_token, cis2_access) = cis2::exchange_code(
-        &conn.http,
+        &conn.post,
         &disc,
         &client_id,
         &cis2_secret,
@@ -434,7 +434,7 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
         .unwrap_or_else(|| system::derive_token_url(&conn.base, app.mock_auth));
     let now = auth::now_secs();
     let reply = cis2::token_exchange(
-        &conn.http,
+        &conn.post,
         &app.api_key,
         &app.kid,
         &app.key_pem,
@@ -555,7 +555,7 @@ async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     let code = cis2::wait_for_code(listener, &state).await?;
     let now = auth::now_secs();
     let reply = system::request_token(
-        &conn.http,
+        &conn.post,
         &token_url,
         &[
             ("grant_type", "authorization_code"),

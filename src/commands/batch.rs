@@ -19,7 +19,7 @@ use crate::cpis::{CareSetting, Pacer, Search};
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::lookup::PatientReport;
-use crate::store::batch::{RowState, RunKey, State};
+use crate::store::batch::{RowState, RunKey, RunLock, State};
 
 /// One data row of the input: where it was, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -369,6 +369,30 @@ struct Ask<'a> {
     care: CareSetting,
     today: i64,
     dob: Option<&'a str>,
+    /// The run's CP-IS slots (`--concurrency`): one is held while the row is on CP-IS.
+    slots: &'a tokio::sync::Semaphore,
+}
+
+/// Is this failed CP-IS request one the service may have seen: any answer but the platform's
+/// refusals (401: the token; 429: the rate), or a failure after sending?
+fn maybe_sent(e: &Error) -> bool {
+    e.trace.maybe_sent || e.trace.http_status.is_some_and(|s| s != 401 && s != 429)
+}
+
+/// An unscheduled row whose CP-IS request may have been seen (`maybe_sent`), or which had an
+/// answer before (`answered`: its CareTeam search, when the AuditEvent search failed), is
+/// `in-doubt` rather than `error`: the local authority may have been notified, so only
+/// `--retry-in-doubt` sends it again, never `--retry-failed`.
+fn in_doubt_if_seen(mut v: Value, e: &Error, care: CareSetting, answered: bool) -> Value {
+    if care == CareSetting::Unscheduled && (answered || maybe_sent(e)) {
+        v["status"] = json!("in-doubt");
+        v["in_doubt"] = json!(if answered {
+            "CP-IS answered this row's CareTeam search, so the local authority may have been notified: not sent again without --retry-in-doubt"
+        } else {
+            "CP-IS may have seen this request, so the local authority may have been notified: not sent again without --retry-in-doubt"
+        });
+    }
+    v
 }
 
 fn invalid_record(
@@ -454,6 +478,9 @@ async fn check(
     };
     let digits = current.digits();
     let pds_status = patient.status();
+    let Ok(_slot) = ask.slots.acquire().await else {
+        return error_record(ask.line, &digits, &Error::unexpected("the run has ended"));
+    };
     let care_team = match clients
         .search(Search::CareTeam, &current, ask.care, mark)
         .await
@@ -463,7 +490,7 @@ async fn check(
             let mut v = error_record(ask.line, &digits, &e);
             v["patient"] = json!(patient);
             v["pds_status"] = json!(pds_status);
-            return v;
+            return in_doubt_if_seen(v, &e, ask.care, false);
         }
     };
     let plans = model::plans_from(&care_team.bundles, ask.today);
@@ -492,7 +519,7 @@ async fn check(
             v["plans"] = json!(plans);
             v["patient"] = json!(patient);
             v["pds_status"] = json!(pds_status);
-            return v;
+            return in_doubt_if_seen(v, &e, ask.care, true);
         }
     };
     json!({
@@ -737,8 +764,15 @@ fn open_append(path: &Path) -> Result<std::fs::File> {
         use std::os::unix::fs::OpenOptionsExt;
         o.custom_flags(libc::O_NOFOLLOW);
     }
-    o.open(path)
-        .map_err(|e| Error::usage(format!("cannot append to {}: {e}", path.display())))
+    let f = o
+        .open(path)
+        .map_err(|e| Error::usage(format!("cannot append to {}: {e}", path.display())))?;
+    // The file opened (not through a link) is one of ours.
+    let meta = f
+        .metadata()
+        .map_err(|e| Error::unexpected(format!("cannot inspect {}: {e}", path.display())))?;
+    crate::private::check_private_file(path, "output", &meta)?;
+    Ok(f)
 }
 
 /// The lines of the input whose records are in an existing output file. A last line cut
@@ -798,24 +832,48 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// The state file: `--state`, else beside the output, else in the data directory by the
-/// input's hash.
-fn state_path(ctx: &super::Ctx, args: &BatchArgs, hash: &str) -> Result<PathBuf> {
+/// The state file: `--state`, else beside the output; on standard output without `--state`,
+/// none (the run keeps its state in memory only, and a rerun starts afresh).
+fn state_path(args: &BatchArgs) -> Option<PathBuf> {
     if let Some(p) = &args.state {
-        return Ok(p.clone());
+        return Some(p.clone());
     }
-    if let Some(out) = &args.output {
+    args.output.as_ref().map(|out| {
         let mut p = out.clone().into_os_string();
         p.push(".state");
-        return Ok(PathBuf::from(p));
+        PathBuf::from(p)
+    })
+}
+
+/// Is there a terminal to ask on (standard input and standard error)?
+fn can_ask() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Ask on the terminal before an unscheduled batch: yes to notify up to `n` local
+/// authorities.
+async fn confirm_notify(n: u64) -> Result<bool> {
+    crate::prompt::confirm(&format!(
+        "This unscheduled batch sends {n} number{} to CP-IS: notify up to {n} local authorit{}?",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "y" } else { "ies" }
+    ))
+    .await
+}
+
+fn unconfirmed() -> Error {
+    Error::usage(
+        "an unscheduled batch notifies the local authority of every child found with a plan, so it must be confirmed, and there is no terminal to ask on",
+    )
+    .with_hint("pass --yes once the list has been checked, or run it on a terminal to be asked; nothing was sent")
+}
+
+fn format_name(f: BatchFormat) -> &'static str {
+    match f {
+        BatchFormat::Jsonl => "jsonl",
+        BatchFormat::Csv => "csv",
     }
-    let dir = ctx.settings.data_dir.as_ref().ok_or_else(|| {
-        Error::usage("no data directory for the batch state").with_hint("give --state FILE")
-    })?;
-    crate::private::ensure_private_dir(dir)?;
-    let dir = dir.join("batch");
-    crate::private::ensure_private_dir(&dir)?;
-    Ok(dir.join(format!("{hash}.state")))
 }
 
 pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
@@ -824,6 +882,10 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         args.unscheduled,
         ctx.settings.care_setting.as_ref().map(|c| c.value),
     )?;
+    // An unscheduled batch notifies: --yes, or a terminal to ask on, before anything else.
+    if care == CareSetting::Unscheduled && !args.yes && !can_ask() {
+        return Err(unconfirmed());
+    }
     let input = read_input(&args.input)?;
     let hash = {
         use sha2::Digest;
@@ -834,39 +896,108 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     drop(input);
     let plans = plan_rows(&rows);
 
+    let state_file = state_path(&args);
+    if let (Some(st), Some(out)) = (&state_file, &args.output) {
+        if st == out {
+            return Err(Error::usage("--state and --output must be different files"));
+        }
+    }
+    // Only files of ours are used, and one run at a time per output and per state: a second
+    // run stops here, before anything is sent.
+    if let Some(out) = &args.output {
+        crate::private::check_existing_private_file(out, "output")?;
+    }
+    let mut _locks = Vec::new();
+    if let Some(out) = &args.output {
+        _locks.push(RunLock::acquire(out, "output")?);
+    }
+    if let Some(st) = &state_file {
+        crate::store::batch::ensure_parent(st)?;
+        _locks.push(RunLock::acquire(st, "batch state")?);
+    }
+
     let (client, conn, token) = ctx.cpis_client().await?;
     super::lookup::check_role(&token, care)?;
+    let verify = !args.no_pds && ctx.settings.verify_on_pds;
+    // The embedded sandbox listens on a new port each run.
+    let embedded = ctx.settings.endpoint.base_url.is_none();
     let key = RunKey {
         care_setting: care.as_str().to_string(),
         environment: ctx.settings.environment_label().to_string(),
-        // The embedded sandbox listens on a new port each run.
-        base_url: if ctx.settings.endpoint.base_url.is_none() {
+        base_url: if embedded {
             "embedded sandbox".to_string()
         } else {
             client.base_url().as_str().to_string()
         },
         input_hash: hash.clone(),
+        pds: if verify { "on" } else { "off" }.to_string(),
+        pds_base_url: if !verify {
+            "none (PDS off)".to_string()
+        } else if embedded && ctx.settings.pds_base_url.is_none() {
+            "embedded sandbox".to_string()
+        } else {
+            ctx.pds_base(&conn)?.as_str().to_string()
+        },
+        column: args
+            .column
+            .clone()
+            .unwrap_or_else(|| "none (one number per line)".to_string()),
+        format: format_name(args.format).to_string(),
+        output: match &args.output {
+            Some(p) => std::path::absolute(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string(),
+            None => "standard output".to_string(),
+        },
     };
-    let state_file = state_path(ctx, &args, &hash)?;
-    if let Some(out) = &args.output {
-        if out.exists() && !state_file.exists() {
+    let out_exists = args.output.as_deref().is_some_and(|p| p.exists());
+    if let (Some(out), Some(st)) = (&args.output, &state_file) {
+        if out_exists && !st.exists() {
             return Err(create_private_new(out)
                 .err()
                 .unwrap_or_else(|| Error::usage(format!("{} already exists", out.display()))));
         }
+        if args.fresh && out_exists {
+            return Err(Error::usage(format!(
+                "--fresh starts a new run, and the output {} is still there",
+                out.display()
+            ))
+            .with_hint("nothing was sent or discarded: move the output away (or choose another --output), then run with --fresh again"));
+        }
     }
-    let (state, resumed) = State::open(&state_file, &key)?;
-    let state = Arc::new(state);
-    let append = resumed && args.output.as_deref().is_some_and(|p| p.exists());
-    let in_output = match (&args.output, append) {
-        (Some(p), true) => Some(lines_in_output(p, args.format)?),
-        _ => None,
+    if args.fresh {
+        if let Some(st) = state_file.as_deref().filter(|p| p.exists()) {
+            State::discard(st)?;
+            ctx.note(&format!(
+                "--fresh: discarded the earlier run's state {}",
+                st.display()
+            ));
+        }
+    }
+    let (state, resumed) = match &state_file {
+        Some(p) => State::open(p, &key)?,
+        None => (State::in_memory(&key)?, false),
     };
-    let sink = Sink::open(args.output.as_deref(), args.format, append)?;
-    if resumed {
+    let state = Arc::new(state);
+    let append = resumed && out_exists;
+    // On a resumed run, the done rows whose records are not in the output: those missing
+    // from an existing output file, or all of them when it is new (moved away, or standard
+    // output) and so written again from the state.
+    let in_output = match (&args.output, append) {
+        _ if !resumed => None,
+        (Some(p), true) => Some(lines_in_output(p, args.format)?),
+        _ => Some(Default::default()),
+    };
+    if let Some(st) = state_file.as_deref().filter(|_| resumed) {
         ctx.note(&format!(
-            "resuming the run kept in {}",
-            state_file.display()
+            "resuming the run kept in {}{}",
+            st.display(),
+            if append {
+                ""
+            } else {
+                ": the records of the rows done before are written again"
+            }
         ));
     }
     let again: Vec<&str> = [
@@ -876,6 +1007,27 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     .into_iter()
     .flatten()
     .collect();
+    // The rows this run sends to CP-IS (at most: PDS may turn some away).
+    let mut to_send = 0u64;
+    for (row, plan) in rows.iter().zip(&plans) {
+        if !matches!(plan, Plan::Query(_)) {
+            continue;
+        }
+        to_send += match state.row(row.line)? {
+            RowState::Pending => 1,
+            RowState::Sent => u64::from(care == CareSetting::Scheduled || args.retry_in_doubt),
+            RowState::Done { status, .. } => u64::from(again.contains(&status.as_str())),
+        };
+    }
+    if care == CareSetting::Unscheduled
+        && to_send > 0
+        && !args.yes
+        && !confirm_notify(to_send).await?
+    {
+        return Err(crate::prompt::declined("nothing was sent")
+            .with_hint("check the list, then run it again (--yes to skip the question)"));
+    }
+    let sink = Sink::open(args.output.as_deref(), args.format, append)?;
     let progress = Progress::new(
         !args.no_progress,
         ctx.settings.quiet,
@@ -888,7 +1040,6 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     );
     let pacer = Arc::new(Pacer::new(args.rate));
     // PDS and CP-IS are separate APIs with separate limits: each has its own pacer.
-    let verify = !args.no_pds && ctx.settings.verify_on_pds;
     let pds_pacer = verify.then(|| Arc::new(Pacer::new(args.pds_rate.unwrap_or(args.rate))));
     if !verify {
         progress
@@ -912,6 +1063,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
             conn: super::Connection {
                 base: conn.base.clone(),
                 http: conn.http.clone(),
+                post: conn.post.clone(),
                 use_proxy: conn.use_proxy,
                 _sandbox: None,
             },
@@ -989,8 +1141,12 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let mut tasks = tokio::task::JoinSet::new();
     // With PDS, each row makes a PDS retrieval then its CP-IS searches: twice as many rows in
     // flight keep both APIs busy (each still at its own rate), so throughput stays at the CP-IS
-    // rate.
+    // rate. CP-IS itself has only --concurrency slots: at most that many CP-IS requests in
+    // flight, and so rows in doubt should the process die.
     let limit = args.concurrency as usize * if verify { 2 } else { 1 };
+    let slots = Arc::new(tokio::sync::Semaphore::new(args.concurrency as usize));
+    // The CP-IS requests written to the network (retries and resends after a 401 included).
+    let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
     // With --keep-order, how many finished records may wait behind a row in flight.
     let max_held = 4096;
     for (index, (row, plan)) in rows.iter().zip(plans).enumerate() {
@@ -1069,6 +1225,8 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                 let line = row.line;
                 let dob = row.dob.clone();
                 let stopping = stopping.clone();
+                let slots = slots.clone();
+                let sent = sent.clone();
                 tasks.spawn(async move {
                     let d = n.digits();
                     let mark = {
@@ -1077,7 +1235,9 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                             if stopping.load(std::sync::atomic::Ordering::SeqCst) {
                                 return Err(Error::new(Kind::Interrupted, "interrupted"));
                             }
-                            state.mark_sent(line, &d)
+                            state.mark_sent(line, &d)?;
+                            sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            Ok(())
                         }
                     };
                     (
@@ -1090,6 +1250,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                                 care,
                                 today,
                                 dob: dob.as_deref(),
+                                slots: &slots,
                             },
                             &claims,
                             &mark,
@@ -1112,7 +1273,10 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let mut sink = writer.sink;
 
     let elapsed = started.elapsed();
-    let requests = pacer.requests();
+    let requests = sent.load(std::sync::atomic::Ordering::SeqCst);
+    // The statuses across runs: every row's latest record, this run's or an earlier one's.
+    let totals = state.totals()?;
+    let total = |s: &str| totals.get(s).copied().unwrap_or(0);
     let mut summary = json!({
         "type": "summary",
         "rows": rows.len(),
@@ -1125,25 +1289,27 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         "verified_on_pds": verify,
         "wall_time_ms": elapsed.as_millis() as u64,
         "achieved_rate": if elapsed.as_secs_f64() > 0.0 { requests as f64 / elapsed.as_secs_f64() } else { 0.0 },
+        "this_run": {},
     });
     for s in STATUSES {
-        summary[*s] = json!(counts[s]);
+        summary[*s] = json!(total(s));
+        summary["this_run"][*s] = json!(counts[s]);
     }
     sink.summary(&summary)?;
     if stopping.load(std::sync::atomic::Ordering::SeqCst) {
         return Err(Error::new(Kind::Interrupted, "interrupted")
             .with_hint("run the same command again to finish the batch"));
     }
-    let failed = counts["invalid"] + counts["in-doubt"] + counts["error"];
+    let failed = total("invalid") + total("in-doubt") + total("error");
     ctx.note(&format!(
-        "batch: {} rows: {} plan, {} no-plan, {} invalid, {} duplicate, {} in doubt, {} error, {} done before; {} requests in {:.1} s",
+        "batch: {} rows: {} plan, {} no-plan, {} invalid, {} duplicate, {} in doubt, {} error ({} done before this run); {} requests in {:.1} s",
         rows.len(),
-        counts["plan"],
-        counts["no-plan"],
-        counts["invalid"],
-        counts["duplicate"],
-        counts["in-doubt"],
-        counts["error"],
+        total("plan"),
+        total("no-plan"),
+        total("invalid"),
+        total("duplicate"),
+        total("in-doubt"),
+        total("error"),
         already,
         requests,
         elapsed.as_secs_f64()
@@ -1152,7 +1318,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         return Err(Error::new(
             Kind::BatchFailures,
             format!(
-                "{failed} of {} rows were invalid, in doubt or failed",
+                "{failed} of {} rows were invalid, in doubt or failed (this run and earlier ones)",
                 rows.len()
             ),
         ));

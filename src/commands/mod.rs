@@ -93,16 +93,19 @@ impl Ctx {
                 endpoint.source
             ));
         }
-        let http = build_client(&HttpOptions {
+        let opts = HttpOptions {
             timeout: self.settings.timeout.value,
             ca_sources: self.ca_sources(),
             use_proxy,
-        })?;
+        };
+        let http = build_client(&opts)?;
+        let post = crate::http::build_post_client(&opts)?;
         let base = url::Url::parse(&base_url)
             .map_err(|e| Error::usage(format!("base URL {base_url:?}: {e}")))?;
         Ok(Connection {
             base,
             http,
+            post,
             use_proxy,
             _sandbox: guard,
         })
@@ -132,6 +135,7 @@ impl Ctx {
                 renew,
                 base_url: &conn.base,
                 http: &conn.http,
+                post: &conn.post,
             },
         )
         .await
@@ -216,6 +220,9 @@ impl Ctx {
 pub struct Connection {
     pub base: url::Url,
     pub http: reqwest::Client,
+    /// For POSTs (tokens, alerts): follows no redirect, so that a body is never re-posted
+    /// elsewhere and a 3xx is never taken for the answer.
+    pub post: reqwest::Client,
     pub use_proxy: bool,
     _sandbox: Option<crate::sandbox::Running>,
 }

@@ -244,7 +244,7 @@ impl super::Client {
         };
         if (300..400).contains(&status) {
             let to = match &location {
-                Some(l) => format!(" to {}", shown_location(url, l)),
+                Some(l) => format!(" to {}", crate::http::shown_location(url, l)),
                 None => " with no Location".to_string(),
             };
             return Posted::Unconfirmed {
@@ -355,33 +355,6 @@ fn communication_reference(url: &Url, location: &str) -> Option<String> {
     valid.then(|| format!("Communication/{tail}"))
 }
 
-/// A `Location` as it may be shown: the URL it resolves to (against the POST URL) without
-/// user name, password, query or fragment, control characters neutralised, at most 200
-/// characters.
-fn shown_location(url: &Url, location: &str) -> String {
-    let text = match url.join(location.trim()) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            let had_query = u.query().is_some();
-            u.set_query(None);
-            u.set_fragment(None);
-            let mut s = u.to_string();
-            if had_query {
-                s.push_str("?…");
-            }
-            s
-        }
-        Err(_) => "a Location that is not a URL".to_string(),
-    };
-    let clean = crate::sanitize::sanitize(&text);
-    if clean.chars().count() > 200 {
-        clean.chars().take(200).collect::<String>() + "…"
-    } else {
-        clean
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,18 +386,23 @@ mod tests {
     fn a_location_is_shown_without_credentials_query_or_control_characters() {
         let post = Url::parse("https://x/cpis/FHIR/R4/Communication").unwrap();
         assert_eq!(
-            shown_location(
+            crate::http::shown_location(
                 &post,
                 "https://user:pw@elsewhere.example/a?nhs=9434765919#f"
             ),
             "https://elsewhere.example/a?…"
         );
         assert_eq!(
-            shown_location(&post, "login"),
+            crate::http::shown_location(&post, "login"),
             "https://x/cpis/FHIR/R4/login"
         );
-        assert!(!shown_location(&post, "/a\u{1b}[31m").contains('\u{1b}'));
-        assert!(shown_location(&post, &"a".repeat(500)).chars().count() <= 201);
+        assert!(!crate::http::shown_location(&post, "/a\u{1b}[31m").contains('\u{1b}'));
+        assert!(
+            crate::http::shown_location(&post, &"a".repeat(500))
+                .chars()
+                .count()
+                <= 201
+        );
     }
 
     fn reply(status: u16, location: Option<&str>, body: &str) -> Posted {

@@ -1,24 +1,53 @@
 //! The durable state of a batch run (SQLite, WAL, synchronous commits): what the run is
-//! (care setting, environment, input hash) and where each row stands.
+//! (care setting, environment, base URLs, PDS, input hash, column, format, output) and where
+//! each row stands; and the lock that keeps two runs off the same state or output.
 //!
 //! A row is `pending`, then `sent` (committed after the pacer grants a request and before it
 //! is written to the network), then `done` with its output record. A row left `sent` by a
 //! process that died is *in doubt*: its request may have reached the service.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
-/// What a run is; a resumed run must be the same.
+/// What a run is; a resumed run must be the same in every field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunKey {
     pub care_setting: String,
     pub environment: String,
+    /// The CP-IS base URL.
     pub base_url: String,
     pub input_hash: String,
+    /// `on` or `off`.
+    pub pds: String,
+    pub pds_base_url: String,
+    /// `--column`, or `none` for one number per line.
+    pub column: String,
+    /// `--format`.
+    pub format: String,
+    /// The output file (absolute), or `standard output`.
+    pub output: String,
+}
+
+impl RunKey {
+    /// (label in messages, key in the state, value).
+    fn fields(&self) -> [(&'static str, &'static str, &str); 9] {
+        [
+            ("care setting", "care_setting", &self.care_setting),
+            ("environment", "environment", &self.environment),
+            ("base URL", "base_url", &self.base_url),
+            ("input file (content hash)", "input_hash", &self.input_hash),
+            ("PDS verification", "pds", &self.pds),
+            ("PDS base URL", "pds_base_url", &self.pds_base_url),
+            ("--column", "column", &self.column),
+            ("--format", "format", &self.format),
+            ("output", "output", &self.output),
+        ]
+    }
 }
 
 /// Where a row stands in the state.
@@ -41,40 +70,185 @@ fn db_error(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |e| Error::unexpected(format!("batch state {}: {e}", path.display()))
 }
 
-/// Create `path` as a new empty file, 0600, unless something is already there (a link
-/// included, which is refused rather than followed).
+/// SQLite's companion files of the state at `path` (write-ahead log, shared memory).
+fn companions(path: &Path) -> [PathBuf; 2] {
+    ["-wal", "-shm"].map(|suffix| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    })
+}
+
+/// Create `path` as a new empty file, 0600, unless one of ours is already there; anything
+/// else there (a link, another's file, a file open to others, a file with another name) is
+/// refused rather than used. SQLite's companion files, when there, are checked the same way.
 fn create_private(path: &Path) -> Result<bool> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_file() => return Ok(false),
-        Ok(_) => {
-            return Err(Error::usage(format!(
-                "batch state {} is not a regular file",
-                path.display()
-            )))
-        }
-        Err(_) => {}
+    let existed = crate::private::check_existing_private_file(path, "batch state")?;
+    for c in companions(path) {
+        crate::private::check_existing_private_file(&c, "batch state")?;
+    }
+    if existed {
+        return Ok(false);
     }
     crate::private::create_new_private(path)
         .map_err(|e| Error::usage(format!("cannot create {}: {e}", path.display())))?;
     Ok(true)
 }
 
-impl State {
-    /// Open (or create) the state at `path` for the run `key`. A state of another run is
-    /// refused, naming the difference. Returns the state and whether it is a resumed run.
-    pub fn open(path: &Path, key: &RunKey) -> Result<(State, bool)> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
-                crate::private::ensure_private_dir(dir)?;
+/// The identity of the file at `path`, not following a link.
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+/// Make sure the directory a file is to be created in exists (created private if not).
+pub fn ensure_parent(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            crate::private::ensure_private_dir(dir)?;
+        }
+    }
+    Ok(())
+}
+
+/// An exclusive lock on a file beside a batch's state or output (`NAME.lock`), held for the
+/// whole run, with the holder's pid and start time written in it. The lock file is created
+/// 0600, never through a link, and is left in place afterwards (removing it could let two
+/// runs lock two different files of the same name); it holds nothing once the run has ended.
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+/// `path` + `.lock`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".lock");
+    PathBuf::from(p)
+}
+
+impl RunLock {
+    /// Lock `lock_path(of)` or exit 2 at once, naming the run that holds it. `what` names
+    /// `of` ("batch state", "output").
+    pub fn acquire(of: &Path, what: &str) -> Result<RunLock> {
+        use std::io::{Read, Seek, Write};
+        let path = lock_path(of);
+        ensure_parent(&path)?;
+        let mut o = std::fs::OpenOptions::new();
+        o.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        let mut file = o.open(&path).map_err(|e| {
+            let err = Error::usage(format!("cannot open the lock file {}: {e}", path.display()));
+            #[cfg(unix)]
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                return err.with_hint(
+                    "nothing was sent; it is a symbolic link, which is refused, not followed: move it away",
+                );
+            }
+            err.with_hint("nothing was sent")
+        })?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::unexpected(format!("cannot inspect {}: {e}", path.display())))?;
+        crate::private::check_private_file(&path, "batch lock file", &meta)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut held = String::new();
+                let _ = file.read_to_string(&mut held);
+                let held = crate::render::sanitize(held.trim());
+                let holder = if held.is_empty() {
+                    "pid unknown (it has only just started)".to_string()
+                } else {
+                    held.lines().collect::<Vec<_>>().join(", ")
+                };
+                return Err(Error::usage(format!(
+                    "another batch run is using the {what} {}: {holder}",
+                    of.display()
+                ))
+                .with_hint("nothing was sent; one run at a time per state and output: wait for it to end (or stop it), then run this again"));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::unexpected(format!(
+                    "cannot lock {}: {e}",
+                    path.display()
+                )))
             }
         }
+        let started = crate::timeutil::rfc3339(std::time::SystemTime::now());
+        let text = format!("pid {}\nstarted {started}\n", std::process::id());
+        file.set_len(0)
+            .and_then(|_| file.seek(std::io::SeekFrom::Start(0)))
+            .and_then(|_| file.write_all(text.as_bytes()))
+            .and_then(|_| file.sync_all())
+            .map_err(|e| Error::unexpected(format!("cannot write {}: {e}", path.display())))?;
+        Ok(RunLock { _file: file })
+    }
+}
+
+impl State {
+    /// Open (or create) the state at `path` for the run `key`. A state of another run is
+    /// refused, naming the difference; so is a file there that is not one of ours. Returns
+    /// the state and whether it is a resumed run.
+    pub fn open(path: &Path, key: &RunKey) -> Result<(State, bool)> {
+        ensure_parent(path)?;
         create_private(path)?;
+        let before = identity(path);
         let err = db_error(path);
         let db = Connection::open(path).map_err(&err)?;
-        db.pragma_update(None, "journal_mode", "WAL")
-            .map_err(&err)?;
-        db.pragma_update(None, "synchronous", "FULL")
-            .map_err(&err)?;
+        // The file SQLite opened is the one checked (nothing was swapped in between).
+        if identity(path) != before {
+            return Err(Error::usage(format!(
+                "batch state {} changed while it was being opened",
+                path.display()
+            )));
+        }
+        Self::init(db, key, &err, path)
+    }
+
+    /// A state that lives only as long as the run (standard output without `--state`).
+    pub fn in_memory(key: &RunKey) -> Result<State> {
+        let path = Path::new(":memory:");
+        let err = db_error(path);
+        let db = Connection::open_in_memory().map_err(&err)?;
+        Self::init(db, key, &err, path).map(|(s, _)| s)
+    }
+
+    /// Remove the state at `path` and SQLite's companion files (`--fresh`). Each must be
+    /// one of ours.
+    pub fn discard(path: &Path) -> Result<()> {
+        let all = std::iter::once(path.to_path_buf()).chain(companions(path));
+        for p in all {
+            if crate::private::check_existing_private_file(&p, "batch state")? {
+                std::fs::remove_file(&p).map_err(|e| {
+                    Error::unexpected(format!("cannot remove {}: {e}", p.display()))
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn init(
+        db: Connection,
+        key: &RunKey,
+        err: &impl Fn(rusqlite::Error) -> Error,
+        path: &Path,
+    ) -> Result<(State, bool)> {
+        if path != Path::new(":memory:") {
+            db.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+            db.pragma_update(None, "synchronous", "FULL").map_err(err)?;
+        }
         db.execute_batch(
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS rows (
@@ -85,37 +259,48 @@ impl State {
                  record TEXT
              );",
         )
-        .map_err(&err)?;
+        .map_err(err)?;
         let get = |k: &str| -> Result<Option<String>> {
             db.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
                 .optional()
-                .map_err(&err)
+                .map_err(err)
         };
-        let fields = [
-            ("care setting", "care_setting", &key.care_setting),
-            ("environment", "environment", &key.environment),
-            ("base URL", "base_url", &key.base_url),
-            ("input file (content hash)", "input_hash", &key.input_hash),
-        ];
         let resumed = get("care_setting")?.is_some();
         if resumed {
-            for (label, k, want) in fields {
-                let had = get(k)?.unwrap_or_default();
-                if &had != want {
+            for (label, k, want) in key.fields() {
+                let had = get(k)?;
+                if had.as_deref() != Some(want) {
+                    let had = had.unwrap_or_else(|| "not recorded (an older state)".into());
                     return Err(Error::usage(format!(
                         "the batch state {} belongs to another run: its {label} is {had}, this run's is {want}",
                         path.display()
                     ))
-                    .with_hint("nothing was sent. Run it as before to resume it, or give this run its own --state and --output"));
+                    .with_hint("nothing was sent. Run it exactly as before to resume it, give this run its own --state and --output, or --fresh to discard that state and start again"));
                 }
             }
         } else {
-            for (_, k, v) in fields {
+            for (_, k, v) in key.fields() {
                 db.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", [k, v])
-                    .map_err(&err)?;
+                    .map_err(err)?;
             }
         }
         Ok((State { db: Mutex::new(db) }, resumed))
+    }
+
+    /// The rows done so far, by status (this run's and every earlier run's).
+    pub fn totals(&self) -> Result<HashMap<String, u64>> {
+        self.with(|db| {
+            let mut stmt = db.prepare(
+                "SELECT status, COUNT(*) FROM rows WHERE state = 'done' GROUP BY status",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    r.get::<_, i64>(1)? as u64,
+                ))
+            })?;
+            rows.collect()
+        })
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
@@ -197,6 +382,11 @@ mod tests {
             environment: "local".into(),
             base_url: "http://127.0.0.1:1/".into(),
             input_hash: "abc".into(),
+            pds: "on".into(),
+            pds_base_url: "http://127.0.0.1:1/pds".into(),
+            column: "none".into(),
+            format: "jsonl".into(),
+            output: "standard output".into(),
         }
     }
 
@@ -242,5 +432,35 @@ mod tests {
             e.message
         );
         assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_held_lock_is_refused_naming_its_holder_and_a_linked_one_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("run.state");
+        let held = RunLock::acquire(&state, "batch state").unwrap();
+        let e = RunLock::acquire(&state, "batch state").err().unwrap();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.message.contains(&format!(
+                "batch state {}: pid {}",
+                state.display(),
+                std::process::id()
+            )),
+            "{}",
+            e.message
+        );
+        drop(held);
+        RunLock::acquire(&state, "batch state").unwrap();
+        #[cfg(unix)]
+        {
+            let victim = dir.path().join("victim");
+            std::fs::write(&victim, "victim").unwrap();
+            let other = dir.path().join("other.state");
+            std::os::unix::fs::symlink(&victim, lock_path(&other)).unwrap();
+            let e = RunLock::acquire(&other, "batch state").err().unwrap();
+            assert!(e.hint.unwrap().contains("symbolic link"));
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim");
+        }
     }
 }

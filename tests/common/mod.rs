@@ -353,6 +353,8 @@ type Handler = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
 pub struct Scripted {
     pub addr: SocketAddr,
     pub seen: Arc<Mutex<Vec<Seen>>>,
+    /// Connections accepted (PDS retrievals, which are not in `seen`, included).
+    pub connections: Arc<std::sync::atomic::AtomicUsize>,
     /// For HTTPS: a PEM file of the CA that signed the server's certificate.
     pub ca_bundle: Option<PathBuf>,
     _dir: Option<tempfile::TempDir>,
@@ -384,9 +386,12 @@ impl Scripted {
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let handler: Arc<Handler> = Arc::new(handler);
         let seen2 = seen.clone();
+        let connections: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+        let connections2 = connections.clone();
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
+                connections2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 stream
                     .set_read_timeout(Some(Duration::from_secs(10)))
                     .unwrap();
@@ -410,6 +415,7 @@ impl Scripted {
         Scripted {
             addr,
             seen,
+            connections,
             ca_bundle: None,
             _dir: None,
         }
@@ -426,6 +432,11 @@ impl Scripted {
 
     pub fn requests(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// Connections accepted so far, PDS's included.
+    pub fn connection_count(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
