@@ -322,6 +322,14 @@ pub struct Settings {
     pub pds_base_url: Option<Sourced<String>>,
     /// The profile's `verify_on_pds` (default true).
     pub verify_on_pds: bool,
+    /// Said on stderr before the command runs (profile URLs set aside, ...).
+    pub warnings: Vec<String>,
+    /// Where `verify_on_pds`, the data directory and the configuration directory came from.
+    pub verify_on_pds_source: Source,
+    pub data_dir_source: Source,
+    pub config_dir_source: Source,
+    /// Where the profile's own values come from (`profile NAME`).
+    pub profile_source: Source,
     pub quiet: bool,
     pub verbose: bool,
 }
@@ -599,7 +607,50 @@ pub fn resolve(
         None => crate::credentials::KEYRING_TIMEOUT,
     };
 
-    let pds_base_url = pds_base_url(flags, &prof, &from_profile, &endpoint)?;
+    // The profile's own URLs belong to the profile's endpoint. When a flag or variable chooses
+    // another, they are set aside (with a warning) unless they are on the chosen one.
+    let mut warnings = Vec::new();
+    let mut prof = prof;
+    if !matches!(endpoint.source, Source::Profile(_) | Source::Default) {
+        let profile_endpoint = if prof.env.is_some() || prof.base_url.is_some() {
+            Endpoint::from_source(prof.env, prof.base_url.clone(), from_profile.clone()).ok()
+        } else {
+            Endpoint::from_source(None, None, Source::Default).ok()
+        };
+        let same = profile_endpoint
+            .is_some_and(|p| p.env == endpoint.env && p.base_url == endpoint.base_url);
+        if !same {
+            let keep = |key: &str, v: &mut Option<String>, warnings: &mut Vec<String>| {
+                let Some(value) = v.as_deref() else { return };
+                if !url_on_endpoint(value, &endpoint) {
+                    warnings.push(format!(
+                        "{key} {value:?} of {from_profile} is for the profile's endpoint, not {} ({}), which this command uses: not used",
+                        endpoint.label(),
+                        endpoint.source
+                    ));
+                    *v = None;
+                }
+            };
+            keep("pds_base_url", &mut prof.pds_base_url, &mut warnings);
+            keep("alert_base_url", &mut prof.alert_base_url, &mut warnings);
+            keep("token_url", &mut prof.token_url, &mut warnings);
+            keep("cis2_issuer", &mut prof.cis2_issuer, &mut warnings);
+        }
+    }
+    // `config` commands must work whatever the profile holds, so that it can be mended.
+    let pds_base_url = if allow_missing_profile {
+        pds_base_url(flags, &prof, &from_profile, &endpoint).unwrap_or(None)
+    } else {
+        pds_base_url(flags, &prof, &from_profile, &endpoint)?
+    };
+    if !allow_missing_profile {
+        if let Some(v) = &prof.alert_base_url {
+            check_on_endpoint(&format!("alert_base_url ({from_profile})"), v, &endpoint)?;
+        }
+        if let Some(v) = &prof.token_url {
+            check_on_endpoint(&format!("token_url ({from_profile})"), v, &endpoint)?;
+        }
+    }
     Ok(Settings {
         config_path,
         profile,
@@ -664,6 +715,23 @@ pub fn resolve(
         sandbox_delay,
         pds_base_url,
         verify_on_pds: prof.verify_on_pds.unwrap_or(true),
+        verify_on_pds_source: if prof.verify_on_pds.is_some() {
+            from_profile.clone()
+        } else {
+            Source::Default
+        },
+        data_dir_source: if env.path("CPIS_DATA_DIR").is_some() {
+            Source::EnvVar("CPIS_DATA_DIR")
+        } else {
+            Source::Default
+        },
+        config_dir_source: if env.path("CPIS_CONFIG_DIR").is_some() {
+            Source::EnvVar("CPIS_CONFIG_DIR")
+        } else {
+            Source::Default
+        },
+        profile_source: from_profile.clone(),
+        warnings,
         quiet: flags.quiet,
         verbose: flags.verbose,
     })
@@ -688,8 +756,38 @@ fn pds_base_url(
         Source::Flag => "--pds-base-url".to_string(),
         other => format!("pds_base_url ({other})"),
     };
-    let url =
-        check_base_url(&value).map_err(|e| Error::usage(format!("{named} {value:?}: {e}")))?;
+    check_on_endpoint(&named, &value, endpoint)?;
+    Ok(Some(Sourced { value, source }))
+}
+
+/// Is `value` on `endpoint`: a host of the same named environment, or for a base URL of no
+/// known environment the same origin? (The embedded sandbox has no URL of its own here.)
+fn url_on_endpoint(value: &str, endpoint: &Endpoint) -> bool {
+    let Ok(url) = url::Url::parse(value) else {
+        // Reported by the checks that follow.
+        return true;
+    };
+    match (
+        endpoint.env,
+        EnvName::from_host(url.host_str().unwrap_or("")),
+    ) {
+        (Some(EnvName::Local), _) => false,
+        (Some(env), Some(host_env)) => env == host_env,
+        (Some(_), None) => false,
+        (None, _) => endpoint
+            .base_url
+            .as_deref()
+            .and_then(|b| url::Url::parse(b).ok())
+            .is_some_and(|b| b.origin() == url.origin()),
+    }
+}
+
+/// A URL that this command may send requests to (`named` says which setting it is): HTTPS
+/// (plain HTTP only on loopback), and on the environment the command talks to: an API
+/// platform host of another environment is refused, and with the embedded sandbox only a
+/// loopback address is allowed. Exit 2.
+pub fn check_on_endpoint(named: &str, value: &str, endpoint: &Endpoint) -> Result<url::Url> {
+    let url = check_base_url(value).map_err(|e| Error::usage(format!("{named} {value:?}: {e}")))?;
     let label = endpoint.label();
     let wrong = match EnvName::from_host(url.host_str().unwrap_or("")) {
         Some(host_env) => label != host_env.as_str(),
@@ -701,9 +799,11 @@ fn pds_base_url(
         return Err(Error::usage(format!(
             "{named} {value:?} is not on environment {label}, which this command talks to"
         ))
-        .with_hint("PDS and CP-IS must be the same environment: leave the PDS base URL unset to use the one beside CP-IS"));
+        .with_hint(
+            "every URL a command uses must be on the environment it names: leave the setting unset to use the one beside CP-IS",
+        ));
     }
-    Ok(Some(Sourced { value, source }))
+    Ok(url)
 }
 
 /// The extra CA sources: the `ca_bundle` setting, `SSL_CERT_FILE`, and each directory of

@@ -67,6 +67,15 @@ impl reqwest::dns::Resolve for Resolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_string();
         Box::pin(async move {
+            // `localhost` is this machine by definition: never asked of DNS, which could say
+            // otherwise (plain HTTP is allowed to it).
+            if host.eq_ignore_ascii_case("localhost") {
+                let addrs: Vec<std::net::SocketAddr> = vec![
+                    (std::net::Ipv4Addr::LOCALHOST, 0).into(),
+                    (std::net::Ipv6Addr::LOCALHOST, 0).into(),
+                ];
+                return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
+            }
             let found = tokio::net::lookup_host((host.as_str(), 0))
                 .await
                 .map(|addrs| addrs.collect::<Vec<_>>());
@@ -81,22 +90,22 @@ impl reqwest::dns::Resolve for Resolver {
 }
 
 /// Why a redirect was not followed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RedirectRefused {
     TooMany,
-    /// From HTTPS to plain HTTP.
-    Downgrade,
-    /// To plain HTTP on another machine: the query holds the NHS number.
-    ToPlainHttpNonLoopback,
+    /// To another origin (scheme, host or port): the request carries the NHS number and the
+    /// credentials, and its answer would not be the named environment's. Holds the
+    /// `Location` as it may be shown.
+    OtherOrigin(String),
 }
 
 impl fmt::Display for RedirectRefused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RedirectRefused::TooMany => write!(f, "more than {MAX_REDIRECTS} redirects"),
-            RedirectRefused::Downgrade => f.write_str("it goes from HTTPS to plain HTTP"),
-            RedirectRefused::ToPlainHttpNonLoopback => f.write_str(
-                "it goes to plain HTTP on another machine, which would expose the NHS number",
+            RedirectRefused::OtherOrigin(to) => write!(
+                f,
+                "it goes to another origin ({to}); patient data and credentials never follow a redirect elsewhere, and nothing was sent there"
             ),
         }
     }
@@ -106,19 +115,21 @@ impl StdError for RedirectRefused {}
 
 /// Is this URL's host a loopback address (127.0.0.0/8, ::1 or `localhost`)? Only such hosts
 /// may be spoken to, or redirected to, over plain `http://`.
+/// `localhost` counts only as that literal name (resolved by us, never through DNS);
+/// `localhost.` is a DNS name like any other.
 pub fn is_loopback_host(url: &url::Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => {
-            let d = d.strip_suffix('.').unwrap_or(d);
-            d.eq_ignore_ascii_case("localhost")
-        }
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
 }
 
-/// The redirect rule: why not to follow a redirect from `previous` to `next`, if any.
+/// The redirect rule: why not to follow a redirect from `previous` to `next`, if any. Only
+/// the same origin (scheme, host and port) as the request, at most [`MAX_REDIRECTS`] times:
+/// so never from HTTPS to HTTP, never to another machine, and the credentials and the NHS
+/// number stay where they were sent.
 pub fn redirect_refusal(
     previous: &[url::Url],
     next: &url::Url,
@@ -126,12 +137,12 @@ pub fn redirect_refusal(
     if previous.len() >= MAX_REDIRECTS {
         return Err(RedirectRefused::TooMany);
     }
-    if next.scheme() != "https" {
-        if previous.iter().any(|p| p.scheme() == "https") {
-            return Err(RedirectRefused::Downgrade);
-        }
-        if !is_loopback_host(next) {
-            return Err(RedirectRefused::ToPlainHttpNonLoopback);
+    if let Some(first) = previous.first() {
+        if first.origin() != next.origin() {
+            return Err(RedirectRefused::OtherOrigin(shown_location(
+                first,
+                next.as_str(),
+            )));
         }
     }
     Ok(())
@@ -343,6 +354,80 @@ pub fn shown_location(url: &url::Url, location: &str) -> String {
     }
 }
 
+/// The proxy for `https://` requests from the environment (`HTTPS_PROXY`/`https_proxy`, else
+/// `ALL_PROXY`/`all_proxy`, with `NO_PROXY`/`no_proxy`). Plain `http://` requests, which only
+/// ever go straight to this machine's loopback, never use a proxy: the token and the NHS number
+/// would cross the network in clear.
+fn https_proxy(env: EnvOs) -> Result<Option<reqwest::Proxy>> {
+    let value = PROXY_VARS
+        .iter()
+        .filter(|pair| pair[0] != "HTTP_PROXY")
+        .find_map(|pair| {
+            pair.iter().find_map(|name| {
+                env(name)
+                    .and_then(|v| v.into_string().ok())
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (*name, v))
+            })
+        });
+    let Some((name, value)) = value else {
+        return Ok(None);
+    };
+    let proxy = reqwest::Proxy::https(value.trim()).map_err(|e| {
+        Error::usage(format!(
+            "{name} is not a usable proxy URL: {}",
+            error_chain(&e)
+        ))
+        .with_hint(format!("fix or unset {name}"))
+    })?;
+    Ok(Some(proxy.no_proxy(reqwest::NoProxy::from_env())))
+}
+
+/// The most of a response body read (FHIR bundles, PDS patients, token replies); more is
+/// "answer too large" (exit 7).
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Read a response body of at most `limit` bytes; beyond it, the error says "answer too
+/// large". A body cut off on the way is a transport error.
+pub async fn read_body(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Why a body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Over the limit ([`MAX_BODY`]).
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// The error for an answer over [`MAX_BODY`] from `what`.
+pub fn too_large(what: &str) -> Error {
+    Error::new(
+        Kind::Service,
+        format!(
+            "{what}: answer too large (over {} MiB); not read",
+            MAX_BODY / (1024 * 1024)
+        ),
+    )
+    .with_hint(
+        "the service, or something in between, sent far more than any answer holds; report it",
+    )
+}
+
 fn build(
     opts: &HttpOptions,
     redirect: reqwest::redirect::Policy,
@@ -363,9 +448,14 @@ fn build(
         .use_preconfigured_tls(tls)
         .dns_resolver(Arc::new(Resolver))
         .https_only(false)
-        .redirect(redirect);
-    if !opts.use_proxy {
-        b = b.no_proxy();
+        .referer(false)
+        .redirect(redirect)
+        // Proxies are ours to choose (below), never reqwest's own reading of the environment.
+        .no_proxy();
+    if opts.use_proxy {
+        if let Some(proxy) = https_proxy(&process_env)? {
+            b = b.proxy(proxy);
+        }
     }
     let client = b.build().map_err(|e| setup_error(&error_chain(&e)))?;
     Ok((client, verifier))
@@ -544,10 +634,14 @@ pub fn transport_error(
                 .to_string(),
         )
     } else if let Some(r) = find::<RedirectRefused>(&chain) {
-        (
+        // The service answered, with somewhere else: a service error, not unreachable.
+        return Error::new(
+            Kind::Service,
             format!("redirect from {host} not followed: {r}"),
-            "check the base URL".to_string(),
         )
+        .with_hint(
+            "check the base URL: the service should answer itself, not send requests elsewhere",
+        );
     } else if e.is_redirect() {
         (
             format!("redirect from {host} not followed: {text}"),
@@ -705,38 +799,38 @@ mod tests {
 
     #[test]
     fn redirect_rules() {
-        let https = url("https://api.service.nhs.uk/a");
+        let https = url("https://api.service.nhs.uk/a?x=1");
         let http_local = url("http://127.0.0.1:8080/a");
+        for (from, to) in [
+            (&https, "http://api.service.nhs.uk/a"),
+            (&https, "https://api.service.nhs.uk:444/a"),
+            (&https, "https://int.api.service.nhs.uk/a"),
+            (&http_local, "http://127.0.0.1:8081/a"),
+            (&http_local, "http://localhost:8080/a"),
+            (&http_local, "https://127.0.0.1:8080/a"),
+        ] {
+            assert!(
+                matches!(
+                    redirect_refusal(std::slice::from_ref(from), &url(to)),
+                    Err(RedirectRefused::OtherOrigin(_))
+                ),
+                "{from} -> {to}"
+            );
+        }
         assert_eq!(
             redirect_refusal(
                 std::slice::from_ref(&https),
-                &url("http://api.service.nhs.uk/a")
+                &url("https://api.service.nhs.uk/b?y=2")
             ),
-            Err(RedirectRefused::Downgrade)
+            Ok(())
         );
-        assert_eq!(
-            redirect_refusal(std::slice::from_ref(&https), &http_local),
-            Err(RedirectRefused::Downgrade)
-        );
-        assert_eq!(
-            redirect_refusal(
-                std::slice::from_ref(&http_local),
-                &url("http://example.invalid/a")
-            ),
-            Err(RedirectRefused::ToPlainHttpNonLoopback)
-        );
-        for ok in [
-            "http://localhost:1/a",
-            "http://127.3.2.1/a",
-            "http://[::1]:9/a",
-            "https://elsewhere.example/a",
-        ] {
-            assert_eq!(
-                redirect_refusal(std::slice::from_ref(&http_local), &url(ok)),
-                Ok(()),
-                "{ok}"
-            );
-        }
+        let Err(RedirectRefused::OtherOrigin(shown)) = redirect_refusal(
+            std::slice::from_ref(&https),
+            &url("https://user:pw@elsewhere.example/p?nhs=9434765919#f"),
+        ) else {
+            panic!("followed")
+        };
+        assert_eq!(shown, "https://elsewhere.example/p?…");
         let many = vec![http_local.clone(); MAX_REDIRECTS];
         assert_eq!(
             redirect_refusal(&many, &http_local),
@@ -784,10 +878,11 @@ mod tests {
         let err = client().get(u.clone()).send().await.unwrap_err();
         assert!(!is_retryable(&err));
         let e = transport_error(err, &u, Duration::from_secs(10), false);
-        assert_eq!(e.kind, Kind::Unreachable);
+        assert_eq!(e.kind, Kind::Service);
         assert!(
-            e.message
-                .starts_with("redirect from 127.0.0.1 not followed: it goes to plain HTTP"),
+            e.message.starts_with(
+                "redirect from 127.0.0.1 not followed: it goes to another origin (http://example.invalid/x?…)"
+            ),
             "{e}"
         );
         assert!(!e.to_string().contains("9434765919"), "{e}");

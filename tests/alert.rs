@@ -610,6 +610,9 @@ fn the_alert_base_url_comes_from_the_flag_or_the_profile_and_must_be_safe() {
     let other = Scripted::start(|_, _| Reply::hang_up());
     let other_base = other.base_url();
     // The profile's alert_base_url sends the POST elsewhere; the plan read stays on CP-IS.
+    // (It belongs to the profile's endpoint: used with the same one.)
+    cpis.run(&["config", "set", "base_url", &sandbox.base_url])
+        .assert_code(0);
     cpis.run(&["config", "set", "alert_base_url", &other_base])
         .assert_code(0);
     let r = cpis.run(&alert_args(&sandbox.base_url, CHILD, &["--yes"]));
@@ -642,7 +645,7 @@ fn the_alert_base_url_comes_from_the_flag_or_the_profile_and_must_be_safe() {
         ],
     ));
     r.assert_code(2);
-    r.assert_stderr_has(&["alert base URL"]);
+    r.assert_stderr_has(&["--alert-base-url", "plain http://"]);
     let r = cpis.run(&[
         "config",
         "set",

@@ -411,6 +411,9 @@ fn the_profile_can_name_the_token_url_and_the_flag_overrides_it() {
     let (a, a_issued) = platform("599");
     let (b, b_issued) = platform("599");
     let cpis = Cpis::signed_out();
+    // The profile's token URL belongs to the profile's endpoint.
+    cpis.run(&["config", "set", "base_url", &a.base_url()])
+        .assert_code(0);
     cpis.run(&[
         "config",
         "set",

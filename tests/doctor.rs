@@ -418,6 +418,8 @@ fn doctor_curl_prints_its_requests_and_sends_nothing() {
 fn a_token_endpoint_on_another_host_is_checked() {
     let server = Scripted::start(|_, _| Reply::fhir(r#"{"resourceType":"CapabilityStatement"}"#));
     let cpis = Cpis::new();
+    cpis.run(&["config", "set", "base_url", &server.base_url()])
+        .assert_code(0);
     cpis.run(&[
         "config",
         "set",

@@ -440,41 +440,43 @@ fn server_text_cannot_reach_the_terminal_as_control_sequences() {
 }
 
 #[test]
-fn redirects_to_another_host_drop_authorization() {
-    // B records what arrives; A redirects every request to B under another host name.
+fn redirects_to_another_origin_are_not_followed() {
+    // B records what arrives; A redirects every request to B (another port, then another
+    // host name for the same machine). Nothing may reach B: the URL holds the NHS number and
+    // B's answer would not be the named environment's.
     let b = Scripted::start(official);
     let b_port = b.addr.port();
-    let a = Scripted::start(move |seen, _| {
-        Reply::new(307, "text/plain", "").header(
-            "Location",
-            &format!("http://localhost:{b_port}{}", seen.target),
-        )
-    });
-    let r = Cpis::new().run_env(
-        &[
-            "--base-url",
-            &a.base_url(),
-            "lookup",
-            "9434765919",
-            "--scheduled",
-        ],
-        &[("CPIS_ACCESS_TOKEN", TOKEN)],
-    );
-    r.assert_code(0);
-    assert_eq!(a.requests().len(), 2);
-    for q in a.requests() {
-        assert_eq!(q.header("authorization"), Some(&*format!("Bearer {TOKEN}")));
-    }
-    let at_b = b.requests();
-    assert_eq!(at_b.len(), 2);
-    for q in at_b {
-        assert_eq!(
-            q.header("authorization"),
-            None,
-            "Authorization crossed hosts"
+    for host in ["127.0.0.1", "localhost"] {
+        let a = Scripted::start(move |seen, _| {
+            Reply::new(307, "text/plain", "").header(
+                "Location",
+                &format!("http://{host}:{b_port}{}", seen.target),
+            )
+        });
+        let r = Cpis::new().run_env(
+            &[
+                "--base-url",
+                &a.base_url(),
+                "lookup",
+                "9434765919",
+                "--scheduled",
+                "--no-pds",
+            ],
+            &[("CPIS_ACCESS_TOKEN", TOKEN)],
         );
-        assert!(q.header("traceid").is_some());
+        r.assert_code(7).assert_stderr_has(&[
+            "redirect from 127.0.0.1 not followed",
+            "another origin",
+            &format!("http://{host}:{b_port}/cpis/FHIR/R4/"),
+        ]);
+        assert!(
+            !r.stderr.contains("9434765919"),
+            "the query is not shown: {}",
+            r.stderr
+        );
+        assert_eq!(a.requests().len(), 2);
     }
+    assert!(b.requests().is_empty(), "nothing reached the other origin");
 }
 
 #[test]
@@ -496,6 +498,10 @@ fn redirects_on_the_same_host_keep_authorization() {
     let reqs = server.requests();
     assert_eq!(reqs.len(), 4);
     assert!(reqs.iter().all(|q| q.header("authorization").is_some()));
+    assert!(
+        reqs.iter().all(|q| q.header("referer").is_none()),
+        "no Referer: it would carry the NHS number"
+    );
 }
 
 #[test]
@@ -569,49 +575,99 @@ fn connection_refused_exits_6() {
 }
 
 #[test]
-fn proxy_from_the_environment_is_used_and_no_proxy_is_honoured() {
-    // The "proxy" is a scripted server: a plain-HTTP request through a proxy arrives with the
-    // absolute URL as its target.
-    let proxy = Scripted::start(official);
+fn https_goes_through_the_proxy_plain_http_never_and_no_proxy_is_honoured() {
+    // The "proxy" is a scripted server: an HTTPS request through it starts with CONNECT, which
+    // it refuses (the lookup then fails), so what it saw is the proof.
+    let proxy = Scripted::start(|_, _| Reply::new(502, "text/plain", "no"));
     let proxy_url = format!("http://{}", proxy.addr);
-    // "localhost" rather than a loopback IP, which reqwest never sends through a proxy.
-    let r = Cpis::new().run_env(
-        &[
-            "--base-url",
-            "http://localhost:9/cpis/FHIR/R4",
-            "lookup",
-            "9434765919",
-            "--scheduled",
-        ],
-        &[("HTTP_PROXY", &proxy_url)],
-    );
-    r.assert_code(0);
-    let reqs = proxy.requests();
-    assert_eq!(reqs.len(), 2);
+    let tls = Scripted::start_tls(official);
+    let ca = tls.ca_bundle.clone().unwrap();
+    let ca = ca.to_str().unwrap();
+    for var in ["HTTPS_PROXY", "ALL_PROXY", "https_proxy"] {
+        let r = Cpis::new().run_env(
+            &[
+                "--base-url",
+                &tls.base_url(),
+                "--ca-bundle",
+                ca,
+                "lookup",
+                "9434765919",
+                "--scheduled",
+                "--no-pds",
+                "--quiet",
+            ],
+            &[(var, &proxy_url)],
+        );
+        assert_ne!(r.code, 0, "{var}: {}", r.stderr);
+    }
+    let seen = proxy.requests();
+    assert!(!seen.is_empty());
     assert!(
-        reqs.iter()
-            .all(|q| q.target.starts_with("http://localhost:9/cpis/FHIR/R4/")),
-        "{reqs:?}"
+        seen.iter().all(|q| q.method == "CONNECT"),
+        "HTTPS is tunnelled: {seen:?}"
     );
-
-    let direct = Scripted::start(official);
+    assert!(tls.requests().is_empty());
+    // NO_PROXY: straight there.
     let r = Cpis::new().run_env(
         &[
             "--base-url",
-            &direct.base_url(),
+            &tls.base_url(),
+            "--ca-bundle",
+            ca,
             "lookup",
             "9434765919",
             "--scheduled",
+            "--no-pds",
         ],
-        &[("HTTP_PROXY", &proxy_url), ("NO_PROXY", "127.0.0.1")],
+        &[("HTTPS_PROXY", &proxy_url), ("NO_PROXY", "127.0.0.1")],
     );
     r.assert_code(0);
-    assert_eq!(direct.requests().len(), 2);
+    assert_eq!(tls.requests().len(), 2);
+    let through_proxy = proxy.requests().len();
+
+    // Plain HTTP (loopback only) never goes through any proxy: the token and the NHS number
+    // would cross the network in clear. `localhost` is ours, never asked of DNS or a proxy.
+    let direct = Scripted::start(official);
+    let port = direct.addr.port();
+    for base in [
+        direct.base_url(),
+        format!("http://localhost:{port}/cpis/FHIR/R4"),
+    ] {
+        let r = Cpis::new().run_env(
+            &[
+                "--base-url",
+                &base,
+                "lookup",
+                "9434765919",
+                "--scheduled",
+                "--no-pds",
+            ],
+            &[
+                ("HTTP_PROXY", &proxy_url),
+                ("HTTPS_PROXY", &proxy_url),
+                ("ALL_PROXY", &proxy_url),
+                ("http_proxy", &proxy_url),
+            ],
+        );
+        r.assert_code(0);
+    }
+    assert_eq!(direct.requests().len(), 4);
     assert_eq!(
         proxy.requests().len(),
-        2,
-        "NO_PROXY host went through the proxy"
+        through_proxy,
+        "plain HTTP went through the proxy"
     );
+    // `localhost.` is a DNS name like any other: not loopback, so no plain HTTP to it.
+    Cpis::new()
+        .run(&[
+            "--base-url",
+            &format!("http://localhost.:{port}/cpis/FHIR/R4"),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+        ])
+        .assert_code(2)
+        .assert_stderr_has(&["plain http:// is allowed only for loopback"]);
 }
 
 #[test]
@@ -655,10 +711,12 @@ fn a_redirect_to_plain_http_on_another_machine_is_refused_as_a_redirect() {
         )
     });
     let r = lookup(&server.base_url(), &["--scheduled", "--quiet"]);
-    r.assert_code(6);
-    r.assert_stderr_has(&["redirect from 127.0.0.1 not followed", "plain HTTP"]);
+    r.assert_code(7);
+    r.assert_stderr_has(&[
+        "redirect from 127.0.0.1 not followed",
+        "another origin (http://cpis.example.invalid/cpis/FHIR/R4/",
+    ]);
     assert!(!r.stderr.contains("refused the connection"), "{}", r.stderr);
-    assert!(!r.stderr.contains("example.invalid"), "{}", r.stderr);
     assert!(!r.stderr.contains("9434765919"), "{}", r.stderr);
     // Only the original requests (at most one per search), none retried.
     let reqs = server.requests();
@@ -686,8 +744,8 @@ fn an_https_to_http_redirect_is_refused_as_a_redirect_not_a_refused_connection()
             "--quiet",
         ],
     );
-    r.assert_code(6);
-    r.assert_stderr_has(&["not followed", "from HTTPS to plain HTTP"]);
+    r.assert_code(7);
+    r.assert_stderr_has(&["not followed", "another origin (http://127.0.0.1:"]);
     assert!(!r.stderr.contains("refused the connection"), "{}", r.stderr);
     assert!(plain.requests().is_empty(), "the downgrade was followed");
     assert!((1..=2).contains(&tls.requests().len()));

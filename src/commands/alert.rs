@@ -64,13 +64,20 @@ pub fn check_text(what: &str, v: &str, max: usize, multiline: bool) -> Result<St
 
 /// The alert base URL given: `--alert-base-url`, else the profile's `alert_base_url` (checked
 /// like a base URL); `None` for the CP-IS base in use.
-fn alert_base_given(flag: Option<&str>, configured: Option<&str>) -> Result<Option<url::Url>> {
-    flag.or(configured)
-        .map(|raw| {
-            crate::cpis::environment::check_base_url(raw)
-                .map_err(|e| Error::usage(format!("alert base URL {raw:?}: {e}")))
-        })
-        .transpose()
+fn alert_base_given(
+    flag: Option<&str>,
+    configured: Option<&str>,
+    endpoint: &crate::config::Endpoint,
+) -> Result<Option<url::Url>> {
+    match (flag, configured) {
+        (Some(raw), _) => {
+            crate::config::check_on_endpoint("--alert-base-url", raw, endpoint).map(Some)
+        }
+        (None, Some(raw)) => {
+            crate::config::check_on_endpoint("alert_base_url", raw, endpoint).map(Some)
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// The alert base URL: `--alert-base-url`, else the profile's `alert_base_url`, else the CP-IS
@@ -78,9 +85,10 @@ fn alert_base_given(flag: Option<&str>, configured: Option<&str>) -> Result<Opti
 fn alert_base(
     flag: Option<&str>,
     configured: Option<&str>,
+    endpoint: &crate::config::Endpoint,
     cpis_base: &url::Url,
 ) -> Result<url::Url> {
-    Ok(alert_base_given(flag, configured)?.unwrap_or_else(|| cpis_base.clone()))
+    Ok(alert_base_given(flag, configured, endpoint)?.unwrap_or_else(|| cpis_base.clone()))
 }
 
 /// Refuse (exit 2) an alert for a patient and appointment the outbox already holds as sent
@@ -255,6 +263,7 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
     let given_base = alert_base_given(
         args.alert_base_url.as_deref(),
         ctx.settings.alert_base_url.as_deref(),
+        &ctx.settings.endpoint,
     )?;
     // Before any request: an alert the outbox holds for this number and appointment.
     refuse_if_held(ctx, &requested, &appointment, args.again)?;
@@ -609,6 +618,7 @@ async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
     let target = wire::endpoint(&alert_base(
         args.alert_base_url.as_deref(),
         ctx.settings.alert_base_url.as_deref(),
+        &ctx.settings.endpoint,
         &conn.base,
     )?);
     let mut first_error = None;

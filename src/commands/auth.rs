@@ -217,6 +217,9 @@ fn app_parts(ctx: &super::Ctx, args: &LoginArgs, missing: &mut Vec<String>) -> R
             "give the token URL of this environment, or none (it follows the environment)",
         ));
     }
+    if let Some(u) = &token_url {
+        crate::config::check_on_endpoint("the token URL", u, &ctx.settings.endpoint)?;
+    }
     Ok(App {
         api_key,
         kid,

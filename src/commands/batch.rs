@@ -722,7 +722,8 @@ impl Sink {
                     str_of(&v["patient"]["birth_date"]),
                     str_of(&v["pds_status"]),
                 ];
-                c.write_record(&row).map_err(write_error)?;
+                c.write_record(row.iter().map(|v| crate::render::csv_cell(v)))
+                    .map_err(write_error)?;
                 c.flush().map_err(write_error)
             }
         }

@@ -19,78 +19,7 @@ pub fn run(ctx: &super::Ctx, cmd: ConfigCommand) -> Result<()> {
     let profile_name = s.profile.value.clone();
     match cmd {
         ConfigCommand::Path => render::print_path(&path(ctx)?)?,
-        ConfigCommand::Show { json } => {
-            fn row<T: ToString>(v: Option<&Sourced<T>>) -> (String, String) {
-                match v {
-                    Some(s) => (s.value.to_string(), s.source.to_string()),
-                    None => (String::new(), "not set".to_string()),
-                }
-            }
-            // One resolved endpoint: both rows name the same source.
-            let env = Sourced {
-                value: s.endpoint.label().to_string(),
-                source: s.endpoint.source.clone(),
-            };
-            let base = Sourced {
-                value: s
-                    .endpoint
-                    .base_url
-                    .clone()
-                    .unwrap_or_else(|| "(embedded sandbox, started per command)".to_string()),
-                source: s.endpoint.source.clone(),
-            };
-            let care = s.care_setting.as_ref().map(|c| Sourced {
-                value: c.value.as_str().to_string(),
-                source: c.source.clone(),
-            });
-            let ca = s.ca_bundle.as_ref().map(|c| Sourced {
-                value: c.value.display().to_string(),
-                source: c.source.clone(),
-            });
-            let timeout = Sourced {
-                value: s.timeout.value.as_secs().to_string(),
-                source: s.timeout.source.clone(),
-            };
-            let token = s.token.as_ref().map(|_| Sourced {
-                value: "(set)".to_string(),
-                source: Source::EnvVar("CPIS_ACCESS_TOKEN"),
-            });
-            let rows = [
-                ("profile", row(Some(&s.profile))),
-                ("env", row(Some(&env))),
-                ("base_url", row(Some(&base))),
-                ("care_setting", row(care.as_ref())),
-                ("ca_bundle", row(ca.as_ref())),
-                ("timeout", row(Some(&timeout))),
-                ("access_token", row(token.as_ref())),
-            ];
-            let text = if json {
-                let mut m = serde_json::Map::new();
-                m.insert(
-                    "config_file".into(),
-                    json!(s.config_path.as_ref().map(|p| p.display().to_string())),
-                );
-                for (k, (v, src)) in &rows {
-                    m.insert(
-                        k.to_string(),
-                        json!({"value": if v.is_empty() { None } else { Some(v) }, "source": src}),
-                    );
-                }
-                render::json(&m)
-            } else {
-                let mut t = render::new_table(&["Setting", "Value", "From"]);
-                for (k, (v, src)) in &rows {
-                    t.add_row(vec![k.to_string(), v.clone(), src.clone()]);
-                }
-                format!(
-                    "Configuration file: {}\n{t}\n",
-                    s.config_path
-                        .as_ref()
-                        .map_or("(none)".into(), |p| p.display().to_string())
-                )
-            };
-            render::print_stdout(&text)?;
-        }
+        ConfigCommand::Show { json } => render::print_stdout(&show(s, json))?,
         ConfigCommand::Get { key } => {
             let file = config::load(&path(ctx)?)?;
             let value = file
@@ -129,4 +58,199 @@ fn edit(ctx: &super::Ctx, key: config::ConfigKey, value: Option<toml_edit::Value
         crate::private::write_private(&p, new.as_bytes())?;
     }
     Ok(())
+}
+
+/// One row of `config show`: the value (or none, with a note saying what applies instead),
+/// and where it came from.
+struct Row {
+    key: &'static str,
+    value: Option<String>,
+    source: String,
+    note: Option<String>,
+}
+
+fn row(key: &'static str, value: Option<String>, source: &Source, note: &str) -> Row {
+    let set = value.is_some();
+    Row {
+        key,
+        value,
+        source: if set {
+            source.to_string()
+        } else {
+            "not set".into()
+        },
+        note: (!set && !note.is_empty()).then(|| note.to_string()),
+    }
+}
+
+fn sourced<T: ToString>(key: &'static str, v: Option<&Sourced<T>>, note: &str) -> Row {
+    match v {
+        Some(s) => row(key, Some(s.value.to_string()), &s.source, ""),
+        None => row(key, None, &Source::Default, note),
+    }
+}
+
+/// Every setting in effect, each with its source: a table, or JSON where a missing value is
+/// `null` with a `note` (never prose in place of a URL).
+fn show(s: &crate::config::Settings, json: bool) -> String {
+    let e = &s.endpoint;
+    let p = &s.profile_source;
+    let path = |d: Option<&std::path::Path>| d.map(|d| d.display().to_string());
+    let rows = vec![
+        sourced("profile", Some(&s.profile), ""),
+        row("env", Some(e.label().to_string()), &e.source, ""),
+        // One resolved endpoint: env and base_url name the same source, set or not.
+        Row {
+            source: e.source.to_string(),
+            ..row(
+                "base_url",
+                e.base_url.clone(),
+                &e.source,
+                "the embedded sandbox, started on loopback for each command",
+            )
+        },
+        sourced(
+            "care_setting",
+            s.care_setting
+                .as_ref()
+                .map(|c| Sourced {
+                    value: c.value.as_str(),
+                    source: c.source.clone(),
+                })
+                .as_ref(),
+            "none: each lookup must say --scheduled or --unscheduled",
+        ),
+        sourced(
+            "ca_bundle",
+            s.ca_bundle
+                .as_ref()
+                .map(|c| Sourced {
+                    value: c.value.display().to_string(),
+                    source: c.source.clone(),
+                })
+                .as_ref(),
+            "the platform's root certificates only (plus SSL_CERT_FILE/SSL_CERT_DIR)",
+        ),
+        row(
+            "timeout",
+            Some(s.timeout.value.as_secs().to_string()),
+            &s.timeout.source,
+            "",
+        ),
+        row(
+            "access_token",
+            s.token.as_ref().map(|_| "(set)".to_string()),
+            &Source::EnvVar("CPIS_ACCESS_TOKEN"),
+            "none: the stored sign-in, if any, is used",
+        ),
+        sourced(
+            "credential_store",
+            Some(&Sourced {
+                value: s.credential_store.value.as_str(),
+                source: s.credential_store.source.clone(),
+            }),
+            "",
+        ),
+        sourced(
+            "token_url",
+            s.token_url.as_ref(),
+            "derived from the endpoint: {origin}/oauth2/token",
+        ),
+        row(
+            "api_key",
+            s.signin.api_key.clone(),
+            p,
+            "none: give --api-key to auth login",
+        ),
+        row(
+            "kid",
+            s.signin.kid.clone(),
+            p,
+            "none: give --kid to auth login",
+        ),
+        row(
+            "private_key",
+            path(s.signin.private_key.as_deref()),
+            p,
+            "none: give --private-key to auth login",
+        ),
+        row(
+            "cis2_issuer",
+            s.signin.cis2_issuer.clone(),
+            p,
+            "the environment's NHS CIS2 issuer",
+        ),
+        row(
+            "cis2_client_id",
+            s.signin.cis2_client_id.clone(),
+            p,
+            "none: give --cis2-client-id to auth login --user",
+        ),
+        row(
+            "redirect_port",
+            s.signin.redirect_port.map(|p| p.to_string()),
+            p,
+            "a free loopback port, chosen at sign-in",
+        ),
+        row(
+            "alert_base_url",
+            s.alert_base_url.clone(),
+            p,
+            "the CP-IS base URL in use",
+        ),
+        sourced(
+            "pds_base_url",
+            s.pds_base_url.as_ref(),
+            "beside CP-IS: the base URL's origin + /personal-demographics/FHIR/R4",
+        ),
+        row(
+            "verify_on_pds",
+            Some(s.verify_on_pds.to_string()),
+            &s.verify_on_pds_source,
+            "",
+        ),
+        row(
+            "data_dir",
+            path(s.data_dir.as_deref()),
+            &s.data_dir_source,
+            "none: set CPIS_DATA_DIR or HOME",
+        ),
+        row(
+            "config_dir",
+            path(s.config_path.as_deref().and_then(|c| c.parent())),
+            &s.config_dir_source,
+            "none: set CPIS_CONFIG_DIR or HOME",
+        ),
+    ];
+    if json {
+        let mut m = serde_json::Map::new();
+        m.insert(
+            "config_file".into(),
+            json!(s.config_path.as_ref().map(|p| p.display().to_string())),
+        );
+        for r in &rows {
+            let mut v = json!({"value": r.value, "source": r.source});
+            if let Some(n) = &r.note {
+                v["note"] = json!(n);
+            }
+            m.insert(r.key.to_string(), v);
+        }
+        render::json(&m)
+    } else {
+        let mut t = render::new_table(&["Setting", "Value", "From"]);
+        for r in &rows {
+            let value = match (&r.value, &r.note) {
+                (Some(v), _) => render::sanitize(v),
+                (None, Some(n)) => format!("({n})"),
+                (None, None) => String::new(),
+            };
+            t.add_row(vec![r.key.to_string(), value, r.source.clone()]);
+        }
+        format!(
+            "Configuration file: {}\n{t}\n",
+            s.config_path
+                .as_ref()
+                .map_or("(none)".into(), |p| p.display().to_string())
+        )
+    }
 }

@@ -386,7 +386,9 @@ async fn pds_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = resp.bytes().await.unwrap_or_default();
+    let body = crate::http::read_body(resp, crate::http::MAX_BODY)
+        .await
+        .unwrap_or_default();
     let said = crate::cpis::errors::read_error_body(content_type.as_deref(), &body);
     let path = url.path().trim_end_matches(PDS_PROBE_NUMBER);
     let c = match (status, said.code.as_deref()) {

@@ -313,7 +313,8 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         ));
         let mut out = String::new();
         for body in care_team.raw.iter().chain(&audit.raw) {
-            out.push_str(&String::from_utf8_lossy(body));
+            // The same JSON, with anything that could play tricks on a terminal escaped.
+            out.push_str(&crate::sanitize::json_text(&String::from_utf8_lossy(body)));
             if !out.ends_with('\n') {
                 out.push('\n');
             }

@@ -242,6 +242,10 @@ fn run_inner(cli: Cli) -> Result<()> {
     let env = |k: &str| std::env::var_os(k);
     let is_config = matches!(cli.command, Command::Config(_));
     let settings = crate::config::resolve(&cli.global.overrides(), &env, is_config)?;
+    // Warnings are said even with --quiet: each is about where requests go.
+    for w in &settings.warnings {
+        eprintln!("warning: {w}");
+    }
     let ctx = Ctx { settings };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -228,10 +228,16 @@ impl super::Client {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
+        let body = match crate::http::read_body(resp, crate::http::MAX_BODY).await {
+            Ok(b) => b,
             Err(_) if (200..300).contains(&status) && location.is_some() => Vec::new(),
-            Err(e) => {
+            Err(crate::http::BodyError::TooLarge) => {
+                return Posted::Unknown(format!(
+                    "HTTP {status}, then an answer too large to read (over {} MiB)",
+                    crate::http::MAX_BODY / (1024 * 1024)
+                ))
+            }
+            Err(crate::http::BodyError::Transport(e)) => {
                 return Posted::Unknown(format!(
                     "HTTP {status}, then the reply could not be read ({})",
                     if e.is_timeout() {

@@ -397,17 +397,27 @@ impl Client {
                         .get(CONTENT_TYPE)
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_string);
-                    match resp.bytes().await {
+                    match crate::http::read_body(resp, crate::http::MAX_BODY).await {
                         Ok(body) => Ok((
                             Reply {
                                 status,
                                 content_type,
-                                body: body.to_vec(),
+                                body,
                                 trace_id: trace_id.clone(),
                             },
                             retry_after,
                         )),
-                        Err(e) => Err(e),
+                        Err(crate::http::BodyError::Transport(e)) => Err(e),
+                        // Never retried: the next answer would be as large.
+                        Err(crate::http::BodyError::TooLarge) => {
+                            let mut err = crate::http::too_large(what);
+                            err.trace.http_status = Some(status);
+                            err.trace.trace_id = Some(trace_id.clone());
+                            if resend == Resend::OnlyIfNotReached && !matches!(status, 401 | 429) {
+                                err = may_have_reached(err);
+                            }
+                            return Err(err);
+                        }
                     }
                 }
                 Err(e) => Err(e),

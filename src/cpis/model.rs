@@ -88,10 +88,12 @@ pub struct Access {
     pub role_profile_id: Option<String>,
 }
 
+/// A value from the service as shown in every format: trimmed, neutralised
+/// ([`crate::sanitize::sanitize`]), absent when blank.
 fn clean(s: Option<&str>) -> Option<String> {
     s.map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
+        .map(crate::sanitize::sanitize)
 }
 
 /// Is a plan with these dates active on `today` (days since 1970-01-01)?

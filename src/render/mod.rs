@@ -7,7 +7,7 @@ use std::io::{self, IsTerminal, Write};
 
 use comfy_table::{presets, ContentArrangement, Table};
 
-pub use crate::sanitize::sanitize;
+pub use crate::sanitize::{csv_cell, sanitize};
 
 /// A table cell from an optional server value: sanitised, or `-` when absent.
 pub fn cell(v: Option<&str>) -> String {
@@ -69,11 +69,11 @@ pub fn json<T: serde::Serialize>(v: &T) -> String {
     s
 }
 
-/// CSV text from rows (first row is the header). Values are sanitised.
+/// CSV text from rows (first row is the header). Values are sanitised and never formulas.
 pub fn csv(rows: &[Vec<String>]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.write_record(r.iter().map(|v| sanitize(v)))
+        w.write_record(r.iter().map(|v| csv_cell(v)))
             .expect("write to memory");
     }
     String::from_utf8(w.into_inner().expect("flush to memory")).expect("utf-8 in, utf-8 out")
