@@ -233,7 +233,7 @@ _cpis() {
 
     case "${cmd}" in
         cpis)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup batch auth doctor alert sandbox config completions man help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup batch auth doctor alert sandbox config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -248,6 +248,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -271,7 +279,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version missed-appointment list retry help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version missed-appointment list retry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,6 +294,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -379,7 +395,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__list)
-            opts="-q -v -h -V --format --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -398,6 +414,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -421,7 +445,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__missed__subcmd__appointment)
-            opts="-q -v -h -V --appointment --service --location --note --yes --dry-run --alert-base-url --format --no-pds --again --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --appointment --service --location --note --yes --dry-run --alert-base-url --format --no-pds --again --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,6 +487,14 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -483,7 +515,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__retry)
-            opts="-q -v -h -V --yes --alert-base-url --format --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --yes --alert-base-url --format --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -509,6 +541,14 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -529,7 +569,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +584,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -651,7 +699,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__keygen)
-            opts="-q -v -h -V --kid --out --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --kid --out --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,6 +725,14 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -697,7 +753,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --with-token --system --user --combined --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --with-token --system --user --combined --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -751,6 +807,14 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -771,7 +835,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__logout)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -786,6 +850,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -809,7 +881,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --json --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -824,6 +896,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -847,7 +927,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__batch)
-            opts="-o -y -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --pds-rate --no-pds --state --fresh --yes --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-o -y -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --pds-rate --no-pds --state --fresh --yes --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -897,6 +977,14 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -917,7 +1005,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__completions)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -932,6 +1020,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -955,7 +1051,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version show get set unset path help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version show get set unset path help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -970,6 +1066,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -993,7 +1097,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__get)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds route flags_base_url flags_path"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1008,6 +1112,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1129,7 +1241,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__path)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1144,6 +1256,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1167,7 +1287,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__set)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds route flags_base_url flags_path"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1182,6 +1302,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1205,7 +1333,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --json --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1220,6 +1348,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1243,7 +1379,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__unset)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds route flags_base_url flags_path"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1258,6 +1394,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1281,7 +1425,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__doctor)
-            opts="-q -v -h -V --json --query --curl --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --query --curl --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1300,6 +1444,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1673,7 +1825,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__lookup)
-            opts="-y -q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --dob --yes --no-pds --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-y -q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --dob --yes --no-pds --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1699,6 +1851,14 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1719,7 +1879,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__man)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1734,6 +1894,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1757,7 +1925,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox)
-            opts="-q -v -h -V --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version serve patients help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version serve patients help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1772,6 +1940,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1851,7 +2027,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__patients)
-            opts="-q -v -h -V --format --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1870,6 +2046,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1893,7 +2077,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__serve)
-            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --alert-fault --require-auth --token-uses --register-app --jwks --nominated-person --nominated-role --env --base-url --pds-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --alert-fault --require-auth --token-uses --flags-ignore-code --register-app --jwks --nominated-person --nominated-role --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1967,6 +2151,14 @@ _cpis() {
                     return 0
                     ;;
                 --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

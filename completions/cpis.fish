@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cpis_global_optspecs
-    string join \n env= base-url= pds-base-url= profile= ca-bundle= timeout= q/quiet v/verbose h/help V/version
+    string join \n env= base-url= pds-base-url= route= flags-base-url= profile= ca-bundle= timeout= q/quiet v/verbose h/help V/version
 end
 
 function __fish_cpis_needs_command
@@ -30,6 +30,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_needs_command" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_needs_command" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_needs_command" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_needs_command" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -57,6 +60,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -86,6 +92,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -108,6 +117,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -135,6 +147,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -155,6 +170,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -169,6 +187,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -184,6 +205,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -203,6 +227,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -218,6 +245,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -242,6 +272,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -261,6 +294,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -277,6 +313,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -295,6 +334,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -329,12 +371,16 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l allow-remote -d 'Allow listening on a non-loopback address: anyone who can reach it can use the sandbox (synthetic data only)'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls -d 'Serve HTTPS with a fresh self-signed CA; its certificate is written for --ca-bundle'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l require-auth -d 'Make the CP-IS searches demand `Authorization: Bearer TOKEN` with a token issued by a cpis sandbox\'s /oauth2/token (401 otherwise)'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l flags-ignore-code -d 'Patient Flags: ignore the search\'s `code` and answer every flag the patient has (999 000 0026 also has reasonable-adjustment and FGM flags), as a service that ignores `code` would'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -348,6 +394,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -364,6 +413,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -383,6 +435,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -397,6 +452,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -410,6 +468,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -423,6 +484,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -436,6 +500,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -455,6 +522,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -468,6 +538,9 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r

@@ -88,6 +88,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub pds_base_url: Option<String>,
 
+    /// The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]
+    #[arg(long, global = true, value_enum, value_name = "ROUTE")]
+    pub route: Option<crate::cpis::Route>,
+
+    /// Patient Flags FHIR base URL, for --route flags [default: the CP-IS base's origin + /patient-flags-api/FHIR/R4]
+    #[arg(long, global = true, value_name = "URL")]
+    pub flags_base_url: Option<String>,
+
     /// Configuration profile to use [default: default]
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
@@ -838,6 +846,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", requires = "require_auth", value_parser = clap::value_parser!(u32).range(1..))]
     pub token_uses: Option<u32>,
 
+    /// Patient Flags: ignore the search's `code` and answer every flag the patient has (999 000 0026 also has reasonable-adjustment and FGM flags), as a service that ignores `code` would
+    #[arg(long)]
+    pub flags_ignore_code: bool,
+
     #[command(flatten)]
     pub apps: AppRegistrations,
 }
@@ -1037,6 +1049,16 @@ impl ValueEnum for EnvName {
     }
 }
 
+impl ValueEnum for crate::cpis::Route {
+    fn value_variants<'a>() -> &'a [Self] {
+        &crate::cpis::Route::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()).help(self.describe()))
+    }
+}
+
 impl ValueEnum for ConfigKey {
     fn value_variants<'a>() -> &'a [Self] {
         &ConfigKey::ALL
@@ -1057,6 +1079,8 @@ impl GlobalArgs {
             ca_bundle: self.ca_bundle.clone(),
             timeout: self.timeout,
             pds_base_url: self.pds_base_url.clone(),
+            route: self.route,
+            flags_base_url: self.flags_base_url.clone(),
             quiet: self.quiet,
             verbose: self.verbose,
         }

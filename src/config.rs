@@ -70,6 +70,15 @@ pub struct Profile {
     /// Verify every patient on PDS before CP-IS (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_on_pds: Option<bool>,
+    /// The route to CP-IS: `fhir` (default) or `flags`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<crate::cpis::Route>,
+    /// Patient Flags FHIR base URL [default: beside the CP-IS base on the same origin].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags_base_url: Option<String>,
+    /// The Patient Flags search path, `Flag` (default) or `PatientFlag`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags_path: Option<String>,
 }
 
 /// The keys a profile can hold. Secrets are never stored here.
@@ -91,10 +100,13 @@ pub enum ConfigKey {
     AlertBaseUrl,
     PdsBaseUrl,
     VerifyOnPds,
+    Route,
+    FlagsBaseUrl,
+    FlagsPath,
 }
 
 impl ConfigKey {
-    pub const ALL: [ConfigKey; 16] = [
+    pub const ALL: [ConfigKey; 19] = [
         ConfigKey::Env,
         ConfigKey::BaseUrl,
         ConfigKey::CareSetting,
@@ -111,6 +123,9 @@ impl ConfigKey {
         ConfigKey::AlertBaseUrl,
         ConfigKey::PdsBaseUrl,
         ConfigKey::VerifyOnPds,
+        ConfigKey::Route,
+        ConfigKey::FlagsBaseUrl,
+        ConfigKey::FlagsPath,
     ];
 
     /// The key as written in `config.toml` and on the command line.
@@ -132,6 +147,9 @@ impl ConfigKey {
             ConfigKey::AlertBaseUrl => "alert_base_url",
             ConfigKey::PdsBaseUrl => "pds_base_url",
             ConfigKey::VerifyOnPds => "verify_on_pds",
+            ConfigKey::Route => "route",
+            ConfigKey::FlagsBaseUrl => "flags_base_url",
+            ConfigKey::FlagsPath => "flags_path",
         }
     }
 
@@ -163,6 +181,15 @@ impl ConfigKey {
             ConfigKey::VerifyOnPds => {
                 "verify each patient on PDS before CP-IS: true (default) or false"
             }
+            ConfigKey::Route => {
+                "the route to CP-IS: fhir (the CP-IS FHIR API, default) or flags (the Patient Flags API, scheduled care only)"
+            }
+            ConfigKey::FlagsBaseUrl => {
+                "Patient Flags FHIR base URL [default: the CP-IS base's origin + /patient-flags-api/FHIR/R4]"
+            }
+            ConfigKey::FlagsPath => {
+                "the Patient Flags search path: Flag (default, the capability statement's) or PatientFlag (the guide's)"
+            }
         }
     }
 }
@@ -176,6 +203,8 @@ pub struct Overrides {
     pub ca_bundle: Option<PathBuf>,
     pub timeout: Option<u64>,
     pub pds_base_url: Option<String>,
+    pub route: Option<crate::cpis::Route>,
+    pub flags_base_url: Option<String>,
     pub quiet: bool,
     pub verbose: bool,
 }
@@ -322,6 +351,12 @@ pub struct Settings {
     pub pds_base_url: Option<Sourced<String>>,
     /// The profile's `verify_on_pds` (default true).
     pub verify_on_pds: bool,
+    /// `--route`, else the profile's `route`, else `fhir`.
+    pub route: Sourced<crate::cpis::Route>,
+    /// `--flags-base-url`, else the profile's `flags_base_url`; checked against the endpoint.
+    pub flags_base_url: Option<Sourced<String>>,
+    /// The profile's `flags_path`, else `Flag`.
+    pub flags_path: Sourced<String>,
     /// Said on stderr before the command runs (profile URLs set aside, ...).
     pub warnings: Vec<String>,
     /// Where `verify_on_pds`, the data directory and the configuration directory came from.
@@ -632,11 +667,54 @@ pub fn resolve(
                 }
             };
             keep("pds_base_url", &mut prof.pds_base_url, &mut warnings);
+            keep("flags_base_url", &mut prof.flags_base_url, &mut warnings);
             keep("alert_base_url", &mut prof.alert_base_url, &mut warnings);
             keep("token_url", &mut prof.token_url, &mut warnings);
             keep("cis2_issuer", &mut prof.cis2_issuer, &mut warnings);
         }
     }
+    let flags_base_url = match (&flags.flags_base_url, &prof.flags_base_url) {
+        (Some(v), _) => Some(Sourced {
+            value: v.clone(),
+            source: Source::Flag,
+        }),
+        (None, Some(v)) => Some(Sourced {
+            value: v.clone(),
+            source: from_profile.clone(),
+        }),
+        (None, None) => None,
+    };
+    if let Some(f) = flags_base_url.as_ref().filter(|_| !allow_missing_profile) {
+        let named = match &f.source {
+            Source::Flag => "--flags-base-url".to_string(),
+            other => format!("flags_base_url ({other})"),
+        };
+        check_on_endpoint(&named, &f.value, &endpoint)?;
+    }
+    let route = match (flags.route, prof.route) {
+        (Some(r), _) => Sourced {
+            value: r,
+            source: Source::Flag,
+        },
+        (None, Some(r)) => Sourced {
+            value: r,
+            source: from_profile.clone(),
+        },
+        (None, None) => Sourced {
+            value: crate::cpis::Route::Fhir,
+            source: Source::Default,
+        },
+    };
+    let flags_path = match &prof.flags_path {
+        Some(p) => Sourced {
+            value: p.clone(),
+            source: from_profile.clone(),
+        },
+        None => Sourced {
+            value: crate::flags::DEFAULT_PATH.to_string(),
+            source: Source::Default,
+        },
+    };
     // `config` commands must work whatever the profile holds, so that it can be mended.
     let pds_base_url = if allow_missing_profile {
         pds_base_url(flags, &prof, &from_profile, &endpoint).unwrap_or(None)
@@ -715,6 +793,9 @@ pub fn resolve(
         sandbox_delay,
         pds_base_url,
         verify_on_pds: prof.verify_on_pds.unwrap_or(true),
+        route,
+        flags_base_url,
+        flags_path,
         verify_on_pds_source: if prof.verify_on_pds.is_some() {
             from_profile.clone()
         } else {
@@ -884,6 +965,28 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
                 .map_err(|e| Error::usage(format!("pds_base_url {value:?}: {e}")))?;
             value.into()
         }
+        ConfigKey::Route => crate::cpis::Route::parse(value)
+            .ok_or_else(|| Error::usage(format!("{value:?}: use fhir or flags")))?
+            .as_str()
+            .into(),
+        ConfigKey::FlagsBaseUrl => {
+            check_base_url(value)
+                .map_err(|e| Error::usage(format!("flags_base_url {value:?}: {e}")))?;
+            value.into()
+        }
+        ConfigKey::FlagsPath => {
+            let p = value.trim().trim_matches('/');
+            if p.is_empty()
+                || !p
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+            {
+                return Err(Error::usage(format!(
+                    "flags_path {value:?}: one path segment of letters and digits, e.g. Flag or PatientFlag"
+                )));
+            }
+            p.into()
+        }
         ConfigKey::VerifyOnPds => match value.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" => true.into(),
             "false" | "no" | "off" => false.into(),
@@ -982,6 +1085,9 @@ pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
         ConfigKey::RedirectPort => profile.redirect_port.map(|p| p.to_string()),
         ConfigKey::AlertBaseUrl => profile.alert_base_url.clone(),
         ConfigKey::PdsBaseUrl => profile.pds_base_url.clone(),
+        ConfigKey::Route => profile.route.map(|r| r.as_str().to_string()),
+        ConfigKey::FlagsBaseUrl => profile.flags_base_url.clone(),
+        ConfigKey::FlagsPath => profile.flags_path.clone(),
         ConfigKey::VerifyOnPds => profile.verify_on_pds.map(|b| b.to_string()),
     }
 }

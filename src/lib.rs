@@ -11,6 +11,7 @@ pub mod cpis;
 pub mod credentials;
 pub mod doctor;
 pub mod error;
+pub mod flags;
 pub mod generate;
 pub mod http;
 pub mod nhs_number;

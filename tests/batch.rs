@@ -264,7 +264,7 @@ fn output_file_is_new_and_private_and_csv_has_the_documented_columns() {
     let mut lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines.remove(0),
-        "line,nhs_number,status,plans,active_plans,local_authorities,accesses,duplicate_of,exit_code,http_status,code,message,trace_id,patient_name,birth_date,pds_status"
+        "line,nhs_number,status,plans,active_plans,local_authorities,accesses,duplicate_of,exit_code,http_status,code,message,trace_id,patient_name,birth_date,pds_status,route"
     );
     lines.sort();
     assert!(

@@ -136,7 +136,7 @@ fn csv_has_one_row_per_plan_and_raw_is_unchanged() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "nhs_number,environment,care_setting,type,code,start,end,active,local_authority,office_hours_phone,emergency_duty_phone,patient_name,birth_date,pds_status"
+        "nhs_number,environment,care_setting,type,code,start,end,active,local_authority,office_hours_phone,emergency_duty_phone,patient_name,birth_date,pds_status,route"
     );
     assert_eq!(lines.len(), 4);
     assert!(lines[1].starts_with(

@@ -154,7 +154,7 @@ fn restricted_deceased_and_minimal_records_say_so() {
         .lines()
         .nth(1)
         .unwrap()
-        .ends_with(",Amelia BROWN,2014-02-19,verified+restricted"));
+        .ends_with(",Amelia BROWN,2014-02-19,verified+restricted,fhir"));
 }
 
 #[test]
@@ -293,7 +293,7 @@ fn no_pds_skips_the_check_and_every_output_says_so() {
         .lines()
         .nth(1)
         .unwrap()
-        .ends_with(",,,not-verified"));
+        .ends_with(",,,not-verified,fhir"));
     // The profile can turn it off too.
     cpis.run(&["config", "set", "verify_on_pds", "false"])
         .assert_code(0);

@@ -220,28 +220,60 @@ fn crash_point(at: &str) {
     }
 }
 
-/// The silent scheduled plan read, once more with a new token after a 401 where one can be
-/// had.
+/// What the plan read found: the plans, and the name the record gives the child.
+struct PlanRead {
+    plans: Vec<model::Plan>,
+    subject: Option<String>,
+}
+
+/// The silent scheduled plan read by the configured route: the CareTeam search on the CP-IS
+/// FHIR API, or the CP-IS flag on the Patient Flags API; under the command's renewal policy.
 async fn plan_read(
     ctx: &super::Ctx,
     conn: &super::Connection,
-    client: &mut crate::cpis::Client,
-    token: &mut crate::auth::TokenSource,
+    renewal: &super::renewal::Renewal<'_>,
     nhs: &crate::nhs_number::NhsNumber,
-) -> Result<crate::cpis::SearchResult> {
-    match client
-        .search(Search::CareTeam, nhs, CareSetting::Scheduled)
-        .await
-    {
-        Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
-            ctx.note("the service refused the access token (HTTP 401): getting a new one and trying once more");
-            *token = ctx.renewed_token(conn).await?;
-            *client = ctx.client_with(conn, token)?;
-            client
-                .search(Search::CareTeam, nhs, CareSetting::Scheduled)
-                .await
+    today: i64,
+) -> Result<PlanRead> {
+    match ctx.settings.route.value {
+        crate::cpis::Route::Fhir => {
+            let found = renewal
+                .send("CP-IS", |token| async move {
+                    ctx.client_with(conn, &token)?
+                        .search(Search::CareTeam, nhs, CareSetting::Scheduled)
+                        .await
+                })
+                .await?;
+            let subject = found
+                .bundles
+                .iter()
+                .flat_map(|b| b.entry.iter())
+                .find_map(|e| {
+                    e.resource
+                        .as_ref()?
+                        .get("subject")?
+                        .get("display")?
+                        .as_str()
+                        .map(crate::sanitize::sanitize)
+                });
+            Ok(PlanRead {
+                plans: model::plans_from(&found.bundles, today),
+                subject,
+            })
         }
-        r => r,
+        crate::cpis::Route::Flags => {
+            let found = renewal
+                .send("the Patient Flags API", |token| async move {
+                    ctx.flags_client(conn, &token)?
+                        .search(nhs, today, None)
+                        .await
+                })
+                .await?;
+            Ok(PlanRead {
+                plans: found.plans,
+                subject: None,
+            })
+        }
     }
 }
 
@@ -269,32 +301,27 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
     refuse_if_held(ctx, &requested, &appointment, args.again)?;
 
     let verify = !args.no_pds && ctx.settings.verify_on_pds;
-    let (mut client, conn, mut token) = ctx.cpis_client().await?;
+    let conn = ctx.connect().await?;
+    let token = ctx.token_source(&conn).await?;
     let target = wire::endpoint(&given_base.unwrap_or_else(|| conn.base.clone()));
     super::lookup::check_role(&token, CareSetting::Scheduled)?;
+    let renewal = super::renewal::Renewal::new(ctx, &conn, token);
     let today = crate::timeutil::today_days();
-    let (patient, nhs, care_team) = if !verify {
+    let (patient, nhs, plans) = if !verify {
         ctx.note("not verified on PDS (--no-pds or verify_on_pds = false): make sure this is the right child");
-        let found = plan_read(ctx, &conn, &mut client, &mut token, &requested).await?;
+        let plans = plan_read(ctx, &conn, &renewal, &requested, today).await?;
         (
             PatientReport::unverified(&requested.digits()),
             requested,
-            found,
+            plans,
         )
     } else {
         // Both silent reads at once: PDS, and the plan under the number given.
-        let pds = ctx.pds_client(&conn, &token)?;
         let (outcome, found) = tokio::join!(
-            pds.patient(&requested),
-            client.search(Search::CareTeam, &requested, CareSetting::Scheduled)
+            super::lookup::patient(ctx, &conn, &renewal, &requested),
+            plan_read(ctx, &conn, &renewal, &requested, today)
         );
-        let outcome = match outcome {
-            Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
-                super::lookup::patient_renewing(ctx, &conn, &mut token, &requested).await?
-            }
-            r => r?,
-        };
-        let verified = super::lookup::accept(outcome, &requested).map_err(|mut e| {
+        let verified = super::lookup::accept(outcome?, &requested).map_err(|mut e| {
             e.hint = Some(match e.hint.take() {
                 Some(h) => format!("{h}; no alert was sent"),
                 None => "no alert was sent".to_string(),
@@ -302,29 +329,23 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
             e
         })?;
         let current = super::lookup::current_number(&verified)?;
-        let found = if verified.superseded {
+        let plans = if verified.superseded {
             ctx.note(&format!(
                 "NHS number {requested} has been superseded by {current} on PDS: the plan is read, and the alert made, under the current number"
             ));
-            plan_read(ctx, &conn, &mut client, &mut token, &current).await?
+            plan_read(ctx, &conn, &renewal, &current, today).await?
         } else {
-            match found {
-                Err(e) if e.trace.http_status == Some(401) && token.renewable() => {
-                    client = ctx.client_with(&conn, &token)?;
-                    plan_read(ctx, &conn, &mut client, &mut token, &current).await?
-                }
-                r => r?,
-            }
+            found?
         };
-        (PatientReport::verified(&verified, today), current, found)
+        (PatientReport::verified(&verified, today), current, plans)
     };
+    let token = renewal.token().await;
     if nhs != requested {
         // Superseded: the outbox keeps alerts under the current number.
         refuse_if_held(ctx, &nhs, &appointment, args.again)?;
     }
-    let plans = model::plans_from(&care_team.bundles, today);
     // The most recently started active plan names the local authority.
-    let mut active: Vec<&model::Plan> = plans.iter().filter(|p| p.active).collect();
+    let mut active: Vec<&model::Plan> = plans.plans.iter().filter(|p| p.active).collect();
     active.sort_by(|a, b| b.start.cmp(&a.start));
     let Some(plan) = active.first() else {
         return Err(Error::usage(format!(
@@ -345,18 +366,8 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         .filter_map(|p| p.local_authority.as_deref())
         .filter(|l| *l != la)
         .collect();
-    let patient_name = care_team
-        .bundles
-        .iter()
-        .flat_map(|b| b.entry.iter())
-        .find_map(|e| {
-            e.resource
-                .as_ref()?
-                .get("subject")?
-                .get("display")?
-                .as_str()
-                .map(str::to_string)
-        });
+    // The name the plan gives the child, else PDS's.
+    let patient_name = plans.subject.clone().or_else(|| patient.pds.name.clone());
     let alert = Alert {
         id: uuid::Uuid::new_v4().to_string(),
         nhs_number: nhs.digits(),
@@ -435,6 +446,7 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
     // The connection's POST client follows no redirect.
     let http = conn.post.clone();
     outbox.add(&row)?;
+    let client = ctx.client_with(&conn, &token)?;
     let row = attempt(&outbox, &client, &http, row, &target).await?;
     print_result(&row, args.format)
 }

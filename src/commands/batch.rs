@@ -171,6 +171,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "patient_name",
     "birth_date",
     "pds_status",
+    "route",
 ];
 
 fn exit_class(kind: Kind) -> &'static str {
@@ -216,6 +217,8 @@ struct Clients {
 struct Current {
     generation: u64,
     client: Arc<crate::cpis::Client>,
+    /// The Patient Flags client (the CP-IS pacer), on `--route flags`.
+    flags: Option<Arc<crate::flags::Client>>,
     /// The PDS client (its own pacer), unless `--no-pds`.
     pds: Option<Arc<crate::pds::Client>>,
     /// The renewal of this generation's token failed, with this error.
@@ -238,7 +241,7 @@ fn clients_for(
     pacer: &Arc<Pacer>,
     pds_pacer: Option<&Arc<Pacer>>,
     notify: &crate::cpis::Notify,
-) -> Result<(Arc<crate::cpis::Client>, Option<Arc<crate::pds::Client>>)> {
+) -> Result<Current> {
     let client = ctx
         .client_with(conn, token)?
         .pacer(pacer.clone())
@@ -246,7 +249,29 @@ fn clients_for(
     let pds = pds_pacer
         .map(|p| ctx.pds_client_paced(conn, token, p.clone(), notify.clone()))
         .transpose()?;
-    Ok((Arc::new(client), pds.map(Arc::new)))
+    let flags = (ctx.settings.route.value == crate::cpis::Route::Flags)
+        .then(|| ctx.flags_client_paced(conn, token, pacer.clone(), notify.clone()))
+        .transpose()?;
+    Ok(Current {
+        generation: 0,
+        client: Arc::new(client),
+        flags: flags.map(Arc::new),
+        pds: pds.map(Arc::new),
+        failed: None,
+    })
+}
+
+impl Current {
+    /// The same clients (a failed renewal is not carried over).
+    fn copy(&self) -> Current {
+        Current {
+            generation: self.generation,
+            client: self.client.clone(),
+            flags: self.flags.clone(),
+            pds: self.pds.clone(),
+            failed: None,
+        }
+    }
 }
 
 impl Clients {
@@ -280,17 +305,10 @@ impl Clients {
             };
             *c = Current {
                 generation: generation + 1,
-                client: fresh.0,
-                pds: fresh.1,
-                failed: None,
+                ..fresh
             };
         }
-        Ok(Some(Current {
-            generation: c.generation,
-            client: c.client.clone(),
-            pds: c.pds.clone(),
-            failed: None,
-        }))
+        Ok(Some(c.copy()))
     }
 
     /// Who `nhs` belongs to on PDS (`None` with `--no-pds`); after a 401, again with a
@@ -347,13 +365,21 @@ impl Clients {
     }
 
     async fn snapshot(&self) -> Current {
-        let c = self.current.lock().await;
-        Current {
-            generation: c.generation,
-            client: c.client.clone(),
-            pds: c.pds.clone(),
-            failed: None,
-        }
+        self.current.lock().await.copy()
+    }
+
+    /// The CP-IS flag on the Patient Flags API, with renewal after a 401.
+    async fn flags(
+        &self,
+        nhs: &NhsNumber,
+        today: i64,
+        mark: &crate::cpis::Mark,
+    ) -> Result<crate::flags::Found> {
+        self.with_renewal(|c| async move {
+            let flags = c.flags.expect("--route flags");
+            flags.search(nhs, today, Some(mark)).await
+        })
+        .await
     }
 }
 
@@ -371,6 +397,7 @@ struct Ask<'a> {
     dob: Option<&'a str>,
     /// The run's CP-IS slots (`--concurrency`): one is held while the row is on CP-IS.
     slots: &'a tokio::sync::Semaphore,
+    route: crate::cpis::Route,
 }
 
 /// Is this failed CP-IS request one the service may have seen: any answer but the platform's
@@ -481,6 +508,32 @@ async fn check(
     let Ok(_slot) = ask.slots.acquire().await else {
         return error_record(ask.line, &digits, &Error::unexpected("the run has ended"));
     };
+    if ask.route == crate::cpis::Route::Flags {
+        // One request: the CP-IS flag with its plan and care team; no access history.
+        return match clients.flags(&current, ask.today, mark).await {
+            Ok(found) => json!({
+                "type": "result",
+                "line": ask.line,
+                "nhs_number": digits,
+                "status": if found.plans.is_empty() { "no-plan" } else { "plan" },
+                "has_active_plan": found.plans.iter().any(|p| p.active),
+                "plans": found.plans,
+                "access_history": null,
+                "access_history_available": false,
+                "trace_ids": {"care_team": [], "audit_event": [], "flags": [found.trace_id]},
+                "pds_status": pds_status,
+                "patient": patient,
+            }),
+            Err(e) => {
+                let mut v = error_record(ask.line, &digits, &e);
+                v["patient"] = json!(patient);
+                v["pds_status"] = json!(pds_status);
+                v["access_history"] = json!(null);
+                v["access_history_available"] = json!(false);
+                v
+            }
+        };
+    }
     let care_team = match clients
         .search(Search::CareTeam, &current, ask.care, mark)
         .await
@@ -721,6 +774,7 @@ impl Sink {
                     str_of(&v["patient"]["name"]),
                     str_of(&v["patient"]["birth_date"]),
                     str_of(&v["pds_status"]),
+                    str_of(&v["route"]),
                 ];
                 c.write_record(row.iter().map(|v| crate::render::csv_cell(v)))
                     .map_err(write_error)?;
@@ -883,6 +937,10 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         args.unscheduled,
         ctx.settings.care_setting.as_ref().map(|c| c.value),
     )?;
+    let route = ctx.settings.route.value;
+    if care == CareSetting::Unscheduled && route == crate::cpis::Route::Flags {
+        return Err(crate::flags::unscheduled_refused());
+    }
     // An unscheduled batch notifies: --yes, or a terminal to ask on, before anything else.
     if care == CareSetting::Unscheduled && !args.yes && !can_ask() {
         return Err(unconfirmed());
@@ -950,6 +1008,18 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                 .display()
                 .to_string(),
             None => "standard output".to_string(),
+        },
+        route: match route {
+            crate::cpis::Route::Fhir => "fhir".to_string(),
+            crate::cpis::Route::Flags => format!(
+                "flags {}/{}",
+                if embedded && ctx.settings.flags_base_url.is_none() {
+                    "embedded sandbox".to_string()
+                } else {
+                    ctx.flags_base(&conn)?.as_str().to_string()
+                },
+                ctx.settings.flags_path.value
+            ),
         },
     };
     let out_exists = args.output.as_deref().is_some_and(|p| p.exists());
@@ -1049,14 +1119,9 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let notify = progress.notifier();
     let renewable = token.renewable();
     drop(client);
-    let (client, pds) = clients_for(ctx, &conn, &token, &pacer, pds_pacer.as_ref(), &notify)?;
+    let first = clients_for(ctx, &conn, &token, &pacer, pds_pacer.as_ref(), &notify)?;
     let clients = Arc::new(Clients {
-        current: tokio::sync::Mutex::new(Current {
-            generation: 0,
-            client,
-            pds,
-            failed: None,
-        }),
+        current: tokio::sync::Mutex::new(first),
         renewal: renewable.then(|| Renewal {
             ctx: Arc::new(super::Ctx {
                 settings: ctx.settings.clone(),
@@ -1129,6 +1194,11 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         if v["exit_class"] == "interrupted" {
             return writer.put(index, None);
         }
+        let mut v = v;
+        // Every record names where it came from: environment, base URL and route.
+        v["route"] = json!(route.as_str());
+        v["environment"] = json!(ctx.settings.environment_label());
+        v["base_url"] = json!(conn.base.as_str().trim_end_matches('/'));
         let status = v["status"].as_str().unwrap_or("error");
         state.mark_done(v["line"].as_u64().unwrap_or(0), nhs, status, &v.to_string())?;
         if let Some(k) = STATUSES.iter().find(|k| **k == status) {
@@ -1252,6 +1322,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                                 today,
                                 dob: dob.as_deref(),
                                 slots: &slots,
+                                route,
                             },
                             &claims,
                             &mark,
@@ -1288,6 +1359,9 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         "pds_requests": pds_pacer.as_ref().map_or(0, |p| p.requests()),
         "pds_rate_limited": pds_pacer.as_ref().map_or(0, |p| p.rate_limited()),
         "verified_on_pds": verify,
+        "route": route.as_str(),
+        "environment": ctx.settings.environment_label(),
+        "base_url": conn.base.as_str().trim_end_matches('/'),
         "wall_time_ms": elapsed.as_millis() as u64,
         "achieved_rate": if elapsed.as_secs_f64() > 0.0 { requests as f64 / elapsed.as_secs_f64() } else { 0.0 },
         "this_run": {},

@@ -210,6 +210,23 @@ fn show(s: &crate::config::Settings, json: bool) -> String {
             "",
         ),
         row(
+            "route",
+            Some(s.route.value.as_str().to_string()),
+            &s.route.source,
+            "",
+        ),
+        sourced(
+            "flags_base_url",
+            s.flags_base_url.as_ref(),
+            "beside CP-IS: the base URL's origin + /patient-flags-api/FHIR/R4",
+        ),
+        row(
+            "flags_path",
+            Some(s.flags_path.value.clone()),
+            &s.flags_path.source,
+            "",
+        ),
+        row(
             "data_dir",
             path(s.data_dir.as_deref()),
             &s.data_dir_source,

@@ -3,7 +3,7 @@
 use super::renewal::Renewal;
 use crate::cli::{Format, LookupArgs};
 use crate::cpis::model;
-use crate::cpis::{CareSetting, Search, SearchResult};
+use crate::cpis::{CareSetting, Route, Search, SearchResult};
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::{self, lookup::LookupReport, lookup::PatientReport, lookup::TraceIds};
@@ -179,6 +179,18 @@ async fn search(
         .await
 }
 
+/// What CP-IS holds for one child, whichever route answered.
+pub(crate) struct Record {
+    pub plans: Vec<model::Plan>,
+    /// `None` where the route gives no access history (Patient Flags).
+    pub access_history: Option<Vec<model::Access>>,
+    /// The bodies as received, for `--raw`.
+    pub raw: Vec<Vec<u8>>,
+    pub trace_ids: TraceIds,
+    /// Results that name no patient (shown, with a warning).
+    pub unnamed: usize,
+}
+
 /// Both CP-IS searches at once. Each is renewed and resent on its own: a 401 on one never
 /// resends the other. Both run to the end, so that a failure of one never cuts the other off
 /// half-sent.
@@ -196,6 +208,56 @@ async fn searches(
     both(ct, ae)
 }
 
+/// What CP-IS holds for `nhs`, by the configured route (the only place that knows routes).
+pub(crate) async fn care_record(
+    ctx: &super::Ctx,
+    conn: &super::Connection,
+    renewal: &Renewal<'_>,
+    nhs: &NhsNumber,
+    care: CareSetting,
+    today: i64,
+) -> Result<Record> {
+    match ctx.settings.route.value {
+        Route::Fhir => {
+            let (care_team, audit) = searches(ctx, conn, renewal, nhs, care).await?;
+            Ok(Record {
+                plans: model::plans_from(&care_team.bundles, today),
+                access_history: Some(model::accesses_from(&audit.bundles)),
+                unnamed: care_team.unnamed + audit.unnamed,
+                raw: care_team.raw.into_iter().chain(audit.raw).collect(),
+                trace_ids: TraceIds {
+                    care_team: care_team.trace_ids,
+                    audit_event: audit.trace_ids,
+                    flags: Vec::new(),
+                },
+            })
+        }
+        Route::Flags => {
+            if care == CareSetting::Unscheduled {
+                return Err(crate::flags::unscheduled_refused());
+            }
+            let found = renewal
+                .send("the Patient Flags API", |token| async move {
+                    ctx.flags_client(conn, &token)?
+                        .search(nhs, today, None)
+                        .await
+                })
+                .await?;
+            Ok(Record {
+                plans: found.plans,
+                access_history: None,
+                unnamed: found.unnamed,
+                raw: vec![found.raw],
+                trace_ids: TraceIds {
+                    care_team: Vec::new(),
+                    audit_event: Vec::new(),
+                    flags: vec![found.trace_id],
+                },
+            })
+        }
+    }
+}
+
 /// The PDS retrieval under the command's renewal policy.
 pub(crate) async fn patient(
     ctx: &super::Ctx,
@@ -208,19 +270,6 @@ pub(crate) async fn patient(
             ctx.pds_client(conn, &token)?.patient(nhs).await
         })
         .await
-}
-
-/// The PDS retrieval, once more with a new token after a 401 where one can be had.
-pub(crate) async fn patient_renewing(
-    ctx: &super::Ctx,
-    conn: &super::Connection,
-    token: &mut crate::auth::TokenSource,
-    nhs: &NhsNumber,
-) -> Result<crate::pds::Outcome> {
-    let renewal = Renewal::new(ctx, conn, token.clone());
-    let r = patient(ctx, conn, &renewal, nhs).await;
-    *token = (*renewal.token().await).clone();
-    r
 }
 
 const UNSCHEDULED_NOTE: &str = "unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified";
@@ -249,30 +298,34 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     if care == CareSetting::Unscheduled && dob.is_none() && !args.yes && !crate::prompt::can_ask() {
         return Err(unconfirmed());
     }
+    // Refused before anything is sent: a route that cannot serve this care setting.
+    if care == CareSetting::Unscheduled && ctx.settings.route.value == Route::Flags {
+        return Err(crate::flags::unscheduled_refused());
+    }
     let renewal = Renewal::new(ctx, &conn, token);
     let today = crate::timeutil::today_days();
 
-    let (patient_report, nhs, (care_team, audit)) = if !verify {
+    let (patient_report, nhs, record) = if !verify {
         ctx.note("not verified on PDS (--no-pds or verify_on_pds = false): make sure this is the right child");
         let report = PatientReport::unverified(&requested.digits());
         if care == CareSetting::Unscheduled {
             confirm_patient(&report, false, args.yes).await?;
             ctx.note(UNSCHEDULED_NOTE);
         }
-        let found = searches(ctx, &conn, &renewal, &requested, care).await?;
+        let found = care_record(ctx, &conn, &renewal, &requested, care, today).await?;
         (report, requested, found)
     } else if care == CareSetting::Scheduled {
         // A silent read: PDS and both CP-IS searches at once, one round trip.
         let (outcome, found) = tokio::join!(
             patient(ctx, &conn, &renewal, &requested),
-            searches(ctx, &conn, &renewal, &requested, care)
+            care_record(ctx, &conn, &renewal, &requested, care, today)
         );
         let patient = accept(outcome?, &requested)?;
         check_dob(&patient, dob.as_deref())?;
         let current = current_number(&patient)?;
         let found = if patient.superseded {
             note_superseded(ctx, &requested, &current);
-            searches(ctx, &conn, &renewal, &current, care).await?
+            care_record(ctx, &conn, &renewal, &current, care, today).await?
         } else {
             found?
         };
@@ -289,11 +342,11 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
             note_superseded(ctx, &requested, &current);
         }
         ctx.note(UNSCHEDULED_NOTE);
-        let found = searches(ctx, &conn, &renewal, &current, care).await?;
+        let found = care_record(ctx, &conn, &renewal, &current, care, today).await?;
         (report, current, found)
     };
     let base_url = conn.base.as_str().trim_end_matches('/').to_string();
-    let unnamed = care_team.unnamed + audit.unnamed;
+    let unnamed = record.unnamed;
     let warnings: Vec<String> = (unnamed > 0)
         .then(|| {
             format!(
@@ -312,7 +365,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
             ctx.settings.environment_label(),
         ));
         let mut out = String::new();
-        for body in care_team.raw.iter().chain(&audit.raw) {
+        for body in &record.raw {
             // The same JSON, with anything that could play tricks on a terminal escaped.
             out.push_str(&crate::sanitize::json_text(&String::from_utf8_lossy(body)));
             if !out.ends_with('\n') {
@@ -322,8 +375,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         return Ok(render::print_stdout(&out)?);
     }
 
-    let plans = model::plans_from(&care_team.bundles, today);
-    let access_history = model::accesses_from(&audit.bundles);
+    let plans = record.plans;
     let report = LookupReport {
         nhs_number: nhs.digits(),
         environment: ctx.settings.environment_label().to_string(),
@@ -332,11 +384,10 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         has_plan: !plans.is_empty(),
         has_active_plan: plans.iter().any(|p| p.active),
         plans,
-        access_history,
-        trace_ids: TraceIds {
-            care_team: care_team.trace_ids,
-            audit_event: audit.trace_ids,
-        },
+        access_history_available: record.access_history.is_some(),
+        access_history: record.access_history,
+        route: ctx.settings.route.value.as_str().to_string(),
+        trace_ids: record.trace_ids,
         acting_as: renewal.token().await.acting_as(),
         patient: patient_report,
         warnings,
@@ -402,7 +453,27 @@ async fn curl(
         .session_urid(urid.as_deref())?;
         out.push_str(&crate::pds::Client::new(api, base).curl_command(nhs, cacert.as_deref()));
     }
-    out.push_str(&client.curl_commands(nhs, care, cacert.as_deref()));
+    match ctx.settings.route.value {
+        Route::Fhir => out.push_str(&client.curl_commands(nhs, care, cacert.as_deref())),
+        Route::Flags => {
+            if care == CareSetting::Unscheduled {
+                return Err(crate::flags::unscheduled_refused());
+            }
+            let base = ctx.flags_base(&conn)?;
+            let api = crate::cpis::Client::new(
+                conn.http.clone(),
+                base.as_str(),
+                Some(crate::secret::Secret::new("$CPIS_TOKEN")),
+                ctx.settings.timeout.value,
+                ctx.notifier(),
+            )?
+            .session_urid(urid.as_deref())?;
+            out.push_str(
+                &crate::flags::Client::new(api, base, &ctx.settings.flags_path.value)
+                    .curl_command(nhs, cacert.as_deref()),
+            );
+        }
+    }
     Ok(render::print_stdout(&out)?)
 }
 

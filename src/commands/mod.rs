@@ -171,6 +171,51 @@ impl Ctx {
         Ok(crate::pds::Client::new(api, base))
     }
 
+    /// The Patient Flags base URL: the configured one, else beside CP-IS on the same origin.
+    pub fn flags_base(&self, conn: &Connection) -> Result<url::Url> {
+        match &self.settings.flags_base_url {
+            Some(s) => url::Url::parse(&s.value)
+                .map_err(|e| Error::usage(format!("Patient Flags base URL {:?}: {e}", s.value))),
+            None => Ok(crate::flags::base_beside(&conn.base)),
+        }
+    }
+
+    /// A Patient Flags client on `conn` sending `token` (the same credentials as CP-IS).
+    pub fn flags_client(
+        &self,
+        conn: &Connection,
+        token: &crate::auth::TokenSource,
+    ) -> Result<crate::flags::Client> {
+        let base = self.flags_base(conn)?;
+        let api = self.api_client(conn, token, base.as_str())?;
+        Ok(crate::flags::Client::new(
+            api,
+            base,
+            &self.settings.flags_path.value,
+        ))
+    }
+
+    /// A Patient Flags client whose requests wait for `pacer` (batch: the CP-IS pacer, as
+    /// the route stands in for CP-IS).
+    pub fn flags_client_paced(
+        &self,
+        conn: &Connection,
+        token: &crate::auth::TokenSource,
+        pacer: Arc<cpis::Pacer>,
+        notify: cpis::Notify,
+    ) -> Result<crate::flags::Client> {
+        let base = self.flags_base(conn)?;
+        let api = self
+            .api_client(conn, token, base.as_str())?
+            .pacer(pacer)
+            .notifier(notify);
+        Ok(crate::flags::Client::new(
+            api,
+            base,
+            &self.settings.flags_path.value,
+        ))
+    }
+
     /// A PDS client whose requests wait for `pacer`, with notes sent to `notify` (batch).
     pub fn pds_client_paced(
         &self,

@@ -73,6 +73,7 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
             rate_limit: args.rate_limit,
             alert_fault: args.alert_fault,
             token_uses: args.token_uses,
+            flags_ignore_code: args.flags_ignore_code,
         },
     )
     .await?;

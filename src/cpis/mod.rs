@@ -8,10 +8,12 @@ pub mod fhir;
 pub mod model;
 pub mod pacer;
 pub mod patient;
+pub mod route;
 
 pub use care::CareSetting;
 pub use environment::EnvName;
 pub use pacer::Pacer;
+pub use route::Route;
 
 use std::time::{Duration, SystemTime};
 
@@ -351,9 +353,21 @@ impl Client {
     /// (`Authorization`, `NHSD-Session-URID`), its pacer and retries, `extra` headers, and a
     /// fresh `X-Request-ID` that stays the same on every retry.
     pub async fn get_with(&self, what: &str, url: &Url, extra: HeaderMap) -> Result<Reply> {
+        self.get_with_marked(what, url, extra, None).await
+    }
+
+    /// [`Client::get_with`], calling `mark` before every attempt (see
+    /// [`Client::get_marked`]). For silent reads only: every transient failure is retried.
+    pub async fn get_with_marked(
+        &self,
+        what: &str,
+        url: &Url,
+        extra: HeaderMap,
+        mark: Option<&Mark>,
+    ) -> Result<Reply> {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let headers = self.headers_with(extra, &trace_id);
-        self.send(what, url, headers, trace_id, None, Resend::Freely)
+        self.send(what, url, headers, trace_id, mark, Resend::Freely)
             .await
     }
 

@@ -21,7 +21,13 @@ pub struct LookupReport {
     /// True when any plan is active today.
     pub has_active_plan: bool,
     pub plans: Vec<Plan>,
-    pub access_history: Vec<Access>,
+    /// `null` where the route gives no access history (the Patient Flags API): never an
+    /// empty list, which would say that nobody had looked.
+    pub access_history: Option<Vec<Access>>,
+    /// False on a route that gives no access history.
+    pub access_history_available: bool,
+    /// `fhir` (the CP-IS FHIR API) or `flags` (the Patient Flags API).
+    pub route: String,
     pub trace_ids: TraceIds,
     /// Who the lookup was made as (`null` without a credential, for the embedded sandbox).
     pub acting_as: Option<ActingAs>,
@@ -121,6 +127,9 @@ impl PatientReport {
 pub struct TraceIds {
     pub care_team: Vec<String>,
     pub audit_event: Vec<String>,
+    /// The Patient Flags search's (absent on the FHIR route).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
 }
 
 pub const CSV_COLUMNS: &[&str] = &[
@@ -138,6 +147,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "patient_name",
     "birth_date",
     "pds_status",
+    "route",
 ];
 
 fn environment_note(env: &str) -> &'static str {
@@ -147,6 +157,13 @@ fn environment_note(env: &str) -> &'static str {
         "int" => " (integration, test data)",
         "prod" => " (PRODUCTION)",
         _ => "",
+    }
+}
+
+fn route_note(route: &str) -> String {
+    match crate::cpis::Route::parse(route) {
+        Some(r) => format!("{route} ({})", r.describe()),
+        None => route.to_string(),
     }
 }
 
@@ -198,10 +215,11 @@ pub fn verdict(r: &LookupReport) -> String {
 pub fn table(r: &LookupReport) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "CP-IS lookup for NHS number {}\nEnvironment:  {}{}\nCare setting: {}\n",
+        "CP-IS lookup for NHS number {}\nEnvironment:  {}{}\nRoute:        {}\nCare setting: {}\n",
         display_number(&r.nhs_number),
         r.environment,
         environment_note(&r.environment),
+        route_note(&r.route),
         care_note(&r.care_setting)
     ));
     if let Some(a) = &r.acting_as {
@@ -252,38 +270,45 @@ pub fn table(r: &LookupReport) -> String {
         out.push_str(&format!("{t}\n\n"));
     }
 
-    if r.access_history.is_empty() {
-        out.push_str("Prior access from unscheduled care: none recorded\n");
-    } else {
-        out.push_str(&format!(
-            "Prior access from unscheduled care (newest first, {} shown)\n",
-            r.access_history.len()
-        ));
-        let mut t = new_table(&["When", "Who", "Role", "Organisation", "Role profile"]);
-        for a in &r.access_history {
-            let who = match a.accessor_kind {
-                AccessorKind::Person => cell(a.name.as_deref()),
-                AccessorKind::System => format!("{} [system]", cell(a.name.as_deref())),
-                AccessorKind::Unknown => format!("{} [unknown accessor]", cell(a.name.as_deref())),
-            };
-            t.add_row(vec![
-                when(a.recorded.as_deref()),
-                who,
-                cell(a.role.as_deref()),
-                cell(a.organisation.as_deref()),
-                cell(a.role_profile_id.as_deref()),
-            ]);
-        }
-        out.push_str(&format!("{t}\n"));
+    match r.access_history.as_deref() {
+        None => out.push_str("Prior access: not available through the Patient Flags API\n"),
+        Some([]) => out.push_str("Prior access from unscheduled care: none recorded\n"),
+        Some(history) => out.push_str(&access_table(history)),
     }
     let ids: Vec<&str> = r
         .trace_ids
         .care_team
         .iter()
         .chain(&r.trace_ids.audit_event)
+        .chain(&r.trace_ids.flags)
         .map(String::as_str)
         .collect();
     out.push_str(&format!("\nTrace IDs: {}\n", ids.join(", ")));
+    out
+}
+
+/// The prior accesses, newest first, as a table under its heading.
+fn access_table(history: &[Access]) -> String {
+    let mut out = format!(
+        "Prior access from unscheduled care (newest first, {} shown)\n",
+        history.len()
+    );
+    let mut t = new_table(&["When", "Who", "Role", "Organisation", "Role profile"]);
+    for a in history {
+        let who = match a.accessor_kind {
+            AccessorKind::Person => cell(a.name.as_deref()),
+            AccessorKind::System => format!("{} [system]", cell(a.name.as_deref())),
+            AccessorKind::Unknown => format!("{} [unknown accessor]", cell(a.name.as_deref())),
+        };
+        t.add_row(vec![
+            when(a.recorded.as_deref()),
+            who,
+            cell(a.role.as_deref()),
+            cell(a.organisation.as_deref()),
+            cell(a.role_profile_id.as_deref()),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
     out
 }
 
@@ -318,6 +343,7 @@ pub fn csv_rows(r: &LookupReport) -> Vec<Vec<String>> {
                 o(&r.patient.pds.name),
                 o(&r.patient.pds.birth_date),
                 r.patient.status(),
+                r.route.clone(),
             ]
         })
         .collect()

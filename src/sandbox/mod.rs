@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod app;
 pub mod cis2;
+pub mod flags;
 pub mod oauth;
 pub mod patients;
 pub mod pds;
@@ -40,6 +41,8 @@ pub struct Options {
     /// Each access token is accepted for this many CP-IS searches, then refused with 401 as
     /// an expired one would be.
     pub token_uses: Option<u32>,
+    /// The Patient Flags search ignores `code` and answers every flag the patient has.
+    pub flags_ignore_code: bool,
 }
 
 /// A sandbox accepting connections until dropped.
@@ -70,7 +73,8 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
             .with_clock_offset(opts.clock_offset_secs)
             .with_rate_limit(opts.rate_limit)
             .with_alert_fault(opts.alert_fault)
-            .with_token_uses(opts.token_uses),
+            .with_token_uses(opts.token_uses)
+            .with_flags_ignore_code(opts.flags_ignore_code),
     );
     let acceptor = opts.tls.map(tokio_rustls::TlsAcceptor::from);
     let task = tokio::spawn(async move {

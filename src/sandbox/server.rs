@@ -63,6 +63,8 @@ pub struct State {
     alert_fault: Option<super::alerts::AlertFault>,
     /// `--token-uses`: searches each access token is good for, and the uses so far.
     token_uses: Option<u32>,
+    /// The Patient Flags search ignores `code` and answers every flag (`--flags-ignore-code`).
+    flags_ignore_code: bool,
     uses: Mutex<HashMap<String, u32>>,
 }
 
@@ -84,6 +86,7 @@ impl State {
             alerts: Default::default(),
             alert_fault: None,
             token_uses: None,
+            flags_ignore_code: false,
             uses: Mutex::new(HashMap::new()),
         }
     }
@@ -125,6 +128,11 @@ impl State {
         }
         w.1 += 1;
         w.1 <= limit
+    }
+
+    pub fn with_flags_ignore_code(mut self, on: bool) -> Self {
+        self.flags_ignore_code = on;
+        self
     }
 
     pub fn with_token_uses(mut self, uses: Option<u32>) -> Self {
@@ -206,6 +214,10 @@ fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Re
 /// A FHIR JSON body given as text (an official payload served verbatim).
 pub(crate) fn fhir_text(status: StatusCode, body: &str) -> Resp {
     respond(status, FHIR_JSON, body.to_string())
+}
+
+pub(crate) fn fhir_json(status: StatusCode, v: &Value) -> Resp {
+    fhir(status, v)
 }
 
 fn fhir(status: StatusCode, v: &Value) -> Resp {
@@ -311,6 +323,13 @@ fn event_name(req: &Request<Incoming>) -> String {
     if let Some(id) = path.strip_prefix(super::pds::PATIENT_PATH) {
         return format!("pds {}", crate::sanitize::sanitize(id));
     }
+    if path.starts_with(super::flags::BASE_PATH) {
+        let nhs = query_map(req.uri())
+            .get("patient")
+            .cloned()
+            .unwrap_or_default();
+        return format!("flags {}", crate::sanitize::sanitize(&nhs));
+    }
     let resource = path.rsplit('/').next().unwrap_or("");
     let nhs = query_map(req.uri())
         .get("patient:identifier")
@@ -344,6 +363,8 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, H
     // (`/_sandbox/events`), so tests can see which overlapped and which came first.
     let path = req.uri().path();
     let tracked = (path.starts_with(super::pds::PATIENT_PATH)
+        || path.starts_with(&format!("{}/Flag", super::flags::BASE_PATH))
+        || path.starts_with(&format!("{}/PatientFlag", super::flags::BASE_PATH))
         || path.starts_with(&format!("{BASE_PATH}/CareTeam"))
         || path.starts_with(&format!("{BASE_PATH}/AuditEvent")))
     .then(|| event_name(&req));
@@ -376,6 +397,12 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, H
         fhir(StatusCode::OK, &json!(events))
     } else if req.uri().path().starts_with(super::app::CIS2_ISSUER_PATH) {
         super::cis2::endpoint(&state.cis2, state.tls, req).await
+    } else if req.uri().path().starts_with(super::flags::BASE_PATH) {
+        super::flags::handle(
+            &req,
+            check_token(&state, &req).err(),
+            state.flags_ignore_code,
+        )
     } else if req.uri().path().starts_with(super::pds::PATIENT_PATH) {
         super::pds::handle(&req, check_token(&state, &req).err())
     } else {

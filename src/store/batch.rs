@@ -31,11 +31,13 @@ pub struct RunKey {
     pub format: String,
     /// The output file (absolute), or `standard output`.
     pub output: String,
+    /// `fhir`, or `flags` with the Patient Flags base URL and path.
+    pub route: String,
 }
 
 impl RunKey {
     /// (label in messages, key in the state, value).
-    fn fields(&self) -> [(&'static str, &'static str, &str); 9] {
+    fn fields(&self) -> [(&'static str, &'static str, &str); 10] {
         [
             ("care setting", "care_setting", &self.care_setting),
             ("environment", "environment", &self.environment),
@@ -46,6 +48,7 @@ impl RunKey {
             ("--column", "column", &self.column),
             ("--format", "format", &self.format),
             ("output", "output", &self.output),
+            ("route", "route", &self.route),
         ]
     }
 }
@@ -387,6 +390,7 @@ mod tests {
             column: "none".into(),
             format: "jsonl".into(),
             output: "standard output".into(),
+            route: "fhir".into(),
         }
     }
 

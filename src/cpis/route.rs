@@ -1,0 +1,45 @@
+//! Which way a lookup reaches CP-IS: the CP-IS FHIR API, or the Patient Flags API (scheduled
+//! care only). Every output names the route that answered.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Route {
+    /// The CP-IS FHIR API: CareTeam and AuditEvent searches (plans and access history).
+    Fhir,
+    /// The Patient Flags API: the CP-IS flag with its plan and care team, scheduled care only,
+    /// no access history.
+    Flags,
+}
+
+impl Route {
+    pub const ALL: [Route; 2] = [Route::Fhir, Route::Flags];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Fhir => "fhir",
+            Route::Flags => "flags",
+        }
+    }
+
+    /// What the route is, for the table header and help.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Route::Fhir => "the CP-IS FHIR API: plans and access history",
+            Route::Flags => "the Patient Flags API: scheduled care only; plans, no access history",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "fhir" => Some(Route::Fhir),
+            "flags" => Some(Route::Flags),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
