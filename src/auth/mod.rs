@@ -222,7 +222,7 @@ pub async fn token_for(
     let store = store_for(session.store)?;
     let mut secrets = load_secrets(store.as_ref(), key)?;
     let now = now_secs();
-    let fresh = |exp: Option<u64>, margin: u64| exp.is_none_or(|e| e > now + margin);
+    let fresh = |exp: Option<u64>, margin: u64| exp.is_none_or(|e| e > now.saturating_add(margin));
     if let (SessionKind::User, Some(user)) = (&session.kind, &session.user) {
         return user_token(
             sessions,
@@ -355,8 +355,8 @@ async fn user_token(
     store.set(key, &secrets.to_secret())?;
     let mut updated = session.clone();
     updated.access_expires_at = Some(reply.expires_at(now));
-    if let Some(secs) = reply.refresh_token_expires_in {
-        updated.refresh_expires_at = Some(now + secs);
+    if let Some(at) = reply.refresh_expires_at(now) {
+        updated.refresh_expires_at = Some(at);
     }
     sessions.insert(key, updated.clone())?;
     Ok(TokenSource::Stored {
