@@ -424,7 +424,11 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     .await?;
     let claims = cis2::verify_id_token(&conn.http, &disc, &client_id, &nonce, &id_token).await?;
     let info = match &cis2_access {
-        Some(t) => cis2::userinfo(&conn.http, &disc, t).await?,
+        Some(t) => {
+            let info = cis2::userinfo(&conn.http, &disc, t).await?;
+            cis2::check_userinfo_sub(&claims, &info)?;
+            info
+        }
         None => cis2::Userinfo::default(),
     };
     let identity = cis2::identity(&claims, &info)?;
@@ -576,6 +580,8 @@ async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
         nonce: None,
         selected_roleid: None,
         name: Some("CIS2 user (combined authentication)".into()),
+        aud: None,
+        azp: None,
     };
     let identity = match cis2::platform_userinfo(
         &conn.http,
