@@ -778,8 +778,7 @@ fn a_refresh_that_is_echoed_back_never_shows_the_refresh_token_or_the_secret() {
     let refresh = provider
         .requests()
         .into_iter()
-        .filter(|q| q.target == "/oauth2/token")
-        .last()
+        .rfind(|q| q.target == "/oauth2/token")
         .unwrap();
     assert_eq!(refresh.form()["grant_type"], "refresh_token");
     assert_eq!(refresh.form()["refresh_token"], PLATFORM_REFRESH);
