@@ -1074,3 +1074,50 @@ fn combined_authentication_signs_in_through_the_platforms_own_page() {
     .assert_code(4)
     .assert_stderr_has(&["client_id or client_secret is invalid"]);
 }
+
+#[test]
+fn two_commands_at_once_share_one_refresh_of_the_single_use_token() {
+    // Every answer is slowed, so both commands are sure to want the refresh at once.
+    let sb = SandboxProc::start(&["--require-auth", "--delay-ms", "300"]);
+    let cpis = Cpis::signed_out();
+    let flags = serve_flags(&sb, &app_key(&cpis));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let base = sb.base_url.as_str();
+    login_user(
+        &cpis,
+        &["--base-url", base],
+        &flags,
+        &SECRETS,
+        Browser::SignIn(app::DEFAULT_USER_ID),
+    )
+    .assert_code(0);
+    edit_session(&cpis, |s| s["access_expires_at"] = serde_json::json!(1));
+    let start = || {
+        cpis.cmd()
+            .args(["--base-url", base, "lookup", "9990000026", "--scheduled"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(count_events(&sb, "token refresh_token 200"), 1);
+    assert_eq!(count_events(&sb, "token refresh_token 401"), 0);
+    // The lock file is private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::symlink_metadata(cpis.data_dir().join("refresh.lock")).unwrap();
+        assert!(m.is_file());
+        assert_eq!(m.permissions().mode() & 0o777, 0o600);
+    }
+}
