@@ -531,6 +531,58 @@ mod tests {
     }
 
     #[test]
+    fn everything_posted_is_redacted_in_any_encoding() {
+        let r = Redactor::new(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "rt/a+b c\"d"),
+            ("client_secret", "s3cret"),
+            ("empty", ""),
+        ]);
+        for echoed in [
+            "rt/a+b c\"d",
+            "rt%2Fa%2Bb+c%22d",
+            "rt%2fa%2bb+c%22d",
+            "rt%2Fa%2Bb%20c%22d",
+            "rt\\/a+b c\\\"d",
+            "rt/a+b c\\\"d",
+        ] {
+            let out = r.clean(&format!("refresh_token is invalid: {echoed} and s3cret"));
+            assert_eq!(
+                out, "refresh_token is invalid: [redacted] and [redacted]",
+                "{echoed}"
+            );
+        }
+    }
+
+    #[test]
+    fn lifetimes_are_bounded_and_unusable_ones_ignored() {
+        let r: TokenReply = serde_json::from_str(
+            r#"{"access_token":"t","expires_in":18446744073709551615,"refresh_token_expires_in":"18446744073709551615"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.expires_at(1000), 1000 + MAX_ACCESS_LIFETIME_SECS);
+        assert_eq!(
+            r.refresh_expires_at(1000),
+            Some(1000 + MAX_REFRESH_LIFETIME_SECS)
+        );
+        assert_eq!(r.expires_at(u64::MAX), u64::MAX);
+        for v in [
+            "-5", "1e300", "599.5", "\"soon\"", "{}", "[1]", "true", "null",
+        ] {
+            let r: TokenReply = serde_json::from_str(&format!(
+                r#"{{"access_token":"t","expires_in":{v},"issued_at":{v},"refresh_token_expires_in":{v}}}"#
+            ))
+            .unwrap();
+            assert_eq!(
+                r.expires_at(1000),
+                1000 + DEFAULT_ACCESS_LIFETIME_SECS,
+                "{v}"
+            );
+            assert_eq!(r.refresh_expires_at(1000), None, "{v}");
+        }
+    }
+
+    #[test]
     fn replies_with_numbers_as_strings_are_read() {
         let r: TokenReply = serde_json::from_str(
             r#"{"access_token":"t","expires_in":"599","token_type":"Bearer","issued_at":"1700000000123"}"#,
