@@ -518,3 +518,138 @@ fn a_new_key_registered_with_a_sandbox_that_requires_auth_signs_in_end_to_end() 
         ])
         .assert_code(4);
 }
+
+/// Everything a test may see: stdout, stderr and every file of the test's directory except
+/// the keyring double (which holds the secrets by design).
+#[track_caller]
+fn assert_nowhere(cpis: &Cpis, run: &Run, secrets: &[String]) {
+    for s in secrets {
+        assert!(!s.is_empty());
+        assert!(
+            !run.stdout.contains(s.as_str()) && !run.stderr.contains(s.as_str()),
+            "a secret we sent is in the output:\n{}",
+            run.stderr
+        );
+        for (path, bytes) in cpis.files() {
+            if path.starts_with(cpis.keyring_dir()) {
+                continue;
+            }
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(s.as_str()),
+                "a secret we sent is in {}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_token_endpoint_that_echoes_the_request_never_shows_the_assertion() {
+    // The endpoint puts the whole form we posted, and each value as sent and decoded, into
+    // every field of its refusal.
+    for shape in ["error_description", "message", "html"] {
+        let server = Scripted::start(move |seen, _| {
+            let raw = String::from_utf8_lossy(&seen.body).into_owned();
+            let decoded: Vec<String> = seen.form().into_values().collect();
+            let all = format!("{raw} | {}", decoded.join(" | "));
+            match shape {
+                "html" => Reply::new(
+                    400,
+                    "text/html",
+                    format!("<html><title>{all}</title></html>"),
+                ),
+                field => Reply::new(
+                    400,
+                    "application/json",
+                    serde_json::json!({"error": all, field: all, "message_id": all}).to_string(),
+                ),
+            }
+        });
+        let cpis = Cpis::signed_out();
+        let key = key_file(&cpis);
+        let r = login(&cpis, &server.base_url(), &key);
+        r.assert_code(4);
+        let reqs = server.requests();
+        assert_eq!(reqs.len(), 1);
+        let assertion = reqs[0].form()["client_assertion"].clone();
+        let encoded: String = url::form_urlencoded::byte_serialize(assertion.as_bytes()).collect();
+        // Even a part of it: the signature alone.
+        let signature = assertion.rsplit('.').next().unwrap().to_string();
+        assert_nowhere(&cpis, &r, &[assertion, encoded, signature]);
+        if shape != "html" {
+            assert!(r.stderr.contains("[redacted]"), "{shape}: {}", r.stderr);
+        }
+    }
+}
+
+#[test]
+fn lifetimes_from_the_token_endpoint_are_bounded_and_never_overflow() {
+    // Each value as the JSON of `expires_in` (and of `issued_at`).
+    for expires_in in [
+        "18446744073709551615",
+        "1e300",
+        "-5",
+        "\"soon\"",
+        "\"18446744073709551615\"",
+        "599.5",
+        "{}",
+    ] {
+        let server = Scripted::start(move |seen, _| {
+            if seen.method == "POST" && seen.target == "/oauth2/token" {
+                return Reply::new(
+                    200,
+                    "application/json",
+                    format!(
+                        r#"{{"access_token":"tok-1","expires_in":{expires_in},"issued_at":{expires_in},"refresh_token_expires_in":{expires_in}}}"#
+                    ),
+                );
+            }
+            Reply::fhir(EMPTY_BUNDLE)
+        });
+        let cpis = Cpis::signed_out();
+        let key = key_file(&cpis);
+        let r = login(&cpis, &server.base_url(), &key);
+        assert_ne!(r.code, 101, "{expires_in}: a panic:\n{}", r.stderr);
+        r.assert_code(0);
+        let st = cpis.run(&["--base-url", &server.base_url(), "auth", "status", "--json"]);
+        st.assert_code(0);
+        let at = st.json()["access_token_expires_at"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let when = cpis::timeutil::parse_rfc3339(&at)
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(
+            when <= now() + 24 * 3600,
+            "{expires_in}: expires {at}, more than a day ahead"
+        );
+        cpis.run(&["--base-url", &server.base_url(), "auth", "status"])
+            .assert_code(0);
+    }
+}
+
+#[test]
+fn a_key_file_that_is_not_a_usable_rsa_key_exits_2_naming_it() {
+    let server = Scripted::start(|_, _| Reply::new(500, "text/plain", "must not be reached"));
+    let cpis = Cpis::signed_out();
+    // A real RSA key too small to sign RS512 (the signer panics on it), garbage inside a PEM
+    // armour, an unencrypted-looking but empty file.
+    let small = include_str!("fixtures/rsa-512-too-small.pem");
+    let garbage = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    for (name, body) in [
+        ("small.pem", small),
+        ("garbage.pem", garbage),
+        ("empty.pem", ""),
+    ] {
+        let p = cpis.config_dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        let r = login(&cpis, &server.base_url(), &p);
+        r.assert_code(2).assert_stderr_has(&[name]);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    assert!(server.requests().is_empty());
+    assert!(!cpis.data_dir().join("sessions.json").exists());
+}

@@ -37,6 +37,8 @@ enum Browser<'a> {
     SignIn(&'a str),
     /// Call the loopback callback directly with this state and a made-up code.
     Callback { state: Option<&'a str> },
+    /// Anything else, given the printed authorize URL.
+    Custom(Box<dyn FnOnce(&str) + 'a>),
 }
 
 /// Run `cpis GLOBALS auth login --user --no-browser FLAGS`, play the browser, and wait.
@@ -107,6 +109,7 @@ fn login_as(
             let state = state.unwrap_or(&q["state"]);
             http_get(&format!("{redirect}?code=made-up-code&state={state}"));
         }
+        Browser::Custom(f) => f(&url),
     }
     let mut rest = String::new();
     err.read_to_string(&mut rest).unwrap();
@@ -347,22 +350,503 @@ fn a_role_without_b0107_is_refused_before_anything_is_sent() {
     }
 }
 
+/// GET an absolute http URL with a read timeout, so that a listener that never answers fails
+/// the test instead of hanging it; (status, body).
+fn timed_get(url: &str) -> (u16, String) {
+    use std::io::Write;
+    let u = url::Url::parse(url).unwrap();
+    let mut s = std::net::TcpStream::connect((u.host_str().unwrap(), u.port().unwrap())).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let target = match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
+    };
+    write!(
+        s,
+        "GET {target} HTTP/1.1\r\nHost: {}:{}\r\nConnection: close\r\n\r\n",
+        u.host_str().unwrap(),
+        u.port().unwrap()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp)
+        .expect("the loopback listener answers within 30 s");
+    let status = resp[9..12].parse().unwrap();
+    let body = resp.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
+    (status, body)
+}
+
+/// The loopback redirect URI and state of a printed authorize URL.
+fn redirect_and_state(authorize: &str) -> (String, String) {
+    let q: std::collections::HashMap<String, String> = url::Url::parse(authorize)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    (q["redirect_uri"].clone(), q["state"].clone())
+}
+
 #[test]
 fn a_login_whose_state_does_not_match_exchanges_nothing() {
+    // Deliberately changed (issue 15 item 9): a forged or stale reply no longer ends the
+    // login; it is refused with an error page and ignored. The login then ends with the
+    // provider's own refusal, having exchanged nothing.
+    let provider = cis2_provider(good_claims, |_| userinfo_for(app::DEFAULT_USER_ID), None);
     let cpis = Cpis::signed_out();
+    let flags = provider_flags(&cpis, &provider);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let r = login_user(
+        &cpis,
+        &["--base-url", &provider.base_url()],
+        &flags,
+        &SECRETS,
+        Browser::Custom(Box::new(|url| {
+            let (redirect, state) = redirect_and_state(url);
+            let (status, body) = timed_get(&format!("{redirect}?code=forged-code&state=forged"));
+            assert_eq!(status, 400, "{body}");
+            assert!(body.contains("state mismatch"), "{body}");
+            let (status, body) = timed_get(&format!("{redirect}?code=forged-code"));
+            assert_eq!(status, 400, "{body}");
+            // Nothing was exchanged: no token request reached CIS2 or the platform.
+            assert!(provider.requests().iter().all(|q| q.method != "POST"));
+            timed_get(&format!("{redirect}?error=access_denied&state={state}"));
+        })),
+    );
+    r.assert_code(4).assert_stderr_has(&[
+        "state does not match",
+        "CIS2 refused the sign-in: access_denied",
+        "nothing was exchanged",
+    ]);
+    assert!(provider.requests().iter().all(|q| q.method != "POST"));
+    assert!(!cpis.data_dir().join("sessions.json").exists());
+    assert!(!cpis.keyring_dir().exists());
+}
+
+#[test]
+fn an_idle_connection_and_a_forged_callback_do_not_block_or_end_the_sign_in() {
+    let cpis = Cpis::signed_out();
+    let login = login_user(
         &cpis,
         &[],
         &[],
         &[],
-        Browser::Callback {
-            state: Some("forged"),
-        },
+        Browser::Custom(Box::new(|url| {
+            let (redirect, _) = redirect_and_state(url);
+            let u = url::Url::parse(&redirect).unwrap();
+            // A port scanner or a browser's pre-connect: connected, saying nothing, held open
+            // for the whole sign-in.
+            let idle =
+                std::net::TcpStream::connect((u.host_str().unwrap(), u.port().unwrap())).unwrap();
+            let (status, body) = timed_get(&format!("{redirect}?code=forged&state=forged"));
+            assert_eq!(status, 400, "{body}");
+            // Then the real sign-in, through the sandbox's CIS2.
+            let (status, location, _) =
+                http_get(&format!("{url}&login_hint={}", app::DEFAULT_USER_ID));
+            assert_eq!(status, 302);
+            let (status, body) = timed_get(&location.unwrap());
+            assert_eq!(status, 200);
+            assert!(body.contains("Signed in"), "{body}");
+            drop(idle);
+        })),
     );
+    login
+        .assert_code(0)
+        .assert_stderr_has(&[JANE, "ignored a sign-in reply whose state does not match"]);
+}
+
+/// How an in-test endpoint answers.
+type Answerer = Box<dyn Fn(&Seen) -> Reply + Send + Sync>;
+
+/// An in-test CIS2 on loopback (discovery, authorize, access_token, userinfo, JWKS) whose
+/// id_token claims and userinfo the test chooses (given the issuer and the login's nonce),
+/// with the platform's token endpoint (`/oauth2/token`) on the same server: it issues tokens
+/// for the token exchange, and answers anything else with `platform`.
+fn cis2_provider(
+    claims: fn(&str, &str) -> serde_json::Value,
+    userinfo: fn(&str) -> serde_json::Value,
+    platform: Option<Answerer>,
+) -> Scripted {
+    cis2_provider_with(claims, userinfo, None, platform)
+}
+
+fn cis2_provider_with(
+    claims: fn(&str, &str) -> serde_json::Value,
+    userinfo: fn(&str) -> serde_json::Value,
+    cis2_token: Option<Answerer>,
+    platform: Option<Answerer>,
+) -> Scripted {
+    cis2_provider_full(claims, userinfo, cis2_token, platform, false)
+}
+
+/// The same; with `exchange_by_platform`, the token exchange too is answered by `platform`.
+fn cis2_provider_full(
+    claims: fn(&str, &str) -> serde_json::Value,
+    userinfo: fn(&str) -> serde_json::Value,
+    cis2_token: Option<Answerer>,
+    platform: Option<Answerer>,
+    exchange_by_platform: bool,
+) -> Scripted {
+    let nonce = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    Scripted::start(move |seen, _| {
+        let me = format!("http://{}", seen.header("host").unwrap());
+        let issuer = format!("{me}/cis2");
+        let (path, query) = seen.target.split_once('?').unwrap_or((&seen.target, ""));
+        let q: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+        let json = |v: serde_json::Value| Reply::new(200, "application/json", v.to_string());
+        match (seen.method.as_str(), path) {
+            ("GET", "/cis2/.well-known/openid-configuration") => {
+                json(cpis::sandbox::cis2::discovery(&issuer))
+            }
+            ("GET", "/cis2/connect/jwk_uri") => json(cpis::sandbox::cis2::jwks()),
+            ("GET", "/cis2/authorize") => {
+                *nonce.lock().unwrap() = q.get("nonce").cloned().unwrap_or_default();
+                let mut back = url::Url::parse(&q["redirect_uri"]).unwrap();
+                back.query_pairs_mut()
+                    .append_pair("code", CIS2_CODE)
+                    .append_pair("state", &q["state"]);
+                Reply::new(302, "text/plain", "").header("Location", back.as_str())
+            }
+            ("POST", "/cis2/access_token") => match &cis2_token {
+                Some(f) => f(seen),
+                None => json(serde_json::json!({
+                    "id_token": cpis::sandbox::cis2::sign(&claims(&issuer, &nonce.lock().unwrap())),
+                    "access_token": "cis2-access",
+                })),
+            },
+            ("GET", "/cis2/userinfo") => json(userinfo(&issuer)),
+            ("POST", "/oauth2/token")
+                if seen.form().get("grant_type").map(String::as_str)
+                    == Some(cpis::auth::cis2::TOKEN_EXCHANGE)
+                    && !exchange_by_platform =>
+            {
+                json(serde_json::json!({
+                    "access_token": "platform-access-1",
+                    "expires_in": "599",
+                    "refresh_token": PLATFORM_REFRESH,
+                    "refresh_token_expires_in": "43199",
+                }))
+            }
+            _ => match &platform {
+                Some(f) => f(seen),
+                None => Reply::new(500, "text/plain", "not expected"),
+            },
+        }
+    })
+}
+
+const CIS2_CODE: &str = "cis2-code-0f1e2d3c4b5a";
+const PLATFORM_REFRESH: &str = "platform-refresh-9a8b7c6d5e4f";
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn good_claims(iss: &str, nonce: &str) -> serde_json::Value {
+    let now = now_secs();
+    serde_json::json!({"sub": app::DEFAULT_USER_ID, "iss": iss, "aud": app::CIS2_CLIENT_ID,
+        "exp": now + 300, "iat": now, "nonce": nonce, "selected_roleid": "555123456789"})
+}
+
+fn userinfo_for(uid: &str) -> serde_json::Value {
+    cpis::sandbox::cis2::userinfo_of(cpis::sandbox::cis2::find_user(uid).unwrap())
+}
+
+/// The sign-in flags for an in-test provider: its CIS2 and its token endpoint.
+fn provider_flags(cpis: &Cpis, provider: &Scripted) -> Vec<String> {
+    let mut flags = cis2_flags(&format!("http://{}/cis2", provider.addr), &app_key(cpis));
+    flags.extend([
+        "--token-url".to_string(),
+        format!("http://{}/oauth2/token", provider.addr),
+    ]);
+    flags
+}
+
+#[test]
+fn an_id_token_for_several_audiences_needs_our_azp_and_userinfo_must_be_about_its_sub() {
+    let many_no_azp: fn(&str, &str) -> serde_json::Value = |iss, nonce| {
+        let mut c = good_claims(iss, nonce);
+        c["aud"] = serde_json::json!([app::CIS2_CLIENT_ID, "another-client"]);
+        c
+    };
+    let many_other_azp: fn(&str, &str) -> serde_json::Value = |iss, nonce| {
+        let mut c = good_claims(iss, nonce);
+        c["aud"] = serde_json::json!([app::CIS2_CLIENT_ID, "another-client"]);
+        c["azp"] = "another-client".into();
+        c
+    };
+    let many_our_azp: fn(&str, &str) -> serde_json::Value = |iss, nonce| {
+        let mut c = good_claims(iss, nonce);
+        c["aud"] = serde_json::json!([app::CIS2_CLIENT_ID, "another-client"]);
+        c["azp"] = app::CIS2_CLIENT_ID.into();
+        c
+    };
+    let jane: fn(&str) -> serde_json::Value = |_| userinfo_for(app::DEFAULT_USER_ID);
+    let someone_else: fn(&str) -> serde_json::Value = |_| {
+        let mut u = userinfo_for(app::DEFAULT_USER_ID);
+        u["sub"] = "111111111111".into();
+        u
+    };
+    let no_sub: fn(&str) -> serde_json::Value = |_| {
+        let mut u = userinfo_for(app::DEFAULT_USER_ID);
+        u.as_object_mut().unwrap().remove("sub");
+        u
+    };
+    type Case = (
+        &'static str,
+        fn(&str, &str) -> serde_json::Value,
+        fn(&str) -> serde_json::Value,
+        Option<&'static str>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "several audiences, no azp",
+            many_no_azp,
+            jane,
+            Some("no authorized party (azp)"),
+        ),
+        (
+            "several audiences, another azp",
+            many_other_azp,
+            jane,
+            Some("(azp) is another client"),
+        ),
+        (
+            "another user's userinfo",
+            good_claims,
+            someone_else,
+            Some("its sub differs"),
+        ),
+        (
+            "userinfo without sub",
+            good_claims,
+            no_sub,
+            Some("its sub differs"),
+        ),
+        ("several audiences, our azp", many_our_azp, jane, None),
+    ];
+    for (what, claims, userinfo, refused) in cases {
+        let provider = cis2_provider(claims, userinfo, None);
+        let cpis = Cpis::signed_out();
+        let flags = provider_flags(&cpis, &provider);
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let r = login_user(
+            &cpis,
+            &["--base-url", &provider.base_url()],
+            &flags,
+            &SECRETS,
+            Browser::SignIn(app::DEFAULT_USER_ID),
+        );
+        let exchanged = provider
+            .requests()
+            .iter()
+            .any(|q| q.target == "/oauth2/token");
+        match refused {
+            Some(why) => {
+                r.assert_code(4)
+                    .assert_stderr_has(&[why, "nothing was exchanged"]);
+                assert!(!exchanged, "{what}: the id_token was exchanged");
+                assert!(!cpis.data_dir().join("sessions.json").exists(), "{what}");
+            }
+            None => {
+                r.assert_code(0).assert_stderr_has(&[JANE]);
+                assert!(exchanged, "{what}");
+            }
+        }
+    }
+}
+
+/// A token endpoint's refusal that repeats everything it was sent: the raw form, and every
+/// value decoded, in each field.
+fn echo(seen: &Seen) -> Reply {
+    let raw = String::from_utf8_lossy(&seen.body).into_owned();
+    let decoded: Vec<String> = seen.form().into_values().collect();
+    let all = format!("{raw} | {}", decoded.join(" | "));
+    Reply::new(
+        400,
+        "application/json",
+        serde_json::json!({"error": all, "error_description": all, "message": all, "message_id": all})
+            .to_string(),
+    )
+}
+
+/// Nothing in `secrets` is in any output of `runs` or in any file but the keyring double's.
+#[track_caller]
+fn assert_nowhere(cpis: &Cpis, runs: &[&Run], secrets: &[&str]) {
+    for s in secrets {
+        for r in runs {
+            assert!(
+                !r.stdout.contains(s) && !r.stderr.contains(s),
+                "{s:?} is in the output:\n{}",
+                r.stderr
+            );
+        }
+        for (path, bytes) in cpis.files() {
+            if path.starts_with(cpis.keyring_dir()) {
+                continue;
+            }
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(s),
+                "{s:?} is in {}",
+                path.display()
+            );
+        }
+    }
+}
+
+const ODD_CIS2_SECRET: &str = "cis2/secret+with&odd=chars%41";
+const ODD_PLATFORM_SECRET: &str = "platform/secret+x&y=z";
+
+#[test]
+fn a_cis2_token_endpoint_that_echoes_the_code_exchange_never_shows_what_was_sent() {
+    let provider = cis2_provider_with(
+        good_claims,
+        |_| userinfo_for(app::DEFAULT_USER_ID),
+        Some(Box::new(echo)),
+        None,
+    );
+    let cpis = Cpis::signed_out();
+    let flags = provider_flags(&cpis, &provider);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let r = login_user(
+        &cpis,
+        &["--base-url", &provider.base_url()],
+        &flags,
+        &[
+            ("CPIS_CIS2_CLIENT_SECRET", ODD_CIS2_SECRET),
+            ("CPIS_CLIENT_SECRET", ODD_PLATFORM_SECRET),
+        ],
+        Browser::SignIn(app::DEFAULT_USER_ID),
+    );
+    r.assert_code(4).assert_stderr_has(&["[redacted]"]);
+    let posted = provider
+        .requests()
+        .into_iter()
+        .find(|q| q.target == "/cis2/access_token")
+        .unwrap();
+    let verifier = posted.form()["code_verifier"].clone();
+    let encoded: String =
+        url::form_urlencoded::byte_serialize(ODD_CIS2_SECRET.as_bytes()).collect();
+    assert_nowhere(
+        &cpis,
+        &[&r],
+        &[CIS2_CODE, ODD_CIS2_SECRET, &encoded, &verifier],
+    );
+}
+
+#[test]
+fn a_refresh_that_is_echoed_back_never_shows_the_refresh_token_or_the_secret() {
+    // The refresh is refused with an echo of everything sent.
+    let provider = cis2_provider_with(
+        good_claims,
+        |_| userinfo_for(app::DEFAULT_USER_ID),
+        None,
+        Some(Box::new(|seen: &Seen| {
+            if seen.target == "/oauth2/token" {
+                echo(seen)
+            } else {
+                Reply::fhir(EMPTY_BUNDLE)
+            }
+        })),
+    );
+    let cpis = Cpis::signed_out();
+    let flags = provider_flags(&cpis, &provider);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let base = provider.base_url();
+    let env = [
+        ("CPIS_CIS2_CLIENT_SECRET", app::CIS2_CLIENT_SECRET),
+        ("CPIS_CLIENT_SECRET", ODD_PLATFORM_SECRET),
+    ];
+    let login = login_user(
+        &cpis,
+        &["--base-url", &base],
+        &flags,
+        &env,
+        Browser::SignIn(app::DEFAULT_USER_ID),
+    );
+    login.assert_code(0);
+    edit_session(&cpis, |s| s["access_expires_at"] = serde_json::json!(1));
+    let r = cpis.run(&["--base-url", &base, "lookup", "9990000026", "--scheduled"]);
     r.assert_code(4)
-        .assert_stderr_has(&["state does not match", "nothing was exchanged"]);
-    assert!(!cpis.data_dir().join("sessions.json").exists());
-    assert!(!cpis.keyring_dir().exists());
+        .assert_stderr_has(&["has expired", "[redacted]"]);
+    let refresh = provider
+        .requests()
+        .into_iter()
+        .rfind(|q| q.target == "/oauth2/token")
+        .unwrap();
+    assert_eq!(refresh.form()["grant_type"], "refresh_token");
+    assert_eq!(refresh.form()["refresh_token"], PLATFORM_REFRESH);
+    let encoded: String =
+        url::form_urlencoded::byte_serialize(ODD_PLATFORM_SECRET.as_bytes()).collect();
+    assert_nowhere(
+        &cpis,
+        &[&login, &r],
+        &[PLATFORM_REFRESH, ODD_PLATFORM_SECRET, &encoded],
+    );
+}
+
+#[test]
+fn lifetimes_from_the_token_exchange_are_bounded_and_never_overflow() {
+    for (expires_in, refresh_in) in [
+        ("18446744073709551615", "18446744073709551615"),
+        ("1e300", "1e300"),
+        ("-5", "-5"),
+        ("\"soon\"", "\"later\""),
+    ] {
+        let reply = format!(
+            r#"{{"access_token":"platform-access-1","expires_in":{expires_in},"refresh_token":"{PLATFORM_REFRESH}","refresh_token_expires_in":{refresh_in}}}"#
+        );
+        let provider = cis2_provider_full(
+            good_claims,
+            |_| userinfo_for(app::DEFAULT_USER_ID),
+            None,
+            Some(Box::new(move |seen: &Seen| {
+                if seen.target == "/oauth2/token" {
+                    Reply::new(200, "application/json", reply.clone())
+                } else {
+                    Reply::new(500, "text/plain", "not expected")
+                }
+            })),
+            true,
+        );
+        let cpis = Cpis::signed_out();
+        let flags = provider_flags(&cpis, &provider);
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let base = provider.base_url();
+        let login = login_user(
+            &cpis,
+            &["--base-url", &base],
+            &flags,
+            &SECRETS,
+            Browser::SignIn(app::DEFAULT_USER_ID),
+        );
+        assert_ne!(login.code, 101, "{expires_in}: a panic:\n{}", login.stderr);
+        login.assert_code(0);
+        let st = cpis.run(&["--base-url", &base, "auth", "status", "--json"]);
+        st.assert_code(0);
+        let v = st.json();
+        let secs = |k: &str| {
+            cpis::timeutil::parse_rfc3339(v[k].as_str().unwrap())
+                .unwrap()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+        };
+        assert!(
+            secs("access_token_expires_at") <= now_secs() + 24 * 3600,
+            "{expires_in}"
+        );
+        assert!(
+            secs("refresh_token_expires_at") <= now_secs() + 12 * 3600,
+            "{refresh_in}"
+        );
+    }
 }
 
 /// A scripted CIS2 whose token endpoint returns `id_token`, with the sandbox's mock JWKS; and
@@ -531,15 +1015,23 @@ fn combined_authentication_signs_in_through_the_platforms_own_page() {
     let globals = ["--base-url", sb.base_url.as_str()];
     let flags = ["--api-key", app::API_KEY];
     let env = [("CPIS_CLIENT_SECRET", app::CLIENT_SECRET)];
+    // (Since issue 15 item 9 a forged state is ignored, not the end of the login: the login
+    // ends here with the platform's refusal on the genuine reply.)
     login_as(
         &other,
         "--combined",
         &globals,
         &flags,
         &env,
-        Browser::Callback { state: Some("x") },
+        Browser::Custom(Box::new(|url| {
+            let (redirect, state) = redirect_and_state(url);
+            let (status, _) = timed_get(&format!("{redirect}?code=forged&state=x"));
+            assert_eq!(status, 400);
+            timed_get(&format!("{redirect}?error=access_denied&state={state}"));
+        })),
     )
-    .assert_code(4);
+    .assert_code(4)
+    .assert_stderr_has(&["state does not match", "access_denied"]);
     assert!(!other.data_dir().join("sessions.json").exists());
     login_as(
         &other,
@@ -581,4 +1073,51 @@ fn combined_authentication_signs_in_through_the_platforms_own_page() {
     )
     .assert_code(4)
     .assert_stderr_has(&["client_id or client_secret is invalid"]);
+}
+
+#[test]
+fn two_commands_at_once_share_one_refresh_of_the_single_use_token() {
+    // Every answer is slowed, so both commands are sure to want the refresh at once.
+    let sb = SandboxProc::start(&["--require-auth", "--delay-ms", "300"]);
+    let cpis = Cpis::signed_out();
+    let flags = serve_flags(&sb, &app_key(&cpis));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let base = sb.base_url.as_str();
+    login_user(
+        &cpis,
+        &["--base-url", base],
+        &flags,
+        &SECRETS,
+        Browser::SignIn(app::DEFAULT_USER_ID),
+    )
+    .assert_code(0);
+    edit_session(&cpis, |s| s["access_expires_at"] = serde_json::json!(1));
+    let start = || {
+        cpis.cmd()
+            .args(["--base-url", base, "lookup", "9990000026", "--scheduled"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(count_events(&sb, "token refresh_token 200"), 1);
+    assert_eq!(count_events(&sb, "token refresh_token 401"), 0);
+    // The lock file is private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::symlink_metadata(cpis.data_dir().join("refresh.lock")).unwrap();
+        assert!(m.is_file());
+        assert_eq!(m.permissions().mode() & 0o777, 0o600);
+    }
 }

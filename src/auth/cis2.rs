@@ -161,65 +161,137 @@ pub fn open_browser(url: &str) -> bool {
         .is_ok()
 }
 
-/// Wait on the loopback listener for the browser's redirect to `/callback`, check `state`, and
-/// return the authorization code. Anything else is answered 404 and waited past.
+/// How long one connection to the loopback listener may take to send its request head: an
+/// idle connection (a port scanner, a browser's pre-connect) is dropped after this.
+pub const CALLBACK_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections the loopback listener serves at once; more are closed at once.
+const MAX_CALLBACK_CONNECTIONS: usize = 32;
+/// The most of a request head read from one connection.
+const MAX_CALLBACK_HEAD: u64 = 16 * 1024;
+
+/// What one connection to the loopback listener came to.
+enum Arrival {
+    /// Not a reply for this login (another path, a wrong or missing `state`, garbage, idle).
+    Ignored,
+    /// The reply for this login (its `state` matched): the code, or why there is none.
+    Answer(Result<Secret>),
+}
+
+/// Wait on the loopback listener for the browser's redirect to `/callback` with this login's
+/// `state`, and return the authorization code. Connections are served concurrently, each
+/// with [`CALLBACK_READ_TIMEOUT`] to send its request: anything that is not this login's reply
+/// (another path, a wrong or missing `state`, an idle or garbled connection) is answered with
+/// an error page and ignored, and the wait goes on until [`LOGIN_WAIT`].
 pub async fn wait_for_code(listener: tokio::net::TcpListener, state: &str) -> Result<Secret> {
+    let state: std::sync::Arc<str> = state.into();
     let wait = async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Secret>>(1);
+        let mut serving = tokio::task::JoinSet::new();
         loop {
-            let (mut stream, _) = listener
-                .accept()
-                .await
-                .map_err(|e| cis2_error(format!("the sign-in callback failed: {e}")))?;
-            let mut reader = BufReader::new(&mut stream);
-            let mut line = String::new();
-            if reader.read_line(&mut line).await.is_err() {
-                continue;
-            }
-            // Drain the headers.
-            loop {
-                let mut h = String::new();
-                match reader.read_line(&mut h).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) if h.trim().is_empty() => break,
-                    Ok(_) => {}
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let (stream, _) = accepted
+                        .map_err(|e| cis2_error(format!("the sign-in callback failed: {e}")))?;
+                    if serving.len() >= MAX_CALLBACK_CONNECTIONS {
+                        drop(stream);
+                        continue;
+                    }
+                    let (state, tx) = (state.clone(), tx.clone());
+                    serving.spawn(async move {
+                        let arrival = tokio::time::timeout(
+                            CALLBACK_READ_TIMEOUT,
+                            serve_callback(stream, &state),
+                        )
+                        .await
+                        .unwrap_or(Arrival::Ignored);
+                        if let Arrival::Answer(a) = arrival {
+                            let _ = tx.send(a).await;
+                        }
+                    });
                 }
+                Some(answer) = rx.recv() => return answer,
+                Some(_) = serving.join_next(), if !serving.is_empty() => {}
             }
-            let target = line.split_whitespace().nth(1).unwrap_or("");
-            let Ok(u) = url::Url::parse(&format!("http://127.0.0.1{target}")) else {
-                continue;
-            };
-            if u.path() != "/callback" {
-                let _ = stream
-                    .write_all(
-                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    )
-                    .await;
-                continue;
-            }
-            let q: std::collections::HashMap<String, String> =
-                u.query_pairs().into_owned().collect();
-            let (ok, body) = match (q.get("state"), q.get("code"), q.get("error")) {
-                (Some(s), Some(code), None) if s == state => (Ok(Secret::new(code.clone())), "Signed in. You can close this window and return to cpis."),
-                (Some(s), _, _) if s != state => (Err(cis2_error("the sign-in reply's state does not match this login (a stale or forged redirect)")), "Sign-in failed: state mismatch. Return to cpis."),
-                (_, _, Some(e)) => (Err(cis2_error(format!("CIS2 refused the sign-in: {}", crate::sanitize::sanitize(e)))), "Sign-in failed. Return to cpis."),
-                _ => (Err(cis2_error("the sign-in reply has no code")), "Sign-in failed. Return to cpis."),
-            };
-            let page = format!("<!doctype html><title>cpis</title><p>{body}</p>");
-            let _ = stream
-                .write_all(
-                    format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n{page}",
-                        page.len()
-                    )
-                    .as_bytes(),
-                )
-                .await;
-            return ok;
         }
     };
     tokio::time::timeout(LOGIN_WAIT, wait)
         .await
         .map_err(|_| cis2_error(format!("no sign-in within {} s", LOGIN_WAIT.as_secs())))?
+}
+
+/// Read one request from the loopback listener and answer it (the page is written before
+/// the outcome is returned, so the browser always gets it).
+async fn serve_callback(mut stream: tokio::net::TcpStream, state: &str) -> Arrival {
+    use tokio::io::AsyncReadExt;
+    let (read, mut write) = stream.split();
+    let mut reader = BufReader::new(read.take(MAX_CALLBACK_HEAD));
+    let mut line = String::new();
+    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+        return Arrival::Ignored;
+    }
+    // Drain the headers.
+    loop {
+        let mut h = String::new();
+        match reader.read_line(&mut h).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) if h.trim().is_empty() => break,
+            Ok(_) => {}
+        }
+    }
+    let target = line.split_whitespace().nth(1).unwrap_or("");
+    let parsed = url::Url::parse(&format!("http://127.0.0.1{target}"))
+        .ok()
+        .filter(|u| target.starts_with('/') && u.path() == "/callback");
+    let Some(u) = parsed else {
+        let _ = write
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .await;
+        return Arrival::Ignored;
+    };
+    let q: std::collections::HashMap<String, String> = u.query_pairs().into_owned().collect();
+    let ours = q.get("state").is_some_and(|s| s.as_str() == state);
+    let (arrival, status, body) = match (ours, q.get("code"), q.get("error")) {
+        (false, _, _) => {
+            eprintln!(
+                "warning: ignored a sign-in reply whose state does not match this login (a stale or forged redirect); still waiting for yours"
+            );
+            (
+                Arrival::Ignored,
+                "400 Bad Request",
+                "This sign-in reply is not for the sign-in cpis is waiting for (state mismatch), and was ignored.",
+            )
+        }
+        (true, Some(code), None) => (
+            Arrival::Answer(Ok(Secret::new(code.clone()))),
+            "200 OK",
+            "Signed in. You can close this window and return to cpis.",
+        ),
+        (true, _, Some(e)) => (
+            Arrival::Answer(Err(cis2_error(format!(
+                "CIS2 refused the sign-in: {}",
+                crate::sanitize::sanitize(e)
+            )))),
+            "200 OK",
+            "Sign-in failed. Return to cpis.",
+        ),
+        (true, None, None) => (
+            Arrival::Answer(Err(cis2_error("the sign-in reply has no code"))),
+            "200 OK",
+            "Sign-in failed. Return to cpis.",
+        ),
+    };
+    let page = format!("<!doctype html><title>cpis</title><p>{body}</p>");
+    let _ = write
+        .write_all(
+            format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n{page}",
+                page.len()
+            )
+            .as_bytes(),
+        )
+        .await;
+    let _ = write.flush().await;
+    arrival
 }
 
 #[derive(Deserialize)]
@@ -270,6 +342,13 @@ pub struct IdClaims {
     pub selected_roleid: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// One audience or several (checked to hold our client id by the JWT validation).
+    #[serde(default)]
+    pub aud: Option<serde_json::Value>,
+    /// The authorized party: must be our client id when present, and present when the token
+    /// has several audiences.
+    #[serde(default)]
+    pub azp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -318,12 +397,40 @@ pub async fn verify_id_token(
         };
         cis2_error(format!("the id_token is refused: {why}"))
     })?;
+    check_azp(&data.claims, client_id)?;
     if data.claims.nonce.as_deref() != Some(nonce) {
         return Err(cis2_error(
             "the id_token's nonce does not match this login (a replayed token?)",
         ));
     }
     Ok(data.claims)
+}
+
+/// OpenID Connect Core 3.1.3.7: a token for several audiences must name us as its
+/// authorized party (`azp`), and an `azp` that names another client is refused either way.
+fn check_azp(claims: &IdClaims, client_id: &str) -> Result<()> {
+    let many = matches!(&claims.aud, Some(serde_json::Value::Array(a)) if a.len() > 1);
+    match claims.azp.as_deref() {
+        Some(azp) if azp != client_id => Err(cis2_error(
+            "the id_token is refused: its authorized party (azp) is another client",
+        )),
+        None if many => Err(cis2_error(
+            "the id_token is refused: it has several audiences and no authorized party (azp)",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// OpenID Connect Core 5.3.2: userinfo is about the user the id_token names, or it is not
+/// used (a userinfo without `sub`, or with another, is refused).
+pub fn check_userinfo_sub(claims: &IdClaims, info: &Userinfo) -> Result<()> {
+    if info.sub.as_deref() == Some(claims.sub.as_str()) {
+        Ok(())
+    } else {
+        Err(cis2_error(
+            "CIS2 userinfo is about another user than the id_token (its sub differs)",
+        ))
+    }
 }
 
 /// One national RBAC role of the user (userinfo `nhsid_nrbac_roles[]`).
@@ -568,6 +675,8 @@ mod tests {
             nonce: None,
             selected_roleid: selected.map(str::to_string),
             name: None,
+            aud: None,
+            azp: None,
         }
     }
 

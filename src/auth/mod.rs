@@ -6,6 +6,7 @@
 //! without touching the keyring, and `auth status` can say what it holds.
 
 pub mod cis2;
+mod refresh_lock;
 pub mod session;
 pub mod system;
 
@@ -222,7 +223,7 @@ pub async fn token_for(
     let store = store_for(session.store)?;
     let mut secrets = load_secrets(store.as_ref(), key)?;
     let now = now_secs();
-    let fresh = |exp: Option<u64>, margin: u64| exp.is_none_or(|e| e > now + margin);
+    let fresh = |exp: Option<u64>, margin: u64| exp.is_none_or(|e| e > now.saturating_add(margin));
     if let (SessionKind::User, Some(user)) = (&session.kind, &session.user) {
         return user_token(
             sessions,
@@ -294,23 +295,26 @@ pub async fn token_for(
 
 /// A CIS2 user's platform access token: the cached one while it lasts, else a refresh (the
 /// single-use refresh token is replaced in the store before the new access token is used),
-/// else exit 4 with the command to sign in again.
+/// else exit 4 with the command to sign in again. Refreshing is done holding a lock shared
+/// by every `cpis` process (see [`refresh_lock`]): after taking it, the stored sign-in is read
+/// again, and a token another process has just refreshed is used instead of refreshing again.
 #[allow(clippy::too_many_arguments)]
 async fn user_token(
     sessions: &mut Sessions,
     key: &str,
     store: &dyn Store,
-    mut secrets: Secrets,
+    secrets: Secrets,
     session: Session,
     user: &session::UserSession,
     target: &Target<'_>,
     now: u64,
 ) -> Result<TokenSource> {
+    let lasts = |s: &Session, now: u64| {
+        s.access_expires_at
+            .is_some_and(|e| e > now.saturating_add(system::EXPIRY_MARGIN_SECS))
+    };
     if let Some(t) = secrets.access_token.clone().filter(|_| !target.renew) {
-        if session
-            .access_expires_at
-            .is_some_and(|e| e > now + system::EXPIRY_MARGIN_SECS)
-        {
+        if lasts(&session, now) {
             return Ok(TokenSource::Stored {
                 token: t,
                 session: Box::new(session),
@@ -323,6 +327,37 @@ async fn user_token(
             format!("the sign-in for {key} has expired (a CIS2 session lasts 12 hours)"),
         )
         .with_hint(SessionKind::User.login_hint())
+    };
+    // Held until the new tokens are stored (dropped on return).
+    let _lock = match sessions.data_dir() {
+        Some(dir) => Some(refresh_lock::take(dir).await?),
+        None => None,
+    };
+    let (session, mut secrets, user, now) = match sessions.data_dir() {
+        Some(dir) => {
+            let current = Sessions::load(Some(dir))?;
+            // Signed out meanwhile: nothing to refresh.
+            let stored = current.get(key).cloned().ok_or_else(expired)?;
+            let stored_secrets = load_secrets(store, key)?;
+            let now = now_secs();
+            if let Some(t) = stored_secrets.access_token.clone() {
+                // Another process refreshed while this one waited: its token is new (and so not
+                // the one the service may just have refused).
+                let replaced =
+                    secrets.access_token.as_ref().map(Secret::expose) != Some(t.expose());
+                if lasts(&stored, now) && (replaced || !target.renew) {
+                    *sessions = current;
+                    return Ok(TokenSource::Stored {
+                        token: t,
+                        session: Box::new(stored),
+                    });
+                }
+            }
+            *sessions = current;
+            let user = stored.user.clone().unwrap_or_else(|| user.clone());
+            (stored, stored_secrets, user, now)
+        }
+        None => (session, secrets, user.clone(), now),
     };
     let refresh_token = secrets.refresh_token.clone().ok_or_else(expired)?;
     if session.refresh_expires_at.is_some_and(|e| e <= now) {
@@ -353,10 +388,10 @@ async fn user_token(
         secrets.refresh_token = Some(r.clone());
     }
     store.set(key, &secrets.to_secret())?;
-    let mut updated = session.clone();
+    let mut updated = session;
     updated.access_expires_at = Some(reply.expires_at(now));
-    if let Some(secs) = reply.refresh_token_expires_in {
-        updated.refresh_expires_at = Some(now + secs);
+    if let Some(at) = reply.refresh_expires_at(now) {
+        updated.refresh_expires_at = Some(at);
     }
     sessions.insert(key, updated.clone())?;
     Ok(TokenSource::Stored {

@@ -102,6 +102,11 @@ impl Sessions {
         })
     }
 
+    /// The data directory the index lives in (`None`: there is none).
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.path.as_deref().and_then(Path::parent)
+    }
+
     pub fn get(&self, key: &str) -> Option<&Session> {
         self.map.get(key)
     }

@@ -87,16 +87,47 @@ pub fn derive_token_url(cpis_base: &url::Url, mock: bool) -> String {
     format!("{}{path}", cpis_base.origin().ascii_serialization())
 }
 
-/// Read a private key (PKCS#1 or PKCS#8 PEM) so that a bad file is reported at once.
+/// The smallest RSA key accepted (the platform asks for 4096-bit keys; 2048 is the floor
+/// anyone still accepts). A smaller key cannot even sign an RS512 assertion.
+pub const MIN_KEY_BITS: usize = 2048;
+/// The largest: beyond this a key is not one anyone made for this.
+pub const MAX_KEY_BITS: usize = 16384;
+
+/// Why `pem` is not a usable RSA private key (PKCS#1 or PKCS#8 PEM, a consistent key of
+/// [`MIN_KEY_BITS`] to [`MAX_KEY_BITS`] bits), or `None` when it is.
+fn key_problem(pem: &Secret) -> Option<String> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::traits::PublicKeyParts;
+    let text = pem.expose().trim();
+    let Ok(key) = rsa::RsaPrivateKey::from_pkcs1_pem(text)
+        .or_else(|_| rsa::RsaPrivateKey::from_pkcs8_pem(text))
+    else {
+        return Some("is not an RSA private key in PEM (PKCS#1 or PKCS#8)".into());
+    };
+    if key.validate().is_err() {
+        return Some("is not a consistent RSA private key".into());
+    }
+    let bits = key.size() * 8;
+    if !(MIN_KEY_BITS..=MAX_KEY_BITS).contains(&bits) {
+        return Some(format!(
+            "is a {bits}-bit RSA key: the key must have {MIN_KEY_BITS} to {MAX_KEY_BITS} bits"
+        ));
+    }
+    if EncodingKey::from_rsa_pem(text.as_bytes()).is_err() {
+        return Some("is not an RSA private key in PEM (PKCS#1 or PKCS#8)".into());
+    }
+    None
+}
+
+/// Read a private key (PKCS#1 or PKCS#8 PEM) so that a bad file is reported at once
+/// (exit 2, naming `from`).
 pub fn check_private_key(pem: &Secret, from: &str) -> Result<()> {
-    EncodingKey::from_rsa_pem(pem.expose().as_bytes())
-        .map(|_| ())
-        .map_err(|_| {
-            Error::usage(format!(
-                "{from} is not an RSA private key in PEM (PKCS#1 or PKCS#8)"
-            ))
-            .with_hint("make one with `cpis auth keygen --kid KID`")
-        })
+    match key_problem(pem) {
+        None => Ok(()),
+        Some(why) => Err(Error::usage(format!("{from} {why}"))
+            .with_hint("make one with `cpis auth keygen --kid KID`")),
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -126,13 +157,19 @@ pub fn sign_assertion(
     aud: &str,
     now: u64,
 ) -> Result<Secret> {
-    let key = EncodingKey::from_rsa_pem(key_pem.expose().as_bytes()).map_err(|_| {
+    // Checked whole first: the signer panics on a key too small for RS512.
+    let unusable = |why: String| {
         Error::new(
             Kind::NotAuthenticated,
-            "the stored private key cannot be read",
+            format!("the stored private key cannot be used: it {why}"),
         )
         .with_hint("sign in again: cpis auth login --system")
-    })?;
+    };
+    if let Some(why) = key_problem(key_pem) {
+        return Err(unusable(why));
+    }
+    let key = EncodingKey::from_rsa_pem(key_pem.expose().trim().as_bytes())
+        .map_err(|_| unusable("cannot be read".into()))?;
     let mut header = Header::new(Algorithm::RS512);
     header.typ = Some("JWT".into());
     header.kid = Some(kid.to_string());
@@ -148,18 +185,26 @@ pub fn sign_assertion(
         .map_err(|e| Error::unexpected(format!("cannot sign the client assertion: {e}")))
 }
 
-/// A number the platform may send as a JSON string (`"599"`) or a number.
+/// The longest an access token is taken to last, whatever the server says: 24 hours (the
+/// platform issues them for 10 minutes; a longer claim is clamped, the service itself still
+/// decides, and a refused token is renewed).
+pub const MAX_ACCESS_LIFETIME_SECS: u64 = 24 * 60 * 60;
+/// The longest a refresh token is taken to last: 12 hours, the length of a CIS2 session
+/// (the platform's `refresh_token_expires_in` is 43199).
+pub const MAX_REFRESH_LIFETIME_SECS: u64 = 12 * 60 * 60;
+/// An access token whose reply gives no usable `expires_in` is taken to last the platform's
+/// usual 599 seconds.
+pub const DEFAULT_ACCESS_LIFETIME_SECS: u64 = 599;
+
+/// A count of seconds (or milliseconds) from a server, as a JSON number or a string of
+/// digits (`"599"`). Anything else (negative, fractional, `1e300`, beyond 2^64, text, another
+/// JSON type) is ignored as if it were absent: it never fails the reply, and never reaches
+/// arithmetic unbounded.
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum N {
-        Num(u64),
-        Str(String),
-    }
-    Ok(match Option::<N>::deserialize(d)? {
-        Some(N::Num(n)) => Some(n),
-        Some(N::Str(s)) => s.trim().parse().ok(),
-        None => None,
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
     })
 }
 
@@ -179,12 +224,110 @@ pub struct TokenReply {
 }
 
 impl TokenReply {
-    /// When the access token expires, in seconds since the epoch (`issued_at` is in ms).
+    /// When the access token expires, in seconds since the epoch (`issued_at` is in ms):
+    /// `expires_in` (599 when absent or unusable) clamped to [`MAX_ACCESS_LIFETIME_SECS`].
     pub fn expires_at(&self, now: u64) -> u64 {
         let issued = self.issued_at.map_or(now, |ms| ms / 1000);
+        let lifetime = self
+            .expires_in
+            .unwrap_or(DEFAULT_ACCESS_LIFETIME_SECS)
+            .min(MAX_ACCESS_LIFETIME_SECS);
         // A clock far from the server's must not make a token look valid for longer.
-        issued.min(now) + self.expires_in.unwrap_or(599)
+        issued.min(now).saturating_add(lifetime)
     }
+
+    /// When the refresh token expires, if the reply says: `refresh_token_expires_in` clamped
+    /// to [`MAX_REFRESH_LIFETIME_SECS`].
+    pub fn refresh_expires_at(&self, now: u64) -> Option<u64> {
+        self.refresh_token_expires_in
+            .map(|s| now.saturating_add(s.min(MAX_REFRESH_LIFETIME_SECS)))
+    }
+}
+
+/// Every value of a form we posted, in the forms a server could echo it back in (as sent,
+/// form- and percent-encoded, JSON-escaped), so that none reaches a message. The protocol's
+/// own names (`grant_type`, `*_type`) are not secrets and are left, so that "refresh_token is
+/// invalid" still reads as such.
+pub struct Redactor {
+    needles: Vec<String>,
+}
+
+pub const REDACTED: &str = "[redacted]";
+
+impl Redactor {
+    pub fn new(form: &[(&str, &str)]) -> Self {
+        use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+        const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        let mut needles = Vec::new();
+        for (k, v) in form {
+            if v.is_empty() || *k == "grant_type" || k.ends_with("_type") {
+                continue;
+            }
+            let mut forms = vec![
+                v.to_string(),
+                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>(),
+                utf8_percent_encode(v, UNRESERVED).to_string(),
+                utf8_percent_encode(v, NON_ALPHANUMERIC).to_string(),
+            ];
+            let json = serde_json::to_string(v).expect("strings serialise");
+            let json = json[1..json.len() - 1].to_string();
+            forms.push(json.replace('/', "\\/"));
+            forms.push(json);
+            for f in forms {
+                // Percent-encoding with lower-case hex digits too.
+                let lower = lower_hex_escapes(&f);
+                needles.push(f);
+                needles.push(lower);
+            }
+        }
+        needles.retain(|n| !n.is_empty());
+        // Longest first, so a value that contains another is removed whole.
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        needles.dedup();
+        Redactor { needles }
+    }
+
+    pub fn clean(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for n in &self.needles {
+            if out.contains(n.as_str()) {
+                out = out.replace(n.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    fn clean_opt(&self, s: Option<String>) -> Option<String> {
+        s.map(|s| self.clean(&s))
+    }
+}
+
+/// `%2F` → `%2f` (the escapes of an ASCII string; anything else is returned as it is).
+fn lower_hex_escapes(s: &str) -> String {
+    if !s.is_ascii() {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.extend_from_slice(&[
+                b'%',
+                b[i + 1].to_ascii_lowercase(),
+                b[i + 2].to_ascii_lowercase(),
+            ]);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("ASCII in, ASCII out")
 }
 
 /// POST a form to the token endpoint. A refusal exits 4 with the platform's
@@ -250,11 +393,14 @@ pub async fn request_token_raw(
     if (200..300).contains(&status) {
         return Ok(bytes.to_vec());
     }
+    // Nothing derived from a refusal is shown with anything we sent in it: a server that
+    // echoes the request would otherwise print the assertion, a refresh token or a secret.
+    let redactor = Redactor::new(form);
     if (300..400).contains(&status) {
         // Never followed: the body holds the client assertion, a refresh token or a secret.
         let location = location
             .as_deref()
-            .map(|l| crate::http::shown_location(&url, l))
+            .map(|l| redactor.clean(&crate::http::shown_location(&url, l)))
             .unwrap_or_else(|| "nowhere (no Location)".into());
         return Err(Error::new(
             Kind::Service,
@@ -268,7 +414,14 @@ pub async fn request_token_raw(
             ..Trace::default()
         }));
     }
-    let said = read_error_body(content_type.as_deref(), &bytes);
+    let cleaned = redactor.clean(&String::from_utf8_lossy(&bytes));
+    let said = read_error_body(content_type.as_deref(), cleaned.as_bytes());
+    let said = crate::cpis::errors::Said {
+        code: redactor.clean_opt(said.code),
+        message: redactor.clean_opt(said.message),
+        message_id: redactor.clean_opt(said.message_id),
+        html: said.html,
+    };
     let host = url.host_str().unwrap_or("the token endpoint").to_string();
     let detail = said
         .message
@@ -375,6 +528,58 @@ mod tests {
             derive_token_url(&local, false),
             "http://127.0.0.1:4567/oauth2/token"
         );
+    }
+
+    #[test]
+    fn everything_posted_is_redacted_in_any_encoding() {
+        let r = Redactor::new(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "rt/a+b c\"d"),
+            ("client_secret", "s3cret"),
+            ("empty", ""),
+        ]);
+        for echoed in [
+            "rt/a+b c\"d",
+            "rt%2Fa%2Bb+c%22d",
+            "rt%2fa%2bb+c%22d",
+            "rt%2Fa%2Bb%20c%22d",
+            "rt\\/a+b c\\\"d",
+            "rt/a+b c\\\"d",
+        ] {
+            let out = r.clean(&format!("refresh_token is invalid: {echoed} and s3cret"));
+            assert_eq!(
+                out, "refresh_token is invalid: [redacted] and [redacted]",
+                "{echoed}"
+            );
+        }
+    }
+
+    #[test]
+    fn lifetimes_are_bounded_and_unusable_ones_ignored() {
+        let r: TokenReply = serde_json::from_str(
+            r#"{"access_token":"t","expires_in":18446744073709551615,"refresh_token_expires_in":"18446744073709551615"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.expires_at(1000), 1000 + MAX_ACCESS_LIFETIME_SECS);
+        assert_eq!(
+            r.refresh_expires_at(1000),
+            Some(1000 + MAX_REFRESH_LIFETIME_SECS)
+        );
+        assert_eq!(r.expires_at(u64::MAX), u64::MAX);
+        for v in [
+            "-5", "1e300", "599.5", "\"soon\"", "{}", "[1]", "true", "null",
+        ] {
+            let r: TokenReply = serde_json::from_str(&format!(
+                r#"{{"access_token":"t","expires_in":{v},"issued_at":{v},"refresh_token_expires_in":{v}}}"#
+            ))
+            .unwrap();
+            assert_eq!(
+                r.expires_at(1000),
+                1000 + DEFAULT_ACCESS_LIFETIME_SECS,
+                "{v}"
+            );
+            assert_eq!(r.refresh_expires_at(1000), None, "{v}");
+        }
     }
 
     #[test]

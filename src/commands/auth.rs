@@ -427,7 +427,11 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     .await?;
     let claims = cis2::verify_id_token(&conn.http, &disc, &client_id, &nonce, &id_token).await?;
     let info = match &cis2_access {
-        Some(t) => cis2::userinfo(&conn.http, &disc, t).await?,
+        Some(t) => {
+            let info = cis2::userinfo(&conn.http, &disc, t).await?;
+            cis2::check_userinfo_sub(&claims, &info)?;
+            info
+        }
         None => cis2::Userinfo::default(),
     };
     let identity = cis2::identity(&claims, &info)?;
@@ -448,7 +452,11 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     .await?;
     let mut session = new_session(ctx, SessionKind::User);
     session.access_expires_at = Some(reply.expires_at(now));
-    session.refresh_expires_at = Some(now + reply.refresh_token_expires_in.unwrap_or(43_199));
+    session.refresh_expires_at = Some(
+        reply
+            .refresh_expires_at(now)
+            .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
+    );
     session.user = Some(auth::session::UserSession {
         identity: identity.clone(),
         api_key: app.api_key.clone(),
@@ -575,6 +583,8 @@ async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
         nonce: None,
         selected_roleid: None,
         name: Some("CIS2 user (combined authentication)".into()),
+        aud: None,
+        azp: None,
     };
     let identity = match cis2::platform_userinfo(
         &conn.http,
@@ -591,7 +601,11 @@ async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     };
     let mut session = new_session(ctx, SessionKind::User);
     session.access_expires_at = Some(reply.expires_at(now));
-    session.refresh_expires_at = Some(now + reply.refresh_token_expires_in.unwrap_or(43_199));
+    session.refresh_expires_at = Some(
+        reply
+            .refresh_expires_at(now)
+            .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
+    );
     session.user = Some(auth::session::UserSession {
         identity: identity.clone(),
         api_key: api_key.clone(),
@@ -625,8 +639,13 @@ pub fn activity_meaning(code: &str) -> &'static str {
     }
 }
 
+/// The last second shown as a date (9999-12-31T23:59:59Z): a later one (a sessions file
+/// written by something else) is not a date anyone can use.
+const LAST_SHOWN_SECS: u64 = 253_402_300_799;
+
 fn iso(secs: Option<u64>) -> Option<String> {
-    secs.map(timeutil::rfc3339_secs)
+    secs.filter(|s| *s <= LAST_SHOWN_SECS)
+        .map(timeutil::rfc3339_secs)
 }
 
 /// Whether what is stored could be used now, without any network: a token that has not
@@ -832,7 +851,7 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         if let Some(ss) = &session {
             out.push_str(&format!(
                 "Since:        {}\n",
-                timeutil::rfc3339_secs(ss.created_at)
+                iso(Some(ss.created_at)).unwrap_or_else(|| "not known".into())
             ));
             let expiry = match (ss.kind, iso(ss.access_expires_at)) {
                 (SessionKind::System, Some(t)) => {

@@ -639,16 +639,21 @@ pub fn backoff(attempt: u32) -> Duration {
     base.mul_f64(0.5 + fastrand::f64() * 0.5)
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// The longest `Retry-After` is taken to ask for: a day (anything longer, in seconds or as a
+/// date, is read as a day; either is far past [`MAX_RETRY_AFTER`], so it is not waited for).
+pub const RETRY_AFTER_BOUND: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// `Retry-After` as seconds or an HTTP date, at most [`RETRY_AFTER_BOUND`].
 pub fn parse_retry_after(v: &str) -> Option<Duration> {
     let v = v.trim();
     if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+        return Some(Duration::from_secs(secs).min(RETRY_AFTER_BOUND));
     }
     let when = httpdate::parse_http_date(v).ok()?;
     Some(
         when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
+            .unwrap_or(Duration::ZERO)
+            .min(RETRY_AFTER_BOUND),
     )
 }
 
@@ -692,6 +697,15 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-5"), None);
+        assert_eq!(
+            parse_retry_after("18446744073709551615"),
+            Some(RETRY_AFTER_BOUND)
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(RETRY_AFTER_BOUND)
+        );
     }
 
     #[test]

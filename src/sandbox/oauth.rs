@@ -978,7 +978,13 @@ fn json_response(status: StatusCode, v: &Value) -> Resp {
 
 /// `POST /oauth2/token` (or `/oauth2-mock/token`). `tls` says which scheme the server
 /// speaks: the assertion's `aud` must be `{scheme}://{Host}{path}`, the URL actually posted to.
-pub async fn token_endpoint(registry: &Registry, tls: bool, req: Request<Incoming>) -> Resp {
+/// Each request with a `grant_type` is told to `on_grant` as `token GRANT STATUS`.
+pub async fn token_endpoint(
+    registry: &Registry,
+    tls: bool,
+    req: Request<Incoming>,
+    on_grant: impl FnOnce(String),
+) -> Resp {
     if req.method() != Method::POST {
         let mut r = json_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -1028,10 +1034,20 @@ pub async fn token_endpoint(registry: &Registry, tls: bool, req: Request<Incomin
     for (k, v) in url::form_urlencoded::parse(&body) {
         form.entry(k.into_owned()).or_insert_with(|| v.into_owned());
     }
-    match registry.token_request(&form, &token_url, SystemTime::now()) {
+    let r = match registry.token_request(&form, &token_url, SystemTime::now()) {
         Ok(reply) => json_response(StatusCode::OK, &reply.to_json()),
         Err(e) => e.response(),
+    };
+    if let Some(grant) = form.get("grant_type") {
+        // For `/_sandbox/events`: `token refresh_token 200`.
+        let grant: String = grant
+            .chars()
+            .filter(|c| c.is_ascii_graphic())
+            .take(80)
+            .collect();
+        on_grant(format!("token {grant} {}", r.status().as_u16()));
     }
+    r
 }
 
 #[cfg(test)]

@@ -360,7 +360,8 @@ impl std::error::Error for HangUp {}
 
 pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, HangUp> {
     // PDS retrievals and CP-IS searches are logged as they arrive and as they are answered
-    // (`/_sandbox/events`), so tests can see which overlapped and which came first.
+    // (`/_sandbox/events`), so tests can see which overlapped and which came first; token
+    // requests as they are answered (`token refresh_token 200`).
     let path = req.uri().path();
     let tracked = (path.starts_with(super::pds::PATIENT_PATH)
         || path.starts_with(&format!("{}/Flag", super::flags::BASE_PATH))
@@ -383,7 +384,7 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, H
         state.event(format!("end {what}"));
         r?
     } else if oauth::TOKEN_PATHS.contains(&req.uri().path()) {
-        oauth::token_endpoint(&state.oauth, state.tls, req).await
+        oauth::token_endpoint(&state.oauth, state.tls, req, |e| state.event(e)).await
     } else if req.uri().path() == "/oauth2/authorize" || req.uri().path() == "/oauth2/userinfo" {
         combined(&state, &req)
     } else if req.uri().path() == "/_sandbox/queries" {
