@@ -65,10 +65,18 @@ async fn get_json<T: serde::de::DeserializeOwned>(
         .await
         .map_err(|e| crate::http::transport_error(e, &u, system::TOKEN_TIMEOUT, true))?;
     let status = resp.status();
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| crate::http::transport_error(e, &u, system::TOKEN_TIMEOUT, true))?;
+    let bytes = match crate::http::read_body(resp, crate::http::MAX_BODY).await {
+        Ok(b) => b,
+        Err(crate::http::BodyError::TooLarge) => return Err(crate::http::too_large(what)),
+        Err(crate::http::BodyError::Transport(e)) => {
+            return Err(crate::http::transport_error(
+                e,
+                &u,
+                system::TOKEN_TIMEOUT,
+                true,
+            ))
+        }
+    };
     if !status.is_success() {
         return Err(cis2_error(format!("{what}: HTTP {}", status.as_u16())));
     }

@@ -386,10 +386,15 @@ pub async fn request_token_raw(
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| crate::http::transport_error(e, &url, TOKEN_TIMEOUT, true))?;
+    let bytes = match crate::http::read_body(resp, crate::http::MAX_BODY).await {
+        Ok(b) => b,
+        Err(crate::http::BodyError::TooLarge) => {
+            return Err(crate::http::too_large("token endpoint"))
+        }
+        Err(crate::http::BodyError::Transport(e)) => {
+            return Err(crate::http::transport_error(e, &url, TOKEN_TIMEOUT, true))
+        }
+    };
     if (200..300).contains(&status) {
         return Ok(bytes.to_vec());
     }
