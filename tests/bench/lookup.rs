@@ -47,9 +47,14 @@ fn one_request(host_port: &str) -> Duration {
 
 /// A lookup through cpis: its wall time and its own peak memory.
 fn lookup(sb: &Sandbox, nhs: &str) -> common::Ran {
+    lookup_on(sb, nhs, "fhir")
+}
+
+/// A lookup by `route` (`fhir`, or `flags`: the Patient Flags API, PDS and one GET).
+fn lookup_on(sb: &Sandbox, nhs: &str, route: &str) -> common::Ran {
     let mut c = Command::new(BIN);
     clean(&mut c)
-        .args(["--base-url", &sb.base_url])
+        .args(["--base-url", &sb.base_url, "--route", route])
         .args(["lookup", nhs, "--scheduled", "--format", "json", "--quiet"])
         // A base URL needs a credential; the sandbox accepts any well-formed token.
         .env("CPIS_ACCESS_TOKEN", "sandbox-token");
@@ -129,6 +134,13 @@ fn main() {
         *lookups.iter().max().unwrap(),
     );
     let lookup_median = median(lookups);
+    // The Patient Flags route: PDS and one GET, at once.
+    lookup_on(&delayed, nhs, "flags");
+    let flags_median = median(
+        (0..runs)
+            .map(|_| lookup_on(&delayed, nhs, "flags").wall)
+            .collect(),
+    );
     drop(delayed);
 
     // The default, embedded sandbox (started in-process by the lookup itself).
@@ -160,6 +172,11 @@ fn main() {
     println!(
         "  lookup, embedded sandbox (local)   {:>8.1} ms",
         ms(embedded)
+    );
+    println!(
+        "  lookup --route flags (PDS + flag)  {:>8.1} ms  ({:.2} x one request)",
+        ms(flags_median),
+        ms(flags_median) / ms(single)
     );
     println!(
         "  lookup / one request               {:>8.2} x  (sequential requests would be ~3x)",
