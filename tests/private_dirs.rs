@@ -132,3 +132,30 @@ fn a_private_key_is_never_written_where_another_user_could_swap_it() {
         .assert_stderr_has(&[out_s, "not sticky (mode 0777)"]);
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }
+
+#[test]
+fn a_batch_state_where_another_user_could_swap_it_is_refused() {
+    let cpis = Cpis::new();
+    let dir = cpis.config_dir.path();
+    let list = dir.join("list.txt");
+    std::fs::write(&list, "9990000018\n").unwrap();
+    let open = dir.join("shared");
+    std::fs::create_dir(&open).unwrap();
+    chmod(&open, 0o777);
+    let state = open.join("run.state");
+    let args = [
+        "batch",
+        list.to_str().unwrap(),
+        "--scheduled",
+        "--state",
+        state.to_str().unwrap(),
+    ];
+    let r = cpis.run(&args);
+    r.assert_code(2)
+        .assert_stderr_has(&[open.to_str().unwrap(), "not sticky (mode 0777)"]);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(!state.exists());
+    chmod(&open, 0o1777);
+    cpis.run(&args).assert_code(0);
+    assert!(state.is_file());
+}
