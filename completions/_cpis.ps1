@@ -308,6 +308,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'The service the appointment was with (at most 200 characters)')
             [CompletionResult]::new('--location', '--location', [CompletionResultType]::ParameterName, 'Where the appointment was (at most 200 characters)')
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'What the local authority should know (at most 1000 characters; line breaks allowed)')
+            [CompletionResult]::new('--note-file', '--note-file', [CompletionResultType]::ParameterName, 'Read the note from FILE instead of --note, or from standard input with `-`, so it never appears in the process list (same rules as --note; with `-`, --yes or --dry-run is needed)')
             [CompletionResult]::new('--alert-base-url', '--alert-base-url', [CompletionResultType]::ParameterName, 'Base URL the alert is POSTed under ({base}/Communication) [default: the profile''s alert_base_url, else the CP-IS base URL]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of the result')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')

@@ -445,7 +445,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__missed__subcmd__appointment)
-            opts="-q -v -h -V --appointment --service --location --note --yes --dry-run --alert-base-url --format --no-pds --again --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --appointment --service --location --note --note-file --yes --dry-run --alert-base-url --format --no-pds --again --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -464,6 +464,10 @@ _cpis() {
                     return 0
                     ;;
                 --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --note-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -289,6 +289,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --service 'The service the appointment was with (at most 200 characters)'
             cand --location 'Where the appointment was (at most 200 characters)'
             cand --note 'What the local authority should know (at most 1000 characters; line breaks allowed)'
+            cand --note-file 'Read the note from FILE instead of --note, or from standard input with `-`, so it never appears in the process list (same rules as --note; with `-`, --yes or --dry-run is needed)'
             cand --alert-base-url 'Base URL the alert is POSTed under ({base}/Communication) [default: the profile''s alert_base_url, else the CP-IS base URL]'
             cand --format 'Output format of the result'
             cand --env 'Environment to talk to [default: local while nothing is configured]'

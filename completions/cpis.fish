@@ -263,6 +263,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcomm
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l service -d 'The service the appointment was with (at most 200 characters)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l location -d 'Where the appointment was (at most 200 characters)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l note -d 'What the local authority should know (at most 1000 characters; line breaks allowed)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l note-file -d 'Read the note from FILE instead of --note, or from standard input with `-`, so it never appears in the process list (same rules as --note; with `-`, --yes or --dry-run is needed)' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l alert-base-url -d 'Base URL the alert is POSTed under ({base}/Communication) [default: the profile\'s alert_base_url, else the CP-IS base URL]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l format -d 'Output format of the result' -r -f -a "table\t'A table for people'
 json\t'JSON for scripts'"

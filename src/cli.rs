@@ -212,9 +212,15 @@ after \"Is this the patient?\" on a terminal, a matching --dob, or --yes (withou
 and without either, it is refused before anything is sent). An invalidated number, or one not
 on PDS, shows no CP-IS result (exit 2). --no-pds skips the check.
 
+Standard input: `cpis lookup -` reads the NHS number from standard input (one line, trimmed,
+checked as an argument is), so it is not in the process list for others to see (`ps`). The
+\"Is this the patient?\" question would read standard input too, so an unscheduled `lookup -`
+needs --dob or --yes; without either it is refused (exit 2) before anything is read or sent.
+
 Examples:
   cpis lookup 9990000018 --scheduled
   cpis lookup 999 000 0018 --scheduled              # the three groups as typed
+  printf '9990000018\\n' | cpis lookup - --scheduled # the number on standard input
   cpis lookup \"999 000 0018\" --unscheduled --dob 2018-04-12 --format json
   cpis lookup 9990000182 --scheduled                # a superseded number (sandbox)
   cpis lookup 9990000050 --scheduled --format csv
@@ -232,7 +238,7 @@ Output:
 
 #[derive(Debug, Clone, Args)]
 pub struct LookupArgs {
-    /// NHS number: one argument ("943 476 5919", 943-476-5919) or its three groups (943 476 5919)
+    /// NHS number: one argument ("943 476 5919", 943-476-5919) or its three groups (943 476 5919), or - to read it from standard input (one line), so it never appears in the process list
     #[arg(value_name = "NHS_NUMBER", required = true, num_args = 1..=3)]
     pub nhs_number: Vec<String>,
 
@@ -464,7 +470,7 @@ pub enum AlertCommand {
 
 #[derive(Debug, Args)]
 pub struct MissedAppointmentArgs {
-    /// NHS number of the child, or of the mother for an unborn-child plan ("943 476 5919" or its three groups)
+    /// NHS number of the child, or of the mother for an unborn-child plan ("943 476 5919" or its three groups), or - to read it from standard input (one line) so it never appears in the process list (then --yes or --dry-run is needed)
     #[arg(value_name = "NHS_NUMBER", required = true, num_args = 1..=3)]
     pub nhs_number: Vec<String>,
 
@@ -481,8 +487,18 @@ pub struct MissedAppointmentArgs {
     pub location: String,
 
     /// What the local authority should know (at most 1000 characters; line breaks allowed)
-    #[arg(long, value_name = "TEXT")]
-    pub note: String,
+    #[arg(
+        long,
+        value_name = "TEXT",
+        required_unless_present = "note_file",
+        conflicts_with = "note_file"
+    )]
+    pub note: Option<String>,
+
+    /// Read the note from FILE instead of --note, or from standard input with `-`, so it never
+    /// appears in the process list (same rules as --note; with `-`, --yes or --dry-run is needed)
+    #[arg(long, value_name = "FILE")]
+    pub note_file: Option<PathBuf>,
 
     /// Send without asking (for scripts): check the preview first, e.g. with --dry-run
     #[arg(long)]
@@ -556,6 +572,12 @@ holds it: 201 with a Location naming a Communication, or this alert (its identif
 body. A redirect is never followed (exit 8, naming the Location); any other 2xx exits 8 too.
 Both keep it pending.
 
+Standard input: NHS_NUMBER `-` reads the number from standard input (one line, trimmed,
+checked as an argument is), and --note-file FILE reads the note from FILE (`-`: standard
+input; the same rules as --note), so neither appears in the process list (`ps`). Standard
+input can hold only one of them, and then \"Send this alert?\" cannot be asked on it: --yes
+or --dry-run is needed, or it is refused (exit 2) before anything is read or sent.
+
 Once per appointment: when the outbox already holds an alert, sent or pending, for the same NHS
 number and appointment time (the same moment, whatever offset it is written in), the command
 shows it (state, times, reference) and exits 2 before any request, PDS and CP-IS included
@@ -588,6 +610,8 @@ Examples:
       --note \"Second missed appointment; mother not reachable by phone\"
   cpis alert missed-appointment 9990000026 --appointment 2026-11-24T10:30+00:00 \\
       --service Audiology --location \"Clinic 2\" --note \"Did not attend\" --dry-run
+  cpis alert missed-appointment 9990000026 --appointment 2026-11-24T10:30 \\
+      --service Audiology --location \"Clinic 2\" --note-file note.txt --yes < number.txt -
 ";
 
 const ALERT_LIST_HELP: &str = "\

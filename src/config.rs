@@ -343,7 +343,7 @@ pub struct Settings {
     pub alert_base_url: Option<String>,
     /// The profile's sign-in values (flags of `auth login` override them).
     pub signin: Profile,
-    /// A test double in place of the OS keyring (`CPIS_TEST_KEYRING`).
+    /// A test double in place of the OS keyring (builds with the `test-hooks` feature only).
     pub keyring_double: Option<KeyringDouble>,
     pub keyring_timeout: Duration,
     pub sandbox_delay: Duration,
@@ -621,16 +621,7 @@ pub fn resolve(
         value: Backend::Keyring,
         source: Source::Default,
     });
-    let keyring_double = env
-        .text("CPIS_TEST_KEYRING")?
-        .map(|v| {
-            KeyringDouble::parse(&v).ok_or_else(|| {
-                Error::usage(format!(
-                    "CPIS_TEST_KEYRING={v:?}: use unavailable, hang or dir:PATH"
-                ))
-            })
-        })
-        .transpose()?;
+    let keyring_double = KeyringDouble::from_env(|k| env.text(k))?;
     let keyring_timeout = match env.text("CPIS_KEYRING_TIMEOUT_MS")? {
         Some(v) => {
             Duration::from_millis(v.trim().parse().ok().filter(|ms| *ms > 0).ok_or_else(|| {

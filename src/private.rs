@@ -2,10 +2,18 @@
 //!
 //! - A directory we create is mode 0700; an existing one must be a real directory (not a
 //!   symbolic link), owned by us, and closed to group and others, or it is refused.
+//! - Every directory above it, up to the home directory (or `/` when it is not under home),
+//!   must be one that no other user can change, as `ssh` requires of `~/.ssh`: owned by us or
+//!   root, and not writable by group or others unless it is sticky (like `/tmp`, where others
+//!   cannot rename or remove what is ours). Otherwise someone else could swap the directory
+//!   for one of theirs between our check and our use.
+//! - The directory is opened once (`O_DIRECTORY|O_NOFOLLOW`) and checked through that open
+//!   handle; its files are then opened relative to it (`openat`), never by path again, so what
+//!   was checked is what is used.
 //! - A file is written to a fresh temporary file with an unpredictable name in the same
-//!   directory (created exclusively, mode 0600), synced, then renamed over the target. The
-//!   target path itself is never opened, so a symbolic link planted there is replaced, not
-//!   followed.
+//!   directory (created exclusively, mode 0600, never through a link), synced, then renamed
+//!   over the target. The target path itself is never opened, so a symbolic link planted
+//!   there is replaced, not followed.
 
 use std::fs;
 use std::io::Write;
@@ -13,15 +21,33 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// A directory that has been opened and checked: files are made, read and replaced relative to
+/// the open handle, never by resolving its path again.
+pub struct PrivateDir {
+    path: PathBuf,
+    #[cfg(unix)]
+    fd: fs::File,
+}
+
 /// Make sure `dir` is a directory only we can use, creating it (and missing parents) with mode
 /// 0700 if it does not exist. An existing directory that is a symbolic link, is owned by
-/// someone else, or is accessible by group or others is refused with a usage error (exit 2).
+/// someone else, or is accessible by group or others is refused with a usage error (exit 2);
+/// so is one with a parent (up to the home directory, or `/`) that another user could change.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+    open_private_dir(dir).map(|_| ())
+}
+
+/// [`ensure_private_dir`], returning the open, checked directory.
+pub fn open_private_dir(dir: &Path) -> Result<PrivateDir> {
     // Without a trailing slash, so that a symbolic link is examined rather than followed.
     let dir: PathBuf = dir.components().collect();
     match fs::symlink_metadata(&dir) {
         Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_dir_0700(&dir)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Check the nearest directory that exists before creating anything under it.
+            check_nearest_existing_ancestor(&dir)?;
+            create_dir_0700(&dir)?;
+        }
         Err(e) => {
             return Err(Error::unexpected(format!(
                 "cannot inspect {}: {e}",
@@ -30,10 +56,46 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
         }
     }
     // Whether we just created it or it was there already (or someone else created it in
-    // between), check what is there now.
-    let meta = fs::symlink_metadata(&dir)
-        .map_err(|e| Error::unexpected(format!("cannot inspect {}: {e}", dir.display())))?;
-    check_private_dir(&dir, &meta)
+    // between), check what is there now, through the handle we go on to use.
+    let opened = PrivateDir::open_checked(&dir)?;
+    #[cfg(unix)]
+    check_ancestry(&opened.path, &opened.fd, false)?;
+    Ok(opened)
+}
+
+/// When `dir` exists: refuse it as [`ensure_private_dir`] would, without creating anything.
+/// A missing directory is fine (it holds nothing).
+pub fn check_private_dir_if_exists(dir: &Path) -> Result<()> {
+    let dir: PathBuf = dir.components().collect();
+    if fs::symlink_metadata(&dir).is_err() {
+        return Ok(());
+    }
+    open_private_dir(&dir).map(|_| ())
+}
+
+/// Before creating `dir`: the nearest of its parents that exists must be safe, as must every
+/// directory above that one.
+fn check_nearest_existing_ancestor(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let mut p = dir.parent();
+        while let Some(a) = p {
+            let a = if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            };
+            if fs::metadata(a).is_ok() {
+                let fd = open_dir_fd(a, false)
+                    .map_err(|e| Error::unexpected(format!("cannot open {}: {e}", a.display())))?;
+                return check_ancestry_for(dir, a, &fd, true);
+            }
+            p = a.parent();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Create `dir` with mode 0700; missing parents too. An `AlreadyExists` race is left to the
@@ -62,51 +124,520 @@ fn dir_builder(recursive: bool) -> fs::DirBuilder {
     b
 }
 
+fn refuse_dir(dir: &Path, reason: String, hint: &str) -> Error {
+    Error::usage(format!("cannot use {}: {reason}", dir.display())).with_hint(hint)
+}
+
+fn refuse_symlink(dir: &Path) -> Error {
+    refuse_dir(
+        dir,
+        "it is a symbolic link".into(),
+        "give the real path of a directory that only you can access",
+    )
+}
+
 /// Refuse a directory that is not ours alone. The owner is checked before the mode.
 fn check_private_dir(dir: &Path, meta: &fs::Metadata) -> Result<()> {
-    let refuse = |reason: String, hint: &str| {
-        Err(Error::usage(format!("cannot use {}: {reason}", dir.display())).with_hint(hint))
-    };
     if meta.file_type().is_symlink() {
-        return refuse(
-            "it is a symbolic link".into(),
-            "give the real path of a directory that only you can access",
-        );
+        return Err(refuse_symlink(dir));
     }
     if !meta.is_dir() {
-        return refuse(
+        return Err(refuse_dir(
+            dir,
             "it is not a directory".into(),
             "give a directory that only you can access",
-        );
+        ));
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
+        let me = euid();
         if meta.uid() != me {
-            return refuse(
+            return Err(refuse_dir(
+                dir,
                 format!("it is owned by uid {}, not you (uid {me})", meta.uid()),
                 "use a directory that you own and only you can access",
-            );
+            ));
         }
         let mode = meta.mode() & 0o7777;
         if mode & 0o077 != 0 {
-            return refuse(
+            return Err(refuse_dir(
+                dir,
                 format!("it is accessible by group or others (mode {mode:04o})"),
                 &format!(
                     "use a directory only you can access (`chmod 700 {}`)",
                     dir.display()
                 ),
-            );
+            ));
         }
     }
     Ok(())
 }
 
+#[cfg(unix)]
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+#[cfg(unix)]
+fn cstr(s: &std::ffi::OsStr) -> std::io::Result<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(s.as_bytes())
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))
+}
+
+#[cfg(unix)]
+fn fd_result(fd: libc::c_int) -> std::io::Result<fs::File> {
+    use std::os::fd::FromRawFd;
+    if fd < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        // SAFETY: a descriptor just returned to us, owned by nothing else.
+        Ok(unsafe { fs::File::from_raw_fd(fd) })
+    }
+}
+
+/// Open a directory for use as an `openat` base; with `nofollow`, a symbolic link in its
+/// place fails (`ELOOP`/`ENOTDIR`) rather than being followed.
+#[cfg(unix)]
+fn open_dir_fd(dir: &Path, nofollow: bool) -> std::io::Result<fs::File> {
+    let c = cstr(dir.as_os_str())?;
+    let mut flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+    if nofollow {
+        flags |= libc::O_NOFOLLOW;
+    }
+    // SAFETY: a valid NUL-terminated path.
+    fd_result(unsafe { libc::open(c.as_ptr(), flags) })
+}
+
+/// `openat(dir, name, flags, mode)`.
+#[cfg(unix)]
+fn openat(
+    dir: &fs::File,
+    name: &std::ffi::OsStr,
+    flags: libc::c_int,
+    mode: libc::mode_t,
+) -> std::io::Result<fs::File> {
+    use std::os::fd::AsRawFd;
+    let c = cstr(name)?;
+    // SAFETY: a valid descriptor and NUL-terminated name.
+    fd_result(unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            c.as_ptr(),
+            flags | libc::O_CLOEXEC,
+            libc::c_uint::from(mode),
+        )
+    })
+}
+
+/// Whether another user could change the directory `meta` describes: it is owned by someone
+/// other than us or root, or writable by group or others without being sticky.
+#[cfg(unix)]
+fn unsafe_because(meta: &fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = euid();
+    let mode = meta.mode() & 0o7777;
+    if meta.uid() != me && meta.uid() != 0 {
+        return Some(format!(
+            "is owned by uid {}, neither you (uid {me}) nor root",
+            meta.uid()
+        ));
+    }
+    if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+        return Some(format!(
+            "is writable by group or others and not sticky (mode {mode:04o})"
+        ));
+    }
+    None
+}
+
+/// Walk up from the open directory `fd` (at `dir`) through `..`, to the home directory
+/// (included) or `/`, refusing the first directory another user could change. With
+/// `include_self`, `fd` itself is checked so too (a directory about to hold a new one).
+#[cfg(unix)]
+fn check_ancestry(dir: &Path, fd: &fs::File, include_self: bool) -> Result<()> {
+    check_ancestry_for(dir, dir, fd, include_self)
+}
+
+/// [`check_ancestry`] of `start` (open as `fd`) on behalf of `dir`, which the error names.
+#[cfg(unix)]
+fn check_ancestry_for(dir: &Path, start: &Path, fd: &fs::File, include_self: bool) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let id = |m: &fs::Metadata| (m.dev(), m.ino());
+    let home = dirs::home_dir()
+        .and_then(|h| fs::metadata(h).ok())
+        .map(|m| id(&m));
+    // Only for naming a directory in an error: the walk itself never resolves a path.
+    let real = fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    let cannot = |e: std::io::Error| {
+        Error::unexpected(format!(
+            "cannot inspect the parents of {}: {e}",
+            dir.display()
+        ))
+    };
+    let refuse = |level: usize, why: String| {
+        let named = real
+            .ancestors()
+            .nth(level)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| start.join(std::iter::repeat_n("..", level).collect::<PathBuf>()));
+        let subject = if level == 0 && dir == start {
+            "it".to_string()
+        } else {
+            format!("{}, a directory above it,", named.display())
+        };
+        Err(
+            Error::usage(format!("cannot use {}: {subject} {why}", dir.display())).with_hint(
+                format!(
+            "another user could swap what is there for their own; every directory above one \
+             cpis keeps private files in, up to your home directory, must be yours or root's \
+             and not writable by group or others unless sticky like /tmp (as ssh requires): \
+             e.g. `chmod go-w {}`, or choose a directory elsewhere",
+            named.display()
+        ),
+            ),
+        )
+    };
+    let mut cur_meta = fd.metadata().map_err(cannot)?;
+    if include_self {
+        if let Some(why) = unsafe_because(&cur_meta) {
+            return refuse(0, why);
+        }
+    }
+    let mut cur: Option<fs::File> = None;
+    for level in 1.. {
+        if Some(id(&cur_meta)) == home {
+            break;
+        }
+        let parent = openat(
+            cur.as_ref().unwrap_or(fd),
+            std::ffi::OsStr::new(".."),
+            libc::O_RDONLY | libc::O_DIRECTORY,
+            0,
+        )
+        .map_err(cannot)?;
+        let meta = parent.metadata().map_err(cannot)?;
+        if id(&meta) == id(&cur_meta) {
+            break; // `/`
+        }
+        if let Some(why) = unsafe_because(&meta) {
+            return refuse(level, why);
+        }
+        cur_meta = meta;
+        cur = Some(parent);
+    }
+    Ok(())
+}
+
+impl PrivateDir {
+    /// Open `dir` without following a link and check it is ours alone, through the handle.
+    fn open_checked(dir: &Path) -> Result<PrivateDir> {
+        #[cfg(unix)]
+        {
+            let fd = open_dir_fd(dir, true).map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => refuse_symlink(dir),
+                Some(libc::ENOTDIR) => match fs::symlink_metadata(dir) {
+                    Ok(m) if m.file_type().is_symlink() => refuse_symlink(dir),
+                    _ => refuse_dir(
+                        dir,
+                        "it is not a directory".into(),
+                        "give a directory that only you can access",
+                    ),
+                },
+                _ => Error::unexpected(format!("cannot open {}: {e}", dir.display())),
+            })?;
+            let meta = fd
+                .metadata()
+                .map_err(|e| Error::unexpected(format!("cannot inspect {}: {e}", dir.display())))?;
+            check_private_dir(dir, &meta)?;
+            Ok(PrivateDir {
+                path: dir.to_path_buf(),
+                fd,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let meta = fs::symlink_metadata(dir)
+                .map_err(|e| Error::unexpected(format!("cannot inspect {}: {e}", dir.display())))?;
+            check_private_dir(dir, &meta)?;
+            Ok(PrivateDir {
+                path: dir.to_path_buf(),
+            })
+        }
+    }
+
+    /// Open `dir`, a directory of the user's choosing (followed if a link), as a base for
+    /// files; with `safe`, refuse it when another user could change it or a directory above it.
+    fn open_any(dir: &Path, safe: bool) -> Result<PrivateDir> {
+        #[cfg(unix)]
+        {
+            let fd = open_dir_fd(dir, false).map_err(|e| {
+                Error::usage(format!("cannot use {}: {e}", dir.display()))
+                    .with_hint("give an existing directory")
+            })?;
+            if safe {
+                check_ancestry(dir, &fd, true)?;
+            }
+            Ok(PrivateDir {
+                path: dir.to_path_buf(),
+                fd,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = safe;
+            Ok(PrivateDir {
+                path: dir.to_path_buf(),
+            })
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The private subdirectory `name`, created (0700) relative to this one when missing.
+    pub fn subdir(&self, name: &str) -> Result<PrivateDir> {
+        let path = self.path.join(name);
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            let c = cstr(std::ffi::OsStr::new(name))
+                .map_err(|e| Error::unexpected(format!("cannot create {}: {e}", path.display())))?;
+            // SAFETY: a valid descriptor and NUL-terminated name.
+            if unsafe { libc::mkdirat(self.fd.as_raw_fd(), c.as_ptr(), 0o700) } != 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::AlreadyExists {
+                    return Err(Error::unexpected(format!(
+                        "cannot create {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+            let fd = openat(
+                &self.fd,
+                std::ffi::OsStr::new(name),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+                0,
+            )
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) | Some(libc::ENOTDIR) => match self.metadata_of(name) {
+                    Ok(Some(m)) if !m.file_type().is_symlink() => refuse_dir(
+                        &path,
+                        "it is not a directory".into(),
+                        "give a directory that only you can access",
+                    ),
+                    _ => refuse_symlink(&path),
+                },
+                _ => Error::unexpected(format!("cannot open {}: {e}", path.display())),
+            })?;
+            let meta = fd.metadata().map_err(|e| {
+                Error::unexpected(format!("cannot inspect {}: {e}", path.display()))
+            })?;
+            check_private_dir(&path, &meta)?;
+            Ok(PrivateDir { path, fd })
+        }
+        #[cfg(not(unix))]
+        open_private_dir(&path)
+    }
+
+    /// What is at `name` here, not following a link; `None` when nothing is.
+    pub fn metadata_of(&self, name: &str) -> std::io::Result<Option<fs::Metadata>> {
+        #[cfg(unix)]
+        {
+            // Opened without following a link (and without blocking on a FIFO), then fstat; a
+            // link (ELOOP) is described by lstat, only for what it is.
+            match openat(
+                &self.fd,
+                std::ffi::OsStr::new(name),
+                libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK,
+                0,
+            ) {
+                Ok(f) => f.metadata().map(Some),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                    fs::symlink_metadata(self.path.join(name)).map(Some)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        #[cfg(not(unix))]
+        match fs::symlink_metadata(self.path.join(name)) {
+            Ok(m) => Ok(Some(m)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Open `name` here for reading, never through a link; `None` when it does not exist.
+    pub fn read(&self, name: &str) -> std::io::Result<Option<Vec<u8>>> {
+        use std::io::Read;
+        #[cfg(unix)]
+        let f = openat(
+            &self.fd,
+            std::ffi::OsStr::new(name),
+            libc::O_RDONLY | libc::O_NOFOLLOW,
+            0,
+        );
+        #[cfg(not(unix))]
+        let f = fs::File::open(self.path.join(name));
+        match f {
+            Ok(mut f) => {
+                let mut v = Vec::new();
+                f.read_to_end(&mut v)?;
+                Ok(Some(v))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Open (creating, 0600) `name` here for reading and writing, never through a link: a lock
+    /// file.
+    pub fn open_or_create(&self, name: &str) -> std::io::Result<fs::File> {
+        #[cfg(unix)]
+        {
+            openat(
+                &self.fd,
+                std::ffi::OsStr::new(name),
+                libc::O_RDWR | libc::O_CREAT | libc::O_NOFOLLOW,
+                0o600,
+            )
+        }
+        #[cfg(not(unix))]
+        fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(self.path.join(name))
+    }
+
+    /// A new file `name` here, created exclusively (never an existing file, never through a
+    /// link), mode 0600.
+    pub fn create_new(&self, name: &str) -> std::io::Result<fs::File> {
+        #[cfg(unix)]
+        {
+            openat(
+                &self.fd,
+                std::ffi::OsStr::new(name),
+                libc::O_RDWR | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
+                0o600,
+            )
+        }
+        #[cfg(not(unix))]
+        create_new_private(&self.path.join(name))
+    }
+
+    /// Create or replace `name` here with `bytes`, 0600, atomically (see the module).
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.write_file(std::ffi::OsStr::new(name), bytes, true)
+    }
+
+    fn write_file(&self, name: &std::ffi::OsStr, bytes: &[u8], replace: bool) -> Result<()> {
+        let path = self.path.join(name);
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            let cannot = |e: &dyn std::fmt::Display| {
+                Error::unexpected(format!("cannot write {}: {e}", path.display()))
+            };
+            let dirfd = self.fd.as_raw_fd();
+            // O_CREAT|O_EXCL|O_NOFOLLOW (never follows a link), mode 0600, random name.
+            let mut attempt = 0;
+            let (tmp_name, mut file) = loop {
+                let mut t = std::ffi::OsString::from(".");
+                t.push(name);
+                t.push(".");
+                t.push(
+                    (0..12)
+                        .map(|_| fastrand::alphanumeric())
+                        .collect::<String>(),
+                );
+                t.push(".tmp");
+                match openat(
+                    &self.fd,
+                    &t,
+                    libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
+                    0o600,
+                ) {
+                    Ok(f) => break (t, f),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                        attempt += 1;
+                    }
+                    Err(e) => return Err(cannot(&e)),
+                }
+            };
+            let c_tmp = cstr(&tmp_name).map_err(|e| cannot(&e))?;
+            let c_name = cstr(name).map_err(|e| cannot(&e))?;
+            let remove_tmp = || {
+                // SAFETY: a valid descriptor and NUL-terminated name.
+                unsafe { libc::unlinkat(dirfd, c_tmp.as_ptr(), 0) };
+            };
+            let written = (|| {
+                use std::os::unix::fs::PermissionsExt;
+                file.write_all(bytes)?;
+                // fchmod on the open file, whatever the umask did.
+                file.set_permissions(fs::Permissions::from_mode(0o600))?;
+                file.sync_all()
+            })();
+            if let Err(e) = written {
+                remove_tmp();
+                return Err(cannot(&e));
+            }
+            drop(file);
+            // SAFETY (both): a valid descriptor and NUL-terminated names.
+            let rc = if replace {
+                // renameat(2) replaces whatever is at `name`, a symbolic link included,
+                // without following it.
+                unsafe { libc::renameat(dirfd, c_tmp.as_ptr(), dirfd, c_name.as_ptr()) }
+            } else {
+                // linkat(2) then unlink: fails if anything, a link included, is at `name`.
+                unsafe { libc::linkat(dirfd, c_tmp.as_ptr(), dirfd, c_name.as_ptr(), 0) }
+            };
+            if rc != 0 {
+                let e = std::io::Error::last_os_error();
+                remove_tmp();
+                return Err(cannot(&e));
+            }
+            if !replace {
+                remove_tmp();
+            }
+            // Make the rename durable. Best effort: some file systems cannot sync a directory.
+            let _ = self.fd.sync_all();
+            Ok(())
+        }
+        #[cfg(not(unix))]
+        {
+            let cannot = |e: &dyn std::fmt::Display| {
+                Error::unexpected(format!("cannot write {}: {e}", path.display()))
+            };
+            let mut prefix = std::ffi::OsString::from(".");
+            prefix.push(name);
+            prefix.push(".");
+            let mut tmp = tempfile::Builder::new()
+                .prefix(&prefix)
+                .suffix(".tmp")
+                .tempfile_in(&self.path)
+                .map_err(|e| cannot(&e))?;
+            tmp.write_all(bytes).map_err(|e| cannot(&e))?;
+            tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
+            if replace {
+                tmp.persist(&path).map_err(|e| cannot(&e.error))?;
+            } else {
+                tmp.persist_noclobber(&path).map_err(|e| cannot(&e.error))?;
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Create or replace `path` with `bytes`, readable and writable only by us (0600), atomically.
-/// The parent directory goes through [`ensure_private_dir`]. `path` itself is never opened: a
-/// fresh file with an unpredictable name is created exclusively beside it and renamed over it.
+/// The parent directory goes through [`ensure_private_dir`] and the file is written relative to
+/// the directory so opened. `path` itself is never opened: a fresh file with an unpredictable
+/// name is created exclusively beside it and renamed over it.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
@@ -115,8 +646,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    ensure_private_dir(dir)?;
-    replace_with_fresh_file(dir, path, name, bytes, true)
+    open_private_dir(dir)?.write_file(name, bytes, true)
 }
 
 /// A new file at `path` for writing as it goes (batch output, state): created exclusively
@@ -127,7 +657,7 @@ pub fn create_new_private(path: &Path) -> std::io::Result<fs::File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
+        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
     o.open(path)
 }
@@ -153,8 +683,7 @@ pub fn check_private_file(path: &Path, what: &str, meta: &fs::Metadata) -> Resul
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
+        let me = euid();
         if meta.uid() != me {
             return refuse(format!(
                 "it is owned by uid {}, not you (uid {me})",
@@ -186,69 +715,29 @@ pub fn check_existing_private_file(path: &Path, what: &str) -> Result<bool> {
 
 /// Write `name` in `dir`, an existing directory of the user's choosing (not checked for
 /// privacy, e.g. where they keep man pages), exactly as [`write_private`] writes: a fresh 0600
-/// file renamed over the target, never written through a link.
+/// file renamed over the target, never written through a link, relative to the directory as
+/// opened once.
 pub fn write_file_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    let path = dir.join(name);
-    replace_with_fresh_file(dir, &path, std::ffi::OsStr::new(name), bytes, true)
+    PrivateDir::open_any(dir, false)?
+        .write_file(std::ffi::OsStr::new(name), bytes, true)
         .map_err(|e| Error::usage(e.message))
 }
 
 /// Like [`write_file_in`], but never replaces anything: an existing `dir/name` (a key made
-/// earlier, a link) is an error and stays as it is.
+/// earlier, a link) is an error and stays as it is. It is for secrets (a private key), so
+/// `dir` and every directory above it (up to home, or `/`) must be ones no other user could
+/// change (sticky directories such as `/tmp` are fine: the file is ours alone, 0600).
 pub fn create_file_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    let path = dir.join(name);
-    replace_with_fresh_file(dir, &path, std::ffi::OsStr::new(name), bytes, false)
+    let d = PrivateDir::open_any(dir, true)?;
+    d.write_file(std::ffi::OsStr::new(name), bytes, false)
         .map_err(|e| Error::usage(e.message))
 }
 
-fn replace_with_fresh_file(
-    dir: &Path,
-    path: &Path,
-    name: &std::ffi::OsStr,
-    bytes: &[u8],
-    replace: bool,
-) -> Result<()> {
-    let cannot = |e: &dyn std::fmt::Display| {
-        Error::unexpected(format!("cannot write {}: {e}", path.display()))
-    };
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(name);
-    prefix.push(".");
-    // O_CREAT|O_EXCL (never follows a link), mode 0600, random name.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| cannot(&e))?;
-    tmp.write_all(bytes).map_err(|e| cannot(&e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // fchmod on the open file, whatever the umask did.
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(|e| cannot(&e))?;
-    }
-    tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
-    // rename(2) replaces whatever is at `path`, a symbolic link included, without following it.
-    if replace {
-        tmp.persist(path).map_err(|e| cannot(&e.error))?;
-    } else {
-        // link(2) then unlink: fails if anything, a link included, is already at `path`.
-        tmp.persist_noclobber(path).map_err(|e| cannot(&e.error))?;
-    }
-    sync_dir(dir);
-    Ok(())
-}
-
-/// Make a rename durable. Best effort: some file systems cannot sync a directory.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+/// Refuse `dir` (an existing directory of the user's choosing, for a secret such as a private
+/// key) when another user could change it or any directory above it, as [`create_file_in`]
+/// would: checked before any work is done.
+pub fn check_safe_dir(dir: &Path) -> Result<()> {
+    PrivateDir::open_any(dir, true).map(|_| ())
 }
 
 /// A fresh directory with an unpredictable name (`prefix` + random) in the system temporary
@@ -267,9 +756,7 @@ pub fn private_temp_dir(prefix: &str) -> Result<tempfile::TempDir> {
             std::env::temp_dir().display()
         ))
     })?;
-    let meta = fs::symlink_metadata(dir.path())
-        .map_err(|e| Error::unexpected(format!("cannot inspect {}: {e}", dir.path().display())))?;
-    check_private_dir(dir.path(), &meta)?;
+    open_private_dir(dir.path())?;
     Ok(dir)
 }
 
@@ -395,6 +882,28 @@ mod tests {
         assert!(fs::symlink_metadata(t.path().join("ca.pem"))
             .unwrap()
             .is_file());
+    }
+
+    #[test]
+    fn refuses_a_directory_below_one_another_user_could_change() {
+        let t = private_tempdir();
+        let open = t.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o757)).unwrap();
+        let msg = refusal(&open.join("a/b"));
+        assert!(msg.contains("not sticky (mode 0757)"), "{msg}");
+        assert!(!open.join("a").exists());
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
+        ensure_private_dir(&open.join("a/b")).unwrap();
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            // Owned by another user (not root): refused even when sticky.
+            let c = std::ffi::CString::new(open.to_str().unwrap()).unwrap();
+            // SAFETY: a valid NUL-terminated path; we are root.
+            assert_eq!(unsafe { libc::chown(c.as_ptr(), 65534, 65534) }, 0);
+            let msg = refusal(&open.join("a/b"));
+            assert!(msg.contains("owned by uid 65534, neither you"), "{msg}");
+        }
     }
 
     #[test]

@@ -1488,3 +1488,116 @@ fn on_a_terminal_declining_the_alert_sends_nothing_and_exits_2_as_lookup_does() 
     assert!(held(&sandbox, "9990000026").is_empty());
     assert!(outbox(&cpis).is_empty(), "nothing kept: nothing was sent");
 }
+
+/// `alert_args` without `--note TEXT` (and with `-` or a number as given).
+fn alert_args_no_note<'a>(base: &'a str, nhs: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = alert_args(base, nhs, &[]);
+    a.truncate(a.len() - 2);
+    a.extend_from_slice(extra);
+    a
+}
+
+#[test]
+fn the_number_and_the_note_can_come_on_stdin_or_from_a_file() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let base = sandbox.base_url.clone();
+    // The NHS number on standard input (one line, trimmed), the note as an argument.
+    let r = cpis.run_stdin(
+        &alert_args(&base, "-", &["--dry-run"]),
+        &[],
+        " 999 000 0026 \n",
+    );
+    r.assert_code(0);
+    let c = r.json();
+    assert!(c.to_string().contains(CHILD), "{c}");
+    // The note on standard input, line breaks kept, outer blank lines trimmed.
+    let r = cpis.run_stdin(
+        &alert_args_no_note(&base, CHILD, &["--note-file", "-", "--dry-run"]),
+        &[],
+        "Did not attend.\nMother not reachable.\n\n",
+    );
+    r.assert_code(0);
+    assert_eq!(
+        r.json()["payload"][0]["contentString"],
+        "Did not attend.\nMother not reachable."
+    );
+    // The note from a file, sent for real (--yes): what the sandbox holds is the file's text.
+    let file = cpis.config_dir.path().join("note.txt");
+    std::fs::write(&file, "From a file\n").unwrap();
+    let r = cpis.run(&alert_args_no_note(
+        &base,
+        CHILD,
+        &["--note-file", file.to_str().unwrap(), "--yes"],
+    ));
+    r.assert_code(0);
+    let held = held(&sandbox, CHILD);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0]["payload"][0]["contentString"], "From a file");
+}
+
+#[test]
+fn stdin_is_either_the_number_or_the_note_and_never_also_the_question() {
+    let sandbox = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let base = sandbox.base_url.clone();
+    // Both on standard input: refused.
+    cpis.run_stdin(
+        &alert_args_no_note(&base, "-", &["--note-file", "-", "--yes"]),
+        &[],
+        "9990000026\n",
+    )
+    .assert_code(2)
+    .assert_stderr_has(&["not both", "--note-file FILE"]);
+    // Standard input taken, no --yes or --dry-run: "Send this alert?" cannot be asked on it.
+    for (args, input) in [
+        (alert_args(&base, "-", &[]), "9990000026\n"),
+        (
+            alert_args_no_note(&base, CHILD, &["--note-file", "-"]),
+            "a note\n",
+        ),
+    ] {
+        cpis.run_stdin(&args, &[], input)
+            .assert_code(2)
+            .assert_stderr_has(&["cannot also answer the confirmation", "--yes", "--dry-run"]);
+    }
+    // --note and --note-file together, or neither: usage errors.
+    let file = cpis.config_dir.path().join("note.txt");
+    std::fs::write(&file, "x").unwrap();
+    let mut both = alert_args(&base, CHILD, &["--note-file", file.to_str().unwrap()]);
+    both.push("--dry-run");
+    cpis.run(&both)
+        .assert_code(2)
+        .assert_stderr_has(&["--note-file"]);
+    cpis.run(&alert_args_no_note(&base, CHILD, &["--dry-run"]))
+        .assert_code(2)
+        .assert_stderr_has(&["--note"]);
+    // A note file that is missing, empty or too long; a number on stdin that is not one.
+    let missing = cpis.config_dir.path().join("missing.txt");
+    cpis.run(&alert_args_no_note(
+        &base,
+        CHILD,
+        &["--note-file", missing.to_str().unwrap(), "--dry-run"],
+    ))
+    .assert_code(2)
+    .assert_stderr_has(&["cannot read the note file", missing.to_str().unwrap()]);
+    cpis.run_stdin(
+        &alert_args_no_note(&base, CHILD, &["--note-file", "-", "--dry-run"]),
+        &[],
+        " \n",
+    )
+    .assert_code(2)
+    .assert_stderr_has(&["is empty"]);
+    cpis.run_stdin(
+        &alert_args_no_note(&base, CHILD, &["--note-file", "-", "--dry-run"]),
+        &[],
+        &"x".repeat(1001),
+    )
+    .assert_code(2)
+    .assert_stderr_has(&["at most 1000"]);
+    cpis.run_stdin(&alert_args(&base, "-", &["--dry-run"]), &[], "9990000027\n")
+        .assert_code(2)
+        .assert_stderr_has(&["invalid NHS number"]);
+    assert!(held(&sandbox, CHILD).is_empty());
+    assert!(outbox(&cpis).is_empty());
+}

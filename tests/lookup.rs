@@ -330,3 +330,58 @@ fn sandbox_patients_lists_every_case() {
     let t = Cpis::new().run(&["sandbox", "patients"]);
     assert!(t.stdout.contains("9990000085"));
 }
+
+#[test]
+fn the_nhs_number_can_come_on_stdin() {
+    let cpis = Cpis::new();
+    for input in ["9990000018\n", "  999 000 0018  \r\n", "999-000-0018"] {
+        let r = cpis.run_stdin(&["lookup", "-", "--scheduled", "--json"], &[], input);
+        r.assert_code(0);
+        assert_eq!(r.json()["nhs_number"], "9990000018", "{input:?}");
+    }
+    // The same validation as an argument, --no-validate included.
+    cpis.run_stdin(&["lookup", "-", "--scheduled"], &[], "9990000017\n")
+        .assert_code(2)
+        .assert_stderr_has(&["invalid NHS number", "--no-validate"]);
+    let r = cpis.run_stdin(
+        &["lookup", "-", "--scheduled", "--no-validate", "--json"],
+        &[],
+        "9912003890\n",
+    );
+    assert_eq!(r.json()["nhs_number"], "9912003890", "{}", r.stderr);
+    // Nothing, more than one line, or `-` beside other arguments: refused.
+    cpis.run_stdin(&["lookup", "-", "--scheduled"], &[], "\n")
+        .assert_code(2)
+        .assert_stderr_has(&["standard input is empty"]);
+    cpis.run_stdin(
+        &["lookup", "-", "--scheduled"],
+        &[],
+        "9990000018\n9990000026\n",
+    )
+    .assert_code(2)
+    .assert_stderr_has(&["more than one line"]);
+    cpis.run_stdin(&["lookup", "999", "-", "--scheduled"], &[], "")
+        .assert_code(2)
+        .assert_stderr_has(&["must be the only NHS_NUMBER argument"]);
+}
+
+#[test]
+fn an_unscheduled_lookup_with_the_number_on_stdin_needs_yes_or_dob() {
+    let cpis = Cpis::new();
+    let r = cpis.run_stdin(&["lookup", "-", "--unscheduled"], &[], "9990000034\n");
+    r.assert_code(2).assert_stderr_has(&[
+        "standard input holds the NHS number",
+        "cannot also answer the confirmation question",
+        "--dob",
+        "--yes",
+        "nothing was sent",
+    ]);
+    assert!(r.stdout.is_empty());
+    let r = cpis.run_stdin(
+        &["lookup", "-", "--unscheduled", "--yes", "--json"],
+        &[],
+        "9990000034\n",
+    );
+    r.assert_code(0);
+    assert_eq!(r.json()["care_setting"], "unscheduled");
+}

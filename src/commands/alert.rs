@@ -32,6 +32,24 @@ pub async fn run(ctx: &super::Ctx, cmd: AlertCommand) -> Result<()> {
     }
 }
 
+/// The most a note file may hold, in bytes (a note is at most [`MAX_NOTE`] characters).
+const MAX_NOTE_FILE: u64 = 4 * MAX_NOTE as u64 + 64;
+
+/// The note from `--note-file FILE`, or standard input for `-`.
+fn read_note(file: &std::path::Path) -> Result<String> {
+    if file == std::path::Path::new("-") {
+        return super::lookup::read_stdin(
+            "the note on standard input (--note-file -)",
+            MAX_NOTE_FILE,
+        );
+    }
+    let what = format!("the note file {}", file.display());
+    let f = std::fs::File::open(file).map_err(|e| {
+        Error::usage(format!("cannot read {what}: {e}")).with_hint("nothing was sent")
+    })?;
+    super::lookup::read_limited(f, &what, MAX_NOTE_FILE)
+}
+
 /// Free text: not blank, at most `max` characters, no control characters (a note may hold
 /// line breaks and tabs).
 pub fn check_text(what: &str, v: &str, max: usize, multiline: bool) -> Result<String> {
@@ -214,10 +232,14 @@ fn preview(rows: &[(&str, String)]) -> String {
 }
 
 fn crash_point(at: &str) {
-    // Test hook: stop dead here, as a killed process would (see tests/alert.rs).
+    // Test hook: stop dead here, as a killed process would (see tests/alert.rs). Only in builds
+    // with the `test-hooks` feature (`cargo test`); a release build has no such variable.
+    #[cfg(feature = "test-hooks")]
     if std::env::var("CPIS_TEST_ALERT_CRASH").is_ok_and(|v| v == at) {
         std::process::abort();
     }
+    #[cfg(not(feature = "test-hooks"))]
+    let _ = at;
 }
 
 /// What the plan read found: the plans, and the name the record gives the child.
@@ -278,7 +300,29 @@ async fn plan_read(
 }
 
 async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Result<()> {
-    let requested = super::lookup::parse_number(&args.nhs_number, false)?;
+    let number_on_stdin = super::lookup::number_on_stdin(&args.nhs_number)?;
+    let note_on_stdin = args.note_file.as_deref() == Some(std::path::Path::new("-"));
+    if number_on_stdin && note_on_stdin {
+        return Err(Error::usage(
+            "standard input can hold the NHS number (`-`) or the note (`--note-file -`), not both",
+        )
+        .with_hint("nothing was sent. Put the note in a file: --note-file FILE"));
+    }
+    if (number_on_stdin || note_on_stdin) && !args.yes && !args.dry_run {
+        return Err(super::lookup::stdin_taken(
+            if number_on_stdin {
+                "the NHS number (`-`)"
+            } else {
+                "the note (`--note-file -`)"
+            },
+            "Check the preview with --dry-run, then pass --yes to send it",
+        ));
+    }
+    let requested = if number_on_stdin {
+        super::lookup::number_from_stdin(false)?
+    } else {
+        super::lookup::parse_number(&args.nhs_number, false)?
+    };
     let appointment = crate::timeutil::parse_user_time(&args.appointment)
         .map_err(|e| Error::usage(format!("--appointment: {e}")).with_hint("nothing was sent"))?;
     let now = crate::timeutil::now_moment();
@@ -291,7 +335,16 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
     }
     let service = check_text("--service", &args.service, MAX_SHORT_TEXT, false)?;
     let location = check_text("--location", &args.location, MAX_SHORT_TEXT, false)?;
-    let note = check_text("--note", &args.note, MAX_NOTE, true)?;
+    let note = match (&args.note, &args.note_file) {
+        (Some(n), _) => check_text("--note", n, MAX_NOTE, true)?,
+        (None, Some(f)) => check_text("the note (--note-file)", &read_note(f)?, MAX_NOTE, true)?,
+        (None, None) => {
+            return Err(
+                Error::usage("give the note: --note TEXT or --note-file FILE")
+                    .with_hint("nothing was sent"),
+            )
+        }
+    };
     let given_base = alert_base_given(
         args.alert_base_url.as_deref(),
         ctx.settings.alert_base_url.as_deref(),

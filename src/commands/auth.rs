@@ -947,6 +947,8 @@ fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
             args.out.display()
         )));
     }
+    // A private key only in a directory no other user could change (before the slow work).
+    crate::private::check_safe_dir(&args.out)?;
     let (pem_name, jwks_name) = (format!("{kid}.pem"), format!("{kid}.jwks.json"));
     for name in [&pem_name, &jwks_name] {
         if args.out.join(name).symlink_metadata().is_ok() {

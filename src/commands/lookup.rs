@@ -31,6 +31,70 @@ pub fn parse_number(parts: &[String], no_validate: bool) -> Result<NhsNumber> {
     })
 }
 
+/// Whether the NHS number is to be read from standard input: the single argument `-`. A `-`
+/// among other arguments is refused.
+pub fn number_on_stdin(parts: &[String]) -> Result<bool> {
+    match parts {
+        [one] if one == "-" => Ok(true),
+        _ if parts.iter().any(|p| p == "-") => Err(Error::usage(
+            "`-` (read the NHS number from standard input) must be the only NHS_NUMBER argument",
+        )
+        .with_hint("nothing was sent")),
+        _ => Ok(false),
+    }
+}
+
+/// The longest standard input read for an NHS number, in bytes.
+const MAX_NUMBER_INPUT: u64 = 256;
+
+/// All of standard input as text, at most `max` bytes; `what` names it in errors.
+pub fn read_stdin(what: &str, max: u64) -> Result<String> {
+    read_limited(std::io::stdin().lock(), what, max)
+}
+
+/// All of `r` as UTF-8 text, at most `max` bytes (more is refused, not cut short).
+pub fn read_limited(r: impl std::io::Read, what: &str, max: u64) -> Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    r.take(max + 1).read_to_end(&mut bytes).map_err(|e| {
+        Error::usage(format!("cannot read {what}: {e}")).with_hint("nothing was sent")
+    })?;
+    if bytes.len() as u64 > max {
+        return Err(Error::usage(format!("{what} is longer than {max} bytes"))
+            .with_hint("nothing was sent"));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        Error::usage(format!("{what} is not UTF-8 text")).with_hint("nothing was sent")
+    })
+}
+
+/// The NHS number on standard input: one line, trimmed, validated as an argument is.
+pub fn number_from_stdin(no_validate: bool) -> Result<NhsNumber> {
+    let what = "the NHS number on standard input";
+    let text = read_stdin(what, MAX_NUMBER_INPUT)?;
+    let line = text.trim();
+    if line.is_empty() {
+        return Err(Error::usage(format!("{what} is missing: standard input is empty"))
+            .with_hint("nothing was sent. Give the number on one line, e.g. `echo 9990000018 | cpis lookup - --scheduled`"));
+    }
+    if line.contains('\n') {
+        return Err(
+            Error::usage(format!("{what} is more than one line: give one NHS number"))
+                .with_hint("nothing was sent. For many numbers use `cpis batch`"),
+        );
+    }
+    parse_number(&[line.to_string()], no_validate)
+}
+
+/// The refusal when standard input holds the NHS number (or a note) and a question would be
+/// asked on it too.
+pub fn stdin_taken(what: &str, instead: &str) -> Error {
+    Error::usage(format!(
+        "standard input holds {what}, so it cannot also answer the confirmation question"
+    ))
+    .with_hint(format!("nothing was sent. {instead}"))
+}
+
 /// The care setting from the flags, else the profile/environment, else a refusal.
 pub fn care_setting(args: &LookupArgs, configured: Option<CareSetting>) -> Result<CareSetting> {
     care_from_flags(args.scheduled, args.unscheduled, configured)
@@ -275,9 +339,27 @@ pub(crate) async fn patient(
 const UNSCHEDULED_NOTE: &str = "unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified";
 
 pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
-    let requested = parse_number(&args.nhs_number, args.no_validate)?;
+    let on_stdin = number_on_stdin(&args.nhs_number)?;
+    let given = if on_stdin {
+        None
+    } else {
+        Some(parse_number(&args.nhs_number, args.no_validate)?)
+    };
     let care = care_setting(&args, ctx.settings.care_setting.as_ref().map(|c| c.value))?;
     let dob = parse_dob(args.dob.as_deref())?;
+    // `lookup -`: the number is on standard input, so "Is this the patient?" cannot be asked
+    // there: an unscheduled lookup needs --dob or --yes, refused before anything is read or
+    // sent.
+    if on_stdin && care == CareSetting::Unscheduled && dob.is_none() && !args.yes {
+        return Err(stdin_taken(
+            "the NHS number (`lookup -`)",
+            "An unscheduled lookup with the number on standard input needs --dob YYYY-MM-DD (checked against PDS) or --yes (once the patient has been checked)",
+        ));
+    }
+    let requested = match given {
+        Some(n) => n,
+        None => number_from_stdin(args.no_validate)?,
+    };
     let verify = !args.no_pds && ctx.settings.verify_on_pds;
     if args.curl {
         return curl(ctx, &requested, care, verify).await;

@@ -47,6 +47,11 @@ impl Ctx {
     }
 
     pub fn sessions(&self) -> Result<crate::auth::Sessions> {
+        // Read only from a data directory that is ours alone (when there is one yet), as
+        // everything written there is.
+        if let Some(dir) = self.settings.data_dir.as_deref() {
+            crate::private::check_private_dir_if_exists(dir)?;
+        }
         crate::auth::Sessions::load(self.settings.data_dir.as_deref())
     }
 

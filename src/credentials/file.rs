@@ -3,7 +3,6 @@
 //! update (a rotated refresh token must not be overwritten by an older one).
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::PathBuf;
 
 use super::Store;
@@ -39,27 +38,22 @@ impl FileStore {
         &self,
         f: impl FnOnce(&mut BTreeMap<String, String>) -> (T, bool),
     ) -> Result<T> {
-        crate::private::ensure_private_dir(&self.dir)?;
-        let lock_path = self.dir.join("credentials.lock");
-        let mut opts = fs::OpenOptions::new();
-        opts.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        let lock = opts.open(&lock_path).map_err(|e| self.broken(e))?;
+        let dir = crate::private::open_private_dir(&self.dir)?;
+        // Both files are opened relative to the directory just checked, never through a link.
+        let lock = dir
+            .open_or_create("credentials.lock")
+            .map_err(|e| self.broken(e))?;
         lock.lock().map_err(|e| self.broken(e))?;
-        let mut entries: BTreeMap<String, String> = match fs::read(self.path()) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
+        let mut entries: BTreeMap<String, String> = match dir.read("credentials.json") {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes)
                 .map_err(|_| self.broken("it is not a JSON object of entries"))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Ok(None) => BTreeMap::new(),
             Err(e) => return Err(self.broken(e)),
         };
         let (out, changed) = f(&mut entries);
         if changed {
             let json = serde_json::to_vec_pretty(&entries).expect("strings serialise");
-            crate::private::write_private(&self.path(), &json)?;
+            dir.write("credentials.json", &json)?;
         }
         drop(lock);
         Ok(out)

@@ -62,6 +62,9 @@ impl Backend {
 /// What a test may put in place of the OS keyring (`CPIS_TEST_KEYRING`): `unavailable`
 /// (every call fails as a headless server's would), `hang` (no call ever answers), or
 /// `dir:PATH` (a keyring that keeps entries as files under PATH, so tests can look inside).
+/// Only in builds with the `test-hooks` feature (which `cargo test` switches on); in any other
+/// build there is no double and the variable is not even read.
+#[cfg(feature = "test-hooks")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyringDouble {
     Unavailable,
@@ -69,8 +72,36 @@ pub enum KeyringDouble {
     Dir(PathBuf),
 }
 
+/// Without the `test-hooks` feature there is no keyring double: this type has no values.
+#[cfg(not(feature = "test-hooks"))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyringDouble {}
+
 impl KeyringDouble {
-    pub fn parse(s: &str) -> Option<Self> {
+    /// The double `CPIS_TEST_KEYRING` asks for, read through `text` (the configuration's
+    /// environment). Always `None` in a build without the `test-hooks` feature.
+    pub fn from_env(text: impl Fn(&'static str) -> Result<Option<String>>) -> Result<Option<Self>> {
+        #[cfg(feature = "test-hooks")]
+        {
+            text("CPIS_TEST_KEYRING")?
+                .map(|v| {
+                    Self::parse(&v).ok_or_else(|| {
+                        Error::usage(format!(
+                            "CPIS_TEST_KEYRING={v:?}: use unavailable, hang or dir:PATH"
+                        ))
+                    })
+                })
+                .transpose()
+        }
+        #[cfg(not(feature = "test-hooks"))]
+        {
+            let _ = text;
+            Ok(None)
+        }
+    }
+
+    #[cfg(feature = "test-hooks")]
+    fn parse(s: &str) -> Option<Self> {
         match s {
             "unavailable" => Some(KeyringDouble::Unavailable),
             "hang" => Some(KeyringDouble::Hang),

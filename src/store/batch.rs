@@ -112,6 +112,18 @@ fn identity(_: &Path) -> Option<(u64, u64)> {
     None
 }
 
+/// The state holds NHS numbers and what was found: its directory, and every one above it (up
+/// to home, or `/`), must be one no other user could change (sticky ones such as `/tmp` are
+/// fine), or the state could be swapped between runs. The state file itself is checked as one
+/// of ours.
+fn check_state_dir(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    crate::private::check_safe_dir(dir)
+}
+
 /// Make sure the directory a file is to be created in exists (created private if not).
 pub fn ensure_parent(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -206,6 +218,7 @@ impl State {
     /// the state and whether it is a resumed run.
     pub fn open(path: &Path, key: &RunKey) -> Result<(State, bool)> {
         ensure_parent(path)?;
+        check_state_dir(path)?;
         create_private(path)?;
         let before = identity(path);
         let err = db_error(path);
@@ -231,6 +244,7 @@ impl State {
     /// Remove the state at `path` and SQLite's companion files (`--fresh`). Each must be
     /// one of ours.
     pub fn discard(path: &Path) -> Result<()> {
+        check_state_dir(path)?;
         let all = std::iter::once(path.to_path_buf()).chain(companions(path));
         for p in all {
             if crate::private::check_existing_private_file(&p, "batch state")? {

@@ -61,19 +61,24 @@ impl Outbox {
                 .with_hint("set CPIS_DATA_DIR to a directory of your own")
         })?;
         let path = path(data_dir);
-        let dir = path.parent().expect("outbox has a directory");
-        crate::private::ensure_private_dir(data_dir)?;
-        crate::private::ensure_private_dir(dir)?;
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_file() => {}
-            Ok(_) => {
+        // The data directory and its `alerts` directory are checked (and the file made)
+        // through open handles; SQLite then opens the file by its path, which no other user
+        // can change (every directory above it is checked).
+        let dir = crate::private::open_private_dir(data_dir)?.subdir("alerts")?;
+        let name = "outbox.sqlite";
+        let meta = dir
+            .metadata_of(name)
+            .map_err(|e| Error::unexpected(format!("cannot inspect {}: {e}", path.display())))?;
+        match meta {
+            Some(m) if m.file_type().is_file() => {}
+            Some(_) => {
                 return Err(Error::usage(format!(
                     "the alert outbox {} is not a regular file",
                     path.display()
                 )))
             }
-            Err(_) => {
-                crate::private::create_new_private(&path).map_err(|e| {
+            None => {
+                dir.create_new(name).map_err(|e| {
                     Error::unexpected(format!("cannot create {}: {e}", path.display()))
                 })?;
             }
