@@ -440,3 +440,39 @@ fn the_request_its_path_its_headers_and_its_retries() {
         assert_eq!(status, 400, "no X-Request-ID");
     }
 }
+
+#[test]
+fn a_refused_token_is_renewed_once_on_the_route() {
+    // The first Patient Flags request is refused (an expired token); the system identity gets a
+    // new one from a sandbox's token endpoint, and the request is sent once more.
+    let sb = SandboxProc::start(&[]);
+    let origin = sb.base_url.split("/cpis/").next().unwrap().to_string();
+    let token_url = format!("{origin}/oauth2/token");
+    let server = Scripted::start(|_, i| {
+        if i == 0 {
+            return Reply::new(401, "application/json", r#"{"message":"expired"}"#);
+        }
+        Reply::fhir(r#"{"resourceType":"Bundle","type":"searchset","total":0}"#)
+    });
+    let cpis = Cpis::signed_out();
+    let base = server.base_url();
+    login_system(&cpis, &base, Some(&token_url));
+    let r = cpis.run(&[
+        "--base-url",
+        &base,
+        "--route",
+        "flags",
+        "lookup",
+        "9434765919",
+        "--scheduled",
+    ]);
+    r.assert_code(0)
+        .assert_stderr_has(&["refused the access token (HTTP 401)"]);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_ne!(
+        reqs[0].header("authorization"),
+        reqs[1].header("authorization")
+    );
+    assert!(r.stdout.contains("NO PLAN ON CP-IS"), "{}", r.stdout);
+}
