@@ -252,7 +252,6 @@ struct PlanRead {
 /// FHIR API, or the CP-IS flag on the Patient Flags API; under the command's renewal policy.
 async fn plan_read(
     ctx: &super::Ctx,
-    conn: &super::Connection,
     renewal: &super::renewal::Renewal<'_>,
     nhs: &crate::nhs_number::NhsNumber,
     today: i64,
@@ -260,11 +259,7 @@ async fn plan_read(
     match ctx.settings.route.value {
         crate::cpis::Route::Fhir => {
             let found = renewal
-                .send("CP-IS", |token| async move {
-                    ctx.client_with(conn, &token)?
-                        .search(Search::CareTeam, nhs, CareSetting::Scheduled)
-                        .await
-                })
+                .search(Search::CareTeam, nhs, CareSetting::Scheduled)
                 .await?;
             let subject = found
                 .bundles
@@ -284,13 +279,7 @@ async fn plan_read(
             })
         }
         crate::cpis::Route::Flags => {
-            let found = renewal
-                .send("the Patient Flags API", |token| async move {
-                    ctx.flags_client(conn, &token)?
-                        .search(nhs, today, None)
-                        .await
-                })
-                .await?;
+            let found = renewal.flags(nhs, today).await?;
             Ok(PlanRead {
                 plans: found.plans,
                 subject: None,
@@ -362,7 +351,7 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
     let today = crate::timeutil::today_days();
     let (patient, nhs, plans) = if !verify {
         ctx.note("not verified on PDS (--no-pds or verify_on_pds = false): make sure this is the right child");
-        let plans = plan_read(ctx, &conn, &renewal, &requested, today).await?;
+        let plans = plan_read(ctx, &renewal, &requested, today).await?;
         (
             PatientReport::unverified(&requested.digits()),
             requested,
@@ -371,8 +360,8 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
     } else {
         // Both silent reads at once: PDS, and the plan under the number given.
         let (outcome, found) = tokio::join!(
-            super::lookup::patient(ctx, &conn, &renewal, &requested),
-            plan_read(ctx, &conn, &renewal, &requested, today)
+            renewal.patient(&requested),
+            plan_read(ctx, &renewal, &requested, today)
         );
         let verified = super::lookup::accept(outcome?, &requested).map_err(|mut e| {
             e.hint = Some(match e.hint.take() {
@@ -386,7 +375,7 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
             ctx.note(&format!(
                 "NHS number {requested} has been superseded by {current} on PDS: the plan is read, and the alert made, under the current number"
             ));
-            plan_read(ctx, &conn, &renewal, &current, today).await?
+            plan_read(ctx, &renewal, &current, today).await?
         } else {
             found?
         };

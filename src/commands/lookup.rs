@@ -225,24 +225,6 @@ fn both<A, B>(a: Result<A>, b: Result<B>) -> Result<(A, B)> {
     }
 }
 
-/// One CP-IS search under the command's renewal policy.
-async fn search(
-    ctx: &super::Ctx,
-    conn: &super::Connection,
-    renewal: &Renewal<'_>,
-    search: Search,
-    nhs: &NhsNumber,
-    care: CareSetting,
-) -> Result<SearchResult> {
-    renewal
-        .send("CP-IS", |token| async move {
-            ctx.client_with(conn, &token)?
-                .search(search, nhs, care)
-                .await
-        })
-        .await
-}
-
 /// What CP-IS holds for one child, whichever route answered.
 pub(crate) struct Record {
     pub plans: Vec<model::Plan>,
@@ -259,15 +241,13 @@ pub(crate) struct Record {
 /// resends the other. Both run to the end, so that a failure of one never cuts the other off
 /// half-sent.
 async fn searches(
-    ctx: &super::Ctx,
-    conn: &super::Connection,
     renewal: &Renewal<'_>,
     nhs: &NhsNumber,
     care: CareSetting,
 ) -> Result<(SearchResult, SearchResult)> {
     let (ct, ae) = tokio::join!(
-        search(ctx, conn, renewal, Search::CareTeam, nhs, care),
-        search(ctx, conn, renewal, Search::AuditEvent, nhs, care)
+        renewal.search(Search::CareTeam, nhs, care),
+        renewal.search(Search::AuditEvent, nhs, care)
     );
     both(ct, ae)
 }
@@ -275,7 +255,6 @@ async fn searches(
 /// What CP-IS holds for `nhs`, by the configured route (the only place that knows routes).
 pub(crate) async fn care_record(
     ctx: &super::Ctx,
-    conn: &super::Connection,
     renewal: &Renewal<'_>,
     nhs: &NhsNumber,
     care: CareSetting,
@@ -283,7 +262,7 @@ pub(crate) async fn care_record(
 ) -> Result<Record> {
     match ctx.settings.route.value {
         Route::Fhir => {
-            let (care_team, audit) = searches(ctx, conn, renewal, nhs, care).await?;
+            let (care_team, audit) = searches(renewal, nhs, care).await?;
             Ok(Record {
                 plans: model::plans_from(&care_team.bundles, today),
                 access_history: Some(model::accesses_from(&audit.bundles)),
@@ -300,13 +279,7 @@ pub(crate) async fn care_record(
             if care == CareSetting::Unscheduled {
                 return Err(crate::flags::unscheduled_refused());
             }
-            let found = renewal
-                .send("the Patient Flags API", |token| async move {
-                    ctx.flags_client(conn, &token)?
-                        .search(nhs, today, None)
-                        .await
-                })
-                .await?;
+            let found = renewal.flags(nhs, today).await?;
             Ok(Record {
                 plans: found.plans,
                 access_history: None,
@@ -320,20 +293,6 @@ pub(crate) async fn care_record(
             })
         }
     }
-}
-
-/// The PDS retrieval under the command's renewal policy.
-pub(crate) async fn patient(
-    ctx: &super::Ctx,
-    conn: &super::Connection,
-    renewal: &Renewal<'_>,
-    nhs: &NhsNumber,
-) -> Result<crate::pds::Outcome> {
-    renewal
-        .send("PDS", |token| async move {
-            ctx.pds_client(conn, &token)?.patient(nhs).await
-        })
-        .await
 }
 
 const UNSCHEDULED_NOTE: &str = "unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified";
@@ -394,27 +353,27 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
             confirm_patient(&report, false, args.yes).await?;
             ctx.note(UNSCHEDULED_NOTE);
         }
-        let found = care_record(ctx, &conn, &renewal, &requested, care, today).await?;
+        let found = care_record(ctx, &renewal, &requested, care, today).await?;
         (report, requested, found)
     } else if care == CareSetting::Scheduled {
         // A silent read: PDS and both CP-IS searches at once, one round trip.
         let (outcome, found) = tokio::join!(
-            patient(ctx, &conn, &renewal, &requested),
-            care_record(ctx, &conn, &renewal, &requested, care, today)
+            renewal.patient(&requested),
+            care_record(ctx, &renewal, &requested, care, today)
         );
         let patient = accept(outcome?, &requested)?;
         check_dob(&patient, dob.as_deref())?;
         let current = current_number(&patient)?;
         let found = if patient.superseded {
             note_superseded(ctx, &requested, &current);
-            care_record(ctx, &conn, &renewal, &current, care, today).await?
+            care_record(ctx, &renewal, &current, care, today).await?
         } else {
             found?
         };
         (PatientReport::verified(&patient, today), current, found)
     } else {
         // Unscheduled: nothing that notifies a local authority before the patient is known.
-        let outcome = patient(ctx, &conn, &renewal, &requested).await?;
+        let outcome = renewal.patient(&requested).await?;
         let patient = accept(outcome, &requested)?;
         check_dob(&patient, dob.as_deref())?;
         let report = PatientReport::verified(&patient, today);
@@ -424,7 +383,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
             note_superseded(ctx, &requested, &current);
         }
         ctx.note(UNSCHEDULED_NOTE);
-        let found = care_record(ctx, &conn, &renewal, &current, care, today).await?;
+        let found = care_record(ctx, &renewal, &current, care, today).await?;
         (report, current, found)
     };
     let base_url = conn.base.as_str().trim_end_matches('/').to_string();

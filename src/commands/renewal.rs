@@ -82,4 +82,44 @@ impl<'a> Renewal<'a> {
             r => r,
         }
     }
+
+    /// One CP-IS search under this policy.
+    pub async fn search(
+        &self,
+        search: crate::cpis::Search,
+        nhs: &crate::nhs_number::NhsNumber,
+        care: crate::cpis::CareSetting,
+    ) -> Result<crate::cpis::SearchResult> {
+        let (ctx, conn) = (self.ctx, self.conn);
+        self.send("CP-IS", |token| async move {
+            ctx.client_with(conn, &token)?
+                .search(search, nhs, care)
+                .await
+        })
+        .await
+    }
+
+    /// The PDS retrieval under this policy.
+    pub async fn patient(&self, nhs: &crate::nhs_number::NhsNumber) -> Result<crate::pds::Outcome> {
+        let (ctx, conn) = (self.ctx, self.conn);
+        self.send("PDS", |token| async move {
+            ctx.pds_client(conn, &token)?.patient(nhs).await
+        })
+        .await
+    }
+
+    /// The CP-IS flag on the Patient Flags API (a silent read) under this policy.
+    pub async fn flags(
+        &self,
+        nhs: &crate::nhs_number::NhsNumber,
+        today: i64,
+    ) -> Result<crate::flags::Found> {
+        let (ctx, conn) = (self.ctx, self.conn);
+        self.send("the Patient Flags API", |token| async move {
+            ctx.flags_client(conn, &token)?
+                .search(nhs, today, None)
+                .await
+        })
+        .await
+    }
 }

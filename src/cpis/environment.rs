@@ -82,6 +82,16 @@ impl std::fmt::Display for EnvName {
     }
 }
 
+/// Another API of the platform beside a CP-IS base: the same origin, `path` (PDS, Patient
+/// Flags: the API platform lays every API out under one host).
+pub fn beside(cpis_base: &url::Url, path: &str) -> url::Url {
+    let mut u = cpis_base.clone();
+    u.set_path(path);
+    u.set_query(None);
+    u.set_fragment(None);
+    u
+}
+
 /// A base URL must be absolute, `https://` (or `http://` on a loopback address), with a host
 /// and no query, fragment or credentials.
 pub fn check_base_url(s: &str) -> Result<url::Url, String> {

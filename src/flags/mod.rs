@@ -24,11 +24,7 @@ pub const DEFAULT_PATH: &str = "Flag";
 
 /// The Patient Flags base beside a CP-IS base: the same origin, [`BASE_PATH`].
 pub fn base_beside(cpis_base: &Url) -> Url {
-    let mut u = cpis_base.clone();
-    u.set_path(BASE_PATH);
-    u.set_query(None);
-    u.set_fragment(None);
-    u
+    crate::cpis::environment::beside(cpis_base, BASE_PATH)
 }
 
 /// One answer: the plans it holds, and the body and trace id for `--raw` and support.

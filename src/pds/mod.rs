@@ -20,11 +20,7 @@ pub const BASE_PATH: &str = "/personal-demographics/FHIR/R4";
 
 /// The PDS base beside a CP-IS base: the same origin, [`BASE_PATH`].
 pub fn base_beside(cpis_base: &Url) -> Url {
-    let mut u = cpis_base.clone();
-    u.set_path(BASE_PATH);
-    u.set_query(None);
-    u.set_fragment(None);
-    u
+    crate::cpis::environment::beside(cpis_base, BASE_PATH)
 }
 
 /// A PDS client: requests go through an API-platform client (credentials, pacer, retries).
