@@ -293,6 +293,7 @@ pub(crate) async fn care_record(
                     care_team: care_team.trace_ids,
                     audit_event: audit.trace_ids,
                     flags: Vec::new(),
+                    v3: Vec::new(),
                 },
             })
         }
@@ -316,6 +317,24 @@ pub(crate) async fn care_record(
                     care_team: Vec::new(),
                     audit_event: Vec::new(),
                     flags: vec![found.trace_id],
+                    v3: Vec::new(),
+                },
+            })
+        }
+        Route::V3 => {
+            let token = renewal.token().await;
+            let found = super::v3route::record(ctx, conn, &token, nhs, care, today).await?;
+            Ok(Record {
+                plans: found.plans,
+                access_history: found.access_history,
+                unnamed: found.unnamed,
+                raw: vec![found.raw],
+                // The Message-Id of the POST is this route's trace id.
+                trace_ids: TraceIds {
+                    care_team: Vec::new(),
+                    audit_event: Vec::new(),
+                    flags: Vec::new(),
+                    v3: vec![found.trace_id],
                 },
             })
         }
@@ -383,6 +402,9 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     // Refused before anything is sent: a route that cannot serve this care setting.
     if care == CareSetting::Unscheduled && ctx.settings.route.value == Route::Flags {
         return Err(crate::flags::unscheduled_refused());
+    }
+    if ctx.settings.route.value == Route::V3 {
+        super::v3route::preflight(ctx, &conn, &token, care)?;
     }
     let renewal = Renewal::new(ctx, &conn, token);
     let today = crate::timeutil::today_days();
@@ -555,6 +577,13 @@ async fn curl(
                     .curl_command(nhs, cacert.as_deref()),
             );
         }
+        Route::V3 => out.push_str(&super::v3route::curl(
+            ctx,
+            &conn,
+            nhs,
+            care,
+            cacert.as_deref(),
+        )?),
     }
     Ok(render::print_stdout(&out)?)
 }
