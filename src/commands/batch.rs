@@ -1069,10 +1069,14 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         },
         route: match route {
             crate::cpis::Route::Fhir => "fhir".to_string(),
-            crate::cpis::Route::V3 => format!(
-                "v3 {}",
-                super::v3route::preflight(ctx, &conn, &token, care)?.0.url
-            ),
+            crate::cpis::Route::V3 => {
+                let url = super::v3route::preflight(ctx, &conn, &token, care)?.0.url;
+                if embedded && ctx.settings.v3.mhs_url.is_none() {
+                    "v3 embedded sandbox".to_string()
+                } else {
+                    format!("v3 {url}")
+                }
+            }
             crate::cpis::Route::Flags => format!(
                 "flags {}/{}",
                 if embedded && ctx.settings.flags_base_url.is_none() {

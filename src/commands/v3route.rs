@@ -19,6 +19,7 @@ pub(crate) fn preflight(
     if care == CareSetting::Scheduled {
         return Err(v3::scheduled_refused());
     }
+    v3::has_identity(token)?;
     let ready = v3::ready(
         &ctx.settings.v3,
         &ctx.settings.endpoint,

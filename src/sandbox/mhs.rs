@@ -611,7 +611,7 @@ fn access(d: &mut Doc, recorded: &str, a: &Accessor, nhs: &str) {
         .filter(char::is_ascii_digit)
         .take(14)
         .collect();
-    d.empty("effectiveTime", &[("value", &ts)]);
+    d.empty("effectiveTime", &[("value", &format!("{ts}+0000"))]);
     d.empty("id", &[("root", &crate::v3::request::new_id())]);
     d.open("author", &[]);
     match a {

@@ -233,13 +233,6 @@ pub fn ready(
 /// device acting for its nominated person; a supplied token has no identity (exit 4).
 pub fn author(token: &crate::auth::TokenSource, ready: &Ready) -> Result<request::Author> {
     use crate::auth::TokenSource;
-    let no_identity = || {
-        Error::new(
-            Kind::NotAuthenticated,
-            "the HL7 V3 route writes who is asking into the query, and a supplied token (CPIS_ACCESS_TOKEN or auth login --with-token) carries no identity",
-        )
-        .with_hint("nothing was sent. Sign in as a CIS2 user (cpis auth login --user) or as a system with a nominated person (cpis auth login --system)")
-    };
     match token {
         TokenSource::None => Ok(request::Author::System {
             asid: ready.asid.clone(),
@@ -305,6 +298,26 @@ pub fn author(token: &crate::auth::TokenSource, ready: &Ready) -> Result<request
             Err(no_identity())
         }
     }
+}
+
+/// A supplied token (no sign-in identity) is refused on this route (exit 4).
+pub fn has_identity(token: &crate::auth::TokenSource) -> Result<()> {
+    use crate::auth::TokenSource;
+    match token {
+        TokenSource::Stored { session, .. }
+            if session.user.is_none() && session.system.is_none() => {}
+        TokenSource::EnvVar(_) => {}
+        _ => return Ok(()),
+    }
+    Err(no_identity())
+}
+
+fn no_identity() -> Error {
+    Error::new(
+        Kind::NotAuthenticated,
+        "the HL7 V3 route writes who is asking into the query, and a supplied token (CPIS_ACCESS_TOKEN or auth login --with-token) carries no identity",
+    )
+    .with_hint("nothing was sent. Sign in as a CIS2 user (cpis auth login --user) or as a system with a nominated person (cpis auth login --system)")
 }
 
 /// Does this sign-in act as a system (so the nominated person's role code is needed)?
