@@ -660,3 +660,46 @@ fn the_sandbox_adaptor_checks_headers_and_the_document_as_spine_would() {
     );
     assert_eq!(t.unscheduled(), 0);
 }
+
+#[test]
+fn doctor_checks_the_adaptor_with_a_probe_that_sends_no_query() {
+    let t = V3::start(&[]);
+    let d = t.run(&["doctor", "--json"]);
+    let v: Value = serde_json::from_str(&d.stdout).unwrap_or_else(|e| panic!("{e}: {}", d.stdout));
+    let check = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "v3")
+        .unwrap_or_else(|| panic!("no v3 check: {v}"))
+        .clone();
+    assert_eq!(check["status"], "ok", "{check}");
+    assert!(check["detail"]
+        .as_str()
+        .unwrap()
+        .contains("no query was sent"));
+    assert!(!sandbox_events(&t.sb).iter().any(|e| e.contains("v3")));
+    assert_eq!(t.unscheduled(), 0);
+    // Missing settings are named by the check.
+    let cpis = Cpis::signed_out();
+    let d = cpis.run(&[
+        "--base-url",
+        &t.sb.base_url,
+        "--route",
+        "v3",
+        "doctor",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&d.stdout).unwrap();
+    let check = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "v3")
+        .unwrap()
+        .clone();
+    assert_ne!(check["status"], "ok", "{check}");
+    for k in ["mhs_url", "asid", "spine_asid", "ods_code", "org_name"] {
+        assert!(check.to_string().contains(k), "{k}: {check}");
+    }
+}

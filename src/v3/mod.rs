@@ -22,6 +22,9 @@ use crate::nhs_number::NhsNumber;
 
 /// The adaptor's header that asks it to wait for Spine's reply (older adaptors: `sync-async`).
 pub const DEFAULT_WAIT_HEADER: &str = "wait-for-response";
+/// The interaction id `doctor` probes with: no adaptor knows it, so it answers 404 and sends
+/// nothing to Spine.
+pub const PROBE_INTERACTION: &str = "CPIS_DOCTOR_PROBE";
 /// Where the embedded sandbox plays an MHS adaptor.
 pub const SANDBOX_PATH: &str = "/_mhs/outbound";
 /// The job role code given for the embedded sandbox's built-in nominated person.
