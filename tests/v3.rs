@@ -335,6 +335,13 @@ fn scheduled_care_and_missing_settings_are_refused_before_anything_is_sent() {
     a.assert_code(2)
         .assert_stderr_has(&["always notifies the local authority"]);
     assert_eq!(t.unscheduled(), 0);
+    let events = sandbox_events(&t.sb);
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.contains("Communication") || e.contains("v3")),
+        "{events:?}"
+    );
 
     // A profile with none of the settings: each is named.
     let sb = SandboxProc::start(&[]);

@@ -464,8 +464,13 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     }
     if args.raw {
         // The bundles carry no environment: say it on stderr.
+        let what = if ctx.settings.route.value == Route::V3 {
+            "the raw HL7 V3 reply document"
+        } else {
+            "raw FHIR bundles"
+        };
         ctx.note(&format!(
-            "raw FHIR bundles from environment {} ({base_url})",
+            "{what} from environment {} ({base_url})",
             ctx.settings.environment_label(),
         ));
         let mut out = String::new();
