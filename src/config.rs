@@ -730,6 +730,8 @@ pub fn resolve(
             keep("alert_base_url", &mut prof.alert_base_url, &mut warnings);
             keep("token_url", &mut prof.token_url, &mut warnings);
             keep("cis2_issuer", &mut prof.cis2_issuer, &mut warnings);
+            // The profile's MHS adaptor talks to the profile's Spine environment.
+            keep("mhs_url", &mut prof.mhs_url, &mut warnings);
         }
     }
     let flags_base_url = match (&flags.flags_base_url, &prof.flags_base_url) {

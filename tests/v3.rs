@@ -28,6 +28,7 @@ impl V3 {
         login_system(&cpis, &sb.base_url, None);
         let url = mhs_url(&sb);
         for (k, v) in [
+            ("base_url", sb.base_url.as_str()),
             ("mhs_url", url.as_str()),
             ("asid", "200000000001"),
             ("spine_asid", "999000000999"),
@@ -41,7 +42,7 @@ impl V3 {
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        let mut a = vec!["--base-url", self.sb.base_url.as_str(), "--route", "v3"];
+        let mut a = vec!["--route", "v3"];
         a.extend_from_slice(args);
         self.cpis.run(&a)
     }
@@ -304,15 +305,7 @@ fn scheduled_care_and_missing_settings_are_refused_before_anything_is_sent() {
         "the HL7 V3 query always notifies the local authority; for a silent scheduled read use --route flags",
     ]);
     let b = t.cpis.run_stdin(
-        &[
-            "--base-url",
-            &t.sb.base_url,
-            "--route",
-            "v3",
-            "batch",
-            "-",
-            "--scheduled",
-        ],
+        &["--route", "v3", "batch", "-", "--scheduled"],
         &[],
         &format!("{CHILD}\n"),
     );
@@ -341,6 +334,16 @@ fn scheduled_care_and_missing_settings_are_refused_before_anything_is_sent() {
             .iter()
             .any(|e| e.contains("Communication") || e.contains("v3")),
         "{events:?}"
+    );
+
+    // The profile's adaptor belongs to the profile's endpoint: another endpoint chosen by a
+    // flag never sends the child's number to it.
+    let other = t.cpis.run(&["--env", "int", "config", "show", "--json"]);
+    other.assert_stderr_has(&["mhs_url", "not used"]);
+    assert!(
+        other.json()["mhs_url"]["value"].is_null(),
+        "{}",
+        other.stdout
     );
 
     // A profile with none of the settings: each is named.
@@ -489,8 +492,6 @@ fn a_query_that_may_have_reached_spine_is_never_resent() {
     let input = format!("{CHILD}\n9990000239\n{NO_RECORD}\n");
     let b = t.cpis.run_stdin(
         &[
-            "--base-url",
-            &t.sb.base_url,
             "--route",
             "v3",
             "batch",
@@ -709,4 +710,63 @@ fn doctor_checks_the_adaptor_with_a_probe_that_sends_no_query() {
     for k in ["mhs_url", "asid", "spine_asid", "ods_code", "org_name"] {
         assert!(check.to_string().contains(k), "{k}: {check}");
     }
+}
+
+#[test]
+fn the_nominated_persons_role_code_comes_from_the_sign_in() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::signed_out();
+    let key = cpis.config_dir.path().join("app.pem");
+    std::fs::write(&key, cpis::sandbox::app::PRIVATE_KEY_PEM).unwrap();
+    let login = |code: &str| {
+        cpis.run(&[
+            "--base-url",
+            &sb.base_url,
+            "auth",
+            "login",
+            "--system",
+            "--api-key",
+            cpis::sandbox::app::API_KEY,
+            "--kid",
+            cpis::sandbox::app::KID,
+            "--private-key",
+            key.to_str().unwrap(),
+            "--nominated-person",
+            "Dr Jo NOMINATED",
+            "--nominated-role",
+            "Named Doctor",
+            "--nominated-role-code",
+            code,
+        ])
+    };
+    login("R8<1>").assert_code(2);
+    login("R8123").assert_code(0);
+    let url = mhs_url(&sb);
+    for (k, v) in [
+        ("base_url", sb.base_url.as_str()),
+        ("mhs_url", url.as_str()),
+        ("asid", "200000000001"),
+        ("spine_asid", "999000000999"),
+        ("ods_code", "X99"),
+        ("org_name", "CPIS Test Trust"),
+    ] {
+        cpis.run(&["config", "set", k, v]).assert_code(0);
+    }
+    let c = cpis.run(&[
+        "--route",
+        "v3",
+        "lookup",
+        CHILD,
+        "--unscheduled",
+        "--curl",
+        "--no-pds",
+    ]);
+    c.assert_code(0);
+    let (doc, _) = curl_document(&c.stdout);
+    validate(&doc, "QUPC_IN000006GB01");
+    assert!(
+        doc.contains("code=\"R8123\"") && doc.contains("displayName=\"Named Doctor\""),
+        "{doc}"
+    );
+    assert!(doc.contains("Dr Jo NOMINATED"));
 }

@@ -323,12 +323,19 @@ fn no_identity() -> Error {
     .with_hint("nothing was sent. Sign in as a CIS2 user (cpis auth login --user) or as a system with a nominated person (cpis auth login --system)")
 }
 
-/// Does this sign-in act as a system (so the nominated person's role code is needed)?
+/// Does this sign-in act as a system whose sign-in holds no nominated role code (so the
+/// profile's `nominated_role_code` is needed)?
 pub fn is_system(token: &crate::auth::TokenSource) -> bool {
     use crate::auth::TokenSource;
     match token {
         TokenSource::None => true,
-        TokenSource::Stored { session, .. } => session.user.is_none() && session.system.is_some(),
+        TokenSource::Stored { session, .. } => {
+            session.user.is_none()
+                && session
+                    .system
+                    .as_ref()
+                    .is_some_and(|s| s.nominated_role_code.is_none())
+        }
         TokenSource::EnvVar(_) => false,
     }
 }
