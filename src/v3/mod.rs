@@ -593,7 +593,14 @@ impl Client {
                 .with_trace_keep(trace(Some(status), &id)))
             }
         };
-        let text = || crate::sanitize::sanitize(String::from_utf8_lossy(&body).trim());
+        // The adaptor's own words, cut short: never a whole echoed document.
+        let text = || {
+            let s = crate::sanitize::sanitize(String::from_utf8_lossy(&body).trim());
+            match s.char_indices().nth(300) {
+                Some((i, _)) => format!("{}...", &s[..i]),
+                None => s,
+            }
+        };
         match status {
             200 => {}
             202 => {
