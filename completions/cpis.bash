@@ -233,7 +233,7 @@ _cpis() {
 
     case "${cmd}" in
         cpis)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup batch auth doctor alert sandbox config completions man help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version lookup batch auth doctor alert sandbox config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -252,10 +252,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -279,7 +283,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version missed-appointment list retry help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version missed-appointment list retry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -298,10 +302,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -395,7 +403,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__list)
-            opts="-q -v -h -V --format --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,10 +426,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -445,7 +457,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__missed__subcmd__appointment)
-            opts="-q -v -h -V --appointment --service --location --note --note-file --yes --dry-run --alert-base-url --format --no-pds --again --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --appointment --service --location --note --note-file --yes --dry-run --alert-base-url --format --no-pds --again --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,10 +504,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -519,7 +535,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__retry)
-            opts="-q -v -h -V --yes --alert-base-url --format --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --yes --alert-base-url --format --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,10 +562,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -573,7 +593,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,10 +612,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -703,7 +727,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__keygen)
-            opts="-q -v -h -V --kid --out --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --kid --out --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -730,10 +754,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -757,7 +785,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --with-token --system --user --combined --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --token-url --mock-auth --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --with-token --system --user --combined --cis2-issuer --cis2-client-id --cis2-client-secret-stdin --redirect-port --no-browser --api-key --kid --private-key --nominated-person --nominated-role --nominated-role-code --token-url --mock-auth --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,6 +823,10 @@ _cpis() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nominated-role-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --token-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -812,10 +844,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -839,7 +875,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__logout)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -858,10 +894,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -885,7 +925,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --json --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -904,10 +944,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -931,7 +975,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__batch)
-            opts="-o -y -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --pds-rate --no-pds --state --fresh --yes --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-o -y -q -v -h -V --column --scheduled --unscheduled --output --format --rate --concurrency --pds-rate --no-pds --state --fresh --yes --retry-failed --retry-in-doubt --keep-order --no-progress --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -982,10 +1026,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1009,7 +1057,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__completions)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1028,10 +1076,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1055,7 +1107,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version show get set unset path help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version show get set unset path help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1074,10 +1126,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1101,7 +1157,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__get)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds route flags_base_url flags_path"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds route flags_base_url flags_path mhs_url mhs_plain_http asid spine_asid ods_code org_name mhs_wait_header nominated_role_code"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1120,10 +1176,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1245,7 +1305,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__path)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1264,10 +1324,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1291,7 +1355,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__set)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds route flags_base_url flags_path"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds route flags_base_url flags_path mhs_url mhs_plain_http asid spine_asid ods_code org_name mhs_wait_header nominated_role_code"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1310,10 +1374,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1337,7 +1405,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --json --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1356,10 +1424,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1383,7 +1455,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__unset)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds route flags_base_url flags_path"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version env base_url care_setting ca_bundle timeout credential_store token_url api_key kid private_key cis2_issuer cis2_client_id redirect_port alert_base_url pds_base_url verify_on_pds route flags_base_url flags_path mhs_url mhs_plain_http asid spine_asid ods_code org_name mhs_wait_header nominated_role_code"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1402,10 +1474,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1429,7 +1505,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__doctor)
-            opts="-q -v -h -V --json --query --curl --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --query --curl --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1452,10 +1528,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1829,7 +1909,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__lookup)
-            opts="-y -q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --dob --yes --no-pds --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-y -q -v -h -V --scheduled --unscheduled --no-validate --format --json --raw --curl --dob --yes --no-pds --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1856,10 +1936,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1883,7 +1967,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__man)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1902,10 +1986,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1929,7 +2017,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version serve patients help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version serve patients help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1948,10 +2036,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2031,7 +2123,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__patients)
-            opts="-q -v -h -V --format --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2054,10 +2146,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2081,7 +2177,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__serve)
-            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --alert-fault --require-auth --token-uses --flags-ignore-code --register-app --jwks --nominated-person --nominated-role --env --base-url --pds-base-url --route --flags-base-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --addr --allow-remote --tls --tls-fault --tls-dir --delay-ms --clock-offset-secs --rate-limit --alert-fault --require-auth --token-uses --flags-ignore-code --register-app --jwks --nominated-person --nominated-role --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2159,10 +2255,14 @@ _cpis() {
                     return 0
                     ;;
                 --route)
-                    COMPREPLY=($(compgen -W "fhir flags" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
                     return 0
                     ;;
                 --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cpis_global_optspecs
-    string join \n env= base-url= pds-base-url= route= flags-base-url= profile= ca-bundle= timeout= q/quiet v/verbose h/help V/version
+    string join \n env= base-url= pds-base-url= route= flags-base-url= mhs-url= profile= ca-bundle= timeout= q/quiet v/verbose h/help V/version
 end
 
 function __fish_cpis_needs_command
@@ -30,9 +30,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_needs_command" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_needs_command" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_needs_command" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_needs_command" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_needs_command" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_needs_command" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -60,9 +62,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -92,9 +96,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand batch" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -117,9 +123,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -140,6 +148,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l private-key -d 'The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is copied into the credential store' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l nominated-person -d 'The person responsible for CP-IS queries made by this system (shown on every output)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l nominated-role -d 'The nominated person\'s job role' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l nominated-role-code -d 'The nominated person\'s job role code (e.g. R8000), which the HL7 V3 route (--route v3) sends beside the role\'s name [default: the profile\'s nominated_role_code]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l token-url -d 'The platform\'s token endpoint [default: {environment host}/oauth2/token]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
@@ -147,9 +156,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -170,9 +181,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -187,9 +200,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -205,9 +220,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -227,9 +244,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -245,9 +264,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -273,9 +294,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -295,9 +318,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -314,9 +339,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -335,9 +362,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -372,9 +401,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -395,9 +426,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -414,9 +447,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -436,9 +471,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -453,9 +490,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -469,9 +508,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -485,9 +526,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -501,9 +544,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -523,9 +568,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand completions" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
@@ -539,9 +586,11 @@ int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand man" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
-flags\t'the Patient Flags API: scheduled care only; plans, no access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand man" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r

@@ -88,13 +88,17 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub pds_base_url: Option<String>,
 
-    /// The route to CP-IS: fhir (the CP-IS FHIR API) or flags (the Patient Flags API, scheduled care only) [default: fhir]
+    /// The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]
     #[arg(long, global = true, value_enum, value_name = "ROUTE")]
     pub route: Option<crate::cpis::Route>,
 
     /// Patient Flags FHIR base URL, for --route flags [default: the CP-IS base's origin + /patient-flags-api/FHIR/R4]
     #[arg(long, global = true, value_name = "URL")]
     pub flags_base_url: Option<String>,
+
+    /// The MHS adaptor's outbound endpoint, for --route v3 [default: the profile's mhs_url]
+    #[arg(long, global = true, value_name = "URL")]
+    pub mhs_url: Option<String>,
 
     /// Configuration profile to use [default: default]
     #[arg(long, global = true, value_name = "NAME")]
@@ -766,6 +770,11 @@ pub struct LoginArgs {
     #[arg(long, value_name = "ROLE", requires = "system")]
     pub nominated_role: Option<String>,
 
+    /// The nominated person's job role code (e.g. R8000), which the HL7 V3 route (--route v3)
+    /// sends beside the role's name [default: the profile's nominated_role_code]
+    #[arg(long, value_name = "CODE", requires = "system")]
+    pub nominated_role_code: Option<String>,
+
     /// The platform's token endpoint [default: {environment host}/oauth2/token]
     #[arg(long, value_name = "URL", requires = "app")]
     pub token_url: Option<String>,
@@ -1105,6 +1114,7 @@ impl GlobalArgs {
             pds_base_url: self.pds_base_url.clone(),
             route: self.route,
             flags_base_url: self.flags_base_url.clone(),
+            mhs_url: self.mhs_url.clone(),
             quiet: self.quiet,
             verbose: self.verbose,
         }

@@ -79,6 +79,29 @@ pub struct Profile {
     /// The Patient Flags search path, `Flag` (default) or `PatientFlag`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flags_path: Option<String>,
+    /// The HL7 V3 route: the MHS adaptor's outbound endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mhs_url: Option<String>,
+    /// Plain HTTP to an MHS adaptor beyond this machine (opt-in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mhs_plain_http: Option<bool>,
+    /// This system's ASID (12 digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asid: Option<String>,
+    /// The receiving Spine ASID (from the Spine directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spine_asid: Option<String>,
+    /// The sending organisation's ODS code and name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ods_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_name: Option<String>,
+    /// The adaptor's wait header (`wait-for-response`, or `sync-async` on older adaptors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mhs_wait_header: Option<String>,
+    /// The nominated person's job role code (`R8000`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominated_role_code: Option<String>,
 }
 
 /// The keys a profile can hold. Secrets are never stored here.
@@ -103,10 +126,18 @@ pub enum ConfigKey {
     Route,
     FlagsBaseUrl,
     FlagsPath,
+    MhsUrl,
+    MhsPlainHttp,
+    Asid,
+    SpineAsid,
+    OdsCode,
+    OrgName,
+    MhsWaitHeader,
+    NominatedRoleCode,
 }
 
 impl ConfigKey {
-    pub const ALL: [ConfigKey; 19] = [
+    pub const ALL: [ConfigKey; 27] = [
         ConfigKey::Env,
         ConfigKey::BaseUrl,
         ConfigKey::CareSetting,
@@ -126,6 +157,14 @@ impl ConfigKey {
         ConfigKey::Route,
         ConfigKey::FlagsBaseUrl,
         ConfigKey::FlagsPath,
+        ConfigKey::MhsUrl,
+        ConfigKey::MhsPlainHttp,
+        ConfigKey::Asid,
+        ConfigKey::SpineAsid,
+        ConfigKey::OdsCode,
+        ConfigKey::OrgName,
+        ConfigKey::MhsWaitHeader,
+        ConfigKey::NominatedRoleCode,
     ];
 
     /// The key as written in `config.toml` and on the command line.
@@ -150,6 +189,14 @@ impl ConfigKey {
             ConfigKey::Route => "route",
             ConfigKey::FlagsBaseUrl => "flags_base_url",
             ConfigKey::FlagsPath => "flags_path",
+            ConfigKey::MhsUrl => "mhs_url",
+            ConfigKey::MhsPlainHttp => "mhs_plain_http",
+            ConfigKey::Asid => "asid",
+            ConfigKey::SpineAsid => "spine_asid",
+            ConfigKey::OdsCode => "ods_code",
+            ConfigKey::OrgName => "org_name",
+            ConfigKey::MhsWaitHeader => "mhs_wait_header",
+            ConfigKey::NominatedRoleCode => "nominated_role_code",
         }
     }
 
@@ -182,13 +229,31 @@ impl ConfigKey {
                 "verify each patient on PDS before CP-IS: true (default) or false"
             }
             ConfigKey::Route => {
-                "the route to CP-IS: fhir (the CP-IS FHIR API, default) or flags (the Patient Flags API, scheduled care only)"
+                "the route to CP-IS: fhir (the CP-IS FHIR API, default), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only)"
             }
             ConfigKey::FlagsBaseUrl => {
                 "Patient Flags FHIR base URL [default: the CP-IS base's origin + /patient-flags-api/FHIR/R4]"
             }
             ConfigKey::FlagsPath => {
                 "the Patient Flags search path: Flag (default, the capability statement's) or PatientFlag (the guide's)"
+            }
+            ConfigKey::MhsUrl => {
+                "--route v3: the MHS adaptor's outbound endpoint (https://, or http:// on loopback)"
+            }
+            ConfigKey::MhsPlainHttp => {
+                "--route v3: allow plain http:// to an MHS adaptor on the organisation's own network (true/false)"
+            }
+            ConfigKey::Asid => "--route v3: this system's 12-digit ASID",
+            ConfigKey::SpineAsid => {
+                "--route v3: the receiving Spine ASID (12 digits, from the Spine directory)"
+            }
+            ConfigKey::OdsCode => "--route v3: the sending organisation's ODS code",
+            ConfigKey::OrgName => "--route v3: the sending organisation's name",
+            ConfigKey::MhsWaitHeader => {
+                "--route v3: the adaptor's wait header [default: wait-for-response; older adaptors: sync-async]"
+            }
+            ConfigKey::NominatedRoleCode => {
+                "--route v3: the system's nominated person's job role code, e.g. R8000"
             }
         }
     }
@@ -205,6 +270,7 @@ pub struct Overrides {
     pub pds_base_url: Option<String>,
     pub route: Option<crate::cpis::Route>,
     pub flags_base_url: Option<String>,
+    pub mhs_url: Option<String>,
     pub quiet: bool,
     pub verbose: bool,
 }
@@ -357,6 +423,8 @@ pub struct Settings {
     pub flags_base_url: Option<Sourced<String>>,
     /// The profile's `flags_path`, else `Flag`.
     pub flags_path: Sourced<String>,
+    /// The HL7 V3 route's settings (`--mhs-url`, the profile's `mhs_url`, `asid`, ...).
+    pub v3: crate::v3::Settings,
     /// Said on stderr before the command runs (profile URLs set aside, ...).
     pub warnings: Vec<String>,
     /// Where `verify_on_pds`, the data directory and the configuration directory came from.
@@ -662,6 +730,8 @@ pub fn resolve(
             keep("alert_base_url", &mut prof.alert_base_url, &mut warnings);
             keep("token_url", &mut prof.token_url, &mut warnings);
             keep("cis2_issuer", &mut prof.cis2_issuer, &mut warnings);
+            // The profile's MHS adaptor talks to the profile's Spine environment.
+            keep("mhs_url", &mut prof.mhs_url, &mut warnings);
         }
     }
     let flags_base_url = match (&flags.flags_base_url, &prof.flags_base_url) {
@@ -787,6 +857,27 @@ pub fn resolve(
         route,
         flags_base_url,
         flags_path,
+        v3: crate::v3::Settings {
+            mhs_url: match (&flags.mhs_url, &prof.mhs_url) {
+                (Some(v), _) => Some(Sourced {
+                    value: v.clone(),
+                    source: Source::Flag,
+                }),
+                (None, Some(v)) => Some(Sourced {
+                    value: v.clone(),
+                    source: from_profile.clone(),
+                }),
+                (None, None) => None,
+            },
+            plain_http: prof.mhs_plain_http.unwrap_or(false),
+            plain_http_set: prof.mhs_plain_http.is_some(),
+            asid: prof.asid.clone(),
+            spine_asid: prof.spine_asid.clone(),
+            ods_code: prof.ods_code.clone(),
+            org_name: prof.org_name.clone(),
+            wait_header: prof.mhs_wait_header.clone(),
+            nominated_role_code: prof.nominated_role_code.clone(),
+        },
         verify_on_pds_source: if prof.verify_on_pds.is_some() {
             from_profile.clone()
         } else {
@@ -957,7 +1048,7 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
             value.into()
         }
         ConfigKey::Route => crate::cpis::Route::parse(value)
-            .ok_or_else(|| Error::usage(format!("{value:?}: use fhir or flags")))?
+            .ok_or_else(|| Error::usage(format!("{value:?}: use fhir, flags or v3")))?
             .as_str()
             .into(),
         ConfigKey::FlagsBaseUrl => {
@@ -978,11 +1069,22 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
             }
             p.into()
         }
-        ConfigKey::VerifyOnPds => match value.trim().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" => true.into(),
-            "false" | "no" | "off" => false.into(),
-            _ => return Err(Error::usage(format!("{value:?}: use true or false"))),
-        },
+        ConfigKey::MhsUrl
+        | ConfigKey::Asid
+        | ConfigKey::SpineAsid
+        | ConfigKey::OdsCode
+        | ConfigKey::OrgName
+        | ConfigKey::MhsWaitHeader
+        | ConfigKey::NominatedRoleCode => crate::v3::check_value(key.name(), value)
+            .map_err(Error::usage)?
+            .into(),
+        ConfigKey::VerifyOnPds | ConfigKey::MhsPlainHttp => {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "on" => true.into(),
+                "false" | "no" | "off" => false.into(),
+                _ => return Err(Error::usage(format!("{value:?}: use true or false"))),
+            }
+        }
         ConfigKey::RedirectPort => {
             let p: u16 = value
                 .trim()
@@ -1080,6 +1182,14 @@ pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
         ConfigKey::FlagsBaseUrl => profile.flags_base_url.clone(),
         ConfigKey::FlagsPath => profile.flags_path.clone(),
         ConfigKey::VerifyOnPds => profile.verify_on_pds.map(|b| b.to_string()),
+        ConfigKey::MhsUrl => profile.mhs_url.clone(),
+        ConfigKey::MhsPlainHttp => profile.mhs_plain_http.map(|b| b.to_string()),
+        ConfigKey::Asid => profile.asid.clone(),
+        ConfigKey::SpineAsid => profile.spine_asid.clone(),
+        ConfigKey::OdsCode => profile.ods_code.clone(),
+        ConfigKey::OrgName => profile.org_name.clone(),
+        ConfigKey::MhsWaitHeader => profile.mhs_wait_header.clone(),
+        ConfigKey::NominatedRoleCode => profile.nominated_role_code.clone(),
     }
 }
 

@@ -25,6 +25,7 @@ pub mod secret;
 pub mod store;
 pub mod timeutil;
 pub mod tls;
+pub mod v3;
 
 /// The name and version sent as `User-Agent` and shown by `--version`.
 pub const USER_AGENT: &str = concat!("cpis/", env!("CARGO_PKG_VERSION"));

@@ -517,6 +517,9 @@ pub struct UserIdentity {
     pub uid: String,
     pub name: String,
     pub role_name: Option<String>,
+    /// The selected role's national RBAC code (`S8000:G8000:R8001`), for the HL7 V3 route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_code: Option<String>,
     pub org_name: Option<String>,
     pub org_code: Option<String>,
     /// The role profile id (`NHSD-Session-URID`).
@@ -615,6 +618,7 @@ pub fn identity(claims: &IdClaims, info: &Userinfo) -> Result<UserIdentity> {
             .unwrap_or_else(|| claims.sub.clone()),
         name: crate::sanitize::sanitize(&name),
         role_name: role.role_name.map(|s| crate::sanitize::sanitize(&s)),
+        role_code: role.role_code.map(|s| crate::sanitize::sanitize(&s)),
         org_name: org_name.map(|s| crate::sanitize::sanitize(&s)),
         org_code: role.org_code,
         role_profile_id: role

@@ -31,6 +31,9 @@ pub struct SystemInfo {
     pub kid: String,
     pub nominated_person: String,
     pub nominated_role: String,
+    /// The nominated person's job role code (`R8000`), for the HL7 V3 route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominated_role_code: Option<String>,
     /// Set with `--token-url`; otherwise derived from the endpoint at each use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
@@ -485,6 +488,7 @@ mod tests {
             kid: "kid-1".into(),
             nominated_person: "N".into(),
             nominated_role: "R".into(),
+            nominated_role_code: None,
             token_url: None,
             mock_auth: false,
         };

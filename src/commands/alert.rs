@@ -278,6 +278,8 @@ async fn plan_read(
                 subject,
             })
         }
+        // Every V3 query notifies the local authority: never a plan read.
+        crate::cpis::Route::V3 => Err(crate::v3::scheduled_refused()),
         crate::cpis::Route::Flags => {
             let found = renewal.flags(nhs, today).await?;
             Ok(PlanRead {

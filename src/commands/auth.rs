@@ -273,6 +273,14 @@ fn system_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<(SystemInfo, S
             kid: app.kid,
             nominated_person,
             nominated_role,
+            nominated_role_code: args
+                .nominated_role_code
+                .as_deref()
+                .map(|c| {
+                    crate::v3::check_value("nominated_role_code", c)
+                        .map_err(|e| Error::usage(e).with_hint("nothing was stored"))
+                })
+                .transpose()?,
             token_url: app.token_url,
             mock_auth: app.mock_auth,
         },

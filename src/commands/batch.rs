@@ -219,6 +219,8 @@ struct Current {
     client: Arc<crate::cpis::Client>,
     /// The Patient Flags client (the CP-IS pacer), on `--route flags`.
     flags: Option<Arc<crate::flags::Client>>,
+    /// The MHS adaptor client and the query's author, on `--route v3`.
+    v3: Option<Arc<(crate::v3::Client, crate::v3::request::Author)>>,
     /// The PDS client (its own pacer), unless `--no-pds`.
     pds: Option<Arc<crate::pds::Client>>,
     /// The renewal of this generation's token failed, with this error.
@@ -252,10 +254,19 @@ fn clients_for(
     let flags = (ctx.settings.route.value == crate::cpis::Route::Flags)
         .then(|| ctx.flags_client_paced(conn, token, pacer.clone(), notify.clone()))
         .transpose()?;
+    let v3 = if ctx.settings.route.value == crate::cpis::Route::V3 {
+        let (ready, author) =
+            super::v3route::preflight(ctx, conn, token, CareSetting::Unscheduled)?;
+        let c = super::v3route::client(ctx, conn, ready).pacer(pacer.clone());
+        Some(Arc::new((c, author)))
+    } else {
+        None
+    };
     Ok(Current {
         generation: 0,
         client: Arc::new(client),
         flags: flags.map(Arc::new),
+        v3,
         pds: pds.map(Arc::new),
         failed: None,
     })
@@ -268,6 +279,7 @@ impl Current {
             generation: self.generation,
             client: self.client.clone(),
             flags: self.flags.clone(),
+            v3: self.v3.clone(),
             pds: self.pds.clone(),
             failed: None,
         }
@@ -366,6 +378,20 @@ impl Clients {
 
     async fn snapshot(&self) -> Current {
         self.current.lock().await.copy()
+    }
+
+    /// One HL7 V3 query through the MHS adaptor (no platform token is sent there, so no
+    /// renewal): never resent once it may have reached Spine.
+    async fn v3(
+        &self,
+        nhs: &NhsNumber,
+        today: i64,
+        mark: &crate::cpis::Mark,
+    ) -> Result<crate::v3::Found> {
+        let c = self.snapshot().await;
+        let v3 = c.v3.expect("--route v3");
+        let q = crate::v3::query(v3.0.ready(), v3.1.clone(), nhs);
+        v3.0.send(&q, nhs, today, Some(mark)).await
     }
 
     /// The CP-IS flag on the Patient Flags API, with renewal after a 401.
@@ -508,6 +534,31 @@ async fn check(
     let Ok(_slot) = ask.slots.acquire().await else {
         return error_record(ask.line, &digits, &Error::unexpected("the run has ended"));
     };
+    if ask.route == crate::cpis::Route::V3 {
+        // One POST: plans and access history, or no CP-IS information.
+        return match clients.v3(&current, ask.today, mark).await {
+            Ok(found) => json!({
+                "type": "result",
+                "line": ask.line,
+                "nhs_number": digits,
+                "status": if found.plans.is_empty() { "no-plan" } else { "plan" },
+                "has_active_plan": found.plans.iter().any(|p| p.active),
+                "plans": found.plans,
+                "access_history_available": found.access_history.is_some(),
+                "access_history": found.access_history,
+                "spine_reasons": found.reasons,
+                "trace_ids": {"care_team": [], "audit_event": [], "v3": [found.trace_id]},
+                "pds_status": pds_status,
+                "patient": patient,
+            }),
+            Err(e) => {
+                let mut v = error_record(ask.line, &digits, &e);
+                v["patient"] = json!(patient);
+                v["pds_status"] = json!(pds_status);
+                in_doubt_if_seen(v, &e, ask.care, false)
+            }
+        };
+    }
     if ask.route == crate::cpis::Route::Flags {
         // One request: the CP-IS flag with its plan and care team; no access history.
         return match clients.flags(&current, ask.today, mark).await {
@@ -941,6 +992,9 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     if care == CareSetting::Unscheduled && route == crate::cpis::Route::Flags {
         return Err(crate::flags::unscheduled_refused());
     }
+    if care == CareSetting::Scheduled && route == crate::cpis::Route::V3 {
+        return Err(crate::v3::scheduled_refused());
+    }
     // An unscheduled batch notifies: --yes, or a terminal to ask on, before anything else.
     if care == CareSetting::Unscheduled && !args.yes && !can_ask() {
         return Err(unconfirmed());
@@ -977,6 +1031,10 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
 
     let (client, conn, token) = ctx.cpis_client().await?;
     super::lookup::check_role(&token, care)?;
+    if route == crate::cpis::Route::V3 {
+        // Every setting and the author, before anything is sent.
+        super::v3route::preflight(ctx, &conn, &token, care)?;
+    }
     let verify = !args.no_pds && ctx.settings.verify_on_pds;
     // The embedded sandbox listens on a new port each run.
     let embedded = ctx.settings.endpoint.base_url.is_none();
@@ -1011,6 +1069,14 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         },
         route: match route {
             crate::cpis::Route::Fhir => "fhir".to_string(),
+            crate::cpis::Route::V3 => {
+                let url = super::v3route::preflight(ctx, &conn, &token, care)?.0.url;
+                if embedded && ctx.settings.v3.mhs_url.is_none() {
+                    "v3 embedded sandbox".to_string()
+                } else {
+                    format!("v3 {url}")
+                }
+            }
             crate::cpis::Route::Flags => format!(
                 "flags {}/{}",
                 if embedded && ctx.settings.flags_base_url.is_none() {

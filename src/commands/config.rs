@@ -96,7 +96,8 @@ fn show(s: &crate::config::Settings, json: bool) -> String {
     let e = &s.endpoint;
     let p = &s.profile_source;
     let path = |d: Option<&std::path::Path>| d.map(|d| d.display().to_string());
-    let rows = vec![
+    let rows =
+        vec![
         sourced("profile", Some(&s.profile), ""),
         row("env", Some(e.label().to_string()), &e.source, ""),
         // One resolved endpoint: env and base_url name the same source, set or not.
@@ -225,6 +226,38 @@ fn show(s: &crate::config::Settings, json: bool) -> String {
             Some(s.flags_path.value.clone()),
             &s.flags_path.source,
             "",
+        ),
+        sourced(
+            "mhs_url",
+            s.v3.mhs_url.as_ref(),
+            "none: --route v3 needs it (the embedded sandbox plays an MHS adaptor)",
+        ),
+        row(
+            "mhs_plain_http",
+            Some(s.v3.plain_http.to_string()),
+            if s.v3.plain_http_set { p } else { &Source::Default },
+            "",
+        ),
+        row("asid", s.v3.asid.clone(), p, "none: --route v3 needs it"),
+        row(
+            "spine_asid",
+            s.v3.spine_asid.clone(),
+            p,
+            "none: --route v3 needs it (from the Spine directory)",
+        ),
+        row("ods_code", s.v3.ods_code.clone(), p, "none: --route v3 needs it"),
+        row("org_name", s.v3.org_name.clone(), p, "none: --route v3 needs it"),
+        row(
+            "mhs_wait_header",
+            Some(s.v3.wait_header().to_string()),
+            if s.v3.wait_header.is_some() { p } else { &Source::Default },
+            "",
+        ),
+        row(
+            "nominated_role_code",
+            s.v3.nominated_role_code.clone(),
+            p,
+            "none: --route v3 with a system sign-in needs it (or auth login --nominated-role-code)",
         ),
         row(
             "data_dir",

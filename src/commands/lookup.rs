@@ -272,6 +272,7 @@ pub(crate) async fn care_record(
                     care_team: care_team.trace_ids,
                     audit_event: audit.trace_ids,
                     flags: Vec::new(),
+                    v3: Vec::new(),
                 },
             })
         }
@@ -289,6 +290,24 @@ pub(crate) async fn care_record(
                     care_team: Vec::new(),
                     audit_event: Vec::new(),
                     flags: vec![found.trace_id],
+                    v3: Vec::new(),
+                },
+            })
+        }
+        Route::V3 => {
+            let token = renewal.token().await;
+            let found = super::v3route::record(ctx, conn, &token, nhs, care, today).await?;
+            Ok(Record {
+                plans: found.plans,
+                access_history: found.access_history,
+                unnamed: found.unnamed,
+                raw: vec![found.raw],
+                // The Message-Id of the POST is this route's trace id.
+                trace_ids: TraceIds {
+                    care_team: Vec::new(),
+                    audit_event: Vec::new(),
+                    flags: Vec::new(),
+                    v3: vec![found.trace_id],
                 },
             })
         }
@@ -342,6 +361,9 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     // Refused before anything is sent: a route that cannot serve this care setting.
     if care == CareSetting::Unscheduled && ctx.settings.route.value == Route::Flags {
         return Err(crate::flags::unscheduled_refused());
+    }
+    if ctx.settings.route.value == Route::V3 {
+        super::v3route::preflight(ctx, &conn, &token, care)?;
     }
     let renewal = Renewal::new(ctx, &conn, token);
     let today = crate::timeutil::today_days();
@@ -401,8 +423,13 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
     }
     if args.raw {
         // The bundles carry no environment: say it on stderr.
+        let what = if ctx.settings.route.value == Route::V3 {
+            "the raw HL7 V3 reply document"
+        } else {
+            "raw FHIR bundles"
+        };
         ctx.note(&format!(
-            "raw FHIR bundles from environment {} ({base_url})",
+            "{what} from environment {} ({base_url})",
             ctx.settings.environment_label(),
         ));
         let mut out = String::new();
@@ -514,6 +541,13 @@ async fn curl(
                     .curl_command(nhs, cacert.as_deref()),
             );
         }
+        Route::V3 => out.push_str(&super::v3route::curl(
+            ctx,
+            &conn,
+            nhs,
+            care,
+            cacert.as_deref(),
+        )?),
     }
     Ok(render::print_stdout(&out)?)
 }

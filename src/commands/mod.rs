@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod lookup;
 pub mod renewal;
 pub mod sandbox;
+pub mod v3route;
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
-//! Which way a lookup reaches CP-IS: the CP-IS FHIR API, or the Patient Flags API (scheduled
-//! care only). Every output names the route that answered.
+//! Which way a lookup reaches CP-IS: the CP-IS FHIR API, the Patient Flags API (scheduled
+//! care only), or the HL7 V3 query through the MHS adaptor (unscheduled care only). Every
+//! output names the route that answered.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -9,15 +10,19 @@ pub enum Route {
     /// The Patient Flags API: the CP-IS flag with its plan and care team, scheduled care only,
     /// no access history.
     Flags,
+    /// The HL7 V3 query over Spine through the organisation's MHS adaptor: unscheduled care
+    /// only (every query notifies the local authority); plans and access history.
+    V3,
 }
 
 impl Route {
-    pub const ALL: [Route; 2] = [Route::Fhir, Route::Flags];
+    pub const ALL: [Route; 3] = [Route::Fhir, Route::Flags, Route::V3];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Route::Fhir => "fhir",
             Route::Flags => "flags",
+            Route::V3 => "v3",
         }
     }
 
@@ -26,6 +31,7 @@ impl Route {
         match self {
             Route::Fhir => "the CP-IS FHIR API: plans and access history",
             Route::Flags => "the Patient Flags API: scheduled care only; plans, no access history",
+            Route::V3 => "the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history",
         }
     }
 
@@ -33,6 +39,7 @@ impl Route {
         match s.trim().to_ascii_lowercase().as_str() {
             "fhir" => Some(Route::Fhir),
             "flags" => Some(Route::Flags),
+            "v3" => Some(Route::V3),
             _ => None,
         }
     }

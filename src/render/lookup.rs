@@ -130,6 +130,9 @@ pub struct TraceIds {
     /// The Patient Flags search's (absent on the FHIR route).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+    /// The HL7 V3 query's Message-Id (absent on the other routes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub v3: Vec<String>,
 }
 
 pub const CSV_COLUMNS: &[&str] = &[
@@ -271,6 +274,9 @@ pub fn table(r: &LookupReport) -> String {
     }
 
     match r.access_history.as_deref() {
+        None if r.route == "v3" => {
+            out.push_str("Prior access: not given in Spine's answer (no CP-IS information)\n")
+        }
         None => out.push_str("Prior access: not available through the Patient Flags API\n"),
         Some([]) => out.push_str("Prior access from unscheduled care: none recorded\n"),
         Some(history) => out.push_str(&access_table(history)),
@@ -281,6 +287,7 @@ pub fn table(r: &LookupReport) -> String {
         .iter()
         .chain(&r.trace_ids.audit_event)
         .chain(&r.trace_ids.flags)
+        .chain(&r.trace_ids.v3)
         .map(String::as_str)
         .collect();
     out.push_str(&format!("\nTrace IDs: {}\n", ids.join(", ")));

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod app;
 pub mod cis2;
 pub mod flags;
+pub mod mhs;
 pub mod oauth;
 pub mod patients;
 pub mod pds;

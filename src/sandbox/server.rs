@@ -107,8 +107,30 @@ impl State {
         self
     }
 
+    /// Count an unscheduled query about `nhs` (`/_sandbox/queries`).
+    pub(crate) fn count_unscheduled(&self, nhs: &str) {
+        *self
+            .unscheduled_queries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(nhs.to_string())
+            .or_default() += 1;
+    }
+
+    /// Record an access by `caller` and return the newest accesses (RFC 3339, accessor).
+    pub(crate) fn record_access(
+        &self,
+        p: &'static Patient,
+        caller: Option<Accessor>,
+    ) -> Vec<(String, Accessor)> {
+        self.history(p, caller)
+            .into_iter()
+            .map(|r| (timeutil::rfc3339(r.recorded), r.accessor))
+            .collect()
+    }
+
     /// Note a request's start or end: `start pds 9990000026`, `end CareTeam 9990000026`.
-    fn event(&self, e: String) {
+    pub(crate) fn event(&self, e: String) {
         let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
         if events.len() >= MAX_EVENTS {
             events.pop_front();
@@ -398,6 +420,8 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, H
         fhir(StatusCode::OK, &json!(events))
     } else if req.uri().path().starts_with(super::app::CIS2_ISSUER_PATH) {
         super::cis2::endpoint(&state.cis2, state.tls, req).await
+    } else if req.uri().path() == crate::v3::SANDBOX_PATH {
+        super::mhs::handle(&state, req).await?
     } else if req.uri().path().starts_with(super::flags::BASE_PATH) {
         super::flags::handle(
             &req,

@@ -66,6 +66,31 @@ fn lookup_on(sb: &Sandbox, nhs: &str, route: &str) -> common::Ran {
     ran
 }
 
+/// An unscheduled lookup on `--route v3` against the embedded sandbox's MHS adaptor (PDS,
+/// then one POST): its wall time and how many POSTs it logged (`-v`).
+fn v3_lookup(nhs: &str, delay: u64) -> (Duration, usize) {
+    let mut c = Command::new(BIN);
+    clean(&mut c)
+        .args([
+            "-v",
+            "--route",
+            "v3",
+            "lookup",
+            nhs,
+            "--unscheduled",
+            "--yes",
+        ])
+        .args(["--format", "json"])
+        .env("CPIS_SANDBOX_DELAY_MS", delay.to_string());
+    let ran = common::run(&mut c);
+    assert!(ran.success, "{}", String::from_utf8_lossy(&ran.stderr));
+    let posts = String::from_utf8_lossy(&ran.stderr)
+        .lines()
+        .filter(|l| l.contains("note: POST ") && l.contains("(body hidden)"))
+        .count();
+    (ran.wall, posts)
+}
+
 /// The same three GETs (PDS and the two searches), with the same headers, made by curl in
 /// parallel.
 fn curl(sb: &Sandbox, nhs: &str) -> Duration {
@@ -155,6 +180,12 @@ fn main() {
             .collect(),
     );
 
+    // The HL7 V3 route: PDS, then one POST to the MHS adaptor (unscheduled: in that order).
+    v3_lookup(nhs, delay);
+    let v3: Vec<(Duration, usize)> = (0..runs).map(|_| v3_lookup(nhs, delay)).collect();
+    let v3_posts = v3.iter().map(|r| r.1).max().unwrap_or(0);
+    let v3_median = median(v3.into_iter().map(|r| r.0).collect());
+
     let ratio = ms(lookup_median) / ms(single);
     println!(
         "cpis lookup benchmark ({runs} runs each, medians; injected delay {delay} ms per request)"
@@ -177,6 +208,10 @@ fn main() {
         "  lookup --route flags (PDS + flag)  {:>8.1} ms  ({:.2} x one request)",
         ms(flags_median),
         ms(flags_median) / ms(single)
+    );
+    println!(
+        "  lookup --route v3, embedded        {:>8.1} ms  (PDS then the query; {v3_posts} POST per lookup)",
+        ms(v3_median)
     );
     println!(
         "  lookup / one request               {:>8.2} x  (sequential requests would be ~3x)",
