@@ -296,7 +296,8 @@ pub(crate) async fn care_record(
         }
         Route::V3 => {
             let token = renewal.token().await;
-            let found = super::v3route::record(ctx, conn, &token, nhs, care, today).await?;
+            let found =
+                super::v3route::record(ctx, renewal.conn(), &token, nhs, care, today).await?;
             Ok(Record {
                 plans: found.plans,
                 access_history: found.access_history,

@@ -36,6 +36,11 @@ impl<'a> Renewal<'a> {
         }
     }
 
+    /// The connection the renewed requests go out on.
+    pub fn conn(&self) -> &'a super::Connection {
+        self.conn
+    }
+
     pub async fn token(&self) -> Arc<TokenSource> {
         self.current.lock().await.token.clone()
     }
