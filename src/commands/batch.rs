@@ -980,6 +980,13 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let verify = !args.no_pds && ctx.settings.verify_on_pds;
     // The embedded sandbox listens on a new port each run.
     let embedded = ctx.settings.endpoint.base_url.is_none();
+    if embedded {
+        // A results file from the sandbox must not pass for real results: said even with
+        // --quiet (its records say `"environment": "local"` too).
+        eprintln!(
+            "warning: this batch runs against the embedded sandbox (synthetic patients only): its results are not about real children; choose a real environment with --env or `cpis config set env`"
+        );
+    }
     let key = RunKey {
         care_setting: care.as_str().to_string(),
         environment: ctx.settings.environment_label().to_string(),

@@ -169,7 +169,7 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
         (_, "SANDBOX_UNKNOWN_PATIENT") => (
             Kind::Usage,
             format!("{what}: not a synthetic patient of the sandbox{detail}"),
-            "the sandbox only knows the patients listed by `cpis sandbox patients`; it never answers for a real child's number",
+            crate::pds::SANDBOX_ONLY_HINT,
         ),
         (_, "PRECONDITION_FAILED") => (
             Kind::Service,
