@@ -85,3 +85,55 @@ fn a_batch_on_the_embedded_sandbox_says_its_results_are_synthetic() {
     r.assert_code(0);
     assert!(!r.stderr.contains("embedded sandbox"), "{}", r.stderr);
 }
+
+// 5. Every hint that names a command carries the global options in effect.
+
+#[test]
+fn hints_carry_the_global_options_in_effect() {
+    let cpis = Cpis::signed_out();
+    let r = cpis.run(&["--env", "int", "lookup", REAL_LOOKING, "--scheduled"]);
+    r.assert_code(4)
+        .assert_stderr_has(&["`cpis --env int auth login --user`"]);
+    // Chosen by an environment variable: the same, so it works pasted into another shell.
+    let r = cpis.run_env(
+        &["lookup", REAL_LOOKING, "--scheduled"],
+        &[("CPIS_ENV", "int")],
+    );
+    r.assert_code(4)
+        .assert_stderr_has(&["`cpis --env int auth login --user`"]);
+    // A profile and a base URL.
+    cpis.run(&[
+        "--profile",
+        "ward",
+        "config",
+        "set",
+        "care_setting",
+        "scheduled",
+    ])
+    .assert_code(0);
+    let server = Scripted::start(|_, _| Reply::fhir(EMPTY_BUNDLE));
+    let base = server.base_url();
+    let r = cpis.run(&[
+        "--profile",
+        "ward",
+        "--base-url",
+        &base,
+        "lookup",
+        REAL_LOOKING,
+    ]);
+    r.assert_code(4).assert_stderr_has(&[&format!(
+        "`cpis --profile ward --base-url {base} auth login --system`"
+    )]);
+    assert!(server.requests().is_empty());
+    // auth status's fix, in text and JSON.
+    let r = cpis.run(&["--env", "int", "auth", "status", "--json"]);
+    r.assert_code(4);
+    assert!(r.json()["fix"]
+        .as_str()
+        .unwrap()
+        .contains("cpis --env int auth login --user"));
+    // Nothing given: the command as it is.
+    let r = cpis.run(&["lookup", "9990000018"]);
+    r.assert_code(2)
+        .assert_stderr_has(&["cpis config set care_setting scheduled"]);
+}

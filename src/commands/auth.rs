@@ -664,8 +664,8 @@ fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection
     };
     let fail = |e: Error| Inspection {
         usable: false,
-        problem: Some(e.message.clone()),
-        fix: e.hint.clone(),
+        problem: Some(crate::paste::paste_ready(&e.message)),
+        fix: e.hint.as_deref().map(crate::paste::paste_ready),
     };
     if ctx.settings.token.is_some() {
         return ok;

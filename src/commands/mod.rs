@@ -292,6 +292,7 @@ fn run_inner(cli: Cli) -> Result<()> {
     let env = |k: &str| std::env::var_os(k);
     let is_config = matches!(cli.command, Command::Config(_));
     let settings = crate::config::resolve(&cli.global.overrides(), &env, is_config)?;
+    crate::paste::set_globals(crate::paste::globals_of(&settings));
     // Warnings are said even with --quiet: each is about where requests go.
     for w in &settings.warnings {
         eprintln!("warning: {w}");
