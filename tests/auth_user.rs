@@ -294,9 +294,10 @@ fn against_a_sandbox_that_requires_auth_tokens_refresh_and_rotate_then_expire() 
         s["access_expires_at"] = serde_json::json!(1);
         s["refresh_expires_at"] = serde_json::json!(2);
     });
-    lookup("--scheduled")
-        .assert_code(4)
-        .assert_stderr_has(&["has expired", "cpis auth login --user"]);
+    lookup("--scheduled").assert_code(4).assert_stderr_has(&[
+        "has expired",
+        &format!("cpis --base-url {base} auth login --user"),
+    ]);
     cpis.run(&["--base-url", base, "auth", "status"])
         .assert_code(4);
 }

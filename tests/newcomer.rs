@@ -137,3 +137,88 @@ fn hints_carry_the_global_options_in_effect() {
     r.assert_code(2)
         .assert_stderr_has(&["cpis config set care_setting scheduled"]);
 }
+
+// 15. Pasted NHS numbers: odd spaces and full-width digits folded; anything else named.
+
+#[test]
+fn pasted_numbers_with_odd_spaces_or_full_width_digits_are_accepted() {
+    let cpis = Cpis::new();
+    for pasted in [
+        "999\u{00A0}000\u{00A0}0018", // non-breaking spaces
+        "999\u{202F}000\u{202F}0018", // narrow non-breaking spaces
+        "\u{200B}9990000018\u{200B}", // zero-width spaces
+        "\u{FEFF}999 000 0018",       // a byte-order mark
+        "\u{FF19}\u{FF19}\u{FF19}\u{FF10}\u{FF10}\u{FF10}\u{FF10}\u{FF10}\u{FF11}\u{FF18}", // full width
+        "999\u{2013}000\u{2013}0018", // en dashes
+    ] {
+        let r = cpis.run(&["lookup", pasted, "--scheduled", "--json"]);
+        r.assert_code(0);
+        assert_eq!(r.json()["nhs_number"], "9990000018", "{pasted:?}");
+    }
+    // In a batch too.
+    let b = cpis.run_stdin(
+        &["batch", "-", "--scheduled"],
+        &[],
+        "999\u{00A0}000\u{00A0}0018\n\u{FF19}\u{FF19}\u{FF19}0000026\n",
+    );
+    b.assert_code(0);
+    let recs: Vec<serde_json::Value> = b
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = |line: u64| {
+        recs.iter()
+            .find(|r| r["line"] == line)
+            .unwrap_or_else(|| panic!("no line {line}: {}", b.stdout))
+    };
+    assert_eq!(at(1)["nhs_number"], "9990000018");
+    assert_eq!(at(1)["status"], "plan");
+    assert_eq!(at(2)["nhs_number"], "9990000026");
+}
+
+#[test]
+fn anything_else_is_refused_naming_the_character_in_words() {
+    let cpis = Cpis::new();
+    for (typed, named) in [
+        ("999O000018", "the letter O (not the digit zero)"),
+        ("999l000018", "the letter l (not the digit one)"),
+        ("999.000.0018", "a full stop"),
+        (
+            "999\u{202E}0000018",
+            "an invisible control or direction character (U+202E)",
+        ),
+        ("999\t000\t0018", "a tab"),
+    ] {
+        let r = cpis.run(&["lookup", typed, "--scheduled"]);
+        r.assert_code(2)
+            .assert_stderr_has(&[named, "nothing was sent"]);
+        assert!(!r.stderr.contains('\u{202E}'), "{}", r.stderr);
+    }
+}
+
+// 16. Input echoed back is cut short and neutralised.
+
+#[test]
+fn input_echoed_back_is_cut_short_and_neutralised() {
+    let cpis = Cpis::new();
+    let long = format!("12\u{1b}[31m{}", "x".repeat(200));
+    let r = cpis.run(&["lookup", &long, "--scheduled"]);
+    r.assert_code(2);
+    assert!(!r.stderr.contains('\u{1b}'), "{}", r.stderr);
+    assert!(!r.stderr.contains(&"x".repeat(41)), "{}", r.stderr);
+    r.assert_stderr_has(&["…\""]);
+
+    let r = cpis.run(&["lookup", "9990000018", "--scheduled", "--dob", &long]);
+    r.assert_code(2);
+    assert!(!r.stderr.contains('\u{1b}'), "{}", r.stderr);
+    assert!(!r.stderr.contains(&"x".repeat(41)), "{}", r.stderr);
+
+    // A batch record of an invalid row.
+    let b = cpis.run_stdin(&["batch", "-", "--scheduled"], &[], &format!("{long}\n"));
+    b.assert_code(3);
+    let rec: serde_json::Value = serde_json::from_str(b.stdout.lines().next().unwrap()).unwrap();
+    let shown = rec["nhs_number"].as_str().unwrap();
+    assert_eq!(shown.chars().count(), 41, "{shown}");
+    assert!(shown.ends_with('…') && !shown.contains('\u{1b}'), "{shown}");
+}

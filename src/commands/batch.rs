@@ -128,8 +128,8 @@ pub fn plan_rows(rows: &[Row]) -> Vec<Plan> {
                     .is_some_and(|d| super::lookup::parse_dob(Some(d)).is_err()) =>
             {
                 Plan::Invalid(format!(
-                    "the dob column holds {:?}, not a date (YYYY-MM-DD)",
-                    crate::render::sanitize(r.dob.as_deref().unwrap_or(""))
+                    "the dob column holds \"{}\", not a date (YYYY-MM-DD)",
+                    crate::sanitize::echo(r.dob.as_deref().unwrap_or(""))
                 ))
             }
             Ok(n) => match first.get(&n) {
@@ -1259,7 +1259,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
             Plan::Invalid(why) => json!({
                 "type": "result",
                 "line": row.line,
-                "nhs_number": row.raw,
+                "nhs_number": crate::sanitize::echo(&row.raw),
                 "status": "invalid",
                 "plans": [],
                 "access_history": [],

@@ -18,8 +18,8 @@ pub fn parse_number(parts: &[String], no_validate: bool) -> Result<NhsNumber> {
     };
     parsed.map_err(|e| {
         let err = Error::usage(format!(
-            "invalid NHS number {:?}: {e}",
-            render::sanitize(&joined)
+            "invalid NHS number \"{}\": {e}",
+            crate::sanitize::echo(&joined)
         ));
         if no_validate {
             err
@@ -125,8 +125,8 @@ pub fn parse_dob(dob: Option<&str>) -> Result<Option<String>> {
     let d = d.trim();
     if d.len() != 10 || crate::timeutil::parse_date_days(d).is_none() {
         return Err(Error::usage(format!(
-            "--dob {:?} is not a date: use YYYY-MM-DD",
-            render::sanitize(d)
+            "--dob \"{}\" is not a date: use YYYY-MM-DD",
+            crate::sanitize::echo(d)
         ))
         .with_hint("nothing was sent"));
     }
