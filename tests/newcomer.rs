@@ -222,3 +222,122 @@ fn input_echoed_back_is_cut_short_and_neutralised() {
     assert_eq!(shown.chars().count(), 41, "{shown}");
     assert!(shown.ends_with('…') && !shown.contains('\u{1b}'), "{shown}");
 }
+
+// 6. Hints apply to the command they are printed for.
+
+#[test]
+fn no_validate_is_offered_only_where_it_exists_and_only_for_the_checksum() {
+    let cpis = Cpis::new();
+    // lookup has --no-validate: offered when the checksum is the problem...
+    let r = cpis.run(&["lookup", "9990000019", "--scheduled"]);
+    r.assert_code(2).assert_stderr_has(&["--no-validate"]);
+    // ...and not when it is not.
+    for not_checksum in ["99900", "999000001A"] {
+        let r = cpis.run(&["lookup", not_checksum, "--scheduled"]);
+        r.assert_code(2);
+        assert!(!r.stderr.contains("--no-validate"), "{}", r.stderr);
+    }
+    // alert and doctor have no --no-validate: never offered.
+    let r = cpis.run(&[
+        "alert",
+        "missed-appointment",
+        "9990000019",
+        "--appointment",
+        "2026-11-24T10:30",
+        "--service",
+        "Audiology",
+        "--location",
+        "Clinic 2",
+        "--note",
+        "Did not attend",
+        "--dry-run",
+    ]);
+    r.assert_code(2).assert_stderr_has(&["Modulus 11"]);
+    assert!(!r.stderr.contains("--no-validate"), "{}", r.stderr);
+    let r = cpis.run(&["doctor", "--query", "9990000019"]);
+    r.assert_code(2).assert_stderr_has(&["Modulus 11"]);
+    assert!(!r.stderr.contains("--no-validate"), "{}", r.stderr);
+}
+
+#[test]
+fn a_404_from_a_base_url_without_the_path_says_to_check_the_path() {
+    let sb = SandboxProc::start(&[]);
+    let origin = sb.base_url.trim_end_matches("/cpis/FHIR/R4").to_string();
+    let cpis = Cpis::new();
+    let wrong = format!("{origin}/fhir");
+    let r = cpis.run(&["--base-url", &wrong, "lookup", "9990000018", "--scheduled"]);
+    r.assert_code(7).assert_stderr_has(&[
+        "HTTP 404",
+        "the base URL's path is probably wrong",
+        "/cpis/FHIR/R4",
+    ]);
+    assert!(
+        !r.stderr.contains("report it with the trace id"),
+        "{}",
+        r.stderr
+    );
+    let r = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "--pds-base-url",
+        &format!("{origin}/pds"),
+        "lookup",
+        "9990000018",
+        "--scheduled",
+    ]);
+    r.assert_code(7).assert_stderr_has(&[
+        "PDS base URL's path is probably wrong",
+        "/personal-demographics/FHIR/R4",
+    ]);
+    // A 404 about the patient is still about the patient.
+    let r = cpis.run(&[
+        "--base-url",
+        &sb.base_url,
+        "lookup",
+        "9990000204",
+        "--scheduled",
+    ]);
+    r.assert_code(2).assert_stderr_has(&["is not on PDS"]);
+}
+
+#[test]
+fn a_system_sign_in_without_a_nominated_person_says_so() {
+    let cpis = Cpis::signed_out();
+    let key = cpis.config_dir.path().join("app.pem");
+    std::fs::write(&key, cpis::sandbox::app::PRIVATE_KEY_PEM).unwrap();
+    let r = cpis.run(&[
+        "--env",
+        "int",
+        "auth",
+        "login",
+        "--system",
+        "--api-key",
+        "KEY",
+        "--kid",
+        "kid-1",
+        "--private-key",
+        key.to_str().unwrap(),
+    ]);
+    r.assert_code(2).assert_stderr_has(&[
+        "--nominated-person NAME",
+        "default nominated person",
+        "--nominated-role",
+    ]);
+    assert!(!r.stderr.contains("auth keygen"), "{}", r.stderr);
+}
+
+// 7. Two numbers to lookup.
+
+#[test]
+fn lookup_with_two_numbers_points_at_batch() {
+    let cpis = Cpis::new();
+    let r = cpis.run(&["lookup", "9990000018", "9990000026", "--scheduled"]);
+    r.assert_code(2).assert_stderr_has(&[
+        "lookup takes one NHS number",
+        "cpis batch -",
+        "nothing was sent",
+    ]);
+    // The three groups are still one number.
+    cpis.run(&["lookup", "999", "000", "0018", "--scheduled"])
+        .assert_code(0);
+}

@@ -319,9 +319,9 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         ));
     }
     let requested = if number_on_stdin {
-        super::lookup::number_from_stdin(false)?
+        super::lookup::number_from_stdin_for(false, false)?
     } else {
-        super::lookup::parse_number(&args.nhs_number, false)?
+        super::lookup::parse_number_for(&args.nhs_number, false, false)?
     };
     let appointment = crate::timeutil::parse_user_time(&args.appointment)
         .map_err(|e| Error::usage(format!("--appointment: {e}")).with_hint("nothing was sent"))?;

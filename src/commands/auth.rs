@@ -143,12 +143,28 @@ fn missing_error(ctx: &super::Ctx, what: &str, missing: &[String]) -> Result<()>
     if missing.is_empty() {
         return Ok(());
     }
+    let mut hints = Vec::new();
+    if missing
+        .iter()
+        .any(|m| m.starts_with("--nominated-person") || m.starts_with("--nominated-role"))
+    {
+        hints.push("a system acts for a default nominated person, the person responsible for its CP-IS queries, who is named on every output: give --nominated-person \"NAME\" and --nominated-role \"JOB ROLE\"");
+    }
+    if missing
+        .iter()
+        .any(|m| m.starts_with("--private-key") || m.starts_with("--kid"))
+    {
+        hints.push("make a key with `cpis auth keygen --kid KID` and register its JWKS with your application on the NHS API platform");
+    }
+    if missing.iter().any(|m| m.starts_with("--api-key")) {
+        hints.push("the API key is your application's, from the NHS API platform's developer hub (or `cpis config set api_key KEY`)");
+    }
     Err(Error::usage(format!(
         "a {what} sign-in to {} needs {}",
         ctx.settings.endpoint.label(),
         missing.join(", ")
     ))
-    .with_hint("make a key with `cpis auth keygen --kid KID` and register its JWKS with your application on the NHS API platform"))
+    .with_hint(hints.join("; ")))
 }
 
 fn one_line(what: &str, v: &str) -> Result<()> {
