@@ -341,3 +341,132 @@ fn lookup_with_two_numbers_points_at_batch() {
     cpis.run(&["lookup", "999", "000", "0018", "--scheduled"])
         .assert_code(0);
 }
+
+// 13. A closed pipe ends quietly; a closed or full stdout is an error naming it.
+
+/// Run `cpis ARGS` with standard output a pipe whose reader has already gone.
+#[cfg(unix)]
+fn with_reader_gone(cpis: &Cpis, args: &[&str], input: &str) -> Run {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0i32; 2];
+    // SAFETY: a fresh pipe; each end is owned exactly once below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    let mut child = cpis
+        .cmd()
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::from(write))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    }
+    Run::from(child.wait_with_output().unwrap())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_quietly_with_exit_0() {
+    let cpis = Cpis::new();
+    let batch_input: String = (0..50)
+        .map(|i| format!("{}\n", cpis_no_record(i)))
+        .collect();
+    for args in [
+        &["lookup", "9990000050", "--scheduled"][..],
+        &["lookup", "9990000050", "--scheduled", "--json"],
+        &["batch", "-", "--scheduled", "--rate", "1000"],
+        &["sandbox", "patients"],
+        &["config", "show"],
+        &["auth", "status"],
+        &["alert", "list"],
+        &["completions", "bash"],
+        &["man"],
+    ] {
+        let r = with_reader_gone(&cpis, args, &batch_input);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("error"), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{args:?}: {}", r.stderr);
+    }
+}
+
+/// The `i`th Modulus-11-valid number of the sandbox's "no record" block.
+fn cpis_no_record(i: usize) -> String {
+    (9_990_100_000u64..)
+        .map(|n| n.to_string())
+        .filter(|s| cpis::nhs_number::NhsNumber::parse(s).is_ok())
+        .nth(i)
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_refused_before_anything_is_sent() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    // `sh -c 'exec cpis ARGS >&-'`, with the test's environment.
+    let closed = |args: &[&str]| {
+        let mut all = vec!["-c", r#"exec "$0" "$@" >&-"#, BIN];
+        all.extend_from_slice(args);
+        let mut sh = std::process::Command::new("sh");
+        for (k, v) in cpis.cmd().get_envs() {
+            match v {
+                Some(v) => sh.env(k, v),
+                None => sh.env_remove(k),
+            };
+        }
+        Run::from(sh.args(&all).output().unwrap())
+    };
+    let r = closed(&[
+        "--base-url",
+        &sb.base_url,
+        "lookup",
+        "9990000026",
+        "--scheduled",
+    ]);
+    r.assert_code(2).assert_stderr_has(&[
+        "standard output is closed",
+        "lookup` could not be written",
+        "nothing was sent",
+    ]);
+    let r = closed(&[
+        "--base-url",
+        &sb.base_url,
+        "batch",
+        "/dev/null",
+        "--scheduled",
+    ]);
+    r.assert_code(2)
+        .assert_stderr_has(&["standard output is closed", "batch` could not be written"]);
+    assert!(sandbox_events(&sb).is_empty(), "{:?}", sandbox_events(&sb));
+    // Other commands say what they could not write.
+    let r = closed(&["sandbox", "patients"]);
+    assert_ne!(r.code, 0);
+    r.assert_stderr_has(&["cannot write the output of `cpis sandbox`", "closed"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_an_error_naming_what_could_not_be_written() {
+    let cpis = Cpis::new();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let r = Run::from(
+        cpis.cmd()
+            .args(["lookup", "9990000050", "--scheduled"])
+            .stdout(full)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap(),
+    );
+    assert_ne!(r.code, 0);
+    r.assert_stderr_has(&[
+        "cannot write the output of `cpis lookup` to standard output",
+        "No space left",
+    ]);
+}

@@ -720,7 +720,7 @@ impl Sink {
     /// `append`: the file exists and already has its header.
     fn open(path: Option<&Path>, format: BatchFormat, append: bool) -> Result<Self> {
         let w: Box<dyn Write + Send> = match path {
-            None => Box::new(std::io::stdout()),
+            None => Box::new(crate::render::Stdout),
             Some(p) if append => Box::new(open_append(p)?),
             Some(p) => Box::new(create_private_new(p)?),
         };
@@ -932,6 +932,9 @@ fn format_name(f: BatchFormat) -> &'static str {
 }
 
 pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
+    if args.output.is_none() {
+        crate::render::require_stdout()?;
+    }
     let care = super::lookup::care_from_flags(
         args.scheduled,
         args.unscheduled,

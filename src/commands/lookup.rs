@@ -385,6 +385,9 @@ pub(crate) async fn patient(
 const UNSCHEDULED_NOTE: &str = "unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified";
 
 pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
+    // Nowhere to show the answer: refuse before anything is sent (an unscheduled lookup
+    // would notify for nothing).
+    render::require_stdout()?;
     let on_stdin = number_on_stdin(&args.nhs_number)?;
     let given = if on_stdin {
         None

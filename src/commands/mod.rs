@@ -279,12 +279,31 @@ pub struct Connection {
 
 /// Run the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    crate::render::guard_standard_streams();
+    crate::render::set_command(command_name(&cli.command));
     match run_inner(cli) {
         Ok(()) => 0,
+        // Whoever read the output has gone (`| head -1`): not an error.
+        Err(_) if crate::render::stdout_gone() => 0,
         Err(e) => {
             eprintln!("{e}");
             e.exit_code()
         }
+    }
+}
+
+/// The command's name as typed (`lookup`), for errors about its output.
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Lookup(_) => "lookup",
+        Command::Batch(_) => "batch",
+        Command::Auth(_) => "auth",
+        Command::Doctor { .. } => "doctor",
+        Command::Alert(_) => "alert",
+        Command::Sandbox(_) => "sandbox",
+        Command::Config(_) => "config",
+        Command::Completions { .. } => "completions",
+        Command::Man { .. } => "man",
     }
 }
 
