@@ -470,3 +470,95 @@ fn a_full_stdout_is_an_error_naming_what_could_not_be_written() {
         "No space left",
     ]);
 }
+
+// 12. Tables never wrap inside a phone number, a date or a status.
+
+/// `cpis ARGS` on a pseudo-terminal `cols` wide; what it showed (None without `script`).
+#[cfg(unix)]
+fn at_width(cpis: &Cpis, cols: u16, args: &[&str]) -> Option<String> {
+    let ok = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        return None;
+    }
+    let line = std::iter::once(BIN.to_string())
+        .chain(args.iter().map(|a| format!("'{a}'")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut c = std::process::Command::new("script");
+    for (k, v) in cpis.cmd().get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let o = c
+        .args([
+            "-qec",
+            &format!("stty cols {cols} rows 60; exec {line}"),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    Some(String::from_utf8_lossy(&o.stdout).replace('\r', ""))
+}
+
+#[cfg(unix)]
+#[test]
+fn tables_never_wrap_inside_a_phone_number_date_or_status() {
+    let cpis = Cpis::new();
+    for cols in [200u16, 100, 80, 60, 40] {
+        let Some(shown) = at_width(&cpis, cols, &["lookup", "9990000050", "--scheduled"]) else {
+            return;
+        };
+        let plans = &shown[shown.find("Plans").expect("plans")..];
+        // Every value whole, on one line, as often as the plans hold it.
+        for (value, times) in [
+            ("02079744000", 2), // emergency duty, Camden
+            ("07700900123", 1), // emergency duty, Leeds
+            ("02079740000", 2),
+            ("01132224403", 1),
+            ("2025-01-20", 1),
+            ("2022-04-01", 1),
+            ("2026-10-02 03:14 UTC", 1),
+            ("999000000102", 1),
+        ] {
+            assert_eq!(
+                plans.matches(value).count(),
+                times,
+                "{value} at {cols} columns:\n{shown}"
+            );
+        }
+        assert!(plans.matches("active").count() >= 2, "{shown}");
+        assert!(plans.contains("ended"), "{shown}");
+        // No table line, and no line with a phone number or a date, wider than the terminal
+        // (so the terminal wraps none of them either).
+        let table_line = |l: &str| {
+            l.starts_with(['│', '┌', '└', '╞'])
+                || ["0207", "0113", "0770", "20"].iter().any(|v| l.contains(v))
+        };
+        for l in plans
+            .lines()
+            .take_while(|l| !l.starts_with("Trace IDs"))
+            .filter(|l| table_line(l))
+        {
+            assert!(
+                l.chars().count() <= usize::from(cols),
+                "{} > {cols}: {l}\n{shown}",
+                l.chars().count()
+            );
+        }
+        // Wide: a table; narrow: key: value lines.
+        if cols >= 160 {
+            assert!(plans.contains("│ Plan"), "{shown}");
+        }
+        if cols <= 60 {
+            assert!(plans.contains("Emergency duty (out of hours):"), "{shown}");
+            assert!(plans.contains("1 of 3"), "{shown}");
+        }
+    }
+}

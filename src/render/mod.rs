@@ -30,6 +30,89 @@ pub fn new_table(headers: &[&str]) -> Table {
     t
 }
 
+/// A table for people. Off a terminal, the plain table. On a terminal, the columns marked
+/// `unbreakable` (dates, phone numbers, statuses) are never wrapped inside; and when even
+/// then the table is wider than the terminal, each row is printed as `key: value` lines
+/// instead, a value that does not fit beside its key going on the next line whole.
+pub fn fitted_table(headers: &[&str], rows: &[Vec<String>], unbreakable: &[bool]) -> String {
+    let mut t = new_table(headers);
+    for r in rows {
+        t.add_row(r.clone());
+    }
+    if !io::stdout().is_terminal() {
+        return t.to_string();
+    }
+    let Some(width) = terminal_width().or_else(|| t.width()) else {
+        return t.to_string();
+    };
+    let width = usize::from(width);
+    let chars = |s: &str| s.chars().count();
+    let longest_word = |s: &str| s.split_whitespace().map(chars).max().unwrap_or(0);
+    let mins: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            let cells = rows.iter().filter_map(|r| r.get(i)).map(String::as_str);
+            let content = if unbreakable.get(i).copied().unwrap_or(false) {
+                cells.map(|c| c.lines().map(chars).max().unwrap_or(0)).max()
+            } else {
+                cells.map(longest_word).max()
+            };
+            content.unwrap_or(0).max(longest_word(headers[i]))
+        })
+        .collect();
+    // `│ a │ b │`: a border and a space each side of every cell.
+    let needed = mins.iter().sum::<usize>() + 3 * headers.len() + 1;
+    if needed > width {
+        return records(headers, rows, width);
+    }
+    for (i, col) in t.column_iter_mut().enumerate() {
+        if unbreakable.get(i).copied().unwrap_or(false) {
+            col.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                // The width comfy-table gives a column includes its padding.
+                comfy_table::Width::Fixed(u16::try_from(mins[i] + 2).unwrap_or(u16::MAX)),
+            ));
+        }
+    }
+    t.to_string()
+}
+
+/// The terminal's width in columns, from standard output.
+fn terminal_width() -> Option<u16> {
+    #[cfg(unix)]
+    {
+        // SAFETY: TIOCGWINSZ on fd 1 into a zeroed winsize.
+        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+        if unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0 {
+            return Some(ws.ws_col);
+        }
+    }
+    None
+}
+
+/// Rows as `key: value` lines, for a terminal too narrow for the table.
+fn records(headers: &[&str], rows: &[Vec<String>], width: usize) -> String {
+    let pad = headers.iter().map(|h| h.chars().count()).max().unwrap_or(0) + 2;
+    let mut out = String::new();
+    for (n, r) in rows.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("{} of {}\n", n + 1, rows.len()));
+        for (h, v) in headers.iter().zip(r) {
+            let key = format!("{h}:");
+            let v = v.replace('\n', " ");
+            let len = v.chars().count();
+            if pad + len <= width {
+                out.push_str(&format!("{key:<pad$}{v}\n"));
+            } else if key.chars().count() + 1 + len <= width {
+                out.push_str(&format!("{key} {v}\n"));
+            } else {
+                out.push_str(&format!("{key}\n  {v}\n"));
+            }
+        }
+    }
+    out
+}
+
 /// Is colour allowed on stdout? Not when it is not a terminal or `NO_COLOR` is set.
 pub fn colour_enabled() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
