@@ -100,7 +100,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --retry-failed 'On a resumed run, query again the rows that ended as `error` (never an unscheduled row CP-IS may have seen: that is `in-doubt`)'
             cand --retry-in-doubt 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
             cand --keep-order 'Write the records in input order (each waits for the rows before it) instead of as results arrive'
-            cand --no-progress 'Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR is not set)'
+            cand --no-progress 'Hide the progress bar (it is shown only when standard error is a terminal other than TERM=dumb; NO_COLOR does not hide it)'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'

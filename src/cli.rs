@@ -41,7 +41,8 @@ Environment variables:
   SSL_CERT_FILE         extra CA certificates (PEM), added to the platform's roots
   SSL_CERT_DIR          directories of extra CA certificates, added to the platform's roots
   HTTPS_PROXY, NO_PROXY proxy settings (HTTP_PROXY and ALL_PROXY are honoured too)
-  NO_COLOR              turn off colour
+  NO_COLOR              turn off colour (not the batch progress bar: --no-progress)
+  TERM=dumb             no escape sequences, no progress bar, ASCII tables
 ";
 
 fn root_after_long_help() -> String {
@@ -341,7 +342,8 @@ run wrote to the network, every attempt (retries and resends after a 401 include
 Rate: --rate requests per second, evenly spaced, retries counted; a 429 waits out its
 Retry-After, halves the rate, and it recovers gradually. A token refused mid-run (401) is
 renewed once when that needs no user (a system identity, a refreshable CIS2 session).
-A progress bar shows on stderr when it is a terminal (not with --no-progress or NO_COLOR).
+A progress bar shows on stderr when it is a terminal (not with --no-progress, --quiet or
+TERM=dumb; NO_COLOR keeps it).
 
 Examples:
   cpis batch clinic-list.txt --scheduled --output results.jsonl
@@ -423,8 +425,8 @@ pub struct BatchArgs {
     #[arg(long)]
     pub keep_order: bool,
 
-    /// Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR
-    /// is not set)
+    /// Hide the progress bar (it is shown only when standard error is a terminal other than
+    /// TERM=dumb; NO_COLOR does not hide it)
     #[arg(long)]
     pub no_progress: bool,
 }

@@ -476,6 +476,13 @@ fn a_full_stdout_is_an_error_naming_what_could_not_be_written() {
 /// `cpis ARGS` on a pseudo-terminal `cols` wide; what it showed (None without `script`).
 #[cfg(unix)]
 fn at_width(cpis: &Cpis, cols: u16, args: &[&str]) -> Option<String> {
+    on_pty(cpis, cols, &[], args)
+}
+
+/// `cpis ARGS` on a pseudo-terminal `cols` wide with `env` changed (`None` removes a
+/// variable); what the terminal showed (None without `script`).
+#[cfg(unix)]
+fn on_pty(cpis: &Cpis, cols: u16, env: &[(&str, Option<&str>)], args: &[&str]) -> Option<String> {
     let ok = std::process::Command::new("script")
         .arg("--version")
         .output()
@@ -489,6 +496,12 @@ fn at_width(cpis: &Cpis, cols: u16, args: &[&str]) -> Option<String> {
         .join(" ");
     let mut c = std::process::Command::new("script");
     for (k, v) in cpis.cmd().get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    for (k, v) in env {
         match v {
             Some(v) => c.env(k, v),
             None => c.env_remove(k),
@@ -561,4 +574,117 @@ fn tables_never_wrap_inside_a_phone_number_date_or_status() {
             assert!(plans.contains("1 of 3"), "{shown}");
         }
     }
+}
+
+// 14. TERM=dumb, NO_COLOR and the locale.
+
+#[cfg(unix)]
+#[test]
+fn term_dumb_gets_no_escapes_and_a_non_utf8_locale_no_box_drawing() {
+    let cpis = Cpis::new();
+    let lookup = ["lookup", "9990000050", "--scheduled"];
+    let utf8 = Some("en_GB.UTF-8");
+    // A colour terminal in a UTF-8 locale: bold verdict and box-drawing (the control).
+    let Some(shown) = on_pty(
+        &cpis,
+        200,
+        &[
+            ("NO_COLOR", None),
+            ("TERM", Some("xterm")),
+            ("LC_ALL", utf8),
+        ],
+        &lookup,
+    ) else {
+        return;
+    };
+    assert!(shown.contains('\u{1b}') && shown.contains('┌'), "{shown}");
+    // TERM=dumb: no escape sequence at all, and no box-drawing.
+    let shown = on_pty(
+        &cpis,
+        200,
+        &[("NO_COLOR", None), ("TERM", Some("dumb")), ("LC_ALL", utf8)],
+        &lookup,
+    )
+    .unwrap();
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    assert!(!shown.contains('┌') && !shown.contains('│'), "{shown}");
+    assert!(shown.contains("02079744000"), "{shown}");
+    // A non-UTF-8 locale: ASCII tables and marks.
+    for locale in [Some("C"), Some("en_GB.ISO-8859-1"), None] {
+        let shown = on_pty(
+            &cpis,
+            200,
+            &[
+                ("TERM", Some("xterm")),
+                ("LC_ALL", locale),
+                ("LC_CTYPE", None),
+                ("LANG", None),
+            ],
+            &lookup,
+        )
+        .unwrap();
+        assert!(
+            !shown.contains('┌') && !shown.contains('│'),
+            "{locale:?}: {shown}"
+        );
+        assert!(shown.contains("| Plan"), "{locale:?}: {shown}");
+        let doctor = on_pty(
+            &cpis,
+            200,
+            &[
+                ("NO_COLOR", None),
+                ("TERM", Some("xterm")),
+                ("LC_ALL", locale),
+                ("LC_CTYPE", None),
+                ("LANG", None),
+            ],
+            &["doctor"],
+        )
+        .unwrap();
+        assert!(!doctor.contains('\u{2713}'), "{locale:?}: {doctor}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn no_color_keeps_the_progress_bar_and_term_dumb_or_no_progress_hide_it() {
+    let cpis = Cpis::new();
+    let list = cpis.config_dir.path().join("list.txt");
+    let rows: String = (0..15)
+        .map(|i| format!("{}\n", cpis_no_record(i)))
+        .collect();
+    std::fs::write(&list, rows).unwrap();
+    let list = list.to_str().unwrap();
+    let out = |n: u32| {
+        cpis.config_dir
+            .path()
+            .join(format!("out{n}.jsonl"))
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let batch = |n: u32, extra: &[&str]| {
+        let mut v: Vec<String> = ["batch", list, "--scheduled", "--rate", "10", "--output"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        v.push(out(n));
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |n: u32, extra: &[&str], term: &str| {
+        let v = batch(n, extra);
+        let a: Vec<&str> = v.iter().map(String::as_str).collect();
+        on_pty(&cpis, 120, &[("TERM", Some(term))], &a)
+    };
+    let Some(shown) = run(1, &[], "xterm") else {
+        return;
+    };
+    // NO_COLOR (set for every test command) does not hide the bar.
+    assert!(shown.contains("rows/s"), "{shown}");
+    let shown = run(2, &["--no-progress"], "xterm").unwrap();
+    assert!(!shown.contains("rows/s"), "{shown}");
+    let shown = run(3, &[], "dumb").unwrap();
+    assert!(!shown.contains("rows/s"), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
 }

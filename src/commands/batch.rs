@@ -590,8 +590,8 @@ async fn check(
 }
 
 /// The progress bar on stderr: rows done of all rows, rate, ETA and plans found. Hidden when
-/// stderr is not a terminal, with `--no-progress`, `--quiet` or `NO_COLOR`; notes are printed
-/// above it.
+/// stderr is not a terminal, on `TERM=dumb` (it redraws with escape sequences), with
+/// `--no-progress` or `--quiet` (not `NO_COLOR`: it has no colour); notes are printed above it.
 #[derive(Clone)]
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
@@ -601,8 +601,8 @@ struct Progress {
 impl Progress {
     fn new(show: bool, quiet: bool, rows: u64, done: u64) -> Self {
         use std::io::IsTerminal;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let bar = (show && !quiet && !no_color && std::io::stderr().is_terminal()).then(|| {
+        let dumb = crate::render::term_is_dumb();
+        let bar = (show && !quiet && !dumb && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(rows),
                 indicatif::ProgressDrawTarget::stderr(),

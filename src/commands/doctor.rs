@@ -43,7 +43,7 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
     let text = if json {
         render::json(&report)
     } else {
-        report.text(render::colour_enabled())
+        report.text(render::colour_enabled() && render::unicode_marks())
     };
     render::print_stdout(&text)?;
     match report.exit_code() {

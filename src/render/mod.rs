@@ -16,12 +16,41 @@ pub fn cell(v: Option<&str>) -> String {
     v.map(sanitize).unwrap_or_else(|| "-".to_string())
 }
 
-/// A table styled for the terminal (or plain ASCII when stdout is not one).
+/// `TERM=dumb`: a terminal that understands no escape sequences at all.
+pub fn term_is_dumb() -> bool {
+    std::env::var_os("TERM").is_some_and(|t| t == "dumb")
+}
+
+/// Does the locale say UTF-8 (`LC_ALL`, else `LC_CTYPE`, else `LANG`, the first one set)?
+/// No locale at all is the C locale: not UTF-8.
+pub fn utf8_locale() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .find(|v| !v.is_empty())
+        .is_some_and(|v| {
+            let v = v.to_string_lossy().to_ascii_lowercase();
+            v.contains("utf-8") || v.contains("utf8")
+        })
+}
+
+/// May stdout show box-drawing and other non-ASCII marks: a terminal, not `TERM=dumb`, and
+/// a UTF-8 locale?
+pub fn unicode_marks() -> bool {
+    io::stdout().is_terminal() && !term_is_dumb() && utf8_locale()
+}
+
+/// A table styled for the terminal (or plain ASCII when stdout is not one, or the terminal
+/// or locale cannot show box-drawing).
 pub fn new_table(headers: &[&str]) -> Table {
     let mut t = Table::new();
     if io::stdout().is_terminal() {
-        t.load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic);
+        t.load_preset(if unicode_marks() {
+            presets::UTF8_FULL_CONDENSED
+        } else {
+            presets::ASCII_MARKDOWN
+        })
+        .set_content_arrangement(ContentArrangement::Dynamic);
     } else {
         t.load_preset(presets::ASCII_MARKDOWN)
             .set_content_arrangement(ContentArrangement::Disabled);
@@ -113,9 +142,12 @@ fn records(headers: &[&str], rows: &[Vec<String>], width: usize) -> String {
     out
 }
 
-/// Is colour allowed on stdout? Not when it is not a terminal or `NO_COLOR` is set.
+/// Is colour allowed on stdout? Not when it is not a terminal, is `TERM=dumb`, or `NO_COLOR`
+/// is set.
 pub fn colour_enabled() -> bool {
-    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    io::stdout().is_terminal()
+        && !term_is_dumb()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Bold text when colour is allowed.
