@@ -168,6 +168,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --version 'Print version'
         }
         &'cpis;auth;status'= {
+            cand --format 'Output format'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
             cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
@@ -176,7 +177,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
-            cand --json 'Print JSON'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -242,6 +243,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;auth;help;help'= {
         }
         &'cpis;doctor'= {
+            cand --format 'Output format'
             cand --query 'Also make one scheduled (silent: nothing recorded, no one notified) lookup of this NHS number end to end, with the time of each phase'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
@@ -251,7 +253,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
-            cand --json 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number)'
+            cand --json 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number); shorthand for --format json'
             cand --curl 'Print the requests doctor would make as curl commands (secrets as shell variables) and send nothing'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
@@ -302,6 +304,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
             cand --yes 'Send without asking (for scripts): check the preview first, e.g. with --dry-run'
             cand --dry-run 'Make the same checks, print the FHIR body on stdout, and send and keep nothing'
+            cand --json 'Shorthand for --format json'
             cand --no-pds 'Do not verify the patient on PDS first (the preview then says "not verified on PDS")'
             cand --again 'Make a second alert (a new identifier) although the outbox already holds one, sent or pending, for this NHS number and appointment time [default: refuse, exit 2, showing it]'
             cand -q 'Print only data and errors: no notes, no retry messages'
@@ -323,6 +326,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -344,6 +348,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
             cand --yes 'Resend without asking (for scripts)'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -432,6 +437,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -477,6 +483,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;config;show'= {
+            cand --format 'Output format'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
             cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
@@ -485,7 +492,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
-            cand --json 'Print JSON'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'

@@ -137,9 +137,13 @@ pub enum Command {
     #[command(after_long_help = DOCTOR_HELP)]
     Doctor {
         /// Print one JSON document, safe to attach to a support ticket (no token, secret or
-        /// NHS number)
-        #[arg(long)]
+        /// NHS number); shorthand for --format json
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
 
         /// Also make one scheduled (silent: nothing recorded, no one notified) lookup of this
         /// NHS number end to end, with the time of each phase
@@ -148,7 +152,7 @@ pub enum Command {
 
         /// Print the requests doctor would make as curl commands (secrets as shell variables)
         /// and send nothing
-        #[arg(long, conflicts_with_all = ["json", "query"])]
+        #[arg(long, conflicts_with_all = ["json", "format", "query"])]
         curl: bool,
     },
 
@@ -462,6 +466,10 @@ pub enum AlertCommand {
         /// Output format
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
+
+        /// Shorthand for --format json
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
     },
 
     /// Resend pending alerts (or one, by ID) with their original identifier, so the service
@@ -518,6 +526,10 @@ pub struct MissedAppointmentArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 
+    /// Shorthand for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
     /// Do not verify the patient on PDS first (the preview then says "not verified on PDS")
     #[arg(long)]
     pub no_pds: bool,
@@ -544,6 +556,10 @@ pub struct RetryArgs {
     /// Output format of each result
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+
+    /// Shorthand for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -656,9 +672,13 @@ pub enum AuthCommand {
     /// Show who cpis acts as here, where the credential is kept and when it expires
     #[command(after_long_help = STATUS_HELP)]
     Status {
-        /// Print JSON
-        #[arg(long)]
+        /// Shorthand for --format json
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
 
     /// Remove everything stored for this profile and environment
@@ -1031,15 +1051,23 @@ pub struct PatientsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Shorthand for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Show the settings in effect and where each comes from
     Show {
-        /// Print JSON
-        #[arg(long)]
+        /// Shorthand for --format json
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Print one value from the profile
     Get {

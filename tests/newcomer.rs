@@ -688,3 +688,112 @@ fn no_color_keeps_the_progress_bar_and_term_dumb_or_no_progress_hide_it() {
     assert!(!shown.contains("rows/s"), "{shown}");
     assert!(!shown.contains('\u{1b}'), "{shown:?}");
 }
+
+// 19. One way to ask for output: --format, and --json as its short form.
+
+#[test]
+fn every_command_that_prints_data_takes_format_and_json() {
+    let cpis = Cpis::new();
+    for args in [
+        &["sandbox", "patients"][..],
+        &["doctor"],
+        &["config", "show"],
+        &["auth", "status"],
+        &["alert", "list"],
+    ] {
+        let with = |extra: &[&str]| {
+            let mut v = args.to_vec();
+            v.extend_from_slice(extra);
+            let r = cpis.run(&v);
+            r.assert_code(0);
+            r
+        };
+        let short = with(&["--json"]).json();
+        let long = with(&["--format", "json"]).json();
+        // The same document (doctor's durations aside).
+        let strip = |mut v: serde_json::Value| {
+            if let Some(checks) = v.get_mut("checks").and_then(|c| c.as_array_mut()) {
+                for c in checks {
+                    c["duration_ms"] = serde_json::Value::Null;
+                    c["detail"] = serde_json::Value::Null;
+                }
+            }
+            v
+        };
+        assert_eq!(strip(short), strip(long), "{args:?}");
+        let table = with(&["--format", "table"]);
+        assert!(serde_json::from_str::<serde_json::Value>(&table.stdout).is_err());
+        // Both at once is a usage error.
+        let mut both = args.to_vec();
+        both.extend_from_slice(&["--json", "--format", "table"]);
+        cpis.run(&both).assert_code(2);
+    }
+    // An alert's result too.
+    let r = cpis.run(&[
+        "alert",
+        "missed-appointment",
+        "9990000026",
+        "--appointment",
+        "2026-11-24T10:30",
+        "--service",
+        "Audiology",
+        "--location",
+        "Clinic 2",
+        "--note",
+        "Did not attend",
+        "--yes",
+        "--json",
+    ]);
+    r.assert_code(0);
+    r.json();
+}
+
+#[test]
+fn sandbox_patients_json_lists_every_patient_the_table_lists_in_lookups_shapes() {
+    let cpis = Cpis::new();
+    let table = cpis.run(&["sandbox", "patients"]);
+    table.assert_code(0);
+    let listed: std::collections::BTreeSet<String> = table
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let digits: String = l
+                .split('|')
+                .nth(1)?
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            (digits.len() == 10).then_some(digits)
+        })
+        .collect();
+    assert!(listed.len() > 25, "{listed:?}");
+    let v = cpis.run(&["sandbox", "patients", "--json"]).json();
+    let all = v.as_array().unwrap();
+    let in_json: std::collections::BTreeSet<String> = all
+        .iter()
+        .map(|p| p["nhs_number"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, in_json);
+    // Each plan also carries lookup's fields, with the same values lookup shows.
+    let p26 = all
+        .iter()
+        .find(|p| p["nhs_number"] == "9990000026")
+        .unwrap();
+    let shown = cpis
+        .run(&["lookup", "9990000026", "--scheduled", "--json"])
+        .json();
+    let (a, b) = (&p26["plans"][0], &shown["plans"][0]);
+    for k in [
+        "type",
+        "code",
+        "display",
+        "start",
+        "end",
+        "active",
+        "office_hours_phone",
+        "emergency_duty_phone",
+    ] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    assert_eq!(a["local_authority"]["name"], b["local_authority"]);
+}

@@ -17,7 +17,9 @@ pub async fn run(ctx: &super::Ctx, cmd: AuthCommand) -> Result<()> {
         AuthCommand::Login(args) if args.user => login_user(ctx, args).await,
         AuthCommand::Login(args) if args.combined => login_combined(ctx, args).await,
         AuthCommand::Login(_) => login_with_token(ctx),
-        AuthCommand::Status { json } => status(ctx, json),
+        AuthCommand::Status { json, format } => {
+            status(ctx, json || format == crate::cli::ListFormat::Json)
+        }
         AuthCommand::Logout => logout(ctx),
         AuthCommand::Keygen(args) => keygen(ctx, args),
     }

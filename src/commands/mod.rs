@@ -405,7 +405,13 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Config(c) => config::run(ctx, c),
         Command::Auth(c) => auth::run(ctx, c).await,
-        Command::Doctor { json, query, curl } => {
+        Command::Doctor {
+            json,
+            format,
+            query,
+            curl,
+        } => {
+            let json = json || format == crate::cli::ListFormat::Json;
             if curl {
                 doctor::curl(ctx).await
             } else {
