@@ -672,6 +672,9 @@ struct Inspection {
     usable: bool,
     problem: Option<String>,
     fix: Option<String>,
+    /// A CIS2 user's access tokens are renewed without them: a refresh token (with the
+    /// client secret) is stored and lasts beyond the access token.
+    renews_silently: bool,
 }
 
 fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection {
@@ -679,11 +682,13 @@ fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection
         usable: true,
         problem: None,
         fix: None,
+        renews_silently: false,
     };
     let fail = |e: Error| Inspection {
         usable: false,
         problem: Some(crate::paste::paste_ready(&e.message)),
         fix: e.hint.as_deref().map(crate::paste::paste_ready),
+        renews_silently: false,
     };
     if ctx.settings.token.is_some() {
         return ok;
@@ -712,12 +717,25 @@ fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection
         },
         SessionKind::User => {
             let now = auth::now_secs();
+            // The rules a lookup uses: an access token is used while it lasts beyond the
+            // margin, and a refresh needs the refresh token, the client secret and a refresh
+            // period not yet over.
             let access_ok = secrets.access_token.is_some()
-                && session.access_expires_at.is_some_and(|e| e > now);
+                && session
+                    .access_expires_at
+                    .is_some_and(|e| e > now.saturating_add(system::EXPIRY_MARGIN_SECS));
             let refresh_ok = secrets.refresh_token.is_some()
-                && session.refresh_expires_at.is_some_and(|e| e > now);
+                && secrets.client_secret.is_some()
+                && session.refresh_expires_at.is_none_or(|e| e > now);
+            let outlives = match (session.refresh_expires_at, session.access_expires_at) {
+                (Some(r), Some(a)) => r > a,
+                _ => true,
+            };
             if access_ok || refresh_ok {
-                ok
+                Inspection {
+                    renews_silently: refresh_ok && outlives,
+                    ..ok
+                }
             } else {
                 fail(
                     Error::new(
@@ -754,6 +772,7 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         usable,
         problem,
         fix,
+        renews_silently,
     } = inspect(ctx, &key, session.as_ref());
     let source = if s.token.is_some() {
         Some("CPIS_ACCESS_TOKEN")
@@ -790,6 +809,7 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         "signed_in_at": iso(session.as_ref().map(|x| x.created_at)),
         "access_token_expires_at": iso(session.as_ref().and_then(|x| x.access_expires_at)),
         "refresh_token_expires_at": iso(session.as_ref().and_then(|x| x.refresh_expires_at)),
+        "renews_silently": renews_silently,
         "env_token_overrides_stored": s.token.is_some() && session.is_some(),
         "user": session.as_ref().and_then(|x| x.user.as_ref()).map(|u| json!({
             "name": u.identity.name,
@@ -879,10 +899,17 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
                 (_, None) => "not known (a supplied token)".into(),
             };
             out.push_str(&format!("Access token: expires {expiry}\n"));
-            if let Some(t) = iso(ss.refresh_expires_at) {
-                out.push_str(&format!(
+            match (ss.kind, iso(ss.refresh_expires_at)) {
+                (SessionKind::User, Some(t)) if renews_silently => out.push_str(&format!(
                     "Refresh:      until {t} (access tokens are renewed silently until then)\n"
-                ));
+                )),
+                (SessionKind::User, _) if renews_silently => out.push_str(
+                    "Refresh:      yes (access tokens are renewed silently)\n",
+                ),
+                (SessionKind::User, _) => out.push_str(
+                    "Refresh:      no (nothing can renew the access token: sign in again when it expires)\n",
+                ),
+                _ => {}
             }
         }
         out.push_str(&format!(
