@@ -797,3 +797,57 @@ fn sandbox_patients_json_lists_every_patient_the_table_lists_in_lookups_shapes()
     }
     assert_eq!(a["local_authority"]["name"], b["local_authority"]);
 }
+
+// 20. Man pages keep the examples' line breaks.
+
+#[test]
+fn man_pages_keep_the_examples_line_breaks() {
+    let cpis = Cpis::new();
+    let dir = cpis.config_dir.path().join("man1");
+    std::fs::create_dir(&dir).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    cpis.run(&["man", dir.to_str().unwrap()]).assert_code(0);
+    let page = std::fs::read_to_string(dir.join("cpis-lookup.1")).unwrap();
+    // The hand-laid help is shown unfilled.
+    let extra = &page[page.find(".SH EXTRA").expect("EXTRA")..];
+    let extra = &extra[..extra[1..].find("\n.SH ").map_or(extra.len(), |i| i + 1)];
+    assert!(extra.starts_with(".SH EXTRA\n.nf\n"), "{extra}");
+    assert!(extra.trim_end().ends_with(".fi"), "{extra}");
+    // As man shows it (when groff is here): one example a line.
+    let Ok(o) = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-rLL=120n"])
+        .arg(dir.join("cpis-lookup.1"))
+        .env("GROFF_NO_SGR", "1")
+        .output()
+    else {
+        return;
+    };
+    let shown = String::from_utf8_lossy(&o.stdout)
+        .replace("\u{2010}", "-")
+        .replace("\u{2212}", "-");
+    // Plain text: no backspace overstriking.
+    let shown: String = {
+        let mut out = String::new();
+        for c in shown.chars() {
+            if c == '\u{8}' {
+                out.pop();
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let lines: Vec<&str> = shown.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&"cpis lookup 9990000018 --scheduled"),
+        "{shown}"
+    );
+    assert!(
+        lines.contains(&"cpis lookup 9990000050 --scheduled --format csv"),
+        "{shown}"
+    );
+}
