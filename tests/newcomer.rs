@@ -851,3 +851,45 @@ fn man_pages_keep_the_examples_line_breaks() {
         "{shown}"
     );
 }
+
+// 17. auth keygen --out DIR makes the directory, and checks it can write there first.
+
+#[cfg(unix)]
+#[test]
+fn keygen_makes_its_directory_and_checks_it_can_write_there_first() {
+    use std::os::unix::fs::PermissionsExt;
+    let cpis = Cpis::signed_out();
+    let out = cpis.config_dir.path().join("keys/int");
+    let r = cpis.run(&["auth", "keygen", "--kid", "k1", "--out", out.to_str().unwrap()]);
+    r.assert_code(0);
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert!(out.join("k1.pem").is_file() && out.join("k1.jwks.json").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A directory it cannot write in: refused before the key is made.
+    let unwritable = if unsafe { libc::geteuid() } == 0 {
+        std::path::PathBuf::from("/proc")
+    } else {
+        let d = cpis.config_dir.path().join("ro");
+        std::fs::create_dir(&d).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o500)).unwrap();
+        d
+    };
+    let r = cpis.run(&[
+        "auth",
+        "keygen",
+        "--kid",
+        "k2",
+        "--out",
+        unwritable.to_str().unwrap(),
+    ]);
+    r.assert_code(2)
+        .assert_stderr_has(&["cannot write in", "no key was made"]);
+    assert!(!r.stderr.contains("making a"), "{}", r.stderr);
+}

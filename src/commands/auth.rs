@@ -986,6 +986,13 @@ fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
             "--kid {kid:?}: use letters, digits, '-', '_' and '.' (it names the files)"
         )));
     }
+    // A directory that does not exist yet is made, 0700 (its parents checked first).
+    if std::fs::symlink_metadata(&args.out)
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        crate::private::ensure_private_dir(&args.out)?;
+        ctx.note(&format!("made the directory {} (mode 0700)", args.out.display()));
+    }
     if !args.out.is_dir() {
         return Err(Error::usage(format!(
             "{} is not a directory",
@@ -994,6 +1001,14 @@ fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
     }
     // A private key only in a directory no other user could change (before the slow work).
     crate::private::check_safe_dir(&args.out)?;
+    // And one we can write in: found out now, not after making the key.
+    tempfile::Builder::new()
+        .prefix(".cpis-keygen-check-")
+        .tempfile_in(&args.out)
+        .map_err(|e| {
+            Error::usage(format!("cannot write in {}: {e}", args.out.display()))
+                .with_hint("no key was made; choose a directory you can write in with --out")
+        })?;
     let (pem_name, jwks_name) = (format!("{kid}.pem"), format!("{kid}.jwks.json"));
     for name in [&pem_name, &jwks_name] {
         if args.out.join(name).symlink_metadata().is_ok() {
