@@ -108,7 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--retry-failed', '--retry-failed', [CompletionResultType]::ParameterName, 'On a resumed run, query again the rows that ended as `error` (never an unscheduled row CP-IS may have seen: that is `in-doubt`)')
             [CompletionResult]::new('--retry-in-doubt', '--retry-in-doubt', [CompletionResultType]::ParameterName, 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice')
             [CompletionResult]::new('--keep-order', '--keep-order', [CompletionResultType]::ParameterName, 'Write the records in input order (each waits for the rows before it) instead of as results arrive')
-            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR is not set)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Hide the progress bar (it is shown only when standard error is a terminal other than TERM=dumb; NO_COLOR does not hide it)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
@@ -182,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;auth;status' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
             [CompletionResult]::new('--pds-base-url', '--pds-base-url', [CompletionResultType]::ParameterName, 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]')
@@ -191,7 +192,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
             [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
@@ -268,6 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;doctor' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Also make one scheduled (silent: nothing recorded, no one notified) lookup of this NHS number end to end, with the time of each phase')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
@@ -278,7 +280,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
             [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number); shorthand for --format json')
             [CompletionResult]::new('--curl', '--curl', [CompletionResultType]::ParameterName, 'Print the requests doctor would make as curl commands (secrets as shell variables) and send nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
@@ -333,6 +335,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Send without asking (for scripts): check the preview first, e.g. with --dry-run')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Make the same checks, print the FHIR body on stdout, and send and keep nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
             [CompletionResult]::new('--no-pds', '--no-pds', [CompletionResultType]::ParameterName, 'Do not verify the patient on PDS first (the preview then says "not verified on PDS")')
             [CompletionResult]::new('--again', '--again', [CompletionResultType]::ParameterName, 'Make a second alert (a new identifier) although the outbox already holds one, sent or pending, for this NHS number and appointment time [default: refuse, exit 2, showing it]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
@@ -356,6 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
             [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
@@ -379,6 +383,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Resend without asking (for scripts)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
@@ -478,6 +483,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
             [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
@@ -530,6 +536,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;config;show' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
             [CompletionResult]::new('--pds-base-url', '--pds-base-url', [CompletionResultType]::ParameterName, 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]')
@@ -539,7 +546,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
             [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')

@@ -403,7 +403,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__list)
-            opts="-q -v -h -V --format --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --json --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,7 +457,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__missed__subcmd__appointment)
-            opts="-q -v -h -V --appointment --service --location --note --note-file --yes --dry-run --alert-base-url --format --no-pds --again --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --appointment --service --location --note --note-file --yes --dry-run --alert-base-url --format --json --no-pds --again --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -535,7 +535,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__alert__subcmd__retry)
-            opts="-q -v -h -V --yes --alert-base-url --format --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --yes --alert-base-url --format --json --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -925,12 +925,16 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --json --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --format --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 --env)
                     COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
                     return 0
@@ -1405,12 +1409,16 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__config__subcmd__show)
-            opts="-q -v -h -V --json --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --format --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 --env)
                     COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
                     return 0
@@ -1505,12 +1513,16 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__doctor)
-            opts="-q -v -h -V --json --query --curl --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --format --query --curl --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 --query)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2123,7 +2135,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__sandbox__subcmd__patients)
-            opts="-q -v -h -V --format --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --json --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

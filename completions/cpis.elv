@@ -103,7 +103,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --retry-failed 'On a resumed run, query again the rows that ended as `error` (never an unscheduled row CP-IS may have seen: that is `in-doubt`)'
             cand --retry-in-doubt 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
             cand --keep-order 'Write the records in input order (each waits for the rows before it) instead of as results arrive'
-            cand --no-progress 'Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR is not set)'
+            cand --no-progress 'Hide the progress bar (it is shown only when standard error is a terminal other than TERM=dumb; NO_COLOR does not hide it)'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -174,6 +174,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --version 'Print version'
         }
         &'cpis;auth;status'= {
+            cand --format 'Output format'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
             cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
@@ -183,7 +184,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
-            cand --json 'Print JSON'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -251,6 +252,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;auth;help;help'= {
         }
         &'cpis;doctor'= {
+            cand --format 'Output format'
             cand --query 'Also make one scheduled (silent: nothing recorded, no one notified) lookup of this NHS number end to end, with the time of each phase'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
@@ -261,7 +263,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
-            cand --json 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number)'
+            cand --json 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number); shorthand for --format json'
             cand --curl 'Print the requests doctor would make as curl commands (secrets as shell variables) and send nothing'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
@@ -314,6 +316,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
             cand --yes 'Send without asking (for scripts): check the preview first, e.g. with --dry-run'
             cand --dry-run 'Make the same checks, print the FHIR body on stdout, and send and keep nothing'
+            cand --json 'Shorthand for --format json'
             cand --no-pds 'Do not verify the patient on PDS first (the preview then says "not verified on PDS")'
             cand --again 'Make a second alert (a new identifier) although the outbox already holds one, sent or pending, for this NHS number and appointment time [default: refuse, exit 2, showing it]'
             cand -q 'Print only data and errors: no notes, no retry messages'
@@ -336,6 +339,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -358,6 +362,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
             cand --yes 'Resend without asking (for scripts)'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -449,6 +454,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -495,6 +501,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;config;show'= {
+            cand --format 'Output format'
             cand --env 'Environment to talk to [default: local while nothing is configured]'
             cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
             cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
@@ -504,7 +511,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --profile 'Configuration profile to use [default: default]'
             cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
             cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
-            cand --json 'Print JSON'
+            cand --json 'Shorthand for --format json'
             cand -q 'Print only data and errors: no notes, no retry messages'
             cand --quiet 'Print only data and errors: no notes, no retry messages'
             cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'

@@ -112,7 +112,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand batch" -s y -l yes -d 'Do not 
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-failed -d 'On a resumed run, query again the rows that ended as `error` (never an unscheduled row CP-IS may have seen: that is `in-doubt`)'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-in-doubt -d 'On a resumed unscheduled run, query again the rows in doubt (sent, answer never recorded) instead of reporting them as `in-doubt`; the local authority may be notified twice'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l keep-order -d 'Write the records in input order (each waits for the rows before it) instead of as results arrive'
-complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR is not set)'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (it is shown only when standard error is a terminal other than TERM=dumb; NO_COLOR does not hide it)'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -175,6 +175,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l format -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'JSON for scripts'"
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -189,7 +191,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l json -d 'Print JSON'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -237,6 +239,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'JSON for scripts'"
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l query -d 'Also make one scheduled (silent: nothing recorded, no one notified) lookup of this NHS number end to end, with the time of each phase' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
@@ -252,7 +256,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l mhs-url -d 'The MHS
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l json -d 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number)'
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l json -d 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number); shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l curl -d 'Print the requests doctor would make as curl commands (secrets as shell variables) and send nothing'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
@@ -304,6 +308,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcomm
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l yes -d 'Send without asking (for scripts): check the preview first, e.g. with --dry-run'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l dry-run -d 'Make the same checks, print the FHIR body on stdout, and send and keep nothing'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l no-pds -d 'Do not verify the patient on PDS first (the preview then says "not verified on PDS")'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l again -d 'Make a second alert (a new identifier) although the outbox already holds one, sent or pending, for this NHS number and appointment time [default: refuse, exit 2, showing it]'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
@@ -326,6 +331,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcomm
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -348,6 +354,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcomm
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l yes -d 'Resend without asking (for scripts)'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -434,6 +441,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -465,6 +473,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_su
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "unset" -d 'Remove a value from the profile'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "path" -d 'Print the path of the configuration file'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'JSON for scripts'"
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
@@ -479,7 +489,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Configuration profile to use [default: default]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'

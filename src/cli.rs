@@ -41,7 +41,8 @@ Environment variables:
   SSL_CERT_FILE         extra CA certificates (PEM), added to the platform's roots
   SSL_CERT_DIR          directories of extra CA certificates, added to the platform's roots
   HTTPS_PROXY, NO_PROXY proxy settings (HTTP_PROXY and ALL_PROXY are honoured too)
-  NO_COLOR              turn off colour
+  NO_COLOR              turn off colour (not the batch progress bar: --no-progress)
+  TERM=dumb             no escape sequences, no progress bar, ASCII tables
 ";
 
 fn root_after_long_help() -> String {
@@ -140,9 +141,13 @@ pub enum Command {
     #[command(after_long_help = DOCTOR_HELP)]
     Doctor {
         /// Print one JSON document, safe to attach to a support ticket (no token, secret or
-        /// NHS number)
-        #[arg(long)]
+        /// NHS number); shorthand for --format json
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
 
         /// Also make one scheduled (silent: nothing recorded, no one notified) lookup of this
         /// NHS number end to end, with the time of each phase
@@ -151,7 +156,7 @@ pub enum Command {
 
         /// Print the requests doctor would make as curl commands (secrets as shell variables)
         /// and send nothing
-        #[arg(long, conflicts_with_all = ["json", "query"])]
+        #[arg(long, conflicts_with_all = ["json", "format", "query"])]
         curl: bool,
     },
 
@@ -345,7 +350,8 @@ run wrote to the network, every attempt (retries and resends after a 401 include
 Rate: --rate requests per second, evenly spaced, retries counted; a 429 waits out its
 Retry-After, halves the rate, and it recovers gradually. A token refused mid-run (401) is
 renewed once when that needs no user (a system identity, a refreshable CIS2 session).
-A progress bar shows on stderr when it is a terminal (not with --no-progress or NO_COLOR).
+A progress bar shows on stderr when it is a terminal (not with --no-progress, --quiet or
+TERM=dumb; NO_COLOR keeps it).
 
 Examples:
   cpis batch clinic-list.txt --scheduled --output results.jsonl
@@ -427,8 +433,8 @@ pub struct BatchArgs {
     #[arg(long)]
     pub keep_order: bool,
 
-    /// Hide the progress bar (it is shown only when standard error is a terminal and NO_COLOR
-    /// is not set)
+    /// Hide the progress bar (it is shown only when standard error is a terminal other than
+    /// TERM=dumb; NO_COLOR does not hide it)
     #[arg(long)]
     pub no_progress: bool,
 }
@@ -464,6 +470,10 @@ pub enum AlertCommand {
         /// Output format
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
+
+        /// Shorthand for --format json
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
     },
 
     /// Resend pending alerts (or one, by ID) with their original identifier, so the service
@@ -520,6 +530,10 @@ pub struct MissedAppointmentArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 
+    /// Shorthand for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
     /// Do not verify the patient on PDS first (the preview then says "not verified on PDS")
     #[arg(long)]
     pub no_pds: bool,
@@ -546,6 +560,10 @@ pub struct RetryArgs {
     /// Output format of each result
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+
+    /// Shorthand for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -658,9 +676,13 @@ pub enum AuthCommand {
     /// Show who cpis acts as here, where the credential is kept and when it expires
     #[command(after_long_help = STATUS_HELP)]
     Status {
-        /// Print JSON
-        #[arg(long)]
+        /// Shorthand for --format json
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
 
     /// Remove everything stored for this profile and environment
@@ -1038,15 +1060,23 @@ pub struct PatientsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Shorthand for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Show the settings in effect and where each comes from
     Show {
-        /// Print JSON
-        #[arg(long)]
+        /// Shorthand for --format json
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Print one value from the profile
     Get {

@@ -15,6 +15,7 @@ pub mod flags;
 pub mod generate;
 pub mod http;
 pub mod nhs_number;
+pub mod paste;
 pub mod pds;
 pub mod private;
 pub mod prompt;

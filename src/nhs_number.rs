@@ -28,8 +28,8 @@ impl fmt::Display for NhsNumberError {
             NhsNumberError::Empty => write!(f, "no NHS number given"),
             NhsNumberError::BadCharacter(c) => write!(
                 f,
-                "an NHS number has only digits, spaces and dashes, found {:?}",
-                c
+                "an NHS number has only digits, spaces and dashes, found {}",
+                describe_char(*c)
             ),
             NhsNumberError::WrongLength(n) => {
                 write!(f, "an NHS number has 10 digits, this has {n}")
@@ -62,6 +62,65 @@ pub fn check_digit(first_nine: &[u8]) -> Option<u8> {
     }
 }
 
+/// What a character of a typed or pasted NHS number counts as.
+enum Folded {
+    Digit(u8),
+    Separator,
+    Other,
+}
+
+/// Pasted text folded to what was meant: full-width digits are digits; spaces (also
+/// non-breaking, narrow, thin, figure and ideographic ones), zero-width spaces and joiners,
+/// a byte-order mark, and dashes (hyphens, en dash, minus, full-width hyphen) separate groups.
+fn fold(c: char) -> Folded {
+    match c {
+        '0'..='9' => Folded::Digit(c as u8 - b'0'),
+        '\u{FF10}'..='\u{FF19}' => Folded::Digit((c as u32 - 0xFF10) as u8),
+        ' '
+        | '-'
+        | '\u{00A0}'
+        | '\u{2000}'..='\u{200D}'
+        | '\u{202F}'
+        | '\u{205F}'
+        | '\u{2060}'
+        | '\u{3000}'
+        | '\u{FEFF}'
+        | '\u{2010}'..='\u{2013}'
+        | '\u{2212}'
+        | '\u{FF0D}' => Folded::Separator,
+        _ => Folded::Other,
+    }
+}
+
+/// A character named in words (with its code point where it is not plain ASCII), so that an
+/// invisible or look-alike character in pasted text can be found.
+pub fn describe_char(c: char) -> String {
+    let code = format!("U+{:04X}", c as u32);
+    match c {
+        'O' | 'o' => format!("the letter {c} (not the digit zero)"),
+        'I' | 'l' => format!("the letter {c} (not the digit one)"),
+        'A'..='Z' | 'a'..='z' => format!("the letter {c}"),
+        '\t' => "a tab".into(),
+        '.' => "a full stop".into(),
+        ',' => "a comma".into(),
+        '/' => "a slash".into(),
+        '+' => "a plus sign".into(),
+        '_' => "an underscore".into(),
+        '(' | ')' | '[' | ']' => "a bracket".into(),
+        '\'' | '"' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' => {
+            format!("a quotation mark ({code})")
+        }
+        c if crate::sanitize::is_unsafe(c) => {
+            format!("an invisible control or direction character ({code})")
+        }
+        c if c.is_whitespace() => format!("a space character ({code})"),
+        c if c.is_numeric() => format!("a digit from another script, {c} ({code})"),
+        c if c.is_alphabetic() => format!("the letter {c} ({code})"),
+        c if c.is_ascii() => format!("the character {c}"),
+        c => format!("the character {c} ({code})"),
+    }
+}
+
 impl NhsNumber {
     /// Parse and check Modulus 11. Accepts `9434765919`, `943 476 5919`, `943-476-5919`.
     pub fn parse(s: &str) -> Result<Self, NhsNumberError> {
@@ -80,10 +139,10 @@ impl NhsNumber {
     pub fn parse_unchecked(s: &str) -> Result<Self, NhsNumberError> {
         let mut digits = Vec::with_capacity(10);
         for c in s.trim().chars() {
-            match c {
-                '0'..='9' => digits.push(c as u8 - b'0'),
-                ' ' | '-' => {}
-                other => return Err(NhsNumberError::BadCharacter(other)),
+            match fold(c) {
+                Folded::Digit(d) => digits.push(d),
+                Folded::Separator => {}
+                Folded::Other => return Err(NhsNumberError::BadCharacter(c)),
             }
         }
         if digits.is_empty() {

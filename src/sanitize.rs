@@ -27,6 +27,22 @@ pub fn sanitize(s: &str) -> String {
         .collect()
 }
 
+/// The most characters of a user's input repeated in an error or a record.
+pub const ECHO_MAX: usize = 40;
+
+/// Input echoed back (an error, a record): [`sanitize`]d, and cut to [`ECHO_MAX`] characters
+/// with `…` when longer, so a pasted paragraph or an escape sequence is never repeated whole.
+pub fn echo(s: &str) -> String {
+    let clean = sanitize(s);
+    if clean.chars().count() > ECHO_MAX {
+        let mut cut: String = clean.chars().take(ECHO_MAX).collect();
+        cut.push('…');
+        cut
+    } else {
+        clean
+    }
+}
+
 /// A CSV cell: [`sanitize`]d, and prefixed with `'` when it starts with a character a
 /// spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, carriage return).
 pub fn csv_cell(s: &str) -> String {

@@ -48,7 +48,11 @@ fn login_with_token_then_lookups_use_it_until_logout() {
     let v = before.json();
     assert_eq!(v["signed_in"], false);
     assert_eq!(v["usable"], false);
-    assert!(v["fix"].as_str().unwrap().contains("cpis auth login"));
+    // The fix carries the options in effect, so that it works when pasted.
+    assert!(v["fix"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("cpis --base-url {base} auth login")));
     at(&["lookup", "9434765919", "--scheduled"]).assert_code(4);
     assert!(server.requests().is_empty());
 

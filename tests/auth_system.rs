@@ -275,7 +275,7 @@ fn a_system_sign_in_elsewhere_needs_every_registration_value() {
         "--private-key PATH",
         "--nominated-person NAME",
         "--nominated-role ROLE",
-        "cpis auth keygen",
+        "auth keygen",
     ]);
     // A key file that is not a key is refused before anything is sent.
     let bad = cpis.config_dir.path().join("bad.pem");

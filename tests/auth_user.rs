@@ -294,9 +294,10 @@ fn against_a_sandbox_that_requires_auth_tokens_refresh_and_rotate_then_expire() 
         s["access_expires_at"] = serde_json::json!(1);
         s["refresh_expires_at"] = serde_json::json!(2);
     });
-    lookup("--scheduled")
-        .assert_code(4)
-        .assert_stderr_has(&["has expired", "cpis auth login --user"]);
+    lookup("--scheduled").assert_code(4).assert_stderr_has(&[
+        "has expired",
+        &format!("cpis --base-url {base} auth login --user"),
+    ]);
     cpis.run(&["--base-url", base, "auth", "status"])
         .assert_code(4);
 }
@@ -1120,4 +1121,55 @@ fn two_commands_at_once_share_one_refresh_of_the_single_use_token() {
         assert!(m.is_file());
         assert_eq!(m.permissions().mode() & 0o777, 0o600);
     }
+}
+
+/// Issue 19 item 3: `auth status` says "renewed silently" and "usable" only when a refresh
+/// token exists and will outlive the access token, by the margin a lookup uses.
+#[test]
+fn status_says_renewed_silently_only_when_a_refresh_token_will_do_it() {
+    let cpis = Cpis::signed_out();
+    login_user(&cpis, &[], &[], &[], Browser::SignIn(app::DEFAULT_USER_ID)).assert_code(0);
+    let status = || {
+        let r = cpis.run(&["auth", "status", "--json"]);
+        (r.code, r.json(), cpis.run(&["auth", "status"]).stdout)
+    };
+    let (code, v, text) = status();
+    assert_eq!(code, 0);
+    assert_eq!(v["renews_silently"], true);
+    assert!(text.contains("renewed silently"), "{text}");
+
+    // No refresh token stored: nothing renews the access token.
+    let entry = cpis.keyring_dir().join("cpis.default@local");
+    let mut secrets: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&entry).unwrap()).unwrap();
+    let refresh = secrets["refresh_token"].take();
+    std::fs::write(&entry, serde_json::to_vec(&secrets).unwrap()).unwrap();
+    let (code, v, text) = status();
+    assert_eq!(code, 0, "the access token still lasts");
+    assert_eq!(v["renews_silently"], false);
+    assert!(!text.contains("renewed silently"), "{text}");
+    assert!(text.contains("Refresh:      no"), "{text}");
+    // ...and an access token within the lookup's margin (30 s) is not usable: a lookup
+    // would not use it either.
+    edit_session(&cpis, |s| {
+        s["access_expires_at"] = serde_json::json!(now_secs() + 10)
+    });
+    let (code, v, _) = status();
+    assert_eq!(code, 4);
+    assert_eq!(v["usable"], false);
+    cpis.run(&["lookup", "9990000026", "--scheduled"])
+        .assert_code(4);
+
+    // A refresh token that ends before the access token: not "renewed silently".
+    secrets["refresh_token"] = refresh;
+    std::fs::write(&entry, serde_json::to_vec(&secrets).unwrap()).unwrap();
+    let now = now_secs();
+    edit_session(&cpis, |s| {
+        s["access_expires_at"] = serde_json::json!(now + 500);
+        s["refresh_expires_at"] = serde_json::json!(now + 100);
+    });
+    let (code, v, text) = status();
+    assert_eq!(code, 0);
+    assert_eq!(v["renews_silently"], false);
+    assert!(!text.contains("renewed silently"), "{text}");
 }

@@ -179,7 +179,7 @@ fn scheduled_sends_false_and_no_credential_sends_nothing() {
     r.assert_code(4).assert_stderr_has(&[
         "not signed in to custom",
         "nothing was sent",
-        "cpis auth login --user",
+        &format!("cpis --base-url {} auth login --user", quiet.base_url()),
     ]);
     assert!(quiet.requests().is_empty());
 }

@@ -196,8 +196,10 @@ fn unknown_numbers_are_never_no_plan() {
     // 943 476 5919 is valid but not one of the sandbox's synthetic patients.
     let r = cpis.run(&["lookup", "9434765919", "--scheduled"]);
     r.assert_code(2);
-    // PDS answers first: no such patient.
-    r.assert_stderr_has(&["not on PDS"]);
+    // PDS answers first: not a synthetic patient (never "not on PDS": it may be a real
+    // child's number, which the sandbox knows nothing about).
+    r.assert_stderr_has(&["not one of the sandbox's synthetic patients"]);
+    assert!(!r.stderr.contains("not on PDS"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
     // Without PDS, CP-IS itself refuses rather than saying "no plan".
     let r = cpis.run(&["lookup", "9434765919", "--scheduled", "--no-pds"]);

@@ -27,7 +27,14 @@ pub const UNKNOWN_OUTCOME: &str =
 pub async fn run(ctx: &super::Ctx, cmd: AlertCommand) -> Result<()> {
     match cmd {
         AlertCommand::MissedAppointment(args) => missed_appointment(ctx, args).await,
-        AlertCommand::List { format } => list(ctx, format),
+        AlertCommand::List { format, json } => list(
+            ctx,
+            if json {
+                crate::cli::ListFormat::Json
+            } else {
+                format
+            },
+        ),
         AlertCommand::Retry(args) => retry(ctx, args).await,
     }
 }
@@ -290,7 +297,10 @@ async fn plan_read(
     }
 }
 
-async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Result<()> {
+async fn missed_appointment(ctx: &super::Ctx, mut args: MissedAppointmentArgs) -> Result<()> {
+    if args.json {
+        args.format = crate::cli::ListFormat::Json;
+    }
     let number_on_stdin = super::lookup::number_on_stdin(&args.nhs_number)?;
     let note_on_stdin = args.note_file.as_deref() == Some(std::path::Path::new("-"));
     if number_on_stdin && note_on_stdin {
@@ -310,9 +320,9 @@ async fn missed_appointment(ctx: &super::Ctx, args: MissedAppointmentArgs) -> Re
         ));
     }
     let requested = if number_on_stdin {
-        super::lookup::number_from_stdin(false)?
+        super::lookup::number_from_stdin_for(false, false)?
     } else {
-        super::lookup::parse_number(&args.nhs_number, false)?
+        super::lookup::parse_number_for(&args.nhs_number, false, false)?
     };
     let appointment = crate::timeutil::parse_user_time(&args.appointment)
         .map_err(|e| Error::usage(format!("--appointment: {e}")).with_hint("nothing was sent"))?;
@@ -634,7 +644,10 @@ fn list(ctx: &super::Ctx, format: ListFormat) -> Result<()> {
     Ok(render::print_stdout(&text)?)
 }
 
-async fn retry(ctx: &super::Ctx, args: RetryArgs) -> Result<()> {
+async fn retry(ctx: &super::Ctx, mut args: RetryArgs) -> Result<()> {
+    if args.json {
+        args.format = crate::cli::ListFormat::Json;
+    }
     let outbox = Outbox::open(ctx.settings.data_dir.as_deref())?;
     let rows = match &args.id {
         Some(id) => {

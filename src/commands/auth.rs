@@ -17,7 +17,9 @@ pub async fn run(ctx: &super::Ctx, cmd: AuthCommand) -> Result<()> {
         AuthCommand::Login(args) if args.user => login_user(ctx, args).await,
         AuthCommand::Login(args) if args.combined => login_combined(ctx, args).await,
         AuthCommand::Login(_) => login_with_token(ctx),
-        AuthCommand::Status { json } => status(ctx, json),
+        AuthCommand::Status { json, format } => {
+            status(ctx, json || format == crate::cli::ListFormat::Json)
+        }
         AuthCommand::Logout => logout(ctx),
         AuthCommand::Keygen(args) => keygen(ctx, args),
     }
@@ -143,12 +145,28 @@ fn missing_error(ctx: &super::Ctx, what: &str, missing: &[String]) -> Result<()>
     if missing.is_empty() {
         return Ok(());
     }
+    let mut hints = Vec::new();
+    if missing
+        .iter()
+        .any(|m| m.starts_with("--nominated-person") || m.starts_with("--nominated-role"))
+    {
+        hints.push("a system acts for a default nominated person, the person responsible for its CP-IS queries, who is named on every output: give --nominated-person \"NAME\" and --nominated-role \"JOB ROLE\"");
+    }
+    if missing
+        .iter()
+        .any(|m| m.starts_with("--private-key") || m.starts_with("--kid"))
+    {
+        hints.push("make a key with `cpis auth keygen --kid KID` and register its JWKS with your application on the NHS API platform");
+    }
+    if missing.iter().any(|m| m.starts_with("--api-key")) {
+        hints.push("the API key is your application's, from the NHS API platform's developer hub (or `cpis config set api_key KEY`)");
+    }
     Err(Error::usage(format!(
         "a {what} sign-in to {} needs {}",
         ctx.settings.endpoint.label(),
         missing.join(", ")
     ))
-    .with_hint("make a key with `cpis auth keygen --kid KID` and register its JWKS with your application on the NHS API platform"))
+    .with_hint(hints.join("; ")))
 }
 
 fn one_line(what: &str, v: &str) -> Result<()> {
@@ -662,6 +680,9 @@ struct Inspection {
     usable: bool,
     problem: Option<String>,
     fix: Option<String>,
+    /// A CIS2 user's access tokens are renewed without them: a refresh token (with the
+    /// client secret) is stored and lasts beyond the access token.
+    renews_silently: bool,
 }
 
 fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection {
@@ -669,11 +690,13 @@ fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection
         usable: true,
         problem: None,
         fix: None,
+        renews_silently: false,
     };
     let fail = |e: Error| Inspection {
         usable: false,
-        problem: Some(e.message.clone()),
-        fix: e.hint.clone(),
+        problem: Some(crate::paste::paste_ready(&e.message)),
+        fix: e.hint.as_deref().map(crate::paste::paste_ready),
+        renews_silently: false,
     };
     if ctx.settings.token.is_some() {
         return ok;
@@ -702,12 +725,25 @@ fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection
         },
         SessionKind::User => {
             let now = auth::now_secs();
+            // The rules a lookup uses: an access token is used while it lasts beyond the
+            // margin, and a refresh needs the refresh token, the client secret and a refresh
+            // period not yet over.
             let access_ok = secrets.access_token.is_some()
-                && session.access_expires_at.is_some_and(|e| e > now);
+                && session
+                    .access_expires_at
+                    .is_some_and(|e| e > now.saturating_add(system::EXPIRY_MARGIN_SECS));
             let refresh_ok = secrets.refresh_token.is_some()
-                && session.refresh_expires_at.is_some_and(|e| e > now);
+                && secrets.client_secret.is_some()
+                && session.refresh_expires_at.is_none_or(|e| e > now);
+            let outlives = match (session.refresh_expires_at, session.access_expires_at) {
+                (Some(r), Some(a)) => r > a,
+                _ => true,
+            };
             if access_ok || refresh_ok {
-                ok
+                Inspection {
+                    renews_silently: refresh_ok && outlives,
+                    ..ok
+                }
             } else {
                 fail(
                     Error::new(
@@ -744,6 +780,7 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         usable,
         problem,
         fix,
+        renews_silently,
     } = inspect(ctx, &key, session.as_ref());
     let source = if s.token.is_some() {
         Some("CPIS_ACCESS_TOKEN")
@@ -780,6 +817,7 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         "signed_in_at": iso(session.as_ref().map(|x| x.created_at)),
         "access_token_expires_at": iso(session.as_ref().and_then(|x| x.access_expires_at)),
         "refresh_token_expires_at": iso(session.as_ref().and_then(|x| x.refresh_expires_at)),
+        "renews_silently": renews_silently,
         "env_token_overrides_stored": s.token.is_some() && session.is_some(),
         "user": session.as_ref().and_then(|x| x.user.as_ref()).map(|u| json!({
             "name": u.identity.name,
@@ -869,10 +907,17 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
                 (_, None) => "not known (a supplied token)".into(),
             };
             out.push_str(&format!("Access token: expires {expiry}\n"));
-            if let Some(t) = iso(ss.refresh_expires_at) {
-                out.push_str(&format!(
+            match (ss.kind, iso(ss.refresh_expires_at)) {
+                (SessionKind::User, Some(t)) if renews_silently => out.push_str(&format!(
                     "Refresh:      until {t} (access tokens are renewed silently until then)\n"
-                ));
+                )),
+                (SessionKind::User, _) if renews_silently => out.push_str(
+                    "Refresh:      yes (access tokens are renewed silently)\n",
+                ),
+                (SessionKind::User, _) => out.push_str(
+                    "Refresh:      no (nothing can renew the access token: sign in again when it expires)\n",
+                ),
+                _ => {}
             }
         }
         out.push_str(&format!(
@@ -949,6 +994,15 @@ fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
             "--kid {kid:?}: use letters, digits, '-', '_' and '.' (it names the files)"
         )));
     }
+    // A directory that does not exist yet is made, 0700 (its parents checked first).
+    if std::fs::symlink_metadata(&args.out).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        crate::private::ensure_private_dir(&args.out)?;
+        ctx.note(&format!(
+            "made the directory {} (mode 0700)",
+            args.out.display()
+        ));
+    }
     if !args.out.is_dir() {
         return Err(Error::usage(format!(
             "{} is not a directory",
@@ -957,6 +1011,14 @@ fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
     }
     // A private key only in a directory no other user could change (before the slow work).
     crate::private::check_safe_dir(&args.out)?;
+    // And one we can write in: found out now, not after making the key.
+    tempfile::Builder::new()
+        .prefix(".cpis-keygen-check-")
+        .tempfile_in(&args.out)
+        .map_err(|e| {
+            Error::usage(format!("cannot write in {}: {e}", args.out.display()))
+                .with_hint("no key was made; choose a directory you can write in with --out")
+        })?;
     let (pem_name, jwks_name) = (format!("{kid}.pem"), format!("{kid}.jwks.json"));
     for name in [&pem_name, &jwks_name] {
         if args.out.join(name).symlink_metadata().is_ok() {

@@ -128,8 +128,8 @@ pub fn plan_rows(rows: &[Row]) -> Vec<Plan> {
                     .is_some_and(|d| super::lookup::parse_dob(Some(d)).is_err()) =>
             {
                 Plan::Invalid(format!(
-                    "the dob column holds {:?}, not a date (YYYY-MM-DD)",
-                    crate::render::sanitize(r.dob.as_deref().unwrap_or(""))
+                    "the dob column holds \"{}\", not a date (YYYY-MM-DD)",
+                    crate::sanitize::echo(r.dob.as_deref().unwrap_or(""))
                 ))
             }
             Ok(n) => match first.get(&n) {
@@ -641,8 +641,8 @@ async fn check(
 }
 
 /// The progress bar on stderr: rows done of all rows, rate, ETA and plans found. Hidden when
-/// stderr is not a terminal, with `--no-progress`, `--quiet` or `NO_COLOR`; notes are printed
-/// above it.
+/// stderr is not a terminal, on `TERM=dumb` (it redraws with escape sequences), with
+/// `--no-progress` or `--quiet` (not `NO_COLOR`: it has no colour); notes are printed above it.
 #[derive(Clone)]
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
@@ -652,8 +652,8 @@ struct Progress {
 impl Progress {
     fn new(show: bool, quiet: bool, rows: u64, done: u64) -> Self {
         use std::io::IsTerminal;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let bar = (show && !quiet && !no_color && std::io::stderr().is_terminal()).then(|| {
+        let dumb = crate::render::term_is_dumb();
+        let bar = (show && !quiet && !dumb && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(rows),
                 indicatif::ProgressDrawTarget::stderr(),
@@ -771,7 +771,7 @@ impl Sink {
     /// `append`: the file exists and already has its header.
     fn open(path: Option<&Path>, format: BatchFormat, append: bool) -> Result<Self> {
         let w: Box<dyn Write + Send> = match path {
-            None => Box::new(std::io::stdout()),
+            None => Box::new(crate::render::Stdout),
             Some(p) if append => Box::new(open_append(p)?),
             Some(p) => Box::new(create_private_new(p)?),
         };
@@ -983,6 +983,9 @@ fn format_name(f: BatchFormat) -> &'static str {
 }
 
 pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
+    if args.output.is_none() {
+        crate::render::require_stdout()?;
+    }
     let care = super::lookup::care_from_flags(
         args.scheduled,
         args.unscheduled,
@@ -1038,6 +1041,13 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let verify = !args.no_pds && ctx.settings.verify_on_pds;
     // The embedded sandbox listens on a new port each run.
     let embedded = ctx.settings.endpoint.base_url.is_none();
+    if embedded {
+        // A results file from the sandbox must not pass for real results: said even with
+        // --quiet (its records say `"environment": "local"` too).
+        eprintln!(
+            "warning: this batch runs against the embedded sandbox (synthetic patients only): its results are not about real children; choose a real environment with --env or `cpis config set env`"
+        );
+    }
     let key = RunKey {
         care_setting: care.as_str().to_string(),
         environment: ctx.settings.environment_label().to_string(),
@@ -1318,7 +1328,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
             Plan::Invalid(why) => json!({
                 "type": "result",
                 "line": row.line,
-                "nhs_number": row.raw,
+                "nhs_number": crate::sanitize::echo(&row.raw),
                 "status": "invalid",
                 "plans": [],
                 "access_history": [],

@@ -19,7 +19,9 @@ pub fn run(ctx: &super::Ctx, cmd: ConfigCommand) -> Result<()> {
     let profile_name = s.profile.value.clone();
     match cmd {
         ConfigCommand::Path => render::print_path(&path(ctx)?)?,
-        ConfigCommand::Show { json } => render::print_stdout(&show(s, json))?,
+        ConfigCommand::Show { json, format } => {
+            render::print_stdout(&show(s, json || format == crate::cli::ListFormat::Json))?
+        }
         ConfigCommand::Get { key } => {
             let file = config::load(&path(ctx)?)?;
             let value = file

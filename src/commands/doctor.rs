@@ -15,7 +15,7 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
     let s = &ctx.settings;
     // A bad number is refused before anything is checked or sent.
     let query = query
-        .map(|q| super::lookup::parse_number(&[q.to_string()], false))
+        .map(|q| super::lookup::parse_number_for(&[q.to_string()], false, false))
         .transpose()?;
     let mut checks = vec![configuration(ctx)];
     let conn = match ctx.connect().await {
@@ -43,7 +43,7 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
     let text = if json {
         render::json(&report)
     } else {
-        report.text(render::colour_enabled())
+        report.text(render::colour_enabled() && render::unicode_marks())
     };
     render::print_stdout(&text)?;
     match report.exit_code() {

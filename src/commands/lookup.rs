@@ -8,8 +8,20 @@ use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::{self, lookup::LookupReport, lookup::PatientReport, lookup::TraceIds};
 
-/// The NHS number from one argument or its three groups.
+/// The NHS number from one argument or its three groups, for `lookup` (which has
+/// `--no-validate`).
 pub fn parse_number(parts: &[String], no_validate: bool) -> Result<NhsNumber> {
+    parse_number_for(parts, no_validate, true)
+}
+
+/// The NHS number from one argument or its three groups. `offers_no_validate`: the command
+/// has `--no-validate`, so a number failing only its checksum is told about it.
+pub fn parse_number_for(
+    parts: &[String],
+    no_validate: bool,
+    offers_no_validate: bool,
+) -> Result<NhsNumber> {
+    use crate::nhs_number::NhsNumberError;
     let joined = parts.join(" ");
     let parsed = if no_validate {
         NhsNumber::parse_unchecked(&joined)
@@ -18,17 +30,46 @@ pub fn parse_number(parts: &[String], no_validate: bool) -> Result<NhsNumber> {
     };
     parsed.map_err(|e| {
         let err = Error::usage(format!(
-            "invalid NHS number {:?}: {e}",
-            render::sanitize(&joined)
+            "invalid NHS number \"{}\": {e}",
+            crate::sanitize::echo(&joined)
         ));
-        if no_validate {
-            err
-        } else {
+        let checksum = matches!(
+            e,
+            NhsNumberError::CheckDigit { .. } | NhsNumberError::NeverValid
+        );
+        if checksum && offers_no_validate && !no_validate {
             err.with_hint(
                 "nothing was sent. --no-validate skips the Modulus 11 check, for test data only",
             )
+        } else {
+            err.with_hint("nothing was sent")
         }
     })
+}
+
+/// Refuse several NHS numbers (`cpis lookup A B`): lookup takes one, given whole or as its
+/// three groups; several are a batch. Two or more arguments of which one alone is ten digits
+/// are several numbers.
+pub fn several_numbers(parts: &[String]) -> Result<()> {
+    let whole = parts
+        .iter()
+        .filter(|p| NhsNumber::parse_unchecked(p).is_ok())
+        .count();
+    if parts.len() > 1 && whole > 0 {
+        return Err(Error::usage(format!(
+            "lookup takes one NHS number, and was given {} arguments{}",
+            parts.len(),
+            if whole > 1 {
+                format!(" ({whole} of them whole NHS numbers)")
+            } else {
+                String::new()
+            }
+        ))
+        .with_hint(
+            "nothing was sent. Give one number (whole, or as its three groups `943 476 5919`); for several, use `cpis batch -` with one number a line, e.g. `printf '%s\\n' NUMBER1 NUMBER2 | cpis batch - --scheduled`",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether the NHS number is to be read from standard input: the single argument `-`. A `-`
@@ -70,6 +111,11 @@ pub fn read_limited(r: impl std::io::Read, what: &str, max: u64) -> Result<Strin
 
 /// The NHS number on standard input: one line, trimmed, validated as an argument is.
 pub fn number_from_stdin(no_validate: bool) -> Result<NhsNumber> {
+    number_from_stdin_for(no_validate, true)
+}
+
+/// [`number_from_stdin`] for a command with or without `--no-validate`.
+pub fn number_from_stdin_for(no_validate: bool, offers_no_validate: bool) -> Result<NhsNumber> {
     let what = "the NHS number on standard input";
     let text = read_stdin(what, MAX_NUMBER_INPUT)?;
     let line = text.trim();
@@ -83,7 +129,7 @@ pub fn number_from_stdin(no_validate: bool) -> Result<NhsNumber> {
                 .with_hint("nothing was sent. For many numbers use `cpis batch`"),
         );
     }
-    parse_number(&[line.to_string()], no_validate)
+    parse_number_for(&[line.to_string()], no_validate, offers_no_validate)
 }
 
 /// The refusal when standard input holds the NHS number (or a note) and a question would be
@@ -125,8 +171,8 @@ pub fn parse_dob(dob: Option<&str>) -> Result<Option<String>> {
     let d = d.trim();
     if d.len() != 10 || crate::timeutil::parse_date_days(d).is_none() {
         return Err(Error::usage(format!(
-            "--dob {:?} is not a date: use YYYY-MM-DD",
-            render::sanitize(d)
+            "--dob \"{}\" is not a date: use YYYY-MM-DD",
+            crate::sanitize::echo(d)
         ))
         .with_hint("nothing was sent"));
     }
@@ -318,10 +364,14 @@ pub(crate) async fn care_record(
 const UNSCHEDULED_NOTE: &str = "unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified";
 
 pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
+    // Nowhere to show the answer: refuse before anything is sent (an unscheduled lookup
+    // would notify for nothing).
+    render::require_stdout()?;
     let on_stdin = number_on_stdin(&args.nhs_number)?;
     let given = if on_stdin {
         None
     } else {
+        several_numbers(&args.nhs_number)?;
         Some(parse_number(&args.nhs_number, args.no_validate)?)
     };
     let care = care_setting(&args, ctx.settings.care_setting.as_ref().map(|c| c.value))?;

@@ -280,8 +280,12 @@ pub struct Connection {
 
 /// Run the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    crate::render::guard_standard_streams();
+    crate::render::set_command(command_name(&cli.command));
     match run_inner(cli) {
         Ok(()) => 0,
+        // Whoever read the output has gone (`| head -1`): not an error.
+        Err(_) if crate::render::stdout_gone() => 0,
         Err(e) => {
             eprintln!("{e}");
             e.exit_code()
@@ -289,10 +293,26 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
+/// The command's name as typed (`lookup`), for errors about its output.
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Lookup(_) => "lookup",
+        Command::Batch(_) => "batch",
+        Command::Auth(_) => "auth",
+        Command::Doctor { .. } => "doctor",
+        Command::Alert(_) => "alert",
+        Command::Sandbox(_) => "sandbox",
+        Command::Config(_) => "config",
+        Command::Completions { .. } => "completions",
+        Command::Man { .. } => "man",
+    }
+}
+
 fn run_inner(cli: Cli) -> Result<()> {
     let env = |k: &str| std::env::var_os(k);
     let is_config = matches!(cli.command, Command::Config(_));
     let settings = crate::config::resolve(&cli.global.overrides(), &env, is_config)?;
+    crate::paste::set_globals(crate::paste::globals_of(&settings));
     // Warnings are said even with --quiet: each is about where requests go.
     for w in &settings.warnings {
         eprintln!("warning: {w}");
@@ -386,7 +406,13 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Sandbox(SandboxCommand::Serve(args)) => sandbox::serve(ctx, args).await,
         Command::Config(c) => config::run(ctx, c),
         Command::Auth(c) => auth::run(ctx, c).await,
-        Command::Doctor { json, query, curl } => {
+        Command::Doctor {
+            json,
+            format,
+            query,
+            curl,
+        } => {
+            let json = json || format == crate::cli::ListFormat::Json;
             if curl {
                 doctor::curl(ctx).await
             } else {

@@ -142,10 +142,54 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
+/// Every patient `sandbox patients` lists, as JSON: the CP-IS patients with their plans (each
+/// plan also in `lookup --format json`'s shape: `code`, `display`, `active`,
+/// `office_hours_phone`, `emergency_duty_phone`; `local_authority` stays the object it always
+/// was), then the numbers that exist to show one PDS classification each (`plans` empty,
+/// `pds_shows` saying what).
+fn patients_json() -> serde_json::Value {
+    use serde_json::{json, Value};
+    let today = crate::timeutil::today_days();
+    let mut all: Vec<Value> = sandbox::patients::PATIENTS
+        .iter()
+        .map(|p| {
+            let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
+            if let Some(plans) = v["plans"].as_array_mut() {
+                for (plan, spec) in plans.iter_mut().zip(p.plans) {
+                    let (code, display) = spec.kind.code();
+                    plan["code"] = json!(code);
+                    plan["display"] = json!(display);
+                    plan["active"] = json!(crate::cpis::model::is_active(
+                        Some(spec.start),
+                        spec.end,
+                        today
+                    ));
+                    plan["office_hours_phone"] = json!(spec.local_authority.office_hours);
+                    plan["emergency_duty_phone"] = json!(spec.local_authority.emergency_duty);
+                }
+            }
+            v["pds_shows"] = Value::Null;
+            v
+        })
+        .collect();
+    all.extend(sandbox::pds::CASES.iter().map(|r| {
+        json!({
+            "nhs_number": r.nhs_number,
+            "name": null,
+            "shows": r.shows,
+            "behaviour": "pds-case",
+            "plans": [],
+            "pds_shows": r.shows,
+        })
+    }));
+    Value::Array(all)
+}
+
 pub fn patients(args: PatientsArgs) -> Result<()> {
     let list = sandbox::patients::PATIENTS;
-    let text = match args.format {
-        Format::Json => render::json(&list),
+    let format = if args.json { Format::Json } else { args.format };
+    let text = match format {
+        Format::Json => render::json(&patients_json()),
         Format::Csv => {
             let mut rows = vec![vec![
                 "nhs_number".to_string(),

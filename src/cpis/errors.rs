@@ -119,6 +119,29 @@ fn reason(status: u16) -> &'static str {
         .unwrap_or("")
 }
 
+/// The hint for a 404 that is not the service's answer about a patient: the base URL in use
+/// probably lacks the API's path (a gateway, a host without `/cpis/FHIR/R4`).
+fn wrong_path_hint(what: &str) -> &'static str {
+    if what.starts_with("PDS") {
+        "the PDS base URL's path is probably wrong: PDS is at https://HOST/personal-demographics/FHIR/R4 on the API platform; check --pds-base-url or the profile's pds_base_url (`cpis config show` shows the one in use)"
+    } else if what == "alert" {
+        "the alert base URL's path is probably wrong: alerts go to {alert base}/Communication; check --alert-base-url or the profile's alert_base_url (else the CP-IS base URL is used)"
+    } else if what.starts_with("Patient Flags") {
+        "the Patient Flags base URL or path is probably wrong: it is https://HOST/patient-flags-api/FHIR/R4 on the API platform; check --flags-base-url, flags_base_url and flags_path (`cpis config show` shows them)"
+    } else {
+        "the base URL's path is probably wrong: CP-IS is at https://HOST/cpis/FHIR/R4 on the API platform; check --base-url or the profile's base_url (`cpis config show` shows the one in use)"
+    }
+}
+
+/// Spine and sandbox codes that a 404 carries when the service itself answered about the
+/// patient (not a wrong path).
+const PATIENT_404_CODES: &[&str] = &[
+    "SANDBOX_UNKNOWN_PATIENT",
+    "INVALID_SEARCH_DATA",
+    "RESOURCE_NOT_FOUND",
+    "INVALIDATED_RESOURCE",
+];
+
 /// The error for a reply that is not a successful search result. `what` names the request
 /// ("CareTeam search").
 pub fn reply_error(what: &str, reply: &Reply) -> Error {
@@ -144,9 +167,11 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
                 "{what}: got an HTML page (HTTP {status}) instead of a CP-IS response{detail}"
             ),
         )
-        .with_hint(
-            "a web proxy, filter or captive portal probably answered; check HTTPS_PROXY/NO_PROXY, or ask IT to allow the NHS API platform",
-        )
+        .with_hint(if status == 404 {
+            "a web server answered that it has no such page: the base URL's path is probably wrong (CP-IS is at https://HOST/cpis/FHIR/R4, PDS at https://HOST/personal-demographics/FHIR/R4; `cpis config show` shows what is in use), or a web proxy or filter answered (check HTTPS_PROXY/NO_PROXY)"
+        } else {
+            "a web proxy, filter or captive portal probably answered; check HTTPS_PROXY/NO_PROXY, or ask IT to allow the NHS API platform"
+        })
         .with_trace(trace);
     }
     let code = said.code.as_deref().unwrap_or("");
@@ -169,7 +194,7 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
         (_, "SANDBOX_UNKNOWN_PATIENT") => (
             Kind::Usage,
             format!("{what}: not a synthetic patient of the sandbox{detail}"),
-            "the sandbox only knows the patients listed by `cpis sandbox patients`; it never answers for a real child's number",
+            crate::pds::SANDBOX_ONLY_HINT,
         ),
         (_, "PRECONDITION_FAILED") => (
             Kind::Service,
@@ -190,6 +215,11 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
             Kind::Service,
             format!("{what}: CP-IS is not available (HTTP {status} {}){detail}", reason(status)),
             "try again shortly; if it persists, report it with the trace id",
+        ),
+        (404, c) if !PATIENT_404_CODES.contains(&c) => (
+            Kind::Service,
+            format!("{what}: HTTP 404 Not Found{detail}"),
+            wrong_path_hint(what),
         ),
         (200..=299, _) => (
             Kind::Service,

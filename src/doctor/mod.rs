@@ -59,7 +59,7 @@ impl Check {
     pub fn warn(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
         Check {
             status: Status::Warn,
-            fix: Some(fix.into()),
+            fix: Some(crate::paste::paste_ready(&fix.into())),
             ..Check::ok(name, detail)
         }
     }
@@ -72,7 +72,7 @@ impl Check {
     ) -> Self {
         Check {
             status: Status::Fail,
-            fix: Some(fix.into()),
+            fix: Some(crate::paste::paste_ready(&fix.into())),
             kind: Some(kind),
             ..Check::ok(name, detail)
         }

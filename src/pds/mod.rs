@@ -6,7 +6,7 @@
 
 pub mod model;
 
-pub use model::{Outcome, Patient};
+pub use model::{Outcome, Patient, SANDBOX_ONLY_HINT};
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use url::Url;
@@ -90,6 +90,7 @@ impl Client {
             (404, Some("INVALIDATED_RESOURCE")) => Ok(Outcome::Invalidated),
             (404, Some("RESOURCE_NOT_FOUND")) => Ok(Outcome::NotFound),
             (400, Some("INVALID_RESOURCE_ID")) => Ok(Outcome::InvalidNumber),
+            (404, Some("SANDBOX_UNKNOWN_PATIENT")) => Ok(Outcome::NotSynthetic),
             _ => Err(reply_error(what, &reply)),
         }
     }

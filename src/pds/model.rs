@@ -184,6 +184,9 @@ fn death_notification(v: &Value) -> Option<String> {
     })
 }
 
+/// What to do about a number a sandbox does not know (PDS's and CP-IS's answers alike).
+pub const SANDBOX_ONLY_HINT: &str = "`cpis sandbox patients` lists the synthetic patients; for a real child, choose a real environment and sign in (`cpis --env int auth login --user`, then `cpis --env int lookup ...`, or `cpis config set env int`); nothing was sent to a real service";
+
 /// What PDS said about a number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -195,6 +198,9 @@ pub enum Outcome {
     NotFound,
     /// 400 `INVALID_RESOURCE_ID`: not a valid NHS number as far as PDS is concerned.
     InvalidNumber,
+    /// A sandbox (404 `SANDBOX_UNKNOWN_PATIENT`): not one of its synthetic patients. Says
+    /// nothing about PDS.
+    NotSynthetic,
 }
 
 impl Outcome {
@@ -215,6 +221,10 @@ impl Outcome {
                 format!("PDS says {n} is not a valid NHS number"),
                 "check the number; no CP-IS result is shown and nobody was notified",
             )),
+            Outcome::NotSynthetic => Some((
+                format!("NHS number {n} is not one of the sandbox's synthetic patients: this is a sandbox, not PDS, and it cannot say whether a real child is on PDS"),
+                SANDBOX_ONLY_HINT,
+            )),
         }
     }
 
@@ -225,6 +235,7 @@ impl Outcome {
             Outcome::Invalidated => "invalidated",
             Outcome::NotFound => "not-on-pds",
             Outcome::InvalidNumber => "invalid-number",
+            Outcome::NotSynthetic => "not-synthetic",
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{bold, cell, new_table};
+use super::{bold, cell};
 use crate::auth::ActingAs;
 use crate::cpis::model::{Access, AccessorKind, Plan};
 
@@ -242,15 +242,7 @@ pub fn table(r: &LookupReport) -> String {
 
     if !r.plans.is_empty() {
         out.push_str("Plans\n");
-        let mut t = new_table(&[
-            "Plan",
-            "Status",
-            "Start",
-            "End",
-            "Local authority",
-            "Office hours",
-            "Emergency duty (out of hours)",
-        ]);
+        let mut rows = Vec::new();
         for p in &r.plans {
             let mut plan = p.plan_type.label().to_string();
             if p.plan_type == crate::cpis::model::PlanType::Unknown {
@@ -260,7 +252,7 @@ pub fn table(r: &LookupReport) -> String {
                     cell(p.display.as_deref())
                 );
             }
-            t.add_row(vec![
+            rows.push(vec![
                 plan,
                 if p.active { "active" } else { "ended" }.to_string(),
                 cell(p.start.as_deref()),
@@ -270,6 +262,20 @@ pub fn table(r: &LookupReport) -> String {
                 cell(p.emergency_duty_phone.as_deref()),
             ]);
         }
+        let t = super::fitted_table(
+            &[
+                "Plan",
+                "Status",
+                "Start",
+                "End",
+                "Local authority",
+                "Office hours",
+                "Emergency duty (out of hours)",
+            ],
+            &rows,
+            // Never wrapped inside: the status, the dates and the phone numbers.
+            &[false, true, true, true, false, true, true],
+        );
         out.push_str(&format!("{t}\n\n"));
     }
 
@@ -300,14 +306,14 @@ fn access_table(history: &[Access]) -> String {
         "Prior access from unscheduled care (newest first, {} shown)\n",
         history.len()
     );
-    let mut t = new_table(&["When", "Who", "Role", "Organisation", "Role profile"]);
+    let mut rows = Vec::new();
     for a in history {
         let who = match a.accessor_kind {
             AccessorKind::Person => cell(a.name.as_deref()),
             AccessorKind::System => format!("{} [system]", cell(a.name.as_deref())),
             AccessorKind::Unknown => format!("{} [unknown accessor]", cell(a.name.as_deref())),
         };
-        t.add_row(vec![
+        rows.push(vec![
             when(a.recorded.as_deref()),
             who,
             cell(a.role.as_deref()),
@@ -315,6 +321,11 @@ fn access_table(history: &[Access]) -> String {
             cell(a.role_profile_id.as_deref()),
         ]);
     }
+    let t = super::fitted_table(
+        &["When", "Who", "Role", "Organisation", "Role profile"],
+        &rows,
+        &[true, false, false, false, true],
+    );
     out.push_str(&format!("{t}\n"));
     out
 }

@@ -294,7 +294,15 @@ fn patient(
 /// The body PDS returns for `requested`, or the error reply.
 fn retrieve(requested: &str) -> Resp {
     let Some(record) = find(requested) else {
-        return fhir_text(StatusCode::NOT_FOUND, NOT_FOUND);
+        // Never "not on PDS" for a number the sandbox simply does not know: it may be a real
+        // child's, and the sandbox cannot tell whether they are on PDS.
+        return super::server::outcome(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "SANDBOX_UNKNOWN_PATIENT",
+            "Not a synthetic patient of the cpis sandbox",
+            "This is the cpis sandbox: it has synthetic patients only (see `cpis sandbox patients`) and cannot say whether a real child is on PDS.",
+        );
     };
     let body = match record.kind {
         Kind::Person {
