@@ -233,7 +233,10 @@ impl State {
         Self::init(db, key, &err, path)
     }
 
-    /// A state that lives only as long as the run (standard output without `--state`).
+    /// A state that lives only as long as the run (standard output without `--state`): in
+    /// SQLite's temporary tables, kept in a temporary file (removed when it is opened, so it
+    /// is private and gone with the process) with only their cache in memory, so that a run
+    /// of a million rows does not hold a million records.
     pub fn in_memory(key: &RunKey) -> Result<State> {
         let path = Path::new(":memory:");
         let err = db_error(path);
@@ -262,20 +265,26 @@ impl State {
         err: &impl Fn(rusqlite::Error) -> Error,
         path: &Path,
     ) -> Result<(State, bool)> {
-        if path != Path::new(":memory:") {
+        let temp = if path != Path::new(":memory:") {
             db.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
             db.pragma_update(None, "synchronous", "FULL").map_err(err)?;
-        }
-        db.execute_batch(
-            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS rows (
+            ""
+        } else {
+            // Temporary tables come first in name resolution: the same queries use them.
+            db.execute_batch("PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -2048;")
+                .map_err(err)?;
+            "TEMP"
+        };
+        db.execute_batch(&format!(
+            "CREATE {temp} TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE {temp} TABLE IF NOT EXISTS rows (
                  line INTEGER PRIMARY KEY,
                  nhs TEXT NOT NULL,
                  state TEXT NOT NULL,
                  status TEXT,
                  record TEXT
-             );",
-        )
+             );"
+        ))
         .map_err(err)?;
         let get = |k: &str| -> Result<Option<String>> {
             db.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
@@ -409,7 +418,7 @@ impl Numbers {
         db.execute_batch(
             "PRAGMA temp_store = FILE;
              ATTACH DATABASE '' AS scratch;
-             PRAGMA scratch.cache_size = -4096;
+             PRAGMA scratch.cache_size = -2048;
              PRAGMA scratch.journal_mode = OFF;
              PRAGMA scratch.synchronous = OFF;
              CREATE TABLE scratch.first (nhs INTEGER PRIMARY KEY, line INTEGER NOT NULL);
