@@ -73,7 +73,16 @@ fn batch_with(
     extra: &[&str],
     keep: Option<tempfile::TempDir>,
 ) -> (Outcome, tempfile::TempDir) {
-    let dir = keep.unwrap_or_else(|| tempfile::tempdir().unwrap());
+    // The data directory must be one only we can access.
+    let dir = keep.unwrap_or_else(|| {
+        let d = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        d
+    });
     let input = dir.path().join("list.txt");
     if !input.exists() {
         std::fs::write(&input, list.join("\n")).unwrap();
