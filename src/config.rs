@@ -492,7 +492,8 @@ pub fn read_text(path: &Path) -> Result<Option<String>> {
     }
 }
 
-fn parse_file(path: &Path, text: &str) -> Result<ConfigFile> {
+/// The text of a `config.toml` (read from `path`, which errors name).
+pub fn parse_file(path: &Path, text: &str) -> Result<ConfigFile> {
     toml::from_str(text).map_err(|e| file_error(path, e.message()))
 }
 

@@ -165,6 +165,11 @@ impl NhsNumber {
         self.0.iter().map(|d| char::from(b'0' + d)).collect()
     }
 
+    /// The number as an integer (a compact key: the ten digits, leading zeros dropped).
+    pub fn to_u64(&self) -> u64 {
+        self.0.iter().fold(0, |n, d| n * 10 + u64::from(*d))
+    }
+
     /// True for the `999` range, which is never issued and holds synthetic test patients.
     pub fn is_synthetic(&self) -> bool {
         self.0[..3] == [9, 9, 9]

@@ -275,6 +275,13 @@ fn load_platform_roots() -> PlatformRoots {
     }
 }
 
+/// The certificates of a PEM CA bundle (every section must be readable), or why not.
+pub fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())
+}
+
 /// Certificates of one user CA file: every section must be a readable certificate.
 fn read_ca_file(
     source: &CaSource,
@@ -282,9 +289,8 @@ fn read_ca_file(
 ) -> Result<Vec<CertificateDer<'static>>, CaLoadError> {
     let pem = std::fs::read(path)
         .map_err(|e| CaLoadError::new(source, path, CaProblem::Unreadable(e.to_string())))?;
-    let certs = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CaLoadError::new(source, path, CaProblem::NotPem(e.to_string())))?;
+    let certs =
+        pem_certificates(&pem).map_err(|e| CaLoadError::new(source, path, CaProblem::NotPem(e)))?;
     if certs.is_empty() {
         return Err(CaLoadError::new(source, path, CaProblem::NoCertificates));
     }
@@ -337,9 +343,8 @@ fn load_source<'a>(
         if !has_pem_certificate(&bytes) {
             continue;
         }
-        let certs = CertificateDer::pem_slice_iter(&bytes)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| CaLoadError::new(source, &path, CaProblem::NotPem(e.to_string())))?;
+        let certs = pem_certificates(&bytes)
+            .map_err(|e| CaLoadError::new(source, &path, CaProblem::NotPem(e)))?;
         for c in certs {
             out.push((c, source, path.clone()));
         }

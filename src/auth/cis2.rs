@@ -80,7 +80,12 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     if !status.is_success() {
         return Err(cis2_error(format!("{what}: HTTP {}", status.as_u16())));
     }
-    serde_json::from_slice(&bytes).map_err(|_| cis2_error(format!("{what}: unreadable reply")))
+    parse_json(&bytes, what)
+}
+
+/// A CIS2 JSON reply (discovery, JWKS, userinfo) as `T`, or the error naming `what`.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|_| cis2_error(format!("{what}: unreadable reply")))
 }
 
 /// Every CIS2 endpoint follows the base-URL rule: https, or http on loopback only.
@@ -335,7 +340,12 @@ pub async fn exchange_code(
         ],
     )
     .await?;
-    let r: Cis2TokenReply = serde_json::from_slice(&reply)
+    parse_token_reply(&reply)
+}
+
+/// CIS2's token reply: the id_token, and the access token when there is one.
+pub fn parse_token_reply(reply: &[u8]) -> Result<(Secret, Option<Secret>)> {
+    let r: Cis2TokenReply = serde_json::from_slice(reply)
         .map_err(|_| cis2_error("CIS2's token reply holds no id_token"))?;
     Ok((r.id_token, r.access_token))
 }
@@ -359,9 +369,10 @@ pub struct IdClaims {
     pub azp: Option<String>,
 }
 
+/// CIS2's JSON Web Key Set.
 #[derive(Deserialize)]
-struct Jwks {
-    keys: Vec<jsonwebtoken::jwk::Jwk>,
+pub struct Jwks {
+    pub keys: Vec<jsonwebtoken::jwk::Jwk>,
 }
 
 /// Verify the id_token: RS256 or RS512 signature against the provider's JWKS (by `kid`),
@@ -373,6 +384,13 @@ pub async fn verify_id_token(
     nonce: &str,
     id_token: &Secret,
 ) -> Result<IdClaims> {
+    id_token_header(id_token)?;
+    let jwks: Jwks = get_json(http, &d.jwks_uri, None, "CIS2 JWKS").await?;
+    check_id_token(d, client_id, nonce, id_token, &jwks)
+}
+
+/// The id_token's header, refused unless it is a JWT signed with RS256 or RS512.
+fn id_token_header(id_token: &Secret) -> Result<jsonwebtoken::Header> {
     let header = jsonwebtoken::decode_header(id_token.expose())
         .map_err(|_| cis2_error("the id_token is not a JWT"))?;
     if !matches!(header.alg, Algorithm::RS256 | Algorithm::RS512) {
@@ -381,7 +399,19 @@ pub async fn verify_id_token(
             header.alg
         )));
     }
-    let jwks: Jwks = get_json(http, &d.jwks_uri, None, "CIS2 JWKS").await?;
+    Ok(header)
+}
+
+/// Verify the id_token against `jwks` (already fetched): signature by `kid`, issuer,
+/// audience, expiry, `azp` and nonce.
+pub fn check_id_token(
+    d: &Discovery,
+    client_id: &str,
+    nonce: &str,
+    id_token: &Secret,
+    jwks: &Jwks,
+) -> Result<IdClaims> {
+    let header = id_token_header(id_token)?;
     let jwk = jwks
         .keys
         .iter()

@@ -341,7 +341,12 @@ pub async fn request_token(
     form: &[(&str, &str)],
 ) -> Result<TokenReply> {
     let bytes = request_token_raw(http, token_url, form).await?;
-    serde_json::from_slice(&bytes).map_err(|_| {
+    parse_token_reply(&bytes)
+}
+
+/// A token endpoint's 2xx reply as a [`TokenReply`].
+pub fn parse_token_reply(bytes: &[u8]) -> Result<TokenReply> {
+    serde_json::from_slice(bytes).map_err(|_| {
         Error::new(
             Kind::Service,
             "token endpoint: the reply holds no access token",

@@ -6,7 +6,7 @@
 //! Records are written as results arrive.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,7 +19,7 @@ use crate::cpis::{CareSetting, Pacer, Search};
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::lookup::PatientReport;
-use crate::store::batch::{RowState, RunKey, RunLock, State};
+use crate::store::batch::{Numbers, RowState, RunKey, RunLock, State};
 
 /// One data row of the input: where it was, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,103 +42,230 @@ pub enum Plan {
 
 /// The data rows of `input`: plain (one number per line) or CSV with a header and `column`.
 pub fn read_rows(input: &[u8], column: Option<&str>) -> Result<Vec<Row>> {
-    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    match column {
-        None => {
-            let text = String::from_utf8_lossy(input);
-            Ok(text
-                .lines()
-                .enumerate()
-                .filter_map(|(i, l)| {
-                    let t = l.trim();
-                    (!t.is_empty() && !t.starts_with('#')).then(|| Row {
-                        line: i as u64 + 1,
+    let mut reader = RowReader::new(input, column)?;
+    let mut rows = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The data rows of an input, read one at a time (the input is never held whole): plain (one
+/// number per line; blank lines and `#` comments skipped) or CSV with a header and a column.
+/// A UTF-8 byte-order mark is skipped.
+pub struct RowReader<R: BufRead> {
+    inner: Rows<R>,
+}
+
+enum Rows<R: BufRead> {
+    Plain {
+        input: R,
+        line: u64,
+        buf: Vec<u8>,
+    },
+    Csv {
+        rdr: csv::Reader<LineEnds<R>>,
+        idx: usize,
+        dob_idx: Option<usize>,
+        record: csv::StringRecord,
+        /// Line endings before the newest record.
+        lines: u64,
+    },
+}
+
+/// A reader that notes where its line endings are (runs of `\r` and `\n`, with the number of
+/// `\n` in each), so that a CSV record's byte offset gives its line; the runs of the records
+/// already read are dropped, so what is kept is bounded by the CSV reader's look-ahead.
+struct LineEnds<R> {
+    input: R,
+    offset: u64,
+    /// (start, end, `\n` count) of each run of line-ending bytes not yet passed.
+    runs: std::collections::VecDeque<(u64, u64, u64)>,
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        for (i, b) in buf[..n].iter().enumerate() {
+            if !matches!(b, b'\r' | b'\n') {
+                continue;
+            }
+            let at = self.offset + i as u64;
+            let lf = u64::from(*b == b'\n');
+            match self.runs.back_mut() {
+                Some(run) if run.1 == at => {
+                    run.1 += 1;
+                    run.2 += lf;
+                }
+                _ => self.runs.push_back((at, at + 1, lf)),
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read> LineEnds<R> {
+    /// The line endings before a record starting at byte `at`: the offset may point at the
+    /// end of the line before (a record never starts with a line ending, so a run of them it
+    /// points into is stepped over), and records come in order, so every run starting at or
+    /// before `at` is passed for good.
+    fn pass(&mut self, at: u64) -> u64 {
+        let mut lf = 0;
+        while let Some(run) = self.runs.front() {
+            if run.0 > at {
+                break;
+            }
+            lf += run.2;
+            self.runs.pop_front();
+        }
+        lf
+    }
+}
+
+impl<R: BufRead> RowReader<R> {
+    pub fn new(mut input: R, column: Option<&str>) -> Result<Self> {
+        let read_error = |e: std::io::Error| Error::usage(format!("cannot read the input: {e}"));
+        if input
+            .fill_buf()
+            .map_err(read_error)?
+            .starts_with(b"\xEF\xBB\xBF")
+        {
+            input.consume(3);
+        }
+        let Some(name) = column else {
+            return Ok(RowReader {
+                inner: Rows::Plain {
+                    input,
+                    line: 0,
+                    buf: Vec::new(),
+                },
+            });
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .comment(Some(b'#'))
+            .from_reader(LineEnds {
+                input,
+                offset: 0,
+                runs: Default::default(),
+            });
+        let headers = rdr
+            .headers()
+            .map_err(|e| Error::usage(format!("cannot read the CSV header: {e}")))?
+            .clone();
+        let idx = headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "no column {:?} in the CSV header (columns: {})",
+                    crate::render::sanitize(name),
+                    crate::render::sanitize(&headers.iter().collect::<Vec<_>>().join(", "))
+                ))
+            })?;
+        // An optional date-of-birth column, matched against PDS like `lookup --dob`.
+        let dob_idx = headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case("dob"));
+        Ok(RowReader {
+            inner: Rows::Csv {
+                rdr,
+                idx,
+                dob_idx,
+                record: csv::StringRecord::new(),
+                lines: 0,
+            },
+        })
+    }
+
+    /// The next data row, or `None` at the end of the input.
+    pub fn next_row(&mut self) -> Result<Option<Row>> {
+        match &mut self.inner {
+            Rows::Plain { input, line, buf } => loop {
+                buf.clear();
+                let n = input
+                    .read_until(b'\n', buf)
+                    .map_err(|e| Error::usage(format!("cannot read the input: {e}")))?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                let text = String::from_utf8_lossy(buf);
+                let t = text.trim();
+                if !t.is_empty() && !t.starts_with('#') {
+                    return Ok(Some(Row {
+                        line: *line,
                         raw: t.to_string(),
                         dob: None,
-                    })
-                })
-                .collect())
-        }
-        Some(name) => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .flexible(true)
-                .comment(Some(b'#'))
-                .from_reader(input);
-            let headers = rdr
-                .headers()
-                .map_err(|e| Error::usage(format!("cannot read the CSV header: {e}")))?
-                .clone();
-            let idx = headers
-                .iter()
-                .position(|h| h.trim() == name)
-                .ok_or_else(|| {
-                    Error::usage(format!(
-                        "no column {:?} in the CSV header (columns: {})",
-                        crate::render::sanitize(name),
-                        crate::render::sanitize(&headers.iter().collect::<Vec<_>>().join(", "))
-                    ))
-                })?;
-            // An optional date-of-birth column, matched against PDS like `lookup --dob`.
-            let dob_idx = headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case("dob"));
-            let mut rows = Vec::new();
-            for rec in rdr.records() {
-                let rec = rec.map_err(|e| Error::usage(format!("cannot read the CSV: {e}")))?;
-                // The 1-based line where the record starts, counted from its byte offset (the
-                // reader's own line count depends on the line endings).
-                let line = rec.position().map_or(0, |p| {
-                    // The offset may point at the end of the line before: a record never
-                    // starts with a line ending, so step over any.
-                    let mut at = (p.byte() as usize).min(input.len());
-                    while at < input.len() && matches!(input[at], b'\r' | b'\n') {
-                        at += 1;
-                    }
-                    1 + input[..at].iter().filter(|b| **b == b'\n').count() as u64
-                });
-                let value = rec.get(idx).unwrap_or("").trim();
-                if rec.iter().all(|f| f.trim().is_empty()) {
+                    }));
+                }
+            },
+            Rows::Csv {
+                rdr,
+                idx,
+                dob_idx,
+                record,
+                lines,
+            } => loop {
+                let more = rdr
+                    .read_record(record)
+                    .map_err(|e| Error::usage(format!("cannot read the CSV: {e}")))?;
+                if !more {
+                    return Ok(None);
+                }
+                // The 1-based line where the record starts, counted from its byte offset
+                // (the reader's own line count depends on the line endings).
+                if let Some(p) = record.position() {
+                    *lines += rdr.get_mut().pass(p.byte());
+                }
+                if record.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
-                rows.push(Row {
-                    line,
-                    raw: value.to_string(),
+                return Ok(Some(Row {
+                    line: 1 + *lines,
+                    raw: record.get(*idx).unwrap_or("").trim().to_string(),
                     dob: dob_idx
-                        .and_then(|i| rec.get(i))
+                        .and_then(|i| record.get(i))
                         .map(str::trim)
                         .filter(|d| !d.is_empty())
                         .map(str::to_string),
-                });
-            }
-            Ok(rows)
+                }));
+            },
         }
     }
+}
+
+/// What to do with `row`: `first` gives the line of the first row with its number (this
+/// row's own line when it is the first), for a valid row.
+pub fn plan_row(row: &Row, first: impl FnOnce(NhsNumber, u64) -> Result<u64>) -> Result<Plan> {
+    Ok(match NhsNumber::parse(&row.raw) {
+        Err(e) => Plan::Invalid(e.to_string()),
+        Ok(_)
+            if row
+                .dob
+                .as_deref()
+                .is_some_and(|d| super::lookup::parse_dob(Some(d)).is_err()) =>
+        {
+            Plan::Invalid(format!(
+                "the dob column holds \"{}\", not a date (YYYY-MM-DD)",
+                crate::sanitize::echo(row.dob.as_deref().unwrap_or(""))
+            ))
+        }
+        Ok(n) => match first(n, row.line)? {
+            line if line == row.line => Plan::Query(n),
+            line => Plan::Duplicate(n, line),
+        },
+    })
 }
 
 /// Validate every row and mark repeats of a number already seen.
 pub fn plan_rows(rows: &[Row]) -> Vec<Plan> {
     let mut first: HashMap<NhsNumber, u64> = HashMap::new();
     rows.iter()
-        .map(|r| match NhsNumber::parse(&r.raw) {
-            Err(e) => Plan::Invalid(e.to_string()),
-            Ok(_)
-                if r.dob
-                    .as_deref()
-                    .is_some_and(|d| super::lookup::parse_dob(Some(d)).is_err()) =>
-            {
-                Plan::Invalid(format!(
-                    "the dob column holds \"{}\", not a date (YYYY-MM-DD)",
-                    crate::sanitize::echo(r.dob.as_deref().unwrap_or(""))
-                ))
-            }
-            Ok(n) => match first.get(&n) {
-                Some(&line) => Plan::Duplicate(n, line),
-                None => {
-                    first.insert(n, r.line);
-                    Plan::Query(n)
-                }
-            },
+        .map(|r| {
+            plan_row(r, |n, line| Ok(*first.entry(n).or_insert(line))).expect("a map never fails")
         })
         .collect()
 }
@@ -412,7 +539,7 @@ impl Clients {
 /// Which row checks each number on CP-IS: filled with every valid row's number before the
 /// run, then claimed by superseded rows for their current numbers, so that no number is asked
 /// about twice in a run.
-type Claims = std::sync::Mutex<HashMap<NhsNumber, u64>>;
+type Claims = Numbers;
 
 /// What one row asks: its line, number, care setting, and `dob` to match on PDS.
 struct Ask<'a> {
@@ -495,9 +622,9 @@ async fn check(
                 Err(e) => return error_record(ask.line, &requested, &e),
             };
             if p.superseded {
-                let mut claims = claims.lock().unwrap_or_else(|e| e.into_inner());
-                match claims.get(&current) {
-                    Some(&other) if other != ask.line => {
+                match claims.first_or_insert(current.to_u64(), ask.line) {
+                    Err(e) => return error_record(ask.line, &requested, &e),
+                    Ok(other) if other != ask.line => {
                         return json!({
                             "type": "result",
                             "line": ask.line,
@@ -511,9 +638,7 @@ async fn check(
                             "patient": report,
                         });
                     }
-                    _ => {
-                        claims.insert(current, ask.line);
-                    }
+                    Ok(_) => {}
                 }
             }
             (report, current)
@@ -881,30 +1006,60 @@ fn open_append(path: &Path) -> Result<std::fs::File> {
     Ok(f)
 }
 
-/// The lines of the input whose records are in an existing output file. A last line cut
-/// short (the process died while writing it) is removed, so that its row is written again.
-fn lines_in_output(path: &Path, format: BatchFormat) -> Result<std::collections::HashSet<u64>> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
-    let complete = match bytes.iter().rposition(|b| *b == b'\n') {
-        Some(i) => i + 1,
-        None => 0,
-    };
-    if complete < bytes.len() {
+/// Note in `numbers` the lines of the input whose records are in an existing output file,
+/// reading it a line at a time. A last line cut short (the process died while writing it) is
+/// removed, so that its row is written again.
+fn lines_in_output(path: &Path, format: BatchFormat, numbers: &Numbers) -> Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let cannot = |e: std::io::Error| Error::usage(format!("cannot read {}: {e}", path.display()));
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
+    let len = file.metadata().map_err(cannot)?.len();
+    // The end of the last complete line: search back from the end, a block at a time.
+    let mut complete = 0u64;
+    let mut end = len;
+    let mut block = vec![0u8; 64 * 1024];
+    while end > 0 {
+        let start = end.saturating_sub(block.len() as u64);
+        let chunk = &mut block[..(end - start) as usize];
+        file.seek(SeekFrom::Start(start)).map_err(cannot)?;
+        file.read_exact(chunk).map_err(cannot)?;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            complete = start + i as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    if complete < len {
         let f = open_append(path)?;
-        f.set_len(complete as u64)
+        f.set_len(complete)
             .map_err(|e| Error::unexpected(format!("cannot repair {}: {e}", path.display())))?;
     }
-    let text = String::from_utf8_lossy(&bytes[..complete]);
-    let mut seen = std::collections::HashSet::new();
+    file.seek(SeekFrom::Start(0)).map_err(cannot)?;
+    let mut input = std::io::BufReader::with_capacity(64 * 1024, file.take(complete));
+    numbers.begin()?;
     match format {
         BatchFormat::Jsonl => {
-            for l in text.lines() {
-                if let Ok(v) = serde_json::from_str::<Value>(l) {
-                    if v["type"] == "result" {
-                        if let Some(n) = v["line"].as_u64() {
-                            seen.insert(n);
-                        }
+            /// Only what is needed of a record; the rest is skipped unread.
+            #[derive(serde::Deserialize)]
+            struct Head {
+                #[serde(rename = "type")]
+                kind: Option<String>,
+                line: Option<u64>,
+            }
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                if input.read_until(b'\n', &mut buf).map_err(cannot)? == 0 {
+                    break;
+                }
+                let text = String::from_utf8_lossy(&buf);
+                if let Ok(Head {
+                    kind: Some(kind),
+                    line: Some(n),
+                }) = serde_json::from_str::<Head>(&text)
+                {
+                    if kind == "result" {
+                        numbers.mark_written(n)?;
                     }
                 }
             }
@@ -913,29 +1068,74 @@ fn lines_in_output(path: &Path, format: BatchFormat) -> Result<std::collections:
             let mut rdr = csv::ReaderBuilder::new()
                 .has_headers(true)
                 .flexible(true)
-                .from_reader(text.as_bytes());
+                .from_reader(input);
             for rec in rdr.records().flatten() {
                 if let Some(n) = rec.get(0).and_then(|f| f.parse().ok()) {
-                    seen.insert(n);
+                    numbers.mark_written(n)?;
                 }
             }
         }
     }
-    Ok(seen)
+    numbers.commit()
 }
 
-fn read_input(path: &Path) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::usage(format!("cannot read standard input: {e}")))?;
-    } else {
-        buf = std::fs::read(path)
-            .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+/// The input, copied as it is read into an unnamed temporary file (private to the process,
+/// gone when it ends), with its SHA-256: every pass over the rows reads the same bytes, and
+/// the input is never held in memory.
+struct Spool {
+    file: std::fs::File,
+    hash: String,
+}
+
+impl Spool {
+    fn read(path: &Path) -> Result<Spool> {
+        use sha2::Digest;
+        let stdin = path.as_os_str() == "-";
+        let cannot = |e: std::io::Error| {
+            if stdin {
+                Error::usage(format!("cannot read standard input: {e}"))
+            } else {
+                Error::usage(format!("cannot read {}: {e}", path.display()))
+            }
+        };
+        let mut source: Box<dyn Read> = if stdin {
+            Box::new(std::io::stdin().lock())
+        } else {
+            Box::new(std::fs::File::open(path).map_err(cannot)?)
+        };
+        let mut file = tempfile::tempfile()
+            .map_err(|e| Error::unexpected(format!("cannot make a temporary file: {e}")))?;
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match source.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(cannot(e)),
+            };
+            hasher.update(&buf[..n]);
+            file.write_all(&buf[..n])
+                .map_err(|e| Error::unexpected(format!("cannot write a temporary file: {e}")))?;
+        }
+        let hash = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
+        Ok(Spool { file, hash })
     }
-    Ok(buf)
+
+    /// The rows, from the start.
+    fn rows(&self, column: Option<&str>) -> Result<RowReader<std::io::BufReader<std::fs::File>>> {
+        use std::io::{Seek, SeekFrom};
+        let f = self
+            .file
+            .try_clone()
+            .and_then(|mut f| f.seek(SeekFrom::Start(0)).map(|_| f))
+            .map_err(|e| Error::unexpected(format!("cannot read a temporary file: {e}")))?;
+        RowReader::new(std::io::BufReader::with_capacity(64 * 1024, f), column)
+    }
 }
 
 /// The state file: `--state`, else beside the output; on standard output without `--state`,
@@ -1002,15 +1202,26 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     if care == CareSetting::Unscheduled && !args.yes && !can_ask() {
         return Err(unconfirmed());
     }
-    let input = read_input(&args.input)?;
-    let hash = {
-        use sha2::Digest;
-        let d = sha2::Sha256::digest(&input);
-        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    // Every row is read and validated, and the first line of each number noted, before
+    // anything is sent; the rows are read again as they are sent, never all held at once.
+    let spool = Spool::read(&args.input)?;
+    let hash = spool.hash.clone();
+    let numbers = Arc::new(Numbers::new()?);
+    let mut total_rows = 0u64;
+    {
+        let mut reader = spool.rows(args.column.as_deref())?;
+        numbers.begin()?;
+        while let Some(row) = reader.next_row()? {
+            total_rows += 1;
+            plan_row(&row, |n, line| numbers.first_or_insert(n.to_u64(), line))?;
+        }
+        numbers.commit()?;
+    }
+    let planned = |row: &Row| {
+        plan_row(row, |n, line| {
+            Ok(numbers.first(n.to_u64())?.unwrap_or(line))
+        })
     };
-    let rows = read_rows(&input, args.column.as_deref())?;
-    drop(input);
-    let plans = plan_rows(&rows);
 
     let state_file = state_path(&args);
     if let (Some(st), Some(out)) = (&state_file, &args.output) {
@@ -1131,11 +1342,9 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     // On a resumed run, the done rows whose records are not in the output: those missing
     // from an existing output file, or all of them when it is new (moved away, or standard
     // output) and so written again from the state.
-    let in_output = match (&args.output, append) {
-        _ if !resumed => None,
-        (Some(p), true) => Some(lines_in_output(p, args.format)?),
-        _ => Some(Default::default()),
-    };
+    if let (Some(p), true) = (&args.output, append) {
+        lines_in_output(p, args.format, &numbers)?;
+    }
     if let Some(st) = state_file.as_deref().filter(|_| resumed) {
         ctx.note(&format!(
             "resuming the run kept in {}{}",
@@ -1154,10 +1363,15 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     .into_iter()
     .flatten()
     .collect();
-    // The rows this run sends to CP-IS (at most: PDS may turn some away).
+    // The rows this run sends to CP-IS (at most: PDS may turn some away), for the question.
     let mut to_send = 0u64;
-    for (row, plan) in rows.iter().zip(&plans) {
-        if !matches!(plan, Plan::Query(_)) {
+    let mut reader = spool.rows(args.column.as_deref())?;
+    while let Some(row) = (care == CareSetting::Unscheduled && !args.yes)
+        .then(|| reader.next_row())
+        .transpose()?
+        .flatten()
+    {
+        if !matches!(planned(&row)?, Plan::Query(_)) {
             continue;
         }
         to_send += match state.row(row.line)? {
@@ -1178,7 +1392,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let progress = Progress::new(
         !args.no_progress,
         ctx.settings.quiet,
-        rows.len() as u64,
+        total_rows,
         if resumed {
             state.done_count(&again)?
         } else {
@@ -1214,15 +1428,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
             notify: notify.clone(),
         }),
     });
-    let claims: Arc<Claims> = Arc::new(std::sync::Mutex::new(
-        rows.iter()
-            .zip(&plans)
-            .filter_map(|(r, p)| match p {
-                Plan::Query(n) => Some((*n, r.line)),
-                _ => None,
-            })
-            .collect(),
-    ));
+    let claims: Arc<Claims> = numbers.clone();
     // Ctrl-C: no new row is started and no new request sent; requests already on the wire
     // finish and are recorded. A second Ctrl-C ends the process at once (the state stays
     // consistent: every write to it is a transaction).
@@ -1296,10 +1502,16 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
     // With --keep-order, how many finished records may wait behind a row in flight.
     let max_held = 4096;
-    for (index, (row, plan)) in rows.iter().zip(plans).enumerate() {
+    let mut reader = spool.rows(args.column.as_deref())?;
+    let mut index = 0usize;
+    while let Some(row) = reader.next_row()? {
         if stopping.load(std::sync::atomic::Ordering::SeqCst) {
             break;
         }
+        let row = &row;
+        let plan = planned(row)?;
+        index += 1;
+        let index = index - 1;
         while writer.held() > max_held && !tasks.is_empty() {
             if let Some(done) = tasks.join_next().await {
                 let (i, v, nhs) = joined(done)?;
@@ -1316,7 +1528,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
                 already += 1;
                 // Done, but its record never reached the output (the process died between
                 // the two): write it now.
-                let missing = in_output.as_ref().is_some_and(|s| !s.contains(&row.line));
+                let missing = resumed && !(append && numbers.written(row.line)?);
                 let v = missing
                     .then(|| serde_json::from_str::<Value>(record).ok())
                     .flatten();
@@ -1427,7 +1639,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let total = |s: &str| totals.get(s).copied().unwrap_or(0);
     let mut summary = json!({
         "type": "summary",
-        "rows": rows.len(),
+        "rows": total_rows,
         "already_done": already,
         "requests": requests,
         "requests_per_number": if queried == 0 { 0.0 } else { requests as f64 / queried as f64 },
@@ -1454,7 +1666,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let failed = total("invalid") + total("in-doubt") + total("error");
     ctx.note(&format!(
         "batch: {} rows: {} plan, {} no-plan, {} invalid, {} duplicate, {} in doubt, {} error ({} done before this run); {} requests in {:.1} s",
-        rows.len(),
+        total_rows,
         total("plan"),
         total("no-plan"),
         total("invalid"),
@@ -1469,8 +1681,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         return Err(Error::new(
             Kind::BatchFailures,
             format!(
-                "{failed} of {} rows were invalid, in doubt or failed (this run and earlier ones)",
-                rows.len()
+                "{failed} of {total_rows} rows were invalid, in doubt or failed (this run and earlier ones)"
             ),
         ));
     }

@@ -223,7 +223,7 @@ pub fn patients(args: PatientsArgs) -> Result<()> {
                 "Synthetic patients of the embedded sandbox (`cpis lookup NUMBER --scheduled`):\n{t}\n\
                  Each has a PDS record (999 000 0034 restricted R, 999 000 0069 very restricted V, 999 000 0042 the mother's). \
                  These numbers show one PDS classification each:\n{pds}\n\
-                 Also \"no record\" (an empty searchset): every Modulus-11-valid number from 999 010 0000 to 999 099 9999, for batch runs.\n\
+                 Also \"no record\" (an empty searchset): every Modulus-11-valid number from 999 010 0000 to 999 999 9999, for batch runs.\n\
                  Any other number gets an error: the sandbox never answers \"no plan\" for a number it does not know.\n"
             )
         }

@@ -45,19 +45,44 @@ const FLOOR: f64 = 1.0 / 8.0;
 /// How much faster each recovery step goes.
 const RECOVERY: f64 = 1.25;
 
+/// One request every `1/per_second` seconds, with no burst. The period is rounded up to a
+/// whole nanosecond: rounded down (1/3 s as 333,333,333 ns), four grants could fit in one
+/// second at 3 per second.
+fn quota(per_second: f64) -> Quota {
+    let period = Duration::from_nanos((1e9 / per_second.max(0.001)).ceil() as u64);
+    Quota::with_period(period.max(Duration::from_micros(1)))
+        .expect("a positive period")
+        .allow_burst(NonZeroU32::MIN)
+}
+
 /// A limiter granting one request every `1/per_second` seconds, with no burst.
 fn limiter(per_second: f64) -> DefaultDirectRateLimiter {
-    let period = Duration::from_secs_f64(1.0 / per_second.max(0.001));
-    let quota = Quota::with_period(period.max(Duration::from_micros(1)))
-        .expect("a positive period")
-        .allow_burst(NonZeroU32::MIN);
-    RateLimiter::direct(quota)
+    RateLimiter::direct(quota(per_second))
+}
+
+/// The pacer's limiter for `per_second` (its ceiling, or a slowed rate) on another clock: the
+/// same quota, so that the pacing can be checked on a fake clock, without sleeping.
+pub fn limiter_on<C: governor::clock::Clock>(
+    per_second: f64,
+    clock: C,
+) -> RateLimiter<
+    governor::state::NotKeyed,
+    governor::state::InMemoryState,
+    C,
+    governor::middleware::NoOpMiddleware<C::Instant>,
+> {
+    RateLimiter::direct_with_clock(quota(per_second), clock)
+}
+
+/// The ceiling's rate for `--rate N`.
+pub fn ceiling_rate(per_second: u32) -> f64 {
+    f64::from(per_second.max(1))
 }
 
 impl Pacer {
     /// At most `per_second` requests per second, one every `1/per_second` s.
     pub fn new(per_second: u32) -> Self {
-        let per_second = f64::from(per_second.max(1));
+        let per_second = ceiling_rate(per_second);
         Pacer {
             per_second,
             ceiling: limiter(per_second),
@@ -178,6 +203,24 @@ mod tests {
                 .take_while(|u| **u - *t < Duration::from_secs(1))
                 .count();
             assert!(in_window <= 20, "{in_window} in one second: {at:?}");
+        }
+    }
+
+    /// Found by the property test: a period rounded down let rate + 1 grants into a second.
+    #[test]
+    fn at_three_per_second_the_fourth_grant_is_a_full_second_after_the_first() {
+        use governor::clock::{Clock, FakeRelativeClock, Reference};
+        for rate in [3.0, 6.0 / 2.0, 7.0, 1000.0 / 8.0] {
+            let clock = FakeRelativeClock::default();
+            let l = limiter_on(rate, clock.clone());
+            let start = clock.now();
+            for _ in 0..=(rate as u32) {
+                while let Err(n) = l.check() {
+                    clock.advance(n.wait_time_from(clock.now()));
+                }
+            }
+            let took = clock.now().duration_since(start).as_u64();
+            assert!(took >= 1_000_000_000, "{rate}/s: {took} ns");
         }
     }
 

@@ -453,10 +453,11 @@ pub static PATIENTS: &[Patient] = &[
 ];
 
 /// The first and last of the "no record" block: every Modulus-11-valid number from
-/// 999 010 0000 to 999 099 9999 answers an empty searchset (no plan, nothing recorded), for
-/// batch runs and benchmarks.
+/// 999 010 0000 to 999 999 9999 (900,000: one per nine-digit prefix, but where the
+/// check digit would be 10) answers an empty searchset (no plan, nothing recorded), for batch
+/// runs and benchmarks.
 pub const NO_RECORD_FIRST: u64 = 9_990_100_000;
-pub const NO_RECORD_LAST: u64 = 9_990_999_999;
+pub const NO_RECORD_LAST: u64 = 9_999_999_999;
 
 /// True for a valid number of the "no record" block.
 pub fn is_no_record(nhs_number: &str) -> bool {
@@ -485,9 +486,10 @@ mod tests {
         // One check digit per nine-digit prefix, and none where Modulus 11 gives 10.
         assert!((8..=10).contains(&valid), "{valid}");
         assert!(!is_no_record("9990000077"));
-        assert!(!is_no_record("9991000003"));
-        // About 818,000 numbers: enough for a 100,000-row benchmark.
+        assert!(!is_no_record("9990099995"));
+        // 900,000 numbers (the whole 999 range past the patients' block).
         assert!(is_no_record("9990999996"));
+        assert!(is_no_record("9991299998"));
         assert!(PATIENTS.iter().all(|p| !is_no_record(p.nhs_number)));
     }
 

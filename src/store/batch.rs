@@ -233,7 +233,10 @@ impl State {
         Self::init(db, key, &err, path)
     }
 
-    /// A state that lives only as long as the run (standard output without `--state`).
+    /// A state that lives only as long as the run (standard output without `--state`): in
+    /// SQLite's temporary tables, kept in a temporary file (removed when it is opened, so it
+    /// is private and gone with the process) with only their cache in memory, so that a run
+    /// of a million rows does not hold a million records.
     pub fn in_memory(key: &RunKey) -> Result<State> {
         let path = Path::new(":memory:");
         let err = db_error(path);
@@ -262,20 +265,26 @@ impl State {
         err: &impl Fn(rusqlite::Error) -> Error,
         path: &Path,
     ) -> Result<(State, bool)> {
-        if path != Path::new(":memory:") {
+        let temp = if path != Path::new(":memory:") {
             db.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
             db.pragma_update(None, "synchronous", "FULL").map_err(err)?;
-        }
-        db.execute_batch(
-            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS rows (
+            ""
+        } else {
+            // Temporary tables come first in name resolution: the same queries use them.
+            db.execute_batch("PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -2048;")
+                .map_err(err)?;
+            "TEMP"
+        };
+        db.execute_batch(&format!(
+            "CREATE {temp} TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE {temp} TABLE IF NOT EXISTS rows (
                  line INTEGER PRIMARY KEY,
                  nhs TEXT NOT NULL,
                  state TEXT NOT NULL,
                  status TEXT,
                  record TEXT
-             );",
-        )
+             );"
+        ))
         .map_err(err)?;
         let get = |k: &str| -> Result<Option<String>> {
             db.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
@@ -389,6 +398,98 @@ impl State {
     }
 }
 
+/// What a run knows about the numbers of its input, kept out of memory: the first line of
+/// each number (filled as the input is first read, then claimed by superseded rows for their
+/// current numbers), and on a resumed run the lines whose records are already in the output.
+///
+/// It lives in a temporary SQLite database on disk (a few MiB of cache; the file is private
+/// to the process and removed as soon as it is opened, so nothing is left behind), so a
+/// million rows cost no more memory than a thousand.
+pub struct Numbers {
+    db: Mutex<Connection>,
+}
+
+impl Numbers {
+    pub fn new() -> Result<Numbers> {
+        let err = |e: rusqlite::Error| Error::unexpected(format!("batch scratch database: {e}"));
+        let db = Connection::open_in_memory().map_err(err)?;
+        // An attached database named "" is a temporary file: with temp_store = FILE it is on
+        // disk (only its cache in memory), and deleted when the connection closes.
+        db.execute_batch(
+            "PRAGMA temp_store = FILE;
+             ATTACH DATABASE '' AS scratch;
+             PRAGMA scratch.cache_size = -2048;
+             PRAGMA scratch.journal_mode = OFF;
+             PRAGMA scratch.synchronous = OFF;
+             CREATE TABLE scratch.first (nhs INTEGER PRIMARY KEY, line INTEGER NOT NULL);
+             CREATE TABLE scratch.written (line INTEGER PRIMARY KEY);",
+        )
+        .map_err(err)?;
+        Ok(Numbers { db: Mutex::new(db) })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let db = self.db.lock().unwrap_or_else(|e| e.into_inner());
+        f(&db).map_err(|e| Error::unexpected(format!("batch scratch database: {e}")))
+    }
+
+    /// Group many changes into one transaction (`begin`, then `commit`): much faster.
+    pub fn begin(&self) -> Result<()> {
+        self.with(|db| db.execute_batch("BEGIN"))
+    }
+
+    pub fn commit(&self) -> Result<()> {
+        self.with(|db| db.execute_batch("COMMIT"))
+    }
+
+    /// The first line of `nhs`, which is `line` when it has none yet (recorded).
+    pub fn first_or_insert(&self, nhs: u64, line: u64) -> Result<u64> {
+        self.with(|db| {
+            let got: Option<i64> = db
+                .prepare_cached("SELECT line FROM scratch.first WHERE nhs = ?1")?
+                .query_row([nhs as i64], |r| r.get(0))
+                .optional()?;
+            match got {
+                Some(l) => Ok(l as u64),
+                None => {
+                    db.prepare_cached("INSERT INTO scratch.first (nhs, line) VALUES (?1, ?2)")?
+                        .execute([nhs as i64, line as i64])?;
+                    Ok(line)
+                }
+            }
+        })
+    }
+
+    /// The first line of `nhs`, when it has one.
+    pub fn first(&self, nhs: u64) -> Result<Option<u64>> {
+        self.with(|db| {
+            db.prepare_cached("SELECT line FROM scratch.first WHERE nhs = ?1")?
+                .query_row([nhs as i64], |r| r.get::<_, i64>(0))
+                .optional()
+                .map(|l| l.map(|l| l as u64))
+        })
+    }
+
+    /// The line written as already in the output.
+    pub fn mark_written(&self, line: u64) -> Result<()> {
+        self.with(|db| {
+            db.prepare_cached("INSERT OR IGNORE INTO scratch.written (line) VALUES (?1)")?
+                .execute([line as i64])
+                .map(|_| ())
+        })
+    }
+
+    /// Is the record of `line` already in the output?
+    pub fn written(&self, line: u64) -> Result<bool> {
+        self.with(|db| {
+            db.prepare_cached("SELECT 1 FROM scratch.written WHERE line = ?1")?
+                .query_row([line as i64], |_| Ok(()))
+                .optional()
+                .map(|r| r.is_some())
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,6 +507,21 @@ mod tests {
             output: "standard output".into(),
             route: "fhir".into(),
         }
+    }
+
+    #[test]
+    fn numbers_keep_the_first_line_and_the_written_lines() {
+        let n = Numbers::new().unwrap();
+        n.begin().unwrap();
+        assert_eq!(n.first_or_insert(9990000018, 3).unwrap(), 3);
+        assert_eq!(n.first_or_insert(9990000018, 7).unwrap(), 3);
+        n.commit().unwrap();
+        assert_eq!(n.first(9990000018).unwrap(), Some(3));
+        assert_eq!(n.first(9990000026).unwrap(), None);
+        assert!(!n.written(4).unwrap());
+        n.mark_written(4).unwrap();
+        n.mark_written(4).unwrap();
+        assert!(n.written(4).unwrap());
     }
 
     #[test]

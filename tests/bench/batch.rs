@@ -7,15 +7,21 @@
 //!    429s provoked, requests per number, peak memory;
 //! 2. the first 2,000 of them at `--rate 2L`, deliberately over the limit: how the run
 //!    slows down on the 429s and what rate it achieves;
-//! 3. peak memory for N and for M rows (default 100,000) against a sandbox with no limit,
-//!    to show that memory does not grow with the list.
+//! 3. scale: 10,000, 100,000 and 1,000,000 rows against a sandbox with no limit at a high
+//!    `--rate`, with `--no-pds` and with PDS: rows/s, requests/s against `--rate`, peak memory;
+//!    then a resume of the largest (completed) run, which reads, validates and skips every
+//!    row: an upper bound on how long any resume takes to start sending. The goals: peak RSS
+//!    for the largest ≤ 1.2 × that for 100,000 rows and under 64 MiB, and ≥ 95 % of `--rate`.
+//!    The "no record" block holds 900,000 valid numbers: a longer list repeats them
+//!    (duplicates, which are records but no requests).
 //!
 //! Plans are rare, as in real lists: the numbers come from the sandbox's "no record" block,
 //! with the sandbox's plan patients mixed in once each. Every row is verified on PDS first
 //! (the sandbox serves it, unlimited), with `--pds-rate` equal to `--rate`.
 //!
 //! Settings: CPIS_BENCH_ROWS (10000), CPIS_BENCH_RATE (100), CPIS_BENCH_DELAY_MS (50),
-//! CPIS_BENCH_CONCURRENCY (16), CPIS_BENCH_BIG_ROWS (100000; 0 skips part 3).
+//! CPIS_BENCH_CONCURRENCY (16), CPIS_BENCH_SCALE ("10000,100000,1000000"; empty skips part 3),
+//! CPIS_BENCH_SCALE_RATE (1000), CPIS_BENCH_SKIP_LIMITED (0; 1 skips parts 1 and 2).
 
 mod common;
 
@@ -25,13 +31,20 @@ use std::time::Duration;
 use common::{clean, env_num, Sandbox, BIN};
 
 /// `count` valid numbers: the sandbox's plan patients once each, the rest from its "no
-/// record" block (999 010 0000 onwards).
+/// record" block (999 010 0000 onwards), repeated from the start when it runs out.
 fn numbers(count: usize) -> Vec<String> {
     let plans = ["9990000018", "9990000026", "9990000034", "9990000042"];
-    let mut v: Vec<String> = (9_990_100_000u64..)
+    let block: Vec<String> = (cpis::sandbox::patients::NO_RECORD_FIRST
+        ..=cpis::sandbox::patients::NO_RECORD_LAST)
         .map(|n| n.to_string())
         .filter(|s| cpis::nhs_number::NhsNumber::parse(s).is_ok())
         .take(count.saturating_sub(plans.len()))
+        .collect();
+    let mut v: Vec<String> = block
+        .iter()
+        .cycle()
+        .take(count.saturating_sub(plans.len()))
+        .cloned()
         .collect();
     // Early in the list, so that every part of the benchmark meets them.
     for (i, p) in plans.iter().enumerate() {
@@ -48,9 +61,32 @@ struct Outcome {
 }
 
 fn batch(sb: &Sandbox, list: &[String], rate: u64, concurrency: u64) -> Outcome {
-    let dir = tempfile::tempdir().unwrap();
+    batch_with(sb, list, rate, concurrency, &[], None).0
+}
+
+/// One run; with `keep`, in that directory (kept for a resume) rather than a new one.
+fn batch_with(
+    sb: &Sandbox,
+    list: &[String],
+    rate: u64,
+    concurrency: u64,
+    extra: &[&str],
+    keep: Option<tempfile::TempDir>,
+) -> (Outcome, tempfile::TempDir) {
+    // The data directory must be one only we can access.
+    let dir = keep.unwrap_or_else(|| {
+        let d = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        d
+    });
     let input = dir.path().join("list.txt");
-    std::fs::write(&input, list.join("\n")).unwrap();
+    if !input.exists() {
+        std::fs::write(&input, list.join("\n")).unwrap();
+    }
     let output = dir.path().join("out.jsonl");
     let mut c = Command::new(BIN);
     clean(&mut c)
@@ -61,7 +97,8 @@ fn batch(sb: &Sandbox, list: &[String], rate: u64, concurrency: u64) -> Outcome 
         .args(["--scheduled", "--no-progress", "--output"])
         .arg(&output)
         .args(["--rate", &rate.to_string()])
-        .args(["--concurrency", &concurrency.to_string()]);
+        .args(["--concurrency", &concurrency.to_string()])
+        .args(extra);
     let ran = common::run(&mut c);
     let text = std::fs::read_to_string(&output).unwrap_or_default();
     let summary: serde_json::Value = text
@@ -75,11 +112,14 @@ fn batch(sb: &Sandbox, list: &[String], rate: u64, concurrency: u64) -> Outcome 
         "no summary: {}",
         String::from_utf8_lossy(&ran.stderr)
     );
-    Outcome {
-        wall: ran.wall,
-        rss_mib: ran.max_rss_kib.unwrap_or(0) as f64 / 1024.0,
-        summary,
-    }
+    (
+        Outcome {
+            wall: ran.wall,
+            rss_mib: ran.max_rss_kib.unwrap_or(0) as f64 / 1024.0,
+            summary,
+        },
+        dir,
+    )
 }
 
 fn report(label: &str, o: &Outcome, limit: Option<u64>) {
@@ -116,12 +156,82 @@ fn main() {
     let rate = env_num("CPIS_BENCH_RATE", 100).max(1);
     let delay = env_num("CPIS_BENCH_DELAY_MS", 50);
     let concurrency = env_num("CPIS_BENCH_CONCURRENCY", 16).clamp(1, 64);
-    let big = env_num("CPIS_BENCH_BIG_ROWS", 100_000) as usize;
+    let scale: Vec<usize> = std::env::var("CPIS_BENCH_SCALE")
+        .unwrap_or_else(|_| "10000,100000,1000000".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    let scale_rate = env_num("CPIS_BENCH_SCALE_RATE", 1000).clamp(1, 1000);
+    let skip_limited = env_num("CPIS_BENCH_SKIP_LIMITED", 0) == 1;
 
     println!(
         "cpis batch benchmark: sandbox --rate-limit {rate} --delay-ms {delay}, --concurrency {concurrency}"
     );
-    let list = numbers(rows.max(big));
+    let most = scale.iter().copied().max().unwrap_or(0);
+    let list = numbers(rows.max(most));
+    if !skip_limited {
+        limited(&list, rows, rate, delay, concurrency);
+    }
+    if scale.is_empty() {
+        return;
+    }
+    let open = Sandbox::start(&[]);
+    println!("  3. scale, no limit, --rate {scale_rate} --concurrency 32 (--pds-rate the same)");
+    println!(
+        "    {:>9} {:>9} {:>10} {:>10} {:>8} {:>9} {:>9}",
+        "rows", "PDS", "wall s", "rows/s", "req/s", "of rate", "peak MiB"
+    );
+    let mut goals = Vec::new();
+    for pds in [false, true] {
+        let mut rss = Vec::new();
+        for &n in &scale {
+            let extra: &[&str] = if pds { &[] } else { &["--no-pds"] };
+            let (o, dir) = batch_with(&open, &list[..n], scale_rate, 32, extra, None);
+            let s = &o.summary;
+            let secs = o.wall.as_secs_f64();
+            let achieved = s["achieved_rate"].as_f64().unwrap_or(0.0);
+            println!(
+                "    {n:>9} {:>9} {secs:>10.1} {:>10.1} {achieved:>8.1} {:>8.1}% {:>9.1}",
+                if pds { "on" } else { "--no-pds" },
+                n as f64 / secs,
+                100.0 * achieved / scale_rate as f64,
+                o.rss_mib
+            );
+            rss.push((n, o.rss_mib));
+            if n == most {
+                goals.push((pds, achieved / scale_rate as f64));
+                // The same command again: every row is done, so it reads, validates and
+                // skips them all (and reads the whole output) and sends nothing.
+                let (r, _) = batch_with(&open, &list[..n], scale_rate, 32, extra, Some(dir));
+                println!(
+                    "    {n:>9} {:>9} resume of the completed run: {:.1} s, {:.1} MiB, {} requests",
+                    if pds { "on" } else { "--no-pds" },
+                    r.wall.as_secs_f64(),
+                    r.rss_mib,
+                    r.summary["requests"]
+                );
+            }
+        }
+        let at = |rows: usize| rss.iter().find(|(n, _)| *n == rows).map(|(_, m)| *m);
+        if let (Some(big), Some(hundred)) = (at(most), at(100_000)) {
+            println!(
+                "    goal ({}): peak RSS {most} rows / 100000 rows = {:.2} (≤ 1.2), {big:.1} MiB (< 64)",
+                if pds { "PDS" } else { "--no-pds" },
+                big / hundred
+            );
+        }
+    }
+    for (pds, frac) in goals {
+        println!(
+            "    goal ({}): {:.1}% of --rate (≥ 95%)",
+            if pds { "PDS" } else { "--no-pds" },
+            100.0 * frac
+        );
+    }
+}
+
+/// Parts 1 and 2: against the spike arrest.
+fn limited(list: &[String], rows: usize, rate: u64, delay: u64, concurrency: u64) {
     let limited = Sandbox::start(&[
         "--rate-limit",
         &rate.to_string(),
@@ -145,22 +255,4 @@ fn main() {
         Some(rate),
     );
     drop(limited);
-
-    if big > 0 {
-        let open = Sandbox::start(&[]);
-        let fast = (rate * 20).min(1000);
-        let small = batch(&open, &list[..rows], fast, 32);
-        let large = batch(&open, &list[..big], fast, 32);
-        println!("  3. peak memory, no limit, --rate {fast} --concurrency 32");
-        println!(
-            "    {rows:>7} rows: {:.1} MiB in {:.1} s",
-            small.rss_mib,
-            small.wall.as_secs_f64()
-        );
-        println!(
-            "    {big:>7} rows: {:.1} MiB in {:.1} s",
-            large.rss_mib,
-            large.wall.as_secs_f64()
-        );
-    }
 }
