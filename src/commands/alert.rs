@@ -239,7 +239,7 @@ fn preview(rows: &[(&str, String)]) -> String {
 }
 
 fn crash_point(at: &str) {
-    // Test hook: stop dead here, as a killed process would (see tests/alert.rs). Only in builds
+    // Test hook: stop dead here, as a killed process would (see tests/cli/alert.rs). Only in builds
     // with the `test-hooks` feature (`cargo test`); a release build has no such variable.
     #[cfg(feature = "test-hooks")]
     if std::env::var("CPIS_TEST_ALERT_CRASH").is_ok_and(|v| v == at) {

@@ -3,7 +3,7 @@
 //! one (nothing that notifies before the patient is confirmed), superseded numbers re-asked
 //! under the current number, and `--no-pds`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

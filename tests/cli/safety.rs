@@ -2,7 +2,7 @@
 //! answer is shown only for the child asked about; an unscheduled search is never resent when
 //! it may have reached CP-IS; nothing notifies a local authority without the user's yes.
 
-mod common;
+use crate::common;
 use common::*;
 
 const FORMATS: [&[&str]; 4] = [&[], &["--format", "json"], &["--format", "csv"], &["--raw"]];

@@ -3,7 +3,7 @@
 //! across processes, a new assertion when the token lapses, refusals with the platform's
 //! `error_description` and `message_id`, and `auth keygen`.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -637,7 +637,7 @@ fn a_key_file_that_is_not_a_usable_rsa_key_exits_2_naming_it() {
     let cpis = Cpis::signed_out();
     // A real RSA key too small to sign RS512 (the signer panics on it), garbage inside a PEM
     // armour, an unencrypted-looking but empty file.
-    let small = include_str!("fixtures/rsa-512-too-small.pem");
+    let small = include_str!("../fixtures/rsa-512-too-small.pem");
     let garbage = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
     for (name, body) in [
         ("small.pem", small),

@@ -1,7 +1,7 @@
 //! What a newcomer and a support engineer trip over (issue 19): the sandbox telling the truth,
 //! hints that work when pasted, pipes and terminals, pasted text, one way to ask for output.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -1,7 +1,7 @@
 //! `cpis config` and the precedence flag > environment variable > profile > default, through
 //! the real binary against scripted servers (never a real service).
 
-mod common;
+use crate::common;
 use common::*;
 
 fn empty(_: &Seen, _: usize) -> Reply {

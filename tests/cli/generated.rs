@@ -1,5 +1,5 @@
 //! Completions and man pages are generated from the clap definition and checked in. This test
-//! fails when they drift; regenerate with `CPIS_BLESS=1 cargo test --test generated`.
+//! fails when they drift; regenerate with `CPIS_BLESS=1 cargo test --test cli generated`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,14 +25,14 @@ fn check(dir: &str, expected: BTreeMap<String, Vec<u8>>) {
     assert_eq!(
         on_disk,
         wanted,
-        "files in {} differ from the generated set; run CPIS_BLESS=1 cargo test --test generated",
+        "files in {} differ from the generated set; run CPIS_BLESS=1 cargo test --test cli generated",
         dir.display()
     );
     for (name, bytes) in &expected {
         let have = std::fs::read(dir.join(name)).unwrap();
         assert!(
             have == *bytes,
-            "{}/{name} is out of date; run CPIS_BLESS=1 cargo test --test generated",
+            "{}/{name} is out of date; run CPIS_BLESS=1 cargo test --test cli generated",
             dir.display()
         );
     }

@@ -1,7 +1,7 @@
 //! The real binary against the embedded sandbox (`--env local`, the default with nothing
 //! configured): every synthetic patient, every fault case and its exit code.
 
-mod common;
+use crate::common;
 use common::*;
 
 fn lookup_json(cpis: &Cpis, number: &str, care: &str) -> serde_json::Value {

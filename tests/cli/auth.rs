@@ -2,7 +2,7 @@
 //! double, never the machine's keyring; the opt-in file), status, logout, and that an
 //! endpoint other than the embedded sandbox gets nothing without a credential.
 
-mod common;
+use crate::common;
 use common::*;
 
 const TOKEN: &str = "stored-token-9f8e7d6c5b4a";

@@ -1,7 +1,7 @@
 //! The client's requests and its reading of replies, against scripted servers started here:
 //! header rules, retries, error shapes, redirects, secrets.
 
-mod common;
+use crate::common;
 use common::*;
 
 const TOKEN: &str = "tok-SECRET-1234567890";

@@ -1,7 +1,7 @@
 //! The Patient Flags route (`--route flags`) through the binary: against the sandbox run as
 //! its own process, the embedded one, and scripted servers for the service's edges.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 

@@ -6,7 +6,7 @@
 //! `fixtures/oauth-test-key.pem` is a synthetic RSA key made with `openssl genrsa 2048` for
 //! these tests only: a key the sandbox does not know until it is registered.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-const TEST_KEY: &str = include_str!("fixtures/oauth-test-key.pem");
+const TEST_KEY: &str = include_str!("../fixtures/oauth-test-key.pem");
 const TEST_KID: &str = "test-key-1";
 const TEST_API_KEY: &str = "test-app-api-key";
 const UUID: &str = "5f0e6a4c-4a8e-4a3b-9a53-0d0c1c2b3a4d";

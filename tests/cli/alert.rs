@@ -1,7 +1,7 @@
 //! `cpis alert` through the binary: against `cpis sandbox serve` (with its alert faults) and a
 //! scripted server, including the exactly-once property when a send is cut short at each step.
 
-mod common;
+use crate::common;
 use common::*;
 
 use serde_json::Value;

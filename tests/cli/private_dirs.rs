@@ -2,9 +2,8 @@
 //! refused when another user could change it or any directory above it (up to home, or `/`),
 //! as ssh checks its key paths; sticky directories such as `/tmp` are fine; a symbolic link
 //! swapped in for the directory is refused, not followed.
-#![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::Path;

@@ -1,6 +1,5 @@
 //! Shared test helpers: run the real binary with a clean environment, start the sandbox as a
 //! separate process, and a scripted HTTP server that records what it receives.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

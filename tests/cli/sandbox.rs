@@ -1,7 +1,7 @@
 //! `cpis sandbox serve` as its own process: the header checks it makes, the access history it
 //! keeps, HTTPS with its throwaway CA, and the client through an HTTPS proxy.
 
-mod common;
+use crate::common;
 use common::*;
 
 const CT: &str = "/cpis/FHIR/R4/CareTeam?patient:identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C9990000026";

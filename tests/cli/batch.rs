@@ -1,7 +1,7 @@
 //! `cpis batch` through the binary: against the embedded sandbox, `cpis sandbox serve` and a
 //! scripted server that counts requests.
 
-mod common;
+use crate::common;
 use common::*;
 
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! who the lookup names, NHSD-Session-URID, the role check, refresh rotation and expiry, and a
 //! login whose state or id_token does not check out exchanging nothing.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::io::{BufRead, BufReader, Read};
@@ -921,7 +921,7 @@ fn an_id_token_that_does_not_check_out_exchanges_nothing() {
             "signature does not verify",
             Box::new(move |iss: &str| {
                 let key = jsonwebtoken::EncodingKey::from_rsa_pem(include_bytes!(
-                    "fixtures/oauth-test-key.pem"
+                    "../fixtures/oauth-test-key.pem"
                 ))
                 .unwrap();
                 let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);

@@ -2,7 +2,7 @@
 //! process (which plays an MHS adaptor), scripted MHS adaptors for the edges, and `xmllint`
 //! for every document the tool builds and every answer the sandbox gives.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! port, an unresolvable host, a TLS sandbox whose CA is not trusted, a proxy that wants NTLM,
 //! a server whose clock is 10 minutes off; the JSON report holds no secret.
 
-mod common;
+use crate::common;
 use common::*;
 
 const SECRET: &str = "doctor-secret-token-4242";

@@ -2,7 +2,7 @@
 //! URL, answers have a size limit, and server text is neutralised in every format. Hostile
 //! servers are small scripted servers on loopback.
 
-mod common;
+use crate::common;
 use common::*;
 
 /// A scripted server answering as PDS (a Patient for the number asked) and as CP-IS (`bundle`
