@@ -6,6 +6,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[cfg(target_os = "linux")]
+#[path = "../cli/peak.rs"]
+mod peak;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_cpis");
 
 pub fn env_num(name: &str, default: u64) -> u64 {
@@ -112,8 +116,8 @@ pub struct Ran {
     pub success: bool,
 }
 
-/// Run `c` to the end, timing it and reading its own peak memory (`wait4`, so other children
-/// such as a sandbox do not count).
+/// Run `c` to the end, timing it and reading its own peak memory (`VmHWM` of its own memory
+/// map, so neither this process nor other children such as a sandbox count: see `peak`).
 pub fn run(c: &mut Command) -> Ran {
     use std::io::Read;
     let start = Instant::now();
@@ -122,6 +126,8 @@ pub fn run(c: &mut Command) -> Ran {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run");
+    #[cfg(target_os = "linux")]
+    let watch = peak::watch(&child);
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
     let e = std::thread::spawn(move || {
@@ -132,7 +138,11 @@ pub fn run(c: &mut Command) -> Ran {
     let mut stdout = Vec::new();
     let _ = out.read_to_end(&mut stdout);
     let stderr = e.join().unwrap();
-    let (success, max_rss_kib) = wait(&mut child);
+    #[cfg(target_os = "linux")]
+    let max_rss_kib = watch.join().unwrap();
+    #[cfg(not(target_os = "linux"))]
+    let max_rss_kib = None;
+    let success = child.wait().map(|s| s.success()).unwrap_or(false);
     Ran {
         wall: start.elapsed(),
         max_rss_kib,
@@ -140,25 +150,4 @@ pub fn run(c: &mut Command) -> Ran {
         stderr,
         success,
     }
-}
-
-#[cfg(unix)]
-fn wait(child: &mut Child) -> (bool, Option<i64>) {
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: wait4 writes into the status and rusage we own; the pid is our child's.
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    if pid <= 0 {
-        let ok = child.wait().map(|s| s.success()).unwrap_or(false);
-        return (ok, None);
-    }
-    (
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        Some(usage.ru_maxrss),
-    )
-}
-
-#[cfg(not(unix))]
-fn wait(child: &mut Child) -> (bool, Option<i64>) {
-    (child.wait().map(|s| s.success()).unwrap_or(false), None)
 }

@@ -1291,9 +1291,8 @@ fn an_answer_about_another_child_is_an_error_row_and_shows_nothing_of_it() {
 }
 
 /// Run `cpis batch FILE --scheduled --no-pds ARGS` to the end: its stdout and its own peak
-/// resident memory in KiB (`wait4`, Linux).
+/// resident memory in KiB (`VmHWM`, Linux: see `peak`).
 #[cfg(target_os = "linux")]
-#[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives its peak memory
 fn batch_peak_rss(cpis: &Cpis, input: &std::path::Path, args: &[&str]) -> (String, i64) {
     use std::io::Read;
     let mut child = cpis
@@ -1306,6 +1305,7 @@ fn batch_peak_rss(cpis: &Cpis, input: &std::path::Path, args: &[&str]) -> (Strin
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let watch = crate::peak::watch(&child);
     let mut out = String::new();
     child
         .stdout
@@ -1313,13 +1313,10 @@ fn batch_peak_rss(cpis: &Cpis, input: &std::path::Path, args: &[&str]) -> (Strin
         .unwrap()
         .read_to_string(&mut out)
         .unwrap();
-    let mut status = 0;
-    // SAFETY: all-zero is a valid rusage; wait4 fills it and the status for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32);
-    assert!(libc::WIFEXITED(status), "{status}");
-    (out, usage.ru_maxrss)
+    let peak = watch.join().unwrap().expect("VmHWM in /proc");
+    let status = child.wait().unwrap();
+    assert!(status.code().is_some(), "{status}");
+    (out, peak)
 }
 
 /// The input is read a row at a time, never held: 64 MiB of comment lines around three

@@ -18,6 +18,8 @@ mod http;
 mod lookup;
 mod newcomer;
 mod pds;
+#[cfg(target_os = "linux")]
+mod peak;
 #[cfg(unix)]
 mod private_dirs;
 mod properties;
