@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::cpis::alert::{CATEGORY_CODE, CATEGORY_SYSTEM, IDENTIFIER_SYSTEM};
-use crate::cpis::model::SYSTEM_NHS_NUMBER;
+use super::vocab::{
+    ALERT_CATEGORY_CODE as CATEGORY_CODE, ALERT_CATEGORY_SYSTEM as CATEGORY_SYSTEM,
+    ALERT_IDENTIFIER_SYSTEM as IDENTIFIER_SYSTEM, NHS_NUMBER_SYSTEM as SYSTEM_NHS_NUMBER,
+};
 use crate::nhs_number::NhsNumber;
 
 /// What `serve --alert-fault` does to the first attempt of each alert.

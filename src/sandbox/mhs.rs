@@ -130,7 +130,7 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Resp, HangU
             "Invalid request body: payload (1 to 5000000 characters) is required",
         ));
     };
-    let message_id = message_id.unwrap_or_else(crate::v3::request::new_id);
+    let message_id = message_id.unwrap_or_else(super::vocab::message_id);
     let query = match check(&payload, &message_id) {
         Ok(q) => q,
         Err(errors) => {
@@ -468,7 +468,7 @@ fn wrapper(d: &mut Doc, root: &str) {
         root,
         &[("xmlns", HL7), ("xmlns:npfitlc", "NPFIT:HL7:Localisation")],
     );
-    d.empty("id", &[("root", &crate::v3::request::new_id())]);
+    d.empty("id", &[("root", &super::vocab::message_id())]);
     d.empty("creationTime", &[("value", &now_ts())]);
     d.empty("versionCode", &[("code", "V3NPfIT3.0")]);
     d.empty(
@@ -487,7 +487,7 @@ fn devices(d: &mut Doc) {
     d.device(
         "communicationFunctionRcv",
         "device",
-        crate::v3::SANDBOX_ASID,
+        super::vocab::MHS_CALLER_ASID,
     );
     d.device("communicationFunctionSnd", "device", SPINE_ASID);
 }
@@ -612,7 +612,7 @@ fn access(d: &mut Doc, recorded: &str, a: &Accessor, nhs: &str) {
         .take(14)
         .collect();
     d.empty("effectiveTime", &[("value", &format!("{ts}+0000"))]);
-    d.empty("id", &[("root", &crate::v3::request::new_id())]);
+    d.empty("id", &[("root", &super::vocab::message_id())]);
     d.open("author", &[]);
     match a {
         Accessor::Person {
@@ -901,12 +901,21 @@ mod tests {
         let docs = [
             (
                 "repc",
-                repc(&crate::v3::request::new_id(), p, p.nhs_number, false, &h),
+                repc(
+                    &super::super::vocab::message_id(),
+                    p,
+                    p.nhs_number,
+                    false,
+                    &h,
+                ),
             ),
-            ("quqi", quqi(&crate::v3::request::new_id())),
+            ("quqi", quqi(&super::super::vocab::message_id())),
             (
                 "mcci",
-                mcci(&crate::v3::request::new_id(), &[("A".into(), "B".into())]),
+                mcci(
+                    &super::super::vocab::message_id(),
+                    &[("A".into(), "B".into())],
+                ),
             ),
         ];
         if let Some(dir) = std::env::var_os("CPIS_V3_SAMPLES") {

@@ -11,6 +11,7 @@ pub mod patients;
 pub mod pds;
 pub mod server;
 pub mod tls;
+pub mod vocab;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -60,7 +60,7 @@ pub enum PlanKind {
 
 impl PlanKind {
     pub fn code(self) -> (&'static str, &'static str) {
-        use crate::cpis::model::{CODE_CPP, CODE_LAC, CODE_UCPP};
+        use super::vocab::{PLAN_CPP as CODE_CPP, PLAN_LAC as CODE_LAC, PLAN_UCPP as CODE_UCPP};
         match self {
             PlanKind::Cpp => (CODE_CPP, "Subject to child protection plan"),
             PlanKind::Lac => (CODE_LAC, "Looked after child"),

@@ -13,7 +13,10 @@ use serde_json::{json, Value};
 
 use super::oauth;
 use super::patients::{self, Accessor, Behaviour, Patient};
-use crate::cpis::model::{SYSTEM_ASID, SYSTEM_NHS_NUMBER, SYSTEM_ROLE_PROFILE};
+use super::vocab::{
+    ASID_SYSTEM as SYSTEM_ASID, NHS_NUMBER_SYSTEM as SYSTEM_NHS_NUMBER,
+    ROLE_PROFILE_SYSTEM as SYSTEM_ROLE_PROFILE, SNOMED_SYSTEM,
+};
 use crate::nhs_number::NhsNumber;
 use crate::timeutil;
 
@@ -420,7 +423,7 @@ pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, H
         fhir(StatusCode::OK, &json!(events))
     } else if req.uri().path().starts_with(super::app::CIS2_ISSUER_PATH) {
         super::cis2::endpoint(&state.cis2, state.tls, req).await
-    } else if req.uri().path() == crate::v3::SANDBOX_PATH {
+    } else if req.uri().path() == super::vocab::MHS_PATH {
         super::mhs::handle(&state, req).await?
     } else if req.uri().path().starts_with(super::flags::BASE_PATH) {
         super::flags::handle(
@@ -913,7 +916,7 @@ fn careteam_bundle(p: &Patient, base: &str, self_url: &str) -> Value {
                 "resource": {
                     "resourceType": "CareTeam",
                     "id": id,
-                    "category": [{"coding": [{"system": crate::cpis::model::SNOMED, "code": code, "display": display}]}],
+                    "category": [{"coding": [{"system": SNOMED_SYSTEM, "code": code, "display": display}]}],
                     "name": plan.local_authority.name,
                     "subject": {
                         "identifier": {"system": SYSTEM_NHS_NUMBER, "value": p.nhs_number},
@@ -958,7 +961,7 @@ fn auditevent_bundle(p: &Patient, history: &[Record], base: &str, self_url: &str
                         "identifier": [{"system": SYSTEM_ROLE_PROFILE, "value": role_profile_id}],
                         "practitioner": {"display": name},
                         "organization": {"display": organisation},
-                        "code": [{"coding": [{"system": crate::cpis::model::SNOMED, "code": role_code, "display": role}]}]
+                        "code": [{"coding": [{"system": SNOMED_SYSTEM, "code": role_code, "display": role}]}]
                     },
                     "search": {"mode": "include"}
                 }));

@@ -182,7 +182,7 @@ impl RunLock {
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut held = String::new();
                 let _ = file.read_to_string(&mut held);
-                let held = crate::render::sanitize(held.trim());
+                let held = crate::sanitize::sanitize(held.trim());
                 let holder = if held.is_empty() {
                     "pid unknown (it has only just started)".to_string()
                 } else {

@@ -178,3 +178,62 @@ fn the_patient_flags_xml_fixture_parses_and_carries_a_cp_plan() {
         .any(|c| PlanType::from_code(c) == Some(PlanType::ChildProtectionPlan)));
     assert!(values.iter().any(|(_, v)| v == "01133973581"));
 }
+
+/// The sandbox keeps its own vocabulary (it checks the client rather than agreeing with it),
+/// so each side is checked here against the published examples: every system and code the
+/// examples show is written the same on both sides, and the ones they do not show (the
+/// looked-after and unborn plan codes, the ASID system) are the values the README documents.
+#[test]
+fn the_sandboxs_vocabulary_and_the_clients_both_match_the_published_examples() {
+    use cpis::sandbox::vocab;
+    let published = [
+        "fhir-careteam-searchset-found.json",
+        "fhir-auditevent-searchset-found.json",
+    ]
+    .map(|n| String::from_utf8(read(n)).unwrap())
+    .join("\n");
+    let quoted = |v: &str| format!("\"{v}\"");
+    for (what, sandbox, client) in [
+        (
+            "NHS number system",
+            vocab::NHS_NUMBER_SYSTEM,
+            model::SYSTEM_NHS_NUMBER,
+        ),
+        (
+            "role profile system",
+            vocab::ROLE_PROFILE_SYSTEM,
+            model::SYSTEM_ROLE_PROFILE,
+        ),
+        ("SNOMED CT", vocab::SNOMED_SYSTEM, model::SNOMED),
+        (
+            "child protection plan code",
+            vocab::PLAN_CPP,
+            model::CODE_CPP,
+        ),
+    ] {
+        assert!(
+            published.contains(&quoted(sandbox)),
+            "sandbox {what} {sandbox:?}"
+        );
+        assert!(
+            published.contains(&quoted(client)),
+            "client {what} {client:?}"
+        );
+    }
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for (what, sandbox, client) in [
+        ("looked-after code", vocab::PLAN_LAC, model::CODE_LAC),
+        ("unborn plan code", vocab::PLAN_UCPP, model::CODE_UCPP),
+        ("ASID system", vocab::ASID_SYSTEM, model::SYSTEM_ASID),
+    ] {
+        assert!(
+            readme.contains(&format!("`{sandbox}`")),
+            "sandbox {what} {sandbox:?}"
+        );
+        assert!(
+            readme.contains(&format!("`{client}`")),
+            "client {what} {client:?}"
+        );
+    }
+}

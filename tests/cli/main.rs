@@ -5,6 +5,7 @@
 mod common;
 
 mod alert;
+mod architecture;
 mod auth;
 mod auth_system;
 mod auth_user;
