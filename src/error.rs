@@ -28,50 +28,103 @@ pub enum Kind {
     Interrupted,
 }
 
-/// The exit-code table: code, kind, meaning. README and man pages show this table; a test
-/// checks that they agree with it.
-pub const EXIT_CODES: &[(i32, &str)] = &[
-    (0, "success (whatever was found, including \"no plan\")"),
-    (1, "unexpected error"),
-    (
-        2,
-        "usage or invalid input (invalid NHS number, missing care setting, unknown option), or a confirmation declined",
-    ),
-    (3, "batch finished with failed rows"),
-    (4, "not authenticated, or credentials rejected (HTTP 401)"),
-    (
-        5,
-        "access denied (HTTP 403, or the signed-in role lacks the RBAC activity)",
-    ),
-    (6, "service unreachable (DNS, connect, TLS, proxy, timeout)"),
-    (
-        7,
-        "service error or unreadable response, an answer about another NHS number, or an unscheduled search that may have reached CP-IS",
-    ),
-    (8, "alert outcome unknown"),
-    (130, "interrupted (Ctrl-C)"),
+/// One row of the error-kind table.
+pub struct KindRow {
+    /// `None` for success, which is no error kind.
+    pub kind: Option<Kind>,
+    pub code: i32,
+    /// The name of the kind in batch records (`exit_class`).
+    pub class: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The one table of error kinds: exit code, class, meaning. `--help`, the man page, the
+/// README (checked by a test) and batch records are all made from it.
+pub const KINDS: &[KindRow] = &[
+    KindRow {
+        kind: None,
+        code: 0,
+        class: "success",
+        meaning: "success (whatever was found, including \"no plan\")",
+    },
+    KindRow {
+        kind: Some(Kind::Unexpected),
+        code: 1,
+        class: "unexpected",
+        meaning: "unexpected error",
+    },
+    KindRow {
+        kind: Some(Kind::Usage),
+        code: 2,
+        class: "usage",
+        meaning: "usage or invalid input (invalid NHS number, missing care setting, unknown option), or a confirmation declined",
+    },
+    KindRow {
+        kind: Some(Kind::BatchFailures),
+        code: 3,
+        class: "batch-failures",
+        meaning: "batch finished with failed rows",
+    },
+    KindRow {
+        kind: Some(Kind::NotAuthenticated),
+        code: 4,
+        class: "not-authenticated",
+        meaning: "not authenticated, or credentials rejected (HTTP 401)",
+    },
+    KindRow {
+        kind: Some(Kind::AccessDenied),
+        code: 5,
+        class: "access-denied",
+        meaning: "access denied (HTTP 403, or the signed-in role lacks the RBAC activity)",
+    },
+    KindRow {
+        kind: Some(Kind::Unreachable),
+        code: 6,
+        class: "unreachable",
+        meaning: "service unreachable (DNS, connect, TLS, proxy, timeout)",
+    },
+    KindRow {
+        kind: Some(Kind::Service),
+        code: 7,
+        class: "service",
+        meaning: "service error or unreadable response, an answer about another NHS number, or an unscheduled search that may have reached CP-IS",
+    },
+    KindRow {
+        kind: Some(Kind::AlertUnknown),
+        code: 8,
+        class: "alert-unknown",
+        meaning: "alert outcome unknown",
+    },
+    KindRow {
+        kind: Some(Kind::Interrupted),
+        code: 130,
+        class: "interrupted",
+        meaning: "interrupted (Ctrl-C)",
+    },
 ];
 
 impl Kind {
+    fn row(self) -> &'static KindRow {
+        KINDS
+            .iter()
+            .find(|r| r.kind == Some(self))
+            .expect("every kind has its row in KINDS (tested)")
+    }
+
     pub fn exit_code(self) -> i32 {
-        match self {
-            Kind::Unexpected => 1,
-            Kind::Usage => 2,
-            Kind::BatchFailures => 3,
-            Kind::NotAuthenticated => 4,
-            Kind::AccessDenied => 5,
-            Kind::Unreachable => 6,
-            Kind::Service => 7,
-            Kind::AlertUnknown => 8,
-            Kind::Interrupted => 130,
-        }
+        self.row().code
+    }
+
+    /// The kind's name in batch records.
+    pub fn class(self) -> &'static str {
+        self.row().class
     }
 }
 
 /// The exit-code table as text, for `--help` and the man page.
 pub fn exit_code_help() -> String {
     let mut s = String::from("Exit codes:\n");
-    for (code, meaning) in EXIT_CODES {
+    for KindRow { code, meaning, .. } in KINDS {
         s.push_str(&format!("  {code:>3}  {meaning}\n"));
     }
     s
@@ -231,8 +284,12 @@ mod tests {
         let mut codes: Vec<i32> = ALL.iter().map(|k| k.exit_code()).collect();
         codes.push(0);
         codes.sort();
-        let table: Vec<i32> = EXIT_CODES.iter().map(|(c, _)| *c).collect();
-        assert_eq!(codes, table, "EXIT_CODES: one row per kind, plus success");
+        let table: Vec<i32> = KINDS.iter().map(|r| r.code).collect();
+        assert_eq!(codes, table, "KINDS: one row per kind, plus success");
+        let mut classes: Vec<&str> = KINDS.iter().map(|r| r.class).collect();
+        classes.sort();
+        classes.dedup();
+        assert_eq!(classes.len(), KINDS.len(), "each kind its own class");
     }
 
     #[test]

@@ -301,20 +301,6 @@ pub const CSV_COLUMNS: &[&str] = &[
     "route",
 ];
 
-fn exit_class(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Unexpected => "unexpected",
-        Kind::Usage => "usage",
-        Kind::BatchFailures => "batch-failures",
-        Kind::NotAuthenticated => "not-authenticated",
-        Kind::AccessDenied => "access-denied",
-        Kind::Unreachable => "unreachable",
-        Kind::Service => "service",
-        Kind::AlertUnknown => "alert-unknown",
-        Kind::Interrupted => "interrupted",
-    }
-}
-
 fn error_record(line: u64, nhs: &str, e: &Error) -> Value {
     json!({
         "type": "result",
@@ -323,7 +309,7 @@ fn error_record(line: u64, nhs: &str, e: &Error) -> Value {
         "status": "error",
         "plans": [],
         "access_history": [],
-        "exit_class": exit_class(e.kind),
+        "exit_class": e.kind.class(),
         "exit_code": e.exit_code(),
         "http_status": e.trace.http_status,
         "code": e.trace.code,

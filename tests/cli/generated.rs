@@ -58,7 +58,7 @@ fn man_pages_are_up_to_date() {
         assert!(pages.contains_key(name), "no man page {name}");
     }
     let root = String::from_utf8(pages["cpis.1"].clone()).unwrap();
-    for (code, _) in cpis::error::EXIT_CODES {
+    for cpis::error::KindRow { code, .. } in cpis::error::KINDS {
         assert!(
             root.contains(&format!(" {code} ")),
             "exit code {code} missing from cpis.1"
@@ -91,8 +91,14 @@ fn fresh_machine_commands(readme: &str) -> (String, String) {
 fn readme_lists_every_exit_code_and_the_commands_that_ci_runs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    for (code, meaning) in cpis::error::EXIT_CODES {
-        let row = format!("| {code} | {meaning} |");
+    for cpis::error::KindRow {
+        code,
+        class,
+        meaning,
+        ..
+    } in cpis::error::KINDS
+    {
+        let row = format!("| {code} | `{class}` | {meaning} |");
         assert!(
             readme.contains(&row),
             "README lacks the exit-code row: {row}"
