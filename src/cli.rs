@@ -23,31 +23,10 @@ Examples:
   cpis config set care_setting scheduled
 ";
 
-const ENVIRONMENT: &str = "\
-Environment variables:
-  CPIS_ENV              environment: local, sandbox, int or prod (like --env)
-  CPIS_BASE_URL         CP-IS FHIR base URL, overrides the environment's (like --base-url)
-  CPIS_PROFILE          configuration profile to use (like --profile)
-  CPIS_CARE_SETTING     scheduled or unscheduled, when no flag is given
-  CPIS_TIMEOUT          request timeout in seconds (like --timeout)
-  CPIS_ACCESS_TOKEN     a ready-made access token for scripts (never accepted as a flag)
-  CPIS_CONFIG_DIR       where config.toml lives (default: the XDG config dir + /cpis)
-  CPIS_CREDENTIAL_STORE keyring (default) or file (opt-in, for machines without a keyring)
-  CPIS_DATA_DIR         where sign-ins are indexed and the opt-in credential file lives
-  CPIS_KEYRING_TIMEOUT_MS  how long a keyring call may take (default 5000)
-  CPIS_CIS2_CLIENT_SECRET  CIS2 client secret for auth login --user (never a flag)
-  CPIS_CLIENT_SECRET    platform client secret for refreshing a user's tokens
-  CPIS_SANDBOX_DELAY_MS extra latency the embedded sandbox adds to every response
-  SSL_CERT_FILE         extra CA certificates (PEM), added to the platform's roots
-  SSL_CERT_DIR          directories of extra CA certificates, added to the platform's roots
-  HTTPS_PROXY, NO_PROXY proxy settings (HTTP_PROXY and ALL_PROXY are honoured too)
-  NO_COLOR              turn off colour (not the batch progress bar: --no-progress)
-  TERM=dumb             no escape sequences, no progress bar, ASCII tables
-";
-
 fn root_after_long_help() -> String {
     format!(
-        "{ROOT_EXAMPLES}\n{ENVIRONMENT}\n{}",
+        "{ROOT_EXAMPLES}\n{}\n{}",
+        crate::env::help(),
         crate::error::exit_code_help()
     )
 }

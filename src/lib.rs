@@ -10,6 +10,7 @@ pub mod config;
 pub mod cpis;
 pub mod credentials;
 pub mod doctor;
+pub mod env;
 pub mod error;
 pub mod flags;
 pub mod generate;

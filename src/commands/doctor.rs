@@ -108,33 +108,20 @@ pub async fn curl(ctx: &super::Ctx) -> Result<()> {
 
 fn configuration(ctx: &super::Ctx) -> Check {
     let s = &ctx.settings;
-    let vars: Vec<String> = [
-        "CPIS_ENV",
-        "CPIS_BASE_URL",
-        "CPIS_PROFILE",
-        "CPIS_CARE_SETTING",
-        "CPIS_ACCESS_TOKEN",
-        "CPIS_CREDENTIAL_STORE",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ]
-    .iter()
-    .filter(|v| std::env::var_os(v).is_some())
-    .map(|v| match *v {
-        "CPIS_ACCESS_TOKEN" => format!("{v}=(set, not shown)"),
-        "HTTPS_PROXY" | "https_proxy" | "HTTP_PROXY" | "http_proxy" => format!(
-            "{v}={}",
-            redact_proxy(&std::env::var(v).unwrap_or_default())
-        ),
-        _ => format!("{v}={}", std::env::var(v).unwrap_or_default()),
-    })
-    .collect();
+    let vars: Vec<String> = crate::env::VARS
+        .iter()
+        .filter_map(|v| Some((v, std::env::var_os(v.name)?)))
+        .map(|(v, value)| {
+            let value = value.to_string_lossy();
+            match v.shown {
+                crate::env::Shown::Secret => format!("{}=(set, not shown)", v.name),
+                crate::env::Shown::Proxy => format!("{}={}", v.name, redact_proxy(&value)),
+                crate::env::Shown::Value => {
+                    format!("{}={}", v.name, crate::sanitize::sanitize(&value))
+                }
+            }
+        })
+        .collect();
     Check::ok(
         "config",
         format!(

@@ -12,6 +12,7 @@ use std::path::Path;
 /// below it. The sandbox (its own layer) may use only layer 0.
 const LAYERS: &[(&str, u8)] = &[
     // 0: core: what everything shares.
+    ("env", 0),
     ("error", 0),
     ("nhs_number", 0),
     ("sanitize", 0),

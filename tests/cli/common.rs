@@ -13,31 +13,21 @@ use std::time::Duration;
 pub const BIN: &str = env!("CARGO_BIN_EXE_cpis");
 
 /// Environment variables that must never leak into a test run from the machine.
-const SCRUB: &[&str] = &[
-    "CPIS_ENV",
-    "CPIS_BASE_URL",
-    "CPIS_PROFILE",
-    "CPIS_ACCESS_TOKEN",
-    "CPIS_CARE_SETTING",
-    "CPIS_TIMEOUT",
-    "CPIS_SANDBOX_DELAY_MS",
-    "CPIS_CREDENTIAL_STORE",
-    "CPIS_DATA_DIR",
-    "CPIS_TEST_KEYRING",
-    "CPIS_KEYRING_TIMEOUT_MS",
-    "CPIS_CLIENT_SECRET",
-    "CPIS_CIS2_CLIENT_SECRET",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
+/// The only variables of the test's own environment a `cpis` under test sees: the rest is
+/// cleared (an allow-list, so a setting this machine happens to have never reaches a test).
+const PASSED_THROUGH: &[&str] = &["PATH", "HOME", "TMPDIR"];
+
+/// A command for the binary with a cleared environment but for [`PASSED_THROUGH`].
+pub fn bare_cmd() -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear();
+    for k in PASSED_THROUGH {
+        if let Some(v) = std::env::var_os(k) {
+            c.env(k, v);
+        }
+    }
+    c
+}
 
 /// A fresh temporary directory only we can use (mode 0700), as `cpis` requires of the
 /// directories it keeps files in.
@@ -79,10 +69,7 @@ impl Cpis {
     }
 
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(BIN);
-        for v in SCRUB {
-            c.env_remove(v);
-        }
+        let mut c = bare_cmd();
         // Never the machine's keyring or data directory: a keyring double and a data
         // directory inside this test's own private directory.
         c.env("CPIS_CONFIG_DIR", self.config_dir.path())
@@ -233,11 +220,7 @@ impl SandboxProc {
         if tls {
             args.extend_from_slice(&["--tls-dir", &tls_dir]);
         }
-        let mut c = Command::new(BIN);
-        for v in SCRUB {
-            c.env_remove(v);
-        }
-        let mut child = c
+        let mut child = bare_cmd()
             .env("CPIS_CONFIG_DIR", dir.path())
             .args(&args)
             .stdin(Stdio::null())

@@ -117,13 +117,12 @@ fn readme_lists_every_exit_code_and_the_commands_that_ci_runs() {
     let args = run
         .strip_prefix("cargo run --release -- ")
         .expect("the run command is `cargo run --release -- ARGS`");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cpis"))
+    let config = crate::common::private_tempdir();
+    let out = crate::common::bare_cmd()
         .args(args.split_whitespace())
-        .env("CPIS_CONFIG_DIR", tempfile::tempdir().unwrap().path())
-        .env_remove("CPIS_ENV")
-        .env_remove("CPIS_BASE_URL")
-        .env_remove("CPIS_PROFILE")
-        .env_remove("CPIS_ACCESS_TOKEN")
+        .env("CPIS_CONFIG_DIR", config.path())
+        .env("CPIS_DATA_DIR", config.path().join("data"))
+        .env("CPIS_TEST_KEYRING", "unavailable")
         .output()
         .unwrap();
     assert_eq!(
@@ -134,4 +133,52 @@ fn readme_lists_every_exit_code_and_the_commands_that_ci_runs() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("999 000 0018"), "{run}: {stdout}");
+}
+
+/// One table of environment variables (`cpis::env::VARS`): the README lists each in its
+/// words, `--help` carries them, and every variable name the source reads is in the table
+/// (but for the test hooks, which only a test-hooks build reads).
+#[test]
+fn every_environment_variable_read_is_in_the_one_table_and_the_readme() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let help = crate::common::Cpis::new().run(&["--help"]);
+    for v in cpis::env::VARS {
+        let row = format!("| `{}` | {} |", v.name, v.meaning);
+        assert!(readme.contains(&row), "README lacks the row: {row}");
+        if !v.meaning.starts_with("as ") {
+            assert!(help.stdout.contains(v.name), "--help lacks {}", v.name);
+        }
+    }
+    // Names that look like variables but are not read from the environment by a user's build.
+    let not_read = ["CPIS_V3_SAMPLES", "CPIS_DOCTOR_PROBE", "CPIS_CA_BUNDLE"];
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("src")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in text.match_indices("\"CPIS_") {
+            let name: String = text[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            if name.starts_with("CPIS_TEST_") || not_read.contains(&name.as_str()) {
+                continue;
+            }
+            assert!(
+                cpis::env::VARS.iter().any(|v| v.name == name),
+                "{} reads {name}, which is not in cpis::env::VARS",
+                f.display()
+            );
+        }
+    }
 }
