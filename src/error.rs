@@ -244,6 +244,19 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// The sandbox's errors: its usage errors are ours (exit 2), the rest unexpected.
+impl From<cpis_sandbox::error::Error> for Error {
+    fn from(e: cpis_sandbox::error::Error) -> Self {
+        let kind = match e.kind {
+            cpis_sandbox::error::Kind::Usage => Kind::Usage,
+            cpis_sandbox::error::Kind::Unexpected => Kind::Unexpected,
+        };
+        e.hints
+            .into_iter()
+            .fold(Error::new(kind, e.message), |err, h| err.with_hint(h))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

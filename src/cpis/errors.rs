@@ -265,7 +265,8 @@ mod tests {
 
     #[test]
     fn reads_every_error_shape() {
-        let oo = include_bytes!("../sandbox/data/fhir-operationoutcome-access-denied.json");
+        let oo =
+            include_bytes!("../../tests/fixtures/cpis/fhir-operationoutcome-access-denied.json");
         let s = read_error_body(Some("application/fhir+json"), oo);
         assert_eq!(s.code.as_deref(), Some("ACCESS_DENIED"));
         assert_eq!(

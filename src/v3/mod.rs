@@ -8,7 +8,7 @@
 
 pub mod reply;
 pub mod request;
-pub mod xml;
+pub use cpis_core::xml;
 
 use std::time::Duration;
 

@@ -4,8 +4,7 @@
 //! not sent; UUIDs are upper case; the NHS number has no `@root`; exactly one receiving and one
 //! sending device.
 
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::Writer;
+use cpis_core::xml::Doc;
 
 pub const HL7_NS: &str = "urn:hl7-org:v3";
 pub const NPFITLC_NS: &str = "NPFIT:HL7:Localisation";
@@ -76,88 +75,20 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string().to_ascii_uppercase()
 }
 
-/// Text safe for XML 1.0: control characters (which no escaping makes legal) become spaces.
-fn xml_text(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' && c != '\n' && c != '\r' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect::<String>()
-        .trim()
-        .to_string()
+/// `<outer><inner><id root= extension=/></inner></outer>` wrappers for devices and systems.
+fn device(d: &mut Doc, outer: &str, inner: &str, asid: &str) {
+    d.open(outer, &[]);
+    d.open(inner, &[]);
+    d.empty("id", &[("root", ASID_ROOT), ("extension", asid)]);
+    d.close(inner);
+    d.close(outer);
 }
 
-/// An XML document being written (also the sandbox's answers).
-pub(crate) struct Doc {
-    w: Writer<Vec<u8>>,
-}
-
-impl Doc {
-    pub(crate) fn new() -> Self {
-        let mut d = Doc {
-            w: Writer::new_with_indent(Vec::new(), b' ', 2),
-        };
-        d.put(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        d
-    }
-
-    pub(crate) fn finish(self) -> String {
-        let mut out = String::from_utf8(self.w.into_inner()).expect("the writer writes UTF-8");
-        out.push('\n');
-        out
-    }
-
-    fn put(&mut self, e: Event<'_>) {
-        self.w.write_event(e).expect("writing XML to memory");
-    }
-
-    fn start(name: &str, attrs: &[(&str, &str)]) -> BytesStart<'static> {
-        let mut s = BytesStart::new(name.to_string());
-        for (k, v) in attrs {
-            let v = xml_text(v);
-            s.push_attribute((*k, v.as_str()));
-        }
-        s
-    }
-
-    pub(crate) fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
-        self.put(Event::Start(Self::start(name, attrs)));
-    }
-
-    pub(crate) fn close(&mut self, name: &str) {
-        self.put(Event::End(BytesEnd::new(name.to_string())));
-    }
-
-    pub(crate) fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
-        self.put(Event::Empty(Self::start(name, attrs)));
-    }
-
-    pub(crate) fn text(&mut self, name: &str, text: &str) {
-        self.open(name, &[]);
-        let t = xml_text(text);
-        self.put(Event::Text(BytesText::new(&t)));
-        self.close(name);
-    }
-
-    /// `<name><id root= extension=/></name>` wrappers for devices and systems.
-    pub(crate) fn device(&mut self, outer: &str, inner: &str, asid: &str) {
-        self.open(outer, &[]);
-        self.open(inner, &[]);
-        self.empty("id", &[("root", ASID_ROOT), ("extension", asid)]);
-        self.close(inner);
-        self.close(outer);
-    }
-
-    pub(crate) fn organisation(&mut self, element: &str, code: &str, name: &str) {
-        self.open(element, &[]);
-        self.empty("id", &[("root", ORG_ROOT), ("extension", code)]);
-        self.text("name", name);
-        self.close(element);
-    }
+fn organisation(d: &mut Doc, element: &str, code: &str, name: &str) {
+    d.open(element, &[]);
+    d.empty("id", &[("root", ORG_ROOT), ("extension", code)]);
+    d.text("name", name);
+    d.close(element);
 }
 
 /// The query document (UTF-8, with an XML declaration).
@@ -177,8 +108,8 @@ pub fn build(q: &Query) -> String {
     d.empty("processingCode", &[("code", q.processing_code)]);
     d.empty("processingModeCode", &[("code", "T")]);
     d.empty("acceptAckCode", &[("code", "NE")]);
-    d.device("communicationFunctionRcv", "device", &q.spine_asid);
-    d.device("communicationFunctionSnd", "device", &q.asid);
+    device(&mut d, "communicationFunctionRcv", "device", &q.spine_asid);
+    device(&mut d, "communicationFunctionSnd", "device", &q.asid);
     d.open(
         "ControlActEvent",
         &[("classCode", "CACT"), ("moodCode", "EVN")],
@@ -260,7 +191,7 @@ pub fn build(q: &Query) -> String {
             d.open("assignedAuthorPerson", &[]);
             d.text("name", name);
             d.close("assignedAuthorPerson");
-            d.organisation("representedOrganization", org_code, org_name);
+            organisation(&mut d, "representedOrganization", org_code, org_name);
             d.close("COCT_TP145102GB01.AssignedAuthor");
         }
         Author::System {
@@ -295,7 +226,7 @@ pub fn build(q: &Query) -> String {
             d.close("assignedPerson");
             d.close("superiorAssignedEntity");
             d.close("indirectAuthority");
-            d.organisation("maintainingOrganization", org_code, org_name);
+            organisation(&mut d, "maintainingOrganization", org_code, org_name);
             d.close("COCT_TP145104GB01.System");
         }
     }

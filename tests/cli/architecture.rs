@@ -1,6 +1,7 @@
 //! The architecture test: reads every `crate::` and `super::` path in `src/` (test modules
-//! aside) and fails when a module reaches a layer above its own, the sandbox reaches the
-//! client, or one command reaches another. The layers are README's "How the code is laid
+//! aside) and fails when a module reaches a layer above its own or one command reaches
+//! another; and the manifests and sources of `crates/` for the rule that the sandbox uses only
+//! the shared core, never the tool. The layers are README's "How the code is laid
 //! out". What the code still does against the rules is listed in `KNOWN`, exactly: a new
 //! crossing fails, and so does one that has been removed but is still listed, so the list only
 //! shrinks.
@@ -36,7 +37,7 @@ const LAYERS: &[(&str, u8)] = &[
     // 3: diagnosis and rendering (pure).
     ("doctor", 3),
     ("render", 3),
-    // 4: the embedded sandbox, beside the client.
+    // 4: the embedded sandbox (its own crate, crates/sandbox, re-exported as `sandbox`).
     ("sandbox", 4),
     // 5: the command line.
     ("commands", 5),
@@ -60,8 +61,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("config", "v3"),
     // The embedded sandbox's nominated person, for a V3 author on the sandbox.
     ("v3", "sandbox"),
-    // The sandbox's MHS adaptor writes and reads XML with the client's V3 helpers.
-    ("sandbox", "v3"),
     // The lookup pipeline, used by the other commands until it moves into a workflow layer.
     ("commands::alert", "commands::lookup"),
     ("commands::batch", "commands::lookup"),
@@ -214,4 +213,47 @@ fn the_checker_sees_paths_groups_and_inline_uses() {
         names_after(code, "super::").into_iter().collect::<Vec<_>>(),
         ["lookup"]
     );
+}
+
+/// The `[dependencies]` table of a manifest, as `name` lines.
+fn dependencies(manifest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line.ends_with("dependencies]") && !line.contains("dev-");
+            continue;
+        }
+        if inside && !line.is_empty() && !line.starts_with('#') {
+            if let Some((name, _)) = line.split_once('=') {
+                out.push(name.trim().to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_sandbox_crate_uses_only_the_core_and_the_core_nothing_of_ours() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates");
+    let read = |p: &str| std::fs::read_to_string(crates.join(p)).unwrap();
+    let sandbox = dependencies(&read("sandbox/Cargo.toml"));
+    assert!(sandbox.contains(&"cpis-core".to_string()), "{sandbox:?}");
+    let ours: Vec<_> = sandbox.iter().filter(|d| d.starts_with("cpis")).collect();
+    assert_eq!(ours, ["cpis-core"], "the sandbox may use only cpis-core");
+    let core = dependencies(&read("core/Cargo.toml"));
+    assert!(!core.iter().any(|d| d.starts_with("cpis")), "{core:?}");
+    for krate in ["sandbox", "core"] {
+        let mut files = Vec::new();
+        sources(&crates.join(krate).join("src"), &mut files);
+        for f in files {
+            let code = code_of(&std::fs::read_to_string(&f).unwrap());
+            assert!(
+                names_after(&code, "cpis::").is_empty(),
+                "{} uses the tool (cpis::)",
+                f.display()
+            );
+        }
+    }
 }

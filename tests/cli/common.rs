@@ -555,7 +555,7 @@ pub fn raw_request(
 
 pub fn fixture(name: &str) -> Vec<u8> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/sandbox/data")
+        .join("crates/sandbox/src/data")
         .join(name);
     std::fs::read(p).unwrap()
 }

@@ -27,7 +27,7 @@ fn names(dir: &Path) -> Vec<String> {
 
 #[test]
 fn embedded_copies_are_unchanged() {
-    let embedded = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sandbox/data");
+    let embedded = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/sandbox/src/data");
     let embedded_names = names(&embedded);
     assert_eq!(embedded_names.len(), 14);
     for name in embedded_names {

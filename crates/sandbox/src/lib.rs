@@ -1,9 +1,13 @@
 //! The embedded CP-IS sandbox: synthetic patients served over real HTTP(S) on loopback.
 //! `cpis sandbox serve` runs it on its own; `--env local` starts it in-process.
+//!
+//! Its own crate: it uses only `cpis-core` (NHS numbers, time, sanitising, XML) and keeps its
+//! own vocabulary ([`vocab`]), so it checks the client rather than agreeing with it.
 
 pub mod alerts;
 pub mod app;
 pub mod cis2;
+pub mod error;
 pub mod flags;
 pub mod mhs;
 pub mod oauth;

@@ -96,7 +96,7 @@ fn search(req: &Request<Incoming>, resource: &str, ignore_code: bool) -> Resp {
         return fhir_json(
             StatusCode::NOT_FOUND,
             &json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found",
-                    "diagnostics": format!("No patient found with identifier {}", crate::sanitize::sanitize(&nhs))}]}),
+                    "diagnostics": format!("No patient found with identifier {}", cpis_core::sanitize::sanitize(&nhs))}]}),
         );
     };
     match patient.behaviour {

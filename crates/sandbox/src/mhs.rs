@@ -22,8 +22,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::patients::{self, Accessor, Behaviour, PlanKind};
 use super::server::{header, HangUp, Resp, State};
-use crate::v3::request::Doc;
-use crate::v3::xml::{self, Element};
+use cpis_core::xml::{self, Doc, Element};
 
 const HL7: &str = "urn:hl7-org:v3";
 const NHS_ROOT: &str = "2.16.840.1.113883.2.1.4.1";
@@ -35,6 +34,22 @@ const CONTENT_ROOT: &str = "2.16.840.1.113883.2.1.3.2.4.18.16";
 const ERROR_CODES: &str = "2.16.840.1.113883.2.1.3.2.4.17.42";
 /// The sandbox Spine's ASID.
 pub const SPINE_ASID: &str = "999000000999";
+
+/// `<outer><inner><id root= extension=/></inner></outer>` wrappers for devices and systems.
+fn device(d: &mut Doc, outer: &str, inner: &str, asid: &str) {
+    d.open(outer, &[]);
+    d.open(inner, &[]);
+    d.empty("id", &[("root", ASID_ROOT), ("extension", asid)]);
+    d.close(inner);
+    d.close(outer);
+}
+
+fn organisation_element(d: &mut Doc, element: &str, code: &str, name: &str) {
+    d.open(element, &[]);
+    d.empty("id", &[("root", ORG_ROOT), ("extension", code)]);
+    d.text("name", name);
+    d.close(element);
+}
 
 fn plain(status: StatusCode, text: &str) -> Resp {
     let mut r = Response::new(http_body_util::Full::new(hyper::body::Bytes::from(
@@ -79,7 +94,10 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Resp, HangU
         Some(i) if i != "QUPC_IN000006GB01" => {
             return Ok(plain(
                 StatusCode::NOT_FOUND,
-                &format!("Unknown interaction ID: {}", crate::sanitize::sanitize(i)),
+                &format!(
+                    "Unknown interaction ID: {}",
+                    cpis_core::sanitize::sanitize(i)
+                ),
             ))
         }
         _ => {}
@@ -138,7 +156,7 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Resp, HangU
             return Ok(xml_reply(mcci(&message_id, &errors), &message_id));
         }
     };
-    let what = format!("v3 {}", crate::sanitize::sanitize(&query.nhs));
+    let what = format!("v3 {}", cpis_core::sanitize::sanitize(&query.nhs));
     state.event(format!("start {what}"));
     let r = answer(state, &query, &message_id, wait).await;
     state.event(format!("end {what}"));
@@ -455,7 +473,7 @@ async fn answer(state: &State, q: &Query, message_id: &str, wait: bool) -> Resul
 }
 
 fn now_ts() -> String {
-    crate::timeutil::rfc3339(std::time::SystemTime::now())
+    cpis_core::timeutil::rfc3339(std::time::SystemTime::now())
         .chars()
         .filter(char::is_ascii_digit)
         .take(14)
@@ -484,12 +502,13 @@ fn wrapper(d: &mut Doc, root: &str) {
 }
 
 fn devices(d: &mut Doc) {
-    d.device(
+    device(
+        d,
         "communicationFunctionRcv",
         "device",
         super::vocab::MHS_CALLER_ASID,
     );
-    d.device("communicationFunctionSnd", "device", SPINE_ASID);
+    device(d, "communicationFunctionSnd", "device", SPINE_ASID);
 }
 
 fn spine_author(d: &mut Doc) {
@@ -648,7 +667,7 @@ fn access(d: &mut Doc, recorded: &str, a: &Accessor, nhs: &str) {
             d.open("assignedAuthorPerson", &[]);
             person_name(d, name);
             d.close("assignedAuthorPerson");
-            d.organisation("representedOrganization", "X99", organisation);
+            organisation_element(d, "representedOrganization", "X99", organisation);
             d.close("COCT_TP145102GB01.AssignedAuthor");
         }
         Accessor::System {
@@ -682,7 +701,7 @@ fn access(d: &mut Doc, recorded: &str, a: &Accessor, nhs: &str) {
                 d.close("superiorAssignedEntity");
                 d.close("indirectAuthority");
             }
-            d.organisation("maintainingOrganization", "X99", organisation);
+            organisation_element(d, "maintainingOrganization", "X99", organisation);
             d.close("COCT_TP145104GB01.System");
         }
     }

@@ -384,7 +384,7 @@ pub fn handle(req: &Request<Incoming>, token_error: Option<String>) -> Resp {
                 INVALID_REQUEST_ID,
                 format!(
                     "Invalid value - '{}' in header 'X-Request-ID'",
-                    crate::sanitize::sanitize(v)
+                    cpis_core::sanitize::sanitize(v)
                 ),
             );
         }
@@ -395,7 +395,7 @@ pub fn handle(req: &Request<Incoming>, token_error: Option<String>) -> Resp {
     }
     // The official example's published number fails Modulus 11; the sandbox serves it anyway,
     // as its CP-IS does with --no-validate.
-    let valid = crate::nhs_number::NhsNumber::parse(id).is_ok_and(|n| n.digits() == id)
+    let valid = cpis_core::nhs_number::NhsNumber::parse(id).is_ok_and(|n| n.digits() == id)
         || id == super::patients::OFFICIAL_EXAMPLE_NUMBER;
     if !valid {
         return fhir_text(StatusCode::BAD_REQUEST, INVALID_ID);
@@ -414,7 +414,7 @@ mod tests {
             assert!(seen.insert(r.nhs_number), "{} twice", r.nhs_number);
             if r.nhs_number != super::super::patients::OFFICIAL_EXAMPLE_NUMBER {
                 assert!(
-                    crate::nhs_number::NhsNumber::parse(r.nhs_number).is_ok(),
+                    cpis_core::nhs_number::NhsNumber::parse(r.nhs_number).is_ok(),
                     "{}",
                     r.nhs_number
                 );

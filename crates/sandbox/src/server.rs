@@ -17,8 +17,8 @@ use super::vocab::{
     ASID_SYSTEM as SYSTEM_ASID, NHS_NUMBER_SYSTEM as SYSTEM_NHS_NUMBER,
     ROLE_PROFILE_SYSTEM as SYSTEM_ROLE_PROFILE, SNOMED_SYSTEM,
 };
-use crate::nhs_number::NhsNumber;
-use crate::timeutil;
+use cpis_core::nhs_number::NhsNumber;
+use cpis_core::timeutil;
 
 pub const BASE_PATH: &str = "/cpis/FHIR/R4";
 /// How many request starts and ends `/_sandbox/events` keeps.
@@ -346,14 +346,14 @@ fn combined(state: &State, req: &Request<Incoming>) -> Resp {
 fn event_name(req: &Request<Incoming>) -> String {
     let path = req.uri().path();
     if let Some(id) = path.strip_prefix(super::pds::PATIENT_PATH) {
-        return format!("pds {}", crate::sanitize::sanitize(id));
+        return format!("pds {}", cpis_core::sanitize::sanitize(id));
     }
     if path.starts_with(super::flags::BASE_PATH) {
         let nhs = query_map(req.uri())
             .get("patient")
             .cloned()
             .unwrap_or_default();
-        return format!("flags {}", crate::sanitize::sanitize(&nhs));
+        return format!("flags {}", cpis_core::sanitize::sanitize(&nhs));
     }
     let resource = path.rsplit('/').next().unwrap_or("");
     let nhs = query_map(req.uri())
@@ -362,8 +362,8 @@ fn event_name(req: &Request<Incoming>) -> String {
         .unwrap_or_default();
     format!(
         "{} {}",
-        crate::sanitize::sanitize(resource),
-        crate::sanitize::sanitize(&nhs)
+        cpis_core::sanitize::sanitize(resource),
+        cpis_core::sanitize::sanitize(&nhs)
     )
 }
 

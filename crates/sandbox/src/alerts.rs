@@ -14,7 +14,7 @@ use super::vocab::{
     ALERT_CATEGORY_CODE as CATEGORY_CODE, ALERT_CATEGORY_SYSTEM as CATEGORY_SYSTEM,
     ALERT_IDENTIFIER_SYSTEM as IDENTIFIER_SYSTEM, NHS_NUMBER_SYSTEM as SYSTEM_NHS_NUMBER,
 };
-use crate::nhs_number::NhsNumber;
+use cpis_core::nhs_number::NhsNumber;
 
 /// What `serve --alert-fault` does to the first attempt of each alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -87,7 +87,7 @@ fn problem(diagnostics: impl Into<String>) -> Outcome {
 
 fn is_date_time(v: &Value) -> bool {
     v.as_str()
-        .is_some_and(|s| s.len() > 10 && crate::timeutil::parse_rfc3339(s).is_some())
+        .is_some_and(|s| s.len() > 10 && cpis_core::timeutil::parse_rfc3339(s).is_some())
 }
 
 fn text(v: &Value) -> Option<&str> {
@@ -266,7 +266,7 @@ impl Alerts {
         let mut resource = c;
         resource["id"] = json!(id);
         resource["meta"] =
-            json!({"lastUpdated": crate::timeutil::rfc3339(std::time::SystemTime::now())});
+            json!({"lastUpdated": cpis_core::timeutil::rfc3339(std::time::SystemTime::now())});
         stored.push((id.clone(), identifier, resource.clone()));
         let location = Some(format!("Communication/{id}"));
         match fault {

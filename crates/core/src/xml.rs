@@ -1,11 +1,12 @@
-//! A small, defensive XML reader for the replies: the document becomes a tree of elements
+//! XML for the HL7 V3 route and the sandbox's MHS adaptor: a writer ([`Doc`]) and a small,
+//! defensive reader: the document becomes a tree of elements
 //! with their namespaces resolved. A DTD (and so any entity definition) is refused; only the
 //! five predefined entities and character references are read; the size, depth and number of
 //! elements are bounded; end tags must match.
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+use quick_xml::{NsReader, Writer};
 
 /// The largest reply document read.
 pub const MAX_DOCUMENT: usize = 4 * 1024 * 1024;
@@ -191,6 +192,81 @@ fn close(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(el),
         None => *root = Some(el),
+    }
+}
+
+/// Text safe for XML 1.0: control characters (which no escaping makes legal) become spaces.
+fn xml_text(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' && c != '\n' && c != '\r' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// An XML document being written: every value escaped by the writer, control characters
+/// (which no escaping makes legal in XML 1.0) replaced, nothing concatenated into markup.
+pub struct Doc {
+    w: Writer<Vec<u8>>,
+}
+
+impl Default for Doc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Doc {
+    pub fn new() -> Self {
+        let mut d = Doc {
+            w: Writer::new_with_indent(Vec::new(), b' ', 2),
+        };
+        d.put(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+        d
+    }
+
+    pub fn finish(self) -> String {
+        let mut out = String::from_utf8(self.w.into_inner()).expect("the writer writes UTF-8");
+        out.push('\n');
+        out
+    }
+
+    fn put(&mut self, e: Event<'_>) {
+        self.w.write_event(e).expect("writing XML to memory");
+    }
+
+    fn start(name: &str, attrs: &[(&str, &str)]) -> BytesStart<'static> {
+        let mut s = BytesStart::new(name.to_string());
+        for (k, v) in attrs {
+            let v = xml_text(v);
+            s.push_attribute((*k, v.as_str()));
+        }
+        s
+    }
+
+    pub fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.put(Event::Start(Self::start(name, attrs)));
+    }
+
+    pub fn close(&mut self, name: &str) {
+        self.put(Event::End(BytesEnd::new(name.to_string())));
+    }
+
+    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.put(Event::Empty(Self::start(name, attrs)));
+    }
+
+    pub fn text(&mut self, name: &str, text: &str) {
+        self.open(name, &[]);
+        let t = xml_text(text);
+        self.put(Event::Text(BytesText::new(&t)));
+        self.close(name);
     }
 }
 

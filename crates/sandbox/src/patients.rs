@@ -465,7 +465,7 @@ pub fn is_no_record(nhs_number: &str) -> bool {
         && nhs_number
             .parse::<u64>()
             .is_ok_and(|n| (NO_RECORD_FIRST..=NO_RECORD_LAST).contains(&n))
-        && crate::nhs_number::NhsNumber::parse(nhs_number).is_ok()
+        && cpis_core::nhs_number::NhsNumber::parse(nhs_number).is_ok()
 }
 
 pub fn find(nhs_number: &str) -> Option<&'static Patient> {
@@ -475,7 +475,7 @@ pub fn find(nhs_number: &str) -> Option<&'static Patient> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nhs_number::NhsNumber;
+    use cpis_core::nhs_number::NhsNumber;
 
     #[test]
     fn the_no_record_block_holds_valid_numbers_only_and_no_patient() {
