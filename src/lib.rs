@@ -3,6 +3,7 @@
 //! The binary (`src/main.rs`) is a thin shell around this library: it parses the command line
 //! with [`cli`], runs a command from [`commands`], and maps any [`error::Error`] to an exit code.
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod commands;

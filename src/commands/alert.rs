@@ -45,7 +45,7 @@ const MAX_NOTE_FILE: u64 = 4 * MAX_NOTE as u64 + 64;
 /// The note from `--note-file FILE`, or standard input for `-`.
 fn read_note(file: &std::path::Path) -> Result<String> {
     if file == std::path::Path::new("-") {
-        return super::lookup::read_stdin(
+        return crate::app::input::read_stdin(
             "the note on standard input (--note-file -)",
             MAX_NOTE_FILE,
         );
@@ -54,7 +54,7 @@ fn read_note(file: &std::path::Path) -> Result<String> {
     let f = std::fs::File::open(file).map_err(|e| {
         Error::usage(format!("cannot read {what}: {e}")).with_hint("nothing was sent")
     })?;
-    super::lookup::read_limited(f, &what, MAX_NOTE_FILE)
+    crate::app::input::read_limited(f, &what, MAX_NOTE_FILE)
 }
 
 /// Free text: not blank, at most `max` characters, no control characters (a note may hold
@@ -301,7 +301,7 @@ async fn missed_appointment(ctx: &super::Ctx, mut args: MissedAppointmentArgs) -
     if args.json {
         args.format = crate::cli::ListFormat::Json;
     }
-    let number_on_stdin = super::lookup::number_on_stdin(&args.nhs_number)?;
+    let number_on_stdin = crate::app::input::number_on_stdin(&args.nhs_number)?;
     let note_on_stdin = args.note_file.as_deref() == Some(std::path::Path::new("-"));
     if number_on_stdin && note_on_stdin {
         return Err(Error::usage(
@@ -310,7 +310,7 @@ async fn missed_appointment(ctx: &super::Ctx, mut args: MissedAppointmentArgs) -
         .with_hint("nothing was sent. Put the note in a file: --note-file FILE"));
     }
     if (number_on_stdin || note_on_stdin) && !args.yes && !args.dry_run {
-        return Err(super::lookup::stdin_taken(
+        return Err(crate::app::input::stdin_taken(
             if number_on_stdin {
                 "the NHS number (`-`)"
             } else {
@@ -320,9 +320,9 @@ async fn missed_appointment(ctx: &super::Ctx, mut args: MissedAppointmentArgs) -
         ));
     }
     let requested = if number_on_stdin {
-        super::lookup::number_from_stdin_for(false, false)?
+        crate::app::input::number_from_stdin_for(false, false)?
     } else {
-        super::lookup::parse_number_for(&args.nhs_number, false, false)?
+        crate::app::input::parse_number_for(&args.nhs_number, false, false)?
     };
     let appointment = crate::timeutil::parse_user_time(&args.appointment)
         .map_err(|e| Error::usage(format!("--appointment: {e}")).with_hint("nothing was sent"))?;
@@ -358,7 +358,7 @@ async fn missed_appointment(ctx: &super::Ctx, mut args: MissedAppointmentArgs) -
     let conn = ctx.connect().await?;
     let token = ctx.token_source(&conn).await?;
     let target = wire::endpoint(&given_base.unwrap_or_else(|| conn.base.clone()));
-    super::lookup::check_role(&token, CareSetting::Scheduled)?;
+    crate::app::verify::check_role(&token, CareSetting::Scheduled)?;
     let renewal = super::renewal::Renewal::new(ctx, &conn, token);
     let today = crate::timeutil::today_days();
     let (patient, nhs, plans) = if !verify {
@@ -375,14 +375,14 @@ async fn missed_appointment(ctx: &super::Ctx, mut args: MissedAppointmentArgs) -
             renewal.patient(&requested),
             plan_read(ctx, &renewal, &requested, today)
         );
-        let verified = super::lookup::accept(outcome?, &requested).map_err(|mut e| {
+        let verified = crate::app::verify::accept(outcome?, &requested).map_err(|mut e| {
             e.hint = Some(match e.hint.take() {
                 Some(h) => format!("{h}; no alert was sent"),
                 None => "no alert was sent".to_string(),
             });
             e
         })?;
-        let current = super::lookup::current_number(&verified)?;
+        let current = crate::app::verify::current_number(&verified)?;
         let plans = if verified.superseded {
             ctx.note(&format!(
                 "NHS number {requested} has been superseded by {current} on PDS: the plan is read, and the alert made, under the current number"

@@ -505,7 +505,7 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
         if let Err(code) = identity.may_look_up(unscheduled) {
             eprintln!(
                 "warning: the selected role lacks {code} ({}), so {what} lookups will be refused",
-                activity_meaning(code)
+                crate::app::verify::activity_meaning(code)
             );
         }
     }
@@ -650,19 +650,6 @@ async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
         identity.describe()
     ));
     Ok(())
-}
-
-/// What a national RBAC activity code allows.
-pub fn activity_meaning(code: &str) -> &'static str {
-    match code {
-        auth::cis2::VIEW_WITH_NOTIFICATION => {
-            "View CP-IS flag: unscheduled care, notifies the local authority"
-        }
-        auth::cis2::VIEW_WITHOUT_NOTIFICATION => {
-            "View CP-IS flag without sending an access notification: scheduled care"
-        }
-        _ => "a national RBAC activity",
-    }
 }
 
 /// The last second shown as a date (9999-12-31T23:59:59Z): a later one (a sessions file

@@ -246,7 +246,7 @@ pub fn plan_row(row: &Row, first: impl FnOnce(NhsNumber, u64) -> Result<u64>) ->
             if row
                 .dob
                 .as_deref()
-                .is_some_and(|d| super::lookup::parse_dob(Some(d)).is_err()) =>
+                .is_some_and(|d| crate::app::input::parse_dob(Some(d)).is_err()) =>
         {
             Plan::Invalid(format!(
                 "the dob column holds \"{}\", not a date (YYYY-MM-DD)",
@@ -600,10 +600,10 @@ async fn check(
         Ok(None) => (PatientReport::unverified(&requested), *ask.nhs),
         Ok(Some(crate::pds::Outcome::Found(p))) => {
             let report = PatientReport::verified(&p, ask.today);
-            if let Err(e) = super::lookup::check_dob(&p, ask.dob) {
+            if let Err(e) = crate::app::verify::check_dob(&p, ask.dob) {
                 return invalid_record(&ask, &requested, e.message, "dob-mismatch", json!(report));
             }
-            let current = match super::lookup::current_number(&p) {
+            let current = match crate::app::verify::current_number(&p) {
                 Ok(n) => n,
                 Err(e) => return error_record(ask.line, &requested, &e),
             };
@@ -1172,7 +1172,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     if args.output.is_none() {
         crate::render::require_stdout()?;
     }
-    let care = super::lookup::care_from_flags(
+    let care = crate::app::input::care_from_flags(
         args.scheduled,
         args.unscheduled,
         ctx.settings.care_setting.as_ref().map(|c| c.value),
@@ -1230,7 +1230,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     }
 
     let (client, conn, token) = ctx.cpis_client().await?;
-    super::lookup::check_role(&token, care)?;
+    crate::app::verify::check_role(&token, care)?;
     if route == crate::cpis::Route::V3 {
         // Every setting and the author, before anything is sent.
         super::v3route::preflight(ctx, &conn, &token, care)?;
@@ -1402,13 +1402,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
             ctx: Arc::new(super::Ctx {
                 settings: ctx.settings.clone(),
             }),
-            conn: super::Connection {
-                base: conn.base.clone(),
-                http: conn.http.clone(),
-                post: conn.post.clone(),
-                use_proxy: conn.use_proxy,
-                _sandbox: None,
-            },
+            conn: conn.second_handle(),
             pacer: pacer.clone(),
             pds_pacer: pds_pacer.clone(),
             notify: notify.clone(),

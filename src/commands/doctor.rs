@@ -15,7 +15,7 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
     let s = &ctx.settings;
     // A bad number is refused before anything is checked or sent.
     let query = query
-        .map(|q| super::lookup::parse_number_for(&[q.to_string()], false, false))
+        .map(|q| crate::app::input::parse_number_for(&[q.to_string()], false, false))
         .transpose()?;
     let mut checks = vec![configuration(ctx)];
     let conn = match ctx.connect().await {

@@ -37,6 +37,8 @@ const LAYERS: &[(&str, u8)] = &[
     // 3: diagnosis and rendering (pure).
     ("doctor", 3),
     ("render", 3),
+    // 4: the workflows below the commands (typed values in and out).
+    ("app", 4),
     // 4: the embedded sandbox (its own crate, crates/sandbox, re-exported as `sandbox`).
     ("sandbox", 4),
     // 5: the command line.
@@ -61,11 +63,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("config", "v3"),
     // The embedded sandbox's nominated person, for a V3 author on the sandbox.
     ("v3", "sandbox"),
-    // The lookup pipeline, used by the other commands until it moves into a workflow layer.
-    ("commands::alert", "commands::lookup"),
-    ("commands::batch", "commands::lookup"),
-    ("commands::doctor", "commands::lookup"),
-    ("commands::lookup", "commands::auth"),
 ];
 
 fn layer(module: &str) -> Option<u8> {

@@ -1,0 +1,12 @@
+//! The workflows below the commands: typed values in and out. A [`Ctx`] and its
+//! [`Connection`], one renewal policy ([`renewal`]), one verification pipeline ([`verify`]),
+//! what the user gives ([`input`]) and what CP-IS holds by whichever route ([`record`]).
+
+pub mod input;
+pub mod record;
+pub mod renewal;
+pub mod session;
+pub mod v3route;
+pub mod verify;
+
+pub use session::{Connection, Ctx};
