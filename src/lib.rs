@@ -19,16 +19,17 @@ pub mod http;
 pub mod paste;
 pub mod pds;
 pub mod private;
-pub mod prompt;
 pub mod render;
 pub mod secret;
 pub mod store;
 pub mod tls;
+pub mod ui;
 pub mod v3;
 
 // The shared core and the sandbox are crates of their own (crates/), kept at their old paths.
 pub use cpis_core::{nhs_number, sanitize, timeutil};
 pub use cpis_sandbox as sandbox;
+pub use ui::prompt;
 
 /// The name and version sent as `User-Agent` and shown by `--version`.
 pub const USER_AGENT: &str = concat!("cpis/", env!("CARGO_PKG_VERSION"));

@@ -17,7 +17,7 @@ impl Ctx {
     /// Print a note on stderr unless `--quiet`.
     pub fn note(&self, msg: &str) {
         if !self.settings.quiet {
-            eprintln!("note: {msg}");
+            crate::ui::note(msg);
         }
     }
 
@@ -25,7 +25,7 @@ impl Ctx {
         let quiet = self.settings.quiet;
         Arc::new(move |msg: &str| {
             if !quiet {
-                eprintln!("note: {msg}");
+                crate::ui::note(msg);
             }
         })
     }

@@ -135,7 +135,7 @@ fn refuse_if_held(
         return Ok(());
     };
     for r in &held {
-        eprintln!(
+        crate::ui::message(&format_args!(
             "Already in the outbox:\n{}",
             preview(&[
                 ("Alert", r.id.clone()),
@@ -156,7 +156,7 @@ fn refuse_if_held(
                     r.detail.clone().unwrap_or_else(|| "never tried".into())
                 ),
             ])
-        );
+        ));
     }
     let hint = if last.state == "pending" {
         format!(
@@ -472,7 +472,11 @@ async fn missed_appointment(ctx: &super::Ctx, mut args: MissedAppointmentArgs) -
     } else {
         "This alert will be sent once, to the responsible local authority:"
     };
-    eprintln!("{}\n{heading}\n{}", patient.block(), preview(&rows));
+    crate::ui::message(&format_args!(
+        "{}\n{heading}\n{}",
+        patient.block(),
+        preview(&rows)
+    ));
     if args.dry_run {
         ctx.note(&format!(
             "dry run: nothing was sent or kept; this body would be POSTed to {target}"
@@ -701,11 +705,11 @@ async fn retry(ctx: &super::Ctx, mut args: RetryArgs) -> Result<()> {
             .with_hint(
                 "run the retry with the environment (or --alert-base-url) the alert was made for",
             );
-            eprintln!("{e}");
+            crate::ui::message(&e);
             first_error.get_or_insert(e);
             continue;
         }
-        eprintln!(
+        crate::ui::message(&format_args!(
             "Resending with its original identifier (the service keeps it once):\n{}",
             preview(&[
                 ("Alert", row.id.clone()),
@@ -719,16 +723,16 @@ async fn retry(ctx: &super::Ctx, mut args: RetryArgs) -> Result<()> {
                 ),
                 ("Sent to", row.url.clone()),
             ])
-        );
+        ));
         if !confirm(args.yes, "Resend this alert?").await? {
-            eprintln!("not resent");
+            crate::ui::message(&format_args!("not resent"));
             declined += 1;
             continue;
         }
         match attempt(&outbox, &client, &http, row, &target).await {
             Ok(row) => print_result(&row, args.format)?,
             Err(e) => {
-                eprintln!("{e}");
+                crate::ui::message(&e);
                 first_error.get_or_insert(e);
             }
         }

@@ -31,7 +31,7 @@ const MAX_TOKEN_BYTES: u64 = 64 * 1024;
 fn read_token_from_stdin() -> Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        if !std::io::stderr().is_terminal() {
+        if !crate::ui::stderr_is_terminal() {
             return Err(
                 Error::usage("no token on standard input, and no terminal to ask on")
                     .with_hint("cpis auth login --with-token < token.txt"),
@@ -80,10 +80,10 @@ fn save(ctx: &super::Ctx, secrets: &Secrets, session: Session) -> Result<String>
     store.set(&key, &secrets.to_secret())?;
     sessions.insert(&key, session)?;
     if store.is_opt_in_file() {
-        eprintln!(
+        crate::ui::message(&format_args!(
             "warning: the credential is kept in a file, {}, readable only by you; the OS keyring is safer where there is one",
             store.describe()
-        );
+        ));
     }
     if ctx.settings.token.is_some() {
         ctx.note("CPIS_ACCESS_TOKEN is set and wins over the stored credential while it is");
@@ -358,7 +358,7 @@ fn secret_from(
     if let Some(d) = sandbox_default {
         return Ok(Secret::new(d));
     }
-    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+    if crate::ui::prompt::can_ask() {
         let v = dialoguer::Password::new()
             .with_prompt(format!("The {what} (input is hidden)"))
             .interact()
@@ -503,10 +503,10 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     ));
     for (unscheduled, what) in [(true, "unscheduled"), (false, "scheduled")] {
         if let Err(code) = identity.may_look_up(unscheduled) {
-            eprintln!(
+            crate::ui::message(&format_args!(
                 "warning: the selected role lacks {code} ({}), so {what} lookups will be refused",
                 crate::app::verify::activity_meaning(code)
-            );
+            ));
         }
     }
     Ok(())
@@ -533,7 +533,7 @@ async fn redirect_listener(
 
 fn send_to_browser(ctx: &super::Ctx, args: &LoginArgs, url: &url::Url) {
     if args.no_browser || !auth::cis2::open_browser(url.as_str()) {
-        eprintln!("Open this address in a browser on this machine and sign in with your smartcard:\n{url}");
+        crate::ui::message(&format_args!("Open this address in a browser on this machine and sign in with your smartcard:\n{url}"));
     } else {
         ctx.note("your browser has opened the NHS CIS2 sign-in; waiting for you to finish there");
     }
@@ -931,7 +931,9 @@ fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
         .as_ref()
         .is_some_and(|ss| ss.store == crate::credentials::Backend::File)
     {
-        eprintln!("warning: this credential is kept in a file (opt-in), not the OS keyring");
+        crate::ui::message(&format_args!(
+            "warning: this credential is kept in a file (opt-in), not the OS keyring"
+        ));
     }
     Ok(())
 }
@@ -1028,7 +1030,7 @@ fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
     crate::private::create_file_in(&args.out, &pem_name, pem.as_bytes())?;
     crate::private::create_file_in(&args.out, &jwks_name, render::json(&jwks).as_bytes())?;
     let pem_path = args.out.join(&pem_name);
-    eprintln!(
+    crate::ui::message(&format_args!(
         "Wrote {} (private key, mode 0600: keep it secret) and {} (public JWKS).\n\
          Next: register {jwks_name} as the JWKS of your application on the NHS API platform\n\
          (the platform caches keys for an hour), then sign in:\n  \
@@ -1037,6 +1039,6 @@ fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
         pem_path.display(),
         args.out.join(&jwks_name).display(),
         pem_path.display()
-    );
+    ));
     Ok(())
 }

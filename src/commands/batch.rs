@@ -762,9 +762,8 @@ struct Progress {
 
 impl Progress {
     fn new(show: bool, quiet: bool, rows: u64, done: u64) -> Self {
-        use std::io::IsTerminal;
         let dumb = crate::render::term_is_dumb();
-        let bar = (show && !quiet && !dumb && std::io::stderr().is_terminal()).then(|| {
+        let bar = (show && !quiet && !dumb && crate::ui::stderr_is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(rows),
                 indicatif::ProgressDrawTarget::stderr(),
@@ -802,8 +801,8 @@ impl Progress {
             return;
         }
         match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("note: {msg}")),
-            None => eprintln!("note: {msg}"),
+            Some(bar) => bar.suspend(|| crate::ui::note(msg)),
+            None => crate::ui::note(msg),
         }
     }
 
@@ -1139,8 +1138,7 @@ fn state_path(args: &BatchArgs) -> Option<PathBuf> {
 
 /// Is there a terminal to ask on (standard input and standard error)?
 fn can_ask() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    crate::ui::prompt::can_ask()
 }
 
 /// Ask on the terminal before an unscheduled batch: yes to notify up to `n` local
@@ -1241,9 +1239,9 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     if embedded {
         // A results file from the sandbox must not pass for real results: said even with
         // --quiet (its records say `"environment": "local"` too).
-        eprintln!(
+        crate::ui::message(&format_args!(
             "warning: this batch runs against the embedded sandbox (synthetic patients only): its results are not about real children; choose a real environment with --env or `cpis config set env`"
-        );
+        ));
     }
     let key = RunKey {
         care_setting: care.as_str().to_string(),

@@ -25,7 +25,7 @@ async fn confirm_patient(report: &PatientReport, dob_checked: bool, yes: bool) -
     if !crate::prompt::can_ask() {
         return Err(unconfirmed());
     }
-    eprint!("{}", report.block());
+    crate::ui::text(&report.block());
     let question = if report.verified {
         "Is this the patient? (an unscheduled lookup notifies their local authority)"
     } else {
@@ -165,7 +165,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         .into_iter()
         .collect();
     for w in &warnings {
-        eprintln!("warning: {w}");
+        crate::ui::warning(&w.to_string());
     }
     if args.raw {
         // The bundles carry no environment: say it on stderr.

@@ -24,7 +24,7 @@ pub fn run(cli: Cli) -> i32 {
         // Whoever read the output has gone (`| head -1`): not an error.
         Err(_) if crate::render::stdout_gone() => 0,
         Err(e) => {
-            eprintln!("{e}");
+            crate::ui::message(&e);
             e.exit_code()
         }
     }
@@ -52,7 +52,7 @@ fn run_inner(cli: Cli) -> Result<()> {
     crate::paste::set_globals(crate::paste::globals_of(&settings));
     // Warnings are said even with --quiet: each is about where requests go.
     for w in &settings.warnings {
-        eprintln!("warning: {w}");
+        crate::ui::warning(&w.to_string());
     }
     let ctx = Ctx { settings };
     let rt = tokio::runtime::Builder::new_multi_thread()

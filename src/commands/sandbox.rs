@@ -1,6 +1,5 @@
 //! `cpis sandbox serve` and `cpis sandbox patients`.
 
-use std::io::Write;
 use std::time::Duration;
 
 use crate::cli::{Format, PatientsArgs, ServeArgs};
@@ -79,13 +78,11 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
     .await?;
 
     // Machine-readable lines first, on stdout; flushed so a parent process can read them.
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "base_url: {}", running.base_url)?;
+    let mut lines = format!("base_url: {}\n", running.base_url);
     if let Some(p) = &ca_path {
-        writeln!(out, "ca_bundle: {}", p.display())?;
+        lines.push_str(&format!("ca_bundle: {}\n", p.display()));
     }
-    out.flush()?;
-    drop(out);
+    crate::ui::print_stdout(&lines)?;
 
     if !args.addr.ip().is_loopback() {
         ctx.note("listening beyond loopback: anyone who can reach this address can use the sandbox (synthetic data only)");
@@ -124,7 +121,7 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
                 running.base_url
             )
         };
-        eprintln!(
+        crate::ui::message(&format_args!(
             "CP-IS sandbox (synthetic patients only) listening on {}\n\
              {try_it}\n\
              Signed-JWT sign-in: {token_url} (built-in application: API key {}, kid {}).\n\
@@ -132,7 +129,7 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
             running.base_url,
             sandbox::app::API_KEY,
             sandbox::app::KID,
-        );
+        ));
     }
     stop.await;
     // Stop accepting, then remove the temporary directory (if any) with the CA in it. A CA

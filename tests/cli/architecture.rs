@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("private", 0),
     ("paste", 0),
     ("prompt", 0),
+    ("ui", 0),
     // 1: settings, the network, local state.
     ("config", 1),
     ("http", 1),
@@ -253,4 +254,40 @@ fn the_sandbox_crate_uses_only_the_core_and_the_core_nothing_of_ours() {
             );
         }
     }
+}
+
+#[test]
+fn only_ui_writes_to_the_terminal() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let writes = [
+        "print!(",
+        "println!(",
+        "eprint!(",
+        "eprintln!(",
+        "io::stdout()",
+        "io::stderr()",
+    ];
+    let mut found = Vec::new();
+    for file in files {
+        let rel = file
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel.starts_with("ui/") {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        for w in writes {
+            if code.contains(w) {
+                found.push(format!("src/{rel}: {w}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "only src/ui writes to standard output or standard error: {found:?}"
+    );
 }
