@@ -440,76 +440,82 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     let (verifier, challenge) = cis2::pkce();
     let url = cis2::authorize_url(&disc, &client_id, &redirect_uri, &state, &nonce, &challenge)?;
     send_to_browser(ctx, &args, &url);
-    let code = cis2::wait_for_code(listener, &state).await?;
-    let (id_token, cis2_access) = cis2::exchange_code(
-        &conn.post,
-        &disc,
-        &client_id,
-        &cis2_secret,
-        &code,
-        &redirect_uri,
-        &verifier,
-    )
-    .await?;
-    let claims = cis2::verify_id_token(&conn.http, &disc, &client_id, &nonce, &id_token).await?;
-    let info = match &cis2_access {
-        Some(t) => {
-            let info = cis2::userinfo(&conn.http, &disc, t).await?;
-            cis2::check_userinfo_sub(&claims, &info)?;
-            info
+    let callback = cis2::wait_for_code(listener, &state).await?;
+    let code = &callback.code;
+    let signed_in: Result<()> = async {
+        let (id_token, cis2_access) = cis2::exchange_code(
+            &conn.post,
+            &disc,
+            &client_id,
+            &cis2_secret,
+            code,
+            &redirect_uri,
+            &verifier,
+        )
+        .await?;
+        let claims = cis2::verify_id_token(&conn.http, &disc, &client_id, &nonce, &id_token).await?;
+        let info = match &cis2_access {
+            Some(t) => {
+                let info = cis2::userinfo(&conn.http, &disc, t).await?;
+                cis2::check_userinfo_sub(&claims, &info)?;
+                info
+            }
+            None => cis2::Userinfo::default(),
+        };
+        let identity = cis2::identity(&claims, &info)?;
+        let token_url = app
+            .token_url
+            .clone()
+            .unwrap_or_else(|| system::derive_token_url(&conn.base, app.mock_auth));
+        let now = auth::now_secs();
+        let reply = cis2::token_exchange(
+            &conn.post,
+            &app.api_key,
+            &app.kid,
+            &app.key_pem,
+            &token_url,
+            &id_token,
+            now,
+        )
+        .await?;
+        let mut session = new_session(ctx, SessionKind::User);
+        session.access_expires_at = Some(reply.expires_at(now));
+        session.refresh_expires_at = Some(
+            reply
+                .refresh_expires_at(now)
+                .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
+        );
+        session.user = Some(auth::session::UserSession {
+            identity: identity.clone(),
+            api_key: app.api_key.clone(),
+            // For the embedded sandbox the port changes with every command: derive it then.
+            token_url: (!local).then(|| token_url.clone()),
+        });
+        let secrets = Secrets {
+            access_token: Some(reply.access_token),
+            refresh_token: reply.refresh_token,
+            client_secret: Some(platform_secret),
+            ..Secrets::default()
+        };
+        let kept = save(ctx, &secrets, session)?;
+        ctx.note(&format!(
+            "signed in to {} as {}; kept in {kept}",
+            endpoint_text(ctx),
+            identity.describe()
+        ));
+        for (unscheduled, what) in [(true, "unscheduled"), (false, "scheduled")] {
+            if let Err(code) = identity.may_look_up(unscheduled) {
+                eprintln!(
+                    "warning: the selected role lacks {code} ({}), so {what} lookups will be refused",
+                    activity_meaning(code)
+                );
+            }
         }
-        None => cis2::Userinfo::default(),
-    };
-    let identity = cis2::identity(&claims, &info)?;
-    let token_url = app
-        .token_url
-        .clone()
-        .unwrap_or_else(|| system::derive_token_url(&conn.base, app.mock_auth));
-    let now = auth::now_secs();
-    let reply = cis2::token_exchange(
-        &conn.post,
-        &app.api_key,
-        &app.kid,
-        &app.key_pem,
-        &token_url,
-        &id_token,
-        now,
-    )
-    .await?;
-    let mut session = new_session(ctx, SessionKind::User);
-    session.access_expires_at = Some(reply.expires_at(now));
-    session.refresh_expires_at = Some(
-        reply
-            .refresh_expires_at(now)
-            .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
-    );
-    session.user = Some(auth::session::UserSession {
-        identity: identity.clone(),
-        api_key: app.api_key.clone(),
-        // For the embedded sandbox the port changes with every command: derive it then.
-        token_url: (!local).then(|| token_url.clone()),
-    });
-    let secrets = Secrets {
-        access_token: Some(reply.access_token),
-        refresh_token: reply.refresh_token,
-        client_secret: Some(platform_secret),
-        ..Secrets::default()
-    };
-    let kept = save(ctx, &secrets, session)?;
-    ctx.note(&format!(
-        "signed in to {} as {}; kept in {kept}",
-        endpoint_text(ctx),
-        identity.describe()
-    ));
-    for (unscheduled, what) in [(true, "unscheduled"), (false, "scheduled")] {
-        if let Err(code) = identity.may_look_up(unscheduled) {
-            eprintln!(
-                "warning: the selected role lacks {code} ({}), so {what} lookups will be refused",
-                activity_meaning(code)
-            );
-        }
+        Ok(())
     }
-    Ok(())
+    .await;
+    callback.answer(signed_in.is_ok()).await;
+    signed_in
 }
 
 /// Listen on the loopback redirect port and show (or open) the sign-in address; returns the
@@ -589,67 +595,75 @@ async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
         .append_pair("redirect_uri", &redirect_uri)
         .append_pair("state", &state);
     send_to_browser(ctx, &args, &url);
-    let code = cis2::wait_for_code(listener, &state).await?;
-    let now = auth::now_secs();
-    let reply = system::request_token(
-        &conn.post,
-        &token_url,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code.expose()),
-            ("redirect_uri", &redirect_uri),
-            ("client_id", &api_key),
-            ("client_secret", client_secret.expose()),
-        ],
-    )
-    .await?;
-    // Who signed in, from the platform's userinfo where it offers one.
-    let anonymous = cis2::IdClaims {
-        sub: "unknown".into(),
-        nonce: None,
-        selected_roleid: None,
-        name: Some("CIS2 user (combined authentication)".into()),
-        aud: None,
-        azp: None,
-    };
-    let identity = match cis2::platform_userinfo(
-        &conn.http,
-        &format!("{oauth_base}/userinfo"),
-        &reply.access_token,
-    )
-    .await
-    {
-        Ok(info) => cis2::identity(&anonymous, &info)?,
-        Err(_) => {
-            ctx.note("the platform offered no userinfo: the user's name and role are not known");
-            cis2::identity(&anonymous, &cis2::Userinfo::default())?
-        }
-    };
-    let mut session = new_session(ctx, SessionKind::User);
-    session.access_expires_at = Some(reply.expires_at(now));
-    session.refresh_expires_at = Some(
-        reply
-            .refresh_expires_at(now)
-            .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
-    );
-    session.user = Some(auth::session::UserSession {
-        identity: identity.clone(),
-        api_key: api_key.clone(),
-        token_url: explicit_token_url.or((!local).then(|| token_url.clone())),
-    });
-    let secrets = Secrets {
-        access_token: Some(reply.access_token),
-        refresh_token: reply.refresh_token,
-        client_secret: Some(client_secret),
-        ..Secrets::default()
-    };
-    let kept = save(ctx, &secrets, session)?;
-    ctx.note(&format!(
-        "signed in to {} as {} (combined authentication); kept in {kept}",
-        endpoint_text(ctx),
-        identity.describe()
-    ));
-    Ok(())
+    let callback = cis2::wait_for_code(listener, &state).await?;
+    let code = &callback.code;
+    let signed_in: Result<()> = async {
+        let now = auth::now_secs();
+        let reply = system::request_token(
+            &conn.post,
+            &token_url,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code.expose()),
+                ("redirect_uri", &redirect_uri),
+                ("client_id", &api_key),
+                ("client_secret", client_secret.expose()),
+            ],
+        )
+        .await?;
+        // Who signed in, from the platform's userinfo where it offers one.
+        let anonymous = cis2::IdClaims {
+            sub: "unknown".into(),
+            nonce: None,
+            selected_roleid: None,
+            name: Some("CIS2 user (combined authentication)".into()),
+            aud: None,
+            azp: None,
+        };
+        let identity = match cis2::platform_userinfo(
+            &conn.http,
+            &format!("{oauth_base}/userinfo"),
+            &reply.access_token,
+        )
+        .await
+        {
+            Ok(info) => cis2::identity(&anonymous, &info)?,
+            Err(_) => {
+                ctx.note(
+                    "the platform offered no userinfo: the user's name and role are not known",
+                );
+                cis2::identity(&anonymous, &cis2::Userinfo::default())?
+            }
+        };
+        let mut session = new_session(ctx, SessionKind::User);
+        session.access_expires_at = Some(reply.expires_at(now));
+        session.refresh_expires_at = Some(
+            reply
+                .refresh_expires_at(now)
+                .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
+        );
+        session.user = Some(auth::session::UserSession {
+            identity: identity.clone(),
+            api_key: api_key.clone(),
+            token_url: explicit_token_url.or((!local).then(|| token_url.clone())),
+        });
+        let secrets = Secrets {
+            access_token: Some(reply.access_token),
+            refresh_token: reply.refresh_token,
+            client_secret: Some(client_secret),
+            ..Secrets::default()
+        };
+        let kept = save(ctx, &secrets, session)?;
+        ctx.note(&format!(
+            "signed in to {} as {} (combined authentication); kept in {kept}",
+            endpoint_text(ctx),
+            identity.describe()
+        ));
+        Ok(())
+    }
+    .await;
+    callback.answer(signed_in.is_ok()).await;
+    signed_in
 }
 
 /// What a national RBAC activity code allows.
