@@ -482,14 +482,52 @@ fn file_error(path: &Path, why: impl std::fmt::Display) -> Error {
 }
 
 /// The text of `config.toml`, or `None` when there is none. Unreadable or not UTF-8: exit 2.
+/// Its directory, when there is one, must be ours and writable by no one else (readable by
+/// others is fine: see [`crate::private::open_config_dir`]), and so must the file: what it
+/// says decides where requests go.
 pub fn read_text(path: &Path) -> Result<Option<String>> {
-    match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| file_error(path, "it is not UTF-8 text")),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(file_error(path, e)),
+    use std::io::Read;
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::private::check_config_dir_if_exists(dir)?;
     }
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(file_error(path, e)),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.metadata().map_err(|e| file_error(path, e))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let mode = meta.mode() & 0o7777;
+        let why = if meta.uid() != me {
+            Some(format!(
+                "it is owned by uid {}, not you (uid {me})",
+                meta.uid()
+            ))
+        } else if mode & 0o022 != 0 {
+            Some(format!(
+                "it is writable by group or others (mode {mode:04o})"
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(Error::usage(format!("cannot use {}: {why}", path.display()))
+                .with_hint(format!(
+                    "another user could change your configuration: `chmod go-w {}`, or remove it and set values again with `cpis config set`",
+                    path.display()
+                )));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| file_error(path, e))?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| file_error(path, "it is not UTF-8 text"))
 }
 
 /// The text of a `config.toml` (read from `path`, which errors name).
