@@ -67,7 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--no-validate', '--no-validate', [CompletionResultType]::ParameterName, 'Skip the Modulus 11 check (only for test data that fails it, like the official example 9912003890)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Shorthand for --format json')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the service''s FHIR bundles unchanged instead of rendering them')
-            [CompletionResult]::new('--curl', '--curl', [CompletionResultType]::ParameterName, 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing')
+            [CompletionResult]::new('--curl', '--curl', [CompletionResultType]::ParameterName, 'Print the equivalent curl commands (headers included, the token as $CPIS_ACCESS_TOKEN) and send nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)')
             [CompletionResult]::new('--no-pds', '--no-pds', [CompletionResultType]::ParameterName, 'Do not verify the patient on PDS first (every output then says "not verified on PDS")')
@@ -141,6 +141,8 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who cpis acts as here, where the credential is kept and when it expires')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove everything stored for this profile and environment')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the access token in use (renewed first when it is about to expire) on standard output, for scripts and for running `--curl` output')
+            [CompletionResult]::new('assertion', 'assertion', [CompletionResultType]::ParameterValue, 'Print a freshly signed client assertion (a JWT) for the stored system identity, for reproducing its token request (`cpis doctor --curl`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -245,11 +247,55 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'cpis;auth;token' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
+            [CompletionResult]::new('--pds-base-url', '--pds-base-url', [CompletionResultType]::ParameterName, 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]')
+            [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]')
+            [CompletionResult]::new('--flags-base-url', '--flags-base-url', [CompletionResultType]::ParameterName, 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base''s origin + /patient-flags-api/FHIR/R4]')
+            [CompletionResult]::new('--mhs-url', '--mhs-url', [CompletionResultType]::ParameterName, 'The MHS adaptor''s outbound endpoint, for --route v3 [default: the profile''s mhs_url]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
+            [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Print it even though standard output is a terminal, where it can be seen, scrolled back to and recorded')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cpis;auth;assertion' {
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to talk to [default: local while nothing is configured]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)')
+            [CompletionResult]::new('--pds-base-url', '--pds-base-url', [CompletionResultType]::ParameterName, 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]')
+            [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]')
+            [CompletionResult]::new('--flags-base-url', '--flags-base-url', [CompletionResultType]::ParameterName, 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base''s origin + /patient-flags-api/FHIR/R4]')
+            [CompletionResult]::new('--mhs-url', '--mhs-url', [CompletionResultType]::ParameterName, 'The MHS adaptor''s outbound endpoint, for --route v3 [default: the profile''s mhs_url]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Configuration profile to use [default: default]')
+            [CompletionResult]::new('--ca-bundle', '--ca-bundle', [CompletionResultType]::ParameterName, 'Extra CA certificates (PEM) to trust, added to the platform''s roots')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request before giving up [default: 30]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Print it even though standard output is a terminal')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no notes, no retry messages')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request on stderr: path (never the NHS number), status, time, trace id')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'cpis;auth;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in for this profile and environment')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who cpis acts as here, where the credential is kept and when it expires')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove everything stored for this profile and environment')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the access token in use (renewed first when it is about to expire) on standard output, for scripts and for running `--curl` output')
+            [CompletionResult]::new('assertion', 'assertion', [CompletionResultType]::ParameterValue, 'Print a freshly signed client assertion (a JWT) for the stored system identity, for reproducing its token request (`cpis doctor --curl`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -263,6 +309,12 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;auth;help;keygen' {
+            break
+        }
+        'cpis;auth;help;token' {
+            break
+        }
+        'cpis;auth;help;assertion' {
             break
         }
         'cpis;auth;help;help' {
@@ -728,6 +780,8 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who cpis acts as here, where the credential is kept and when it expires')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove everything stored for this profile and environment')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the access token in use (renewed first when it is about to expire) on standard output, for scripts and for running `--curl` output')
+            [CompletionResult]::new('assertion', 'assertion', [CompletionResultType]::ParameterValue, 'Print a freshly signed client assertion (a JWT) for the stored system identity, for reproducing its token request (`cpis doctor --curl`)')
             break
         }
         'cpis;help;auth;login' {
@@ -740,6 +794,12 @@ Register-ArgumentCompleter -Native -CommandName 'cpis' -ScriptBlock {
             break
         }
         'cpis;help;auth;keygen' {
+            break
+        }
+        'cpis;help;auth;token' {
+            break
+        }
+        'cpis;help;auth;assertion' {
             break
         }
         'cpis;help;doctor' {

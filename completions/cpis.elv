@@ -63,7 +63,7 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand --no-validate 'Skip the Modulus 11 check (only for test data that fails it, like the official example 9912003890)'
             cand --json 'Shorthand for --format json'
             cand --raw 'Print the service''s FHIR bundles unchanged instead of rendering them'
-            cand --curl 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing'
+            cand --curl 'Print the equivalent curl commands (headers included, the token as $CPIS_ACCESS_TOKEN) and send nothing'
             cand -y 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)'
             cand --yes 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)'
             cand --no-pds 'Do not verify the patient on PDS first (every output then says "not verified on PDS")'
@@ -135,6 +135,8 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand status 'Show who cpis acts as here, where the credential is kept and when it expires'
             cand logout 'Remove everything stored for this profile and environment'
             cand keygen 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
+            cand token 'Print the access token in use (renewed first when it is about to expire) on standard output, for scripts and for running `--curl` output'
+            cand assertion 'Print a freshly signed client assertion (a JWT) for the stored system identity, for reproducing its token request (`cpis doctor --curl`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;auth;login'= {
@@ -234,11 +236,53 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cpis;auth;token'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
+            cand --route 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]'
+            cand --flags-base-url 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base''s origin + /patient-flags-api/FHIR/R4]'
+            cand --mhs-url 'The MHS adaptor''s outbound endpoint, for --route v3 [default: the profile''s mhs_url]'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --yes 'Print it even though standard output is a terminal, where it can be seen, scrolled back to and recorded'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpis;auth;assertion'= {
+            cand --env 'Environment to talk to [default: local while nothing is configured]'
+            cand --base-url 'CP-IS FHIR base URL, overriding the environment''s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)'
+            cand --pds-base-url 'PDS FHIR base URL, for verifying patients [default: the CP-IS base''s origin + /personal-demographics/FHIR/R4]'
+            cand --route 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]'
+            cand --flags-base-url 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base''s origin + /patient-flags-api/FHIR/R4]'
+            cand --mhs-url 'The MHS adaptor''s outbound endpoint, for --route v3 [default: the profile''s mhs_url]'
+            cand --profile 'Configuration profile to use [default: default]'
+            cand --ca-bundle 'Extra CA certificates (PEM) to trust, added to the platform''s roots'
+            cand --timeout 'Seconds to wait for each request before giving up [default: 30]'
+            cand --yes 'Print it even though standard output is a terminal'
+            cand -q 'Print only data and errors: no notes, no retry messages'
+            cand --quiet 'Print only data and errors: no notes, no retry messages'
+            cand -v 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand --verbose 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cpis;auth;help'= {
             cand login 'Sign in for this profile and environment'
             cand status 'Show who cpis acts as here, where the credential is kept and when it expires'
             cand logout 'Remove everything stored for this profile and environment'
             cand keygen 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
+            cand token 'Print the access token in use (renewed first when it is about to expire) on standard output, for scripts and for running `--curl` output'
+            cand assertion 'Print a freshly signed client assertion (a JWT) for the stored system identity, for reproducing its token request (`cpis doctor --curl`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpis;auth;help;login'= {
@@ -248,6 +292,10 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;auth;help;logout'= {
         }
         &'cpis;auth;help;keygen'= {
+        }
+        &'cpis;auth;help;token'= {
+        }
+        &'cpis;auth;help;assertion'= {
         }
         &'cpis;auth;help;help'= {
         }
@@ -676,6 +724,8 @@ set edit:completion:arg-completer[cpis] = {|@words|
             cand status 'Show who cpis acts as here, where the credential is kept and when it expires'
             cand logout 'Remove everything stored for this profile and environment'
             cand keygen 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
+            cand token 'Print the access token in use (renewed first when it is about to expire) on standard output, for scripts and for running `--curl` output'
+            cand assertion 'Print a freshly signed client assertion (a JWT) for the stored system identity, for reproducing its token request (`cpis doctor --curl`)'
         }
         &'cpis;help;auth;login'= {
         }
@@ -684,6 +734,10 @@ set edit:completion:arg-completer[cpis] = {|@words|
         &'cpis;help;auth;logout'= {
         }
         &'cpis;help;auth;keygen'= {
+        }
+        &'cpis;help;auth;token'= {
+        }
+        &'cpis;help;auth;assertion'= {
         }
         &'cpis;help;doctor'= {
         }

@@ -312,6 +312,49 @@ fn against_a_sandbox_that_requires_auth_tokens_refresh_and_rotate_then_expire() 
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("refresh_token is invalid"), "{body}");
 
+    // `auth token` prints the token in use, refreshed first when it has lapsed, as a lookup
+    // would; `lookup --curl`'s commands run with it (they carry the role's session URID).
+    let t = cpis.run(&["--base-url", base, "auth", "token"]);
+    t.assert_code(0).assert_stderr_has(&[JANE]);
+    assert_eq!(
+        t.stdout,
+        format!("{}\n", after["access_token"].as_str().unwrap())
+    );
+    edit_session(&cpis, |s| s["access_expires_at"] = serde_json::json!(1));
+    let t = cpis.run(&["--base-url", base, "auth", "token"]);
+    t.assert_code(0);
+    let refreshed = stored_secrets(&cpis, &key_name);
+    assert_ne!(refreshed["access_token"], after["access_token"]);
+    assert_eq!(
+        t.stdout,
+        format!("{}\n", refreshed["access_token"].as_str().unwrap())
+    );
+    assert!(!t.stderr.contains(t.stdout.trim()));
+    let curl = cpis.run(&[
+        "--base-url",
+        base,
+        "lookup",
+        "9990000026",
+        "--scheduled",
+        "--curl",
+    ]);
+    curl.assert_code(0);
+    for line in curl.stdout.lines() {
+        let out = std::process::Command::new("sh")
+            .args(["-c", line])
+            .env("CPIS_ACCESS_TOKEN", t.stdout.trim())
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{line}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     // Twelve hours on: nothing can be renewed; exit 4 with the command, nothing sent.
     edit_session(&cpis, |s| {
         s["access_expires_at"] = serde_json::json!(1);

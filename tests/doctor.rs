@@ -221,17 +221,18 @@ fn curl_commands_reproduce_the_lookup() {
         // PDS first (who the number belongs to), then the two CP-IS searches.
         let pds = all[0];
         assert!(pds.contains("/personal-demographics/FHIR/R4/Patient/9990000026'"));
-        assert!(pds.contains("$CPIS_TOKEN") && pds.contains("'x-request-id: "));
+        assert!(pds.contains("$CPIS_ACCESS_TOKEN") && pds.contains("'x-request-id: "));
         let lines = &all[1..];
         assert!(lines
             .iter()
-            .all(|l| l.contains("$CPIS_TOKEN") && l.contains("'isunscheduledaccessevent: false'")));
+            .all(|l| l.contains("$CPIS_ACCESS_TOKEN")
+                && l.contains("'isunscheduledaccessevent: false'")));
         if tls {
             assert!(lines[0].contains("--cacert") && pds.contains("--cacert"));
         }
         let patient = std::process::Command::new("sh")
             .args(["-c", pds])
-            .env("CPIS_TOKEN", "any-token")
+            .env("CPIS_ACCESS_TOKEN", "any-token")
             .output()
             .unwrap();
         assert!(patient.status.success(), "{pds}");
@@ -249,7 +250,7 @@ fn curl_commands_reproduce_the_lookup() {
         for (line, want) in lines.iter().zip(&want) {
             let out = std::process::Command::new("sh")
                 .args(["-c", line])
-                .env("CPIS_TOKEN", "any-token")
+                .env("CPIS_ACCESS_TOKEN", "any-token")
                 .env_remove("HTTPS_PROXY")
                 .env_remove("https_proxy")
                 .output()

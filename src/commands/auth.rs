@@ -22,7 +22,106 @@ pub async fn run(ctx: &super::Ctx, cmd: AuthCommand) -> Result<()> {
         }
         AuthCommand::Logout => logout(ctx),
         AuthCommand::Keygen(args) => keygen(ctx, args),
+        AuthCommand::Token { yes } => print_token(ctx, yes).await,
+        AuthCommand::Assertion { yes } => print_assertion(ctx, yes).await,
     }
+}
+
+/// A credential is about to be printed on standard output: refused when that is a terminal
+/// (where it can be seen, scrolled back to and recorded) unless `yes`.
+fn refuse_on_terminal(what: &str, command: &str, var: &str, yes: bool) -> Result<()> {
+    if !yes && std::io::stdout().is_terminal() {
+        return Err(Error::usage(format!(
+            "not printing {what} to a terminal, where it can be seen, scrolled back to and recorded"
+        ))
+        .with_hint(format!(
+            "capture it instead: export {var}=\"$(cpis auth {command})\"; or add --yes to print it here"
+        )));
+    }
+    Ok(())
+}
+
+/// `auth token`: the access token the next request would send, on standard output.
+async fn print_token(ctx: &super::Ctx, yes: bool) -> Result<()> {
+    refuse_on_terminal("the access token", "token", "CPIS_ACCESS_TOKEN", yes)?;
+    let conn = ctx.connect().await?;
+    let source = ctx.token_source(&conn).await?;
+    let Some(token) = source.token() else {
+        return Err(Error::new(
+            Kind::NotAuthenticated,
+            "no access token: the embedded sandbox is used without signing in",
+        )
+        .with_hint("sign in to it first to have one: `cpis auth login --system`"));
+    };
+    render::print_stdout(&format!("{}\n", token.expose()))?;
+    let who = source
+        .acting_as()
+        .map(|a| a.description)
+        .unwrap_or_default();
+    let until = match &source {
+        auth::TokenSource::Stored { session, .. } => iso(session.access_expires_at)
+            .map(|t| format!(", expires {t}"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    ctx.note(&format!(
+        "printed the access token of {who} for {}{until}",
+        endpoint_text(ctx)
+    ));
+    Ok(())
+}
+
+/// `auth assertion`: a freshly signed client assertion for the stored system identity.
+async fn print_assertion(ctx: &super::Ctx, yes: bool) -> Result<()> {
+    refuse_on_terminal(
+        "a client assertion",
+        "assertion",
+        "CPIS_CLIENT_ASSERTION",
+        yes,
+    )?;
+    let Some(base) = ctx.settings.endpoint.base_url.clone() else {
+        return Err(Error::usage(
+            "the embedded sandbox lives only while a cpis command runs: an assertion for its token endpoint could not be used",
+        )
+        .with_hint("run `cpis sandbox serve`, sign in to it with --base-url URL, and ask again with the same --base-url"));
+    };
+    let base =
+        url::Url::parse(&base).map_err(|e| Error::usage(format!("base URL {base:?}: {e}")))?;
+    let key = ctx.credential_key();
+    let no_system = || {
+        Error::new(
+            Kind::NotAuthenticated,
+            format!("no system identity is signed in for {key}: a client assertion is signed with a system's private key"),
+        )
+        .with_hint(SessionKind::System.login_hint())
+    };
+    let session = ctx
+        .sessions()?
+        .get(&key)
+        .cloned()
+        .filter(|s| s.kind == SessionKind::System)
+        .ok_or_else(no_system)?;
+    let info = session.system.clone().ok_or_else(no_system)?;
+    let store = ctx.store(session.store)?;
+    let pem = auth::load_secrets(store.as_ref(), &key)?
+        .private_key_pem
+        .ok_or_else(|| {
+            Error::new(
+                Kind::NotAuthenticated,
+                format!("no private key stored for {key}"),
+            )
+            .with_hint(SessionKind::System.login_hint())
+        })?;
+    let token_url = info.token_url(&base);
+    let assertion = system::client_assertion(&info, &pem, &token_url, auth::now_secs())?;
+    render::print_stdout(&format!("{}\n", assertion.expose()))?;
+    ctx.note(&format!(
+        "printed a client assertion for {token_url} (API key {}, kid {}), valid for {} s and once",
+        info.api_key_fingerprint(),
+        info.kid,
+        system::ASSERTION_LIFETIME_SECS
+    ));
+    Ok(())
 }
 
 /// The largest token accepted on standard input.

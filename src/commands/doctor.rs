@@ -100,7 +100,9 @@ pub async fn curl(ctx: &super::Ctx) -> Result<()> {
             q(&format!("client_assertion_type={}", crate::auth::system::CLIENT_ASSERTION_TYPE)),
             q(&i.token_url(&base_url))
         ));
-        ctx.note("set CPIS_CLIENT_ASSERTION to a freshly signed client assertion before running the token request");
+        ctx.note(&crate::paste::paste_ready(
+            "set CPIS_CLIENT_ASSERTION to a freshly signed client assertion before running the token request: export CPIS_CLIENT_ASSERTION=\"$(cpis auth assertion)\"",
+        ));
     }
     ctx.note("nothing was sent");
     Ok(render::print_stdout(&out)?)

@@ -543,7 +543,7 @@ async fn curl(
     let client = crate::cpis::Client::new(
         conn.http.clone(),
         conn.base.as_str(),
-        Some(crate::secret::Secret::new("$CPIS_TOKEN")),
+        Some(crate::secret::Secret::new("$CPIS_ACCESS_TOKEN")),
         ctx.settings.timeout.value,
         ctx.notifier(),
     )?
@@ -554,7 +554,9 @@ async fn curl(
         .iter()
         .find(|s| !s.dir)
         .map(|s| s.path.display().to_string());
-    ctx.note("nothing was sent; set CPIS_TOKEN to an access token before running these");
+    ctx.note(&crate::paste::paste_ready(
+        "nothing was sent; set CPIS_ACCESS_TOKEN to the access token before running these: export CPIS_ACCESS_TOKEN=\"$(cpis auth token)\"",
+    ));
     if care == CareSetting::Unscheduled {
         ctx.note("these are unscheduled searches: running them records an access and notifies the local authority");
     }
@@ -565,7 +567,7 @@ async fn curl(
         let api = crate::cpis::Client::new(
             conn.http.clone(),
             base.as_str(),
-            Some(crate::secret::Secret::new("$CPIS_TOKEN")),
+            Some(crate::secret::Secret::new("$CPIS_ACCESS_TOKEN")),
             ctx.settings.timeout.value,
             ctx.notifier(),
         )?
@@ -582,7 +584,7 @@ async fn curl(
             let api = crate::cpis::Client::new(
                 conn.http.clone(),
                 base.as_str(),
-                Some(crate::secret::Secret::new("$CPIS_TOKEN")),
+                Some(crate::secret::Secret::new("$CPIS_ACCESS_TOKEN")),
                 ctx.settings.timeout.value,
                 ctx.notifier(),
             )?
