@@ -530,10 +530,81 @@ pub fn never_sent(e: &reqwest::Error) -> bool {
         || find::<rustls::Error>(&chain).is_some()
 }
 
+/// How a proxy refused to open the tunnel (its answer to CONNECT was not 200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyRefusal {
+    /// HTTP 407: the proxy wants (other) credentials.
+    AuthRequired,
+    /// Any other answer.
+    Refused,
+}
+
+/// Did the proxy refuse the tunnel, and how? The proxy's answer to CONNECT reaches us only as
+/// hyper-util's `TunnelError`, a type it does not export: it is recognised by its variant's
+/// name (`Debug`), the one place this module reads an error's text, pinned by the tests below
+/// so that an upgrade that changes it fails them.
+pub fn proxy_refusal(e: &(dyn StdError + 'static)) -> Option<ProxyRefusal> {
+    causes(e).iter().find_map(|c| {
+        if c.source().is_some() {
+            return None;
+        }
+        match format!("{c:?}").as_str() {
+            "ProxyAuthRequired" => Some(ProxyRefusal::AuthRequired),
+            "TunnelUnsuccessful" => Some(ProxyRefusal::Refused),
+            _ => None,
+        }
+    })
+}
+
+/// Whether the proxy URL in `var` carries credentials (a user name), which reqwest then
+/// sends in `Proxy-Authorization` with every CONNECT. The value itself is never shown.
+pub fn proxy_has_credentials(var: &str, env: EnvOs) -> bool {
+    let Some(value) = env(var).and_then(|v| v.into_string().ok()) else {
+        return false;
+    };
+    let value = value.trim();
+    let with_scheme = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    };
+    url::Url::parse(&with_scheme).is_ok_and(|u| !u.username().is_empty())
+}
+
+/// The message and hint for a proxy's refusal to open a tunnel to `host:port`, in `var`.
+pub fn proxy_refusal_message(
+    refusal: ProxyRefusal,
+    var: &str,
+    credentials: bool,
+    host: &str,
+    port: u16,
+) -> (String, String) {
+    match (refusal, credentials) {
+        (ProxyRefusal::AuthRequired, false) => (
+            format!("the proxy in {var} needs credentials (HTTP 407) to connect to {host}:{port}"),
+            format!("the proxy needs credentials: put them in {var} as http://user:pass@host:port (percent-encode @ : / in them); a proxy that wants Windows (NTLM or Negotiate) authentication needs a local authenticating proxy such as px or cntlm"),
+        ),
+        (ProxyRefusal::AuthRequired, true) => (
+            format!("the proxy refused the credentials in {var} (HTTP 407) to connect to {host}:{port}"),
+            format!("the proxy refused the credentials in {var}: check the user name and password there (percent-encode @ : / in them); a proxy that wants Windows (NTLM or Negotiate) authentication needs a local authenticating proxy such as px or cntlm"),
+        ),
+        (ProxyRefusal::Refused, _) => (
+            format!("the proxy in {var} refused to connect to {host}:{port}"),
+            format!("check the proxy address in {var}, that the proxy allows {host}:{port}, or NO_PROXY for this host"),
+        ),
+    }
+}
+
+/// Does this transport error hold a TLS failure (with the service, or an `https://` proxy)?
+pub fn has_tls_error(e: &(dyn StdError + 'static)) -> bool {
+    find::<rustls::Error>(&causes(e)).is_some()
+}
+
 /// Is this transport error worth a retry of an idempotent GET (connect refused, reset,
-/// connection closed early)? Certificate, CA file, DNS, redirect and timeout failures are not.
+/// connection closed early)? Certificate, CA file, DNS, redirect and timeout failures are not,
+/// nor a proxy's refusal to open the tunnel (a 407 asked again is refused again).
 pub fn is_retryable(e: &reqwest::Error) -> bool {
-    if e.is_timeout() || e.is_builder() || e.is_redirect() {
+    if e.is_timeout() || e.is_builder() || e.is_redirect() || proxy_refusal(e).is_some() {
         return false;
     }
     let chain = causes(e);
@@ -653,6 +724,14 @@ pub fn transport_error(
             hint = format!("check the proxy host in {var}; {hint}");
         }
         (format!("{d}: {}", d.source), hint)
+    } else if let (Some(refusal), Some(var)) = (proxy_refusal(&e), proxy) {
+        proxy_refusal_message(
+            refusal,
+            var,
+            proxy_has_credentials(var, &process_env),
+            &host,
+            url.port_or_known_default().unwrap_or(443),
+        )
     } else if let Some(tls) = find::<rustls::Error>(&chain) {
         tls_message(tls, &host, &text)
     } else if let Some(var) = proxy.filter(|_| e.is_connect()) {
@@ -859,6 +938,67 @@ mod tests {
         let e = transport_error(err, &u, Duration::from_secs(10), false);
         assert_eq!(e.kind, Kind::Unreachable);
         assert_eq!(e.message, "127.0.0.1 refused the connection");
+    }
+
+    /// A proxy on loopback answering every CONNECT with `status`; the client's error.
+    async fn connect_refused_with(status: &'static str) -> reqwest::Error {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(
+                    format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                );
+            }
+        });
+        let client = reqwest::Client::builder()
+            .proxy(reqwest::Proxy::https(format!("http://{addr}")).unwrap())
+            .build()
+            .unwrap();
+        client
+            .get("https://cpis.example.invalid/cpis")
+            .send()
+            .await
+            .unwrap_err()
+    }
+
+    #[tokio::test]
+    async fn a_proxys_refusal_to_tunnel_is_recognised_and_never_retried() {
+        // Pins the recognition of hyper-util's unexported TunnelError (see proxy_refusal).
+        let e = connect_refused_with("407 Proxy Authentication Required").await;
+        assert_eq!(proxy_refusal(&e), Some(ProxyRefusal::AuthRequired));
+        assert!(!is_retryable(&e) && never_sent(&e));
+        let e = connect_refused_with("403 Forbidden").await;
+        assert_eq!(proxy_refusal(&e), Some(ProxyRefusal::Refused));
+        assert!(!is_retryable(&e));
+        let refused = {
+            let port = {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                l.local_addr().unwrap().port()
+            };
+            client()
+                .get(format!("http://127.0.0.1:{port}/"))
+                .send()
+                .await
+                .unwrap_err()
+        };
+        assert_eq!(proxy_refusal(&refused), None);
+        assert!(proxy_has_credentials(
+            "P",
+            &env_of(&[("P", "http://u:p@proxy:3128")])
+        ));
+        assert!(proxy_has_credentials(
+            "P",
+            &env_of(&[("P", "u:p@proxy:3128")])
+        ));
+        assert!(!proxy_has_credentials(
+            "P",
+            &env_of(&[("P", "http://proxy:3128")])
+        ));
+        assert!(!proxy_has_credentials("P", &env_of(&[])));
     }
 
     #[tokio::test]

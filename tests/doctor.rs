@@ -494,3 +494,101 @@ fn the_route_to_pds_is_checked_without_asking_about_anyone() {
     assert_eq!(status_of(&v, "pds"), "ok", "{v}");
     assert!(pds_detail(&v).contains("wants credentials"));
 }
+
+/// `cpis doctor --json` of the TLS sandbox `sb` through `HTTPS_PROXY=proxy_url`, trusting
+/// `ca`.
+fn doctor_through(sb: &SandboxProc, ca: &std::path::Path, proxy_url: &str) -> Run {
+    Cpis::new().run_env(
+        &[
+            "--base-url",
+            &sb.base_url,
+            "--ca-bundle",
+            ca.to_str().unwrap(),
+            "doctor",
+            "--json",
+        ],
+        &[("HTTPS_PROXY", proxy_url)],
+    )
+}
+
+fn detail_of(v: &serde_json::Value, name: &str) -> String {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .map(|c| format!("{} {}", c["detail"], c["fix"]))
+        .unwrap()
+}
+
+#[test]
+fn the_proxy_check_uses_the_requests_own_proxy_client_credentials_and_all() {
+    const PASS: &str = "doctor-proxy-pass-55";
+    let sb = SandboxProc::start(&["--tls"]);
+    let service_ca = std::fs::read_to_string(sb.ca_bundle.as_ref().unwrap()).unwrap();
+    for tls in [false, true] {
+        let proxy = if tls {
+            TunnelProxy::start_tls(Some(&format!("carol:{PASS}")))
+        } else {
+            TunnelProxy::start(Some(&format!("carol:{PASS}")))
+        };
+        let dir = private_tempdir();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(
+            &ca,
+            format!("{service_ca}{}", proxy.ca_pem.clone().unwrap_or_default()),
+        )
+        .unwrap();
+        // A proxy that carries lookups (credentials in HTTPS_PROXY) passes, and so does
+        // everything behind it; the credentials are used and never shown.
+        let good = proxy.url(Some(&format!("carol:{PASS}")));
+        let r = doctor_through(&sb, &ca, &good);
+        r.assert_code(0);
+        let v = r.json();
+        assert_eq!(status_of(&v, "proxy"), "ok", "{v}");
+        assert_eq!(status_of(&v, "http"), "ok", "{v}");
+        assert_eq!(status_of(&v, "pds"), "ok", "{v}");
+        assert!(
+            detail_of(&v, "proxy").contains("with credentials, not shown"),
+            "{v}"
+        );
+        assert!(!r.stdout.contains(PASS) && !r.stderr.contains(PASS));
+        assert!(!r.stdout.contains("carol"), "{}", r.stdout);
+        let lookup = Cpis::new().run_env(
+            &[
+                "--base-url",
+                &sb.base_url,
+                "--ca-bundle",
+                ca.to_str().unwrap(),
+                "lookup",
+                "9990000026",
+                "--scheduled",
+            ],
+            &[("HTTPS_PROXY", &good)],
+        );
+        lookup.assert_code(0);
+        // No credentials: one request, one CONNECT, and the message for missing ones.
+        let before = proxy.connects().len();
+        let r = doctor_through(&sb, &ca, &proxy.url(None));
+        r.assert_code(6);
+        let v = r.json();
+        assert_eq!(status_of(&v, "proxy"), "fail");
+        assert_eq!(status_of(&v, "http"), "skip");
+        assert!(
+            detail_of(&v, "proxy").contains("the proxy needs credentials: put them in HTTPS_PROXY as http://user:pass@host:port"),
+            "{v}"
+        );
+        assert_eq!(proxy.connects().len(), before + 1, "{:?}", proxy.connects());
+        // Wrong ones: told apart, never shown.
+        let before = proxy.connects().len();
+        let r = doctor_through(&sb, &ca, &proxy.url(Some("carol:not-it-88")));
+        r.assert_code(6);
+        let v = r.json();
+        assert!(
+            detail_of(&v, "proxy").contains("the proxy refused the credentials in HTTPS_PROXY"),
+            "{v}"
+        );
+        assert!(!r.stdout.contains("not-it-88"), "{}", r.stdout);
+        assert_eq!(proxy.connects().len(), before + 1);
+    }
+}

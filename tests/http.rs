@@ -774,3 +774,81 @@ fn an_unusable_proxy_variable_exits_2_before_any_request() {
     }
     assert!(server.requests().is_empty());
 }
+
+/// A lookup of the scripted CP-IS at `tls` through `HTTPS_PROXY=proxy_url`, trusting `ca`.
+fn lookup_through(tls: &Scripted, ca: &std::path::Path, proxy_url: &str) -> Run {
+    Cpis::new().run_env(
+        &[
+            "--base-url",
+            &tls.base_url(),
+            "--ca-bundle",
+            ca.to_str().unwrap(),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+            "--no-pds",
+        ],
+        &[("HTTPS_PROXY", proxy_url)],
+    )
+}
+
+#[test]
+fn a_proxy_that_wants_credentials_is_asked_once_and_missing_and_wrong_ones_are_told_apart() {
+    const PASS: &str = "proxy-pass-7f3e";
+    let tls = Scripted::start_tls(official);
+    let ca = tls.ca_bundle.clone().unwrap();
+    let proxy = TunnelProxy::start(Some(&format!("alice:{PASS}")));
+    // No credentials in HTTPS_PROXY: one CONNECT for each of the lookup's two searches (sent
+    // at once, each run to its end), refused with 407, neither retried.
+    let r = lookup_through(&tls, &ca, &proxy.url(None));
+    r.assert_code(6).assert_stderr_has(&[
+        "the proxy needs credentials: put them in HTTPS_PROXY as http://user:pass@host:port",
+    ]);
+    assert!(!r.stderr.contains("retrying"), "{}", r.stderr);
+    let seen = proxy.connects();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen
+        .iter()
+        .all(|c| c.target == tls.addr.to_string() && c.authorization.is_none()));
+    // Wrong credentials: sent once, refused, said so; the password is never shown.
+    let r = lookup_through(&tls, &ca, &proxy.url(Some("alice:wrong-pass-31")));
+    r.assert_code(6)
+        .assert_stderr_has(&["the proxy refused the credentials in HTTPS_PROXY"]);
+    assert!(!r.stderr.contains("retrying"), "{}", r.stderr);
+    assert!(!r.stderr.contains("wrong-pass-31") && !r.stdout.contains("wrong-pass-31"));
+    let seen = proxy.connects();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(seen[2..].iter().all(|c| c
+        .authorization
+        .as_deref()
+        .is_some_and(|a| a.starts_with("Basic "))));
+    assert!(tls.requests().is_empty(), "nothing reached the service");
+    // The right ones: the lookup goes through the tunnel.
+    let r = lookup_through(&tls, &ca, &proxy.url(Some(&format!("alice:{PASS}"))));
+    r.assert_code(0);
+    assert!(!r.stderr.contains(PASS) && !r.stdout.contains(PASS));
+    assert_eq!(tls.requests().len(), 2);
+    assert!(proxy.connects().len() > 4);
+}
+
+#[test]
+fn an_https_proxy_with_credentials_carries_lookups() {
+    const PASS: &str = "tls-proxy-pass-19";
+    let tls = Scripted::start_tls(official);
+    let proxy = TunnelProxy::start_tls(Some(&format!("bob:{PASS}")));
+    // One bundle trusting both the proxy's and the service's throwaway CAs.
+    let dir = private_tempdir();
+    let ca = dir.path().join("both.pem");
+    let service_ca = std::fs::read_to_string(tls.ca_bundle.as_ref().unwrap()).unwrap();
+    std::fs::write(
+        &ca,
+        format!("{service_ca}{}", proxy.ca_pem.as_ref().unwrap()),
+    )
+    .unwrap();
+    let r = lookup_through(&tls, &ca, &proxy.url(Some(&format!("bob:{PASS}"))));
+    r.assert_code(0);
+    assert!(!r.stderr.contains(PASS) && !r.stdout.contains(PASS));
+    assert_eq!(tls.requests().len(), 2);
+    let seen = proxy.connects();
+    assert!(!seen.is_empty() && seen.iter().all(|c| c.authorization.is_some()));
+}

@@ -4,7 +4,6 @@
 use std::net::SocketAddr;
 use std::time::{Instant, SystemTime};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::doctor::{redact_proxy, Check, Report, Status, CHECK_TIMEOUT, SKEW_FAIL, SKEW_WARN};
@@ -167,11 +166,40 @@ async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Ch
         .then(|| crate::http::proxy_var_for(base, &crate::http::process_env))
         .flatten();
 
-    // Proxy.
+    let metadata = {
+        let mut dir = base.clone();
+        if !dir.path().ends_with('/') {
+            let p = format!("{}/", dir.path());
+            dir.set_path(&p);
+        }
+        dir.join("metadata").expect("joins")
+    };
+    let get_metadata = || {
+        conn.http
+            .get(metadata.clone())
+            .header("Accept", "application/fhir+json")
+            .timeout(CHECK_TIMEOUT)
+            .send()
+    };
+
+    // Proxy: through the very client every request uses (its proxy settings, credentials and
+    // TLS to an https:// proxy), with the request the http check makes, sent once.
     let t = Instant::now();
+    let mut first = None;
     match proxy {
         None => checks.push(Check::ok("proxy", "none applies: direct connection").took(t)),
-        Some(var) => checks.push(proxy_check(var, &host, port).await.took(t)),
+        Some(var) => {
+            let (check, sent) = proxy_check(
+                var,
+                &host,
+                port,
+                get_metadata().await,
+                &metadata,
+                conn.use_proxy,
+            );
+            checks.push(check.took(t));
+            first = sent.map(|s| (s, t));
+        }
     }
 
     // DNS.
@@ -282,22 +310,13 @@ async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Ch
         checks.push(Check::skip("clock", "not tried"));
         return;
     }
-    let t = Instant::now();
-    let metadata = {
-        let mut dir = base.clone();
-        if !dir.path().ends_with('/') {
-            let p = format!("{}/", dir.path());
-            dir.set_path(&p);
+    let (sent, t) = match first.take() {
+        Some(done) => done,
+        None => {
+            let t = Instant::now();
+            (get_metadata().await, t)
         }
-        dir.join("metadata").expect("joins")
     };
-    let sent = conn
-        .http
-        .get(metadata.clone())
-        .header("Accept", "application/fhir+json")
-        .timeout(CHECK_TIMEOUT)
-        .send()
-        .await;
     match sent {
         Ok(resp) => {
             let status = resp.status().as_u16();
@@ -535,83 +554,69 @@ async fn v3_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
 
 /// CONNECT through the proxy that applies, to tell a working proxy from one that wants
 /// authentication the HTTP stack cannot do (NTLM, Negotiate).
-async fn proxy_check(var: &'static str, host: &str, port: u16) -> Check {
-    let value = std::env::var(var).unwrap_or_default();
-    let shown = redact_proxy(&value);
-    let with_scheme = if value.contains("://") {
-        value.clone()
+/// What sending a request came to.
+type Sent = std::result::Result<reqwest::Response, reqwest::Error>;
+
+/// The proxy check, from the first request sent through it (`sent`): a tunnel was opened
+/// when anything answered; a refusal (407 with or without credentials, another status) or a
+/// proxy that cannot be reached fails it. What went wrong after the tunnel opened (TLS with
+/// the service, a timeout) is the http check's to report: `sent` is handed back for it,
+/// unless this check failed (then the http check is not made).
+fn proxy_check(
+    var: &'static str,
+    host: &str,
+    port: u16,
+    sent: Sent,
+    url: &url::Url,
+    use_proxy: bool,
+) -> (Check, Option<Sent>) {
+    let shown = redact_proxy(&std::env::var(var).unwrap_or_default());
+    let credentials = crate::http::proxy_has_credentials(var, &crate::http::process_env);
+    let with = if credentials {
+        " (with credentials, not shown)"
     } else {
-        format!("http://{value}")
+        ""
     };
-    let Some((phost, pport)) = url::Url::parse(&with_scheme)
-        .ok()
-        .and_then(|u| Some((u.host_str()?.to_string(), u.port_or_known_default()?)))
-    else {
-        return Check::fail(
-            "proxy",
-            Kind::Usage,
-            format!("{var} cannot be read"),
-            format!("fix {var}"),
-        );
-    };
-    let probe = async {
-        let mut s = TcpStream::connect((phost.as_str(), pport)).await?;
-        s.write_all(
-            format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n").as_bytes(),
-        )
-        .await?;
-        let mut buf = vec![0u8; 4096];
-        let n = s.read(&mut buf).await?;
-        Ok::<String, std::io::Error>(String::from_utf8_lossy(&buf[..n]).into_owned())
-    };
-    match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
-        Ok(Ok(head)) => {
-            let status = head.get(9..12).unwrap_or("");
-            let asks = |scheme: &str| {
-                head.lines().any(|l| {
-                    l.to_ascii_lowercase().starts_with("proxy-authenticate:")
-                        && l.to_ascii_lowercase()
-                            .contains(&scheme.to_ascii_lowercase())
-                })
-            };
-            match status {
-                "200" => Check::ok("proxy", format!("{var} = {shown}: the proxy connects to {host}:{port}")),
-                "407" if asks("NTLM") || asks("Negotiate") => Check::fail(
-                    "proxy",
-                    Kind::Unreachable,
-                    format!("{var} = {shown} wants NTLM or Negotiate (Windows) authentication"),
-                    "cpis's HTTP stack cannot do NTLM/Negotiate: run a local authenticating proxy (such as px or cntlm) and point HTTPS_PROXY at it, or ask IT to exempt the NHS API platform",
+    let e = match sent {
+        Ok(resp) => {
+            let check = Check::ok(
+                "proxy",
+                format!(
+                    "{var} = {shown}{with}: the tunnel to {host}:{port} opened (the service answered HTTP {})",
+                    resp.status().as_u16()
                 ),
-                "407" => Check::fail(
-                    "proxy",
-                    Kind::Unreachable,
-                    format!("{var} = {shown} wants authentication (HTTP 407)"),
-                    "put the proxy's credentials in HTTPS_PROXY (http://user:password@host:port) or ask IT",
-                ),
-                other => Check::fail(
-                    "proxy",
-                    Kind::Unreachable,
-                    format!("{var} = {shown} answered CONNECT with HTTP {other}"),
-                    "check the proxy address, or NO_PROXY for this host",
-                ),
-            }
+            );
+            return (check, Some(Ok(resp)));
         }
-        Ok(Err(e)) => Check::fail(
+        Err(e) => e,
+    };
+    if let Some(refusal) = crate::http::proxy_refusal(&e) {
+        let (detail, fix) =
+            crate::http::proxy_refusal_message(refusal, var, credentials, host, port);
+        let check = Check::fail(
             "proxy",
             Kind::Unreachable,
-            format!("cannot reach the proxy {shown} ({var}): {e}"),
-            format!("check {var} and NO_PROXY"),
-        ),
-        Err(_) => Check::fail(
-            "proxy",
-            Kind::Unreachable,
-            format!(
-                "no answer from the proxy {shown} ({var}) within {} s",
-                CHECK_TIMEOUT.as_secs()
-            ),
-            format!("check {var}"),
-        ),
+            format!("{var} = {shown}{with}: {detail}"),
+            fix,
+        );
+        return (check, None);
     }
+    if e.is_timeout() || !e.is_connect() || crate::http::has_tls_error(&e) {
+        let check = Check::skip(
+            "proxy",
+            format!("{var} = {shown}{with}: the request through it failed: see http"),
+        );
+        return (check, Some(Err(e)));
+    }
+    // The proxy itself could not be reached (refused, its name does not resolve).
+    let err = crate::http::transport_error(e, url, CHECK_TIMEOUT, use_proxy);
+    let check = Check::fail(
+        "proxy",
+        Kind::Unreachable,
+        format!("cannot reach the proxy {shown} ({var}): {}", err.message),
+        format!("check {var} and NO_PROXY"),
+    );
+    (check, None)
 }
 
 /// A TLS handshake with the same trust as every request (platform roots plus extra CAs).

@@ -538,7 +538,11 @@ impl Client {
             }
             match sent {
                 Ok(r) => break r,
-                Err(e) if crate::http::never_sent(&e) && attempt < crate::cpis::MAX_RETRIES => {
+                Err(e)
+                    if crate::http::never_sent(&e)
+                        && crate::http::proxy_refusal(&e).is_none()
+                        && attempt < crate::cpis::MAX_RETRIES =>
+                {
                     let wait = crate::cpis::backoff(attempt);
                     attempt += 1;
                     (self.notify)(&format!(
