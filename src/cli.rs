@@ -117,7 +117,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Log each request on stderr: path (never the NHS number), status, time, trace id
+    /// Log each request on stderr: scheme, host, port and path (never the NHS number), status,
+    /// time, trace id
     #[arg(short, long, global = true)]
     pub verbose: bool,
 }

@@ -632,10 +632,55 @@ pub fn is_retryable(e: &reqwest::Error) -> bool {
     io_retryable || closed_early || e.is_connect() || e.is_body()
 }
 
-/// The message and hint for a failed TLS handshake with `host`.
+/// A certificate that expired at `not_after` (seconds) when checked at `now`: longer ago than
+/// this, a clock running fast cannot be why, so the clock is not mentioned.
+const CLOCK_EXPLAINS_EXPIRY_SECS: u64 = 60 * 60;
+
+/// The message and hint for a failed TLS handshake with `host`: the real cause where the
+/// error (and the chain the server sent) tells it.
 fn tls_message(tls: &rustls::Error, host: &str, text: &str) -> (String, String) {
+    use rustls::AlertDescription as A;
     use rustls::CertificateError as C;
+    let date = |t: &rustls::pki_types::UnixTime| crate::timeutil::rfc3339_secs(t.as_secs());
+    let mismatch = |what: String| {
+        (
+            format!("TLS with {host} failed: {what}: the server and cpis have no TLS version or cipher suite in common"),
+            "cpis speaks TLS 1.2 and 1.3 with ECDHE key exchange and AES-GCM or ChaCha20-Poly1305; the server (or a proxy in between) must offer one of them. This is not a certificate problem: --ca-bundle will not help; tell whoever runs the server".to_string(),
+        )
+    };
     match tls {
+        rustls::Error::InvalidCertificate(C::Other(o)) => {
+            match o.0.downcast_ref::<crate::tls::UntrustedChain>() {
+                Some(c) if !c.ends_in_root && c.names_issuer_url => (
+                    format!(
+                        "the server {host} sends an incomplete chain: its certificate is issued by {:?}, an intermediate certificate it does not send",
+                        c.issuer
+                    ),
+                    "the server must send its intermediate certificate with its own (whoever runs it must fix its chain); nothing needs changing here, and --ca-bundle is not the fix".to_string(),
+                ),
+                Some(c) if !c.ends_in_root => (
+                    format!(
+                        "the TLS certificate of {host} is not signed by a trusted authority: its issuer {:?} is neither sent by the server nor trusted here",
+                        c.issuer
+                    ),
+                    format!(
+                        "if {:?} is your organisation's HTTPS-inspecting proxy (or a sandbox's CA), pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); if it is a public CA's intermediate, the server sends an incomplete chain and must send it too. cpis never turns certificate checks off",
+                        c.issuer
+                    ),
+                ),
+                Some(c) => (
+                    format!(
+                        "the TLS certificate of {host} is not signed by a trusted authority: its chain ends in {:?}, a root not trusted here",
+                        c.issuer
+                    ),
+                    "if your organisation inspects HTTPS, pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); cpis never turns certificate checks off".to_string(),
+                ),
+                None => (
+                    format!("TLS with {host} failed: {text}"),
+                    "check --ca-bundle / SSL_CERT_FILE and any HTTPS-inspecting proxy".to_string(),
+                ),
+            }
+        }
         rustls::Error::InvalidCertificate(C::UnknownIssuer) => (
             format!("the TLS certificate of {host} is not signed by a trusted authority"),
             "if your organisation inspects HTTPS, pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); cpis never turns certificate checks off"
@@ -646,12 +691,42 @@ fn tls_message(tls: &rustls::Error, host: &str, text: &str) -> (String, String) 
             "something between you and the service answers for it (a proxy or wrong DNS); check the base URL and your proxy settings"
                 .to_string(),
         ),
-        rustls::Error::InvalidCertificate(
-            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
-        ) => (
-            format!("the TLS certificate of {host} is expired or not yet valid"),
-            "check this machine's clock and time zone".to_string(),
+        rustls::Error::InvalidCertificate(C::ExpiredContext { time, not_after }) => {
+            let message = format!(
+                "the TLS certificate of {host} expired on {}",
+                date(not_after)
+            );
+            if time.as_secs().saturating_sub(not_after.as_secs()) <= CLOCK_EXPLAINS_EXPIRY_SECS {
+                (
+                    message,
+                    format!(
+                        "it expired less than an hour before this machine's time ({}): if this machine's clock is fast, correct it; otherwise the server's certificate must be renewed",
+                        date(time)
+                    ),
+                )
+            } else {
+                (
+                    message,
+                    "the server's certificate must be renewed by whoever runs it (or the proxy in between that presents it); nothing needs changing here".to_string(),
+                )
+            }
+        }
+        rustls::Error::InvalidCertificate(C::NotValidYetContext { time, not_before }) => (
+            format!(
+                "the TLS certificate of {host} is not valid until {}, and this machine's time is {}",
+                date(not_before),
+                date(time)
+            ),
+            "this machine's clock is probably behind: check its clock and time zone".to_string(),
         ),
+        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet) => (
+            format!("the TLS certificate of {host} is expired or not yet valid"),
+            "check this machine's clock and time zone, then whether the server's certificate has expired".to_string(),
+        ),
+        rustls::Error::AlertReceived(
+            a @ (A::HandshakeFailure | A::ProtocolVersion | A::InsufficientSecurity),
+        ) => mismatch(format!("it refused the handshake ({a:?})")),
+        rustls::Error::PeerIncompatible(p) => mismatch(format!("{p:?}")),
         _ => (
             format!("TLS with {host} failed: {text}"),
             "check --ca-bundle / SSL_CERT_FILE and any HTTPS-inspecting proxy".to_string(),

@@ -296,7 +296,8 @@ fn query_makes_one_silent_lookup_and_a_system_sign_in_is_checked() {
 #[test]
 fn an_expired_certificate_and_a_wrong_name_are_diagnosed() {
     for (fault, says) in [
-        ("expired", "expired or not yet valid"),
+        // (Deliberately changed, issue 19 item 10: the date it expired, no clock advice.)
+        ("expired", "expired on "),
         ("wrong-name", "not valid for 127.0.0.1"),
     ] {
         let sb = SandboxProc::start(&["--tls", "--tls-fault", fault]);
@@ -591,4 +592,41 @@ fn the_proxy_check_uses_the_requests_own_proxy_client_credentials_and_all() {
         assert!(!r.stdout.contains("not-it-88"), "{}", r.stdout);
         assert_eq!(proxy.connects().len(), before + 1);
     }
+}
+
+#[test]
+fn the_oauth_check_compares_scheme_host_and_port() {
+    let server = Scripted::start(|_, _| Reply::fhir(r#"{"resourceType":"CapabilityStatement"}"#));
+    let other = Scripted::start(|_, _| Reply::new(404, "text/plain", ""));
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cpis = Cpis::new();
+    cpis.run(&["config", "set", "base_url", &server.base_url()])
+        .assert_code(0);
+    let doctor = |token_url: &str| {
+        cpis.run(&["config", "set", "token_url", token_url])
+            .assert_code(0);
+        let r = cpis.run(&["doctor", "--json"]);
+        let v = r.json();
+        (r.code, status_of(&v, "oauth"), detail_of(&v, "oauth"))
+    };
+    // The API's own origin: checked above.
+    let (code, status, _) = doctor(&format!("http://{}/oauth2/token", server.addr));
+    assert_eq!((code, status.as_str()), (0, "skip"));
+    // The same host, another port where nothing listens: not the API's server, and failing.
+    let (code, status, detail) = doctor(&format!("http://127.0.0.1:{closed}/oauth2/token"));
+    assert_eq!((code, status.as_str()), (6, "fail"), "{detail}");
+    assert!(
+        detail.contains(&format!("does not accept connections on port {closed}")),
+        "{detail}"
+    );
+    // Another port that answers.
+    let (code, status, detail) = doctor(&format!("http://{}/oauth2/token", other.addr));
+    assert_eq!((code, status.as_str()), (0, "ok"), "{detail}");
+    assert!(
+        detail.contains(&format!("port {} accepts", other.addr.port())),
+        "{detail}"
+    );
 }

@@ -26,7 +26,7 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
     };
     if let Some(conn) = &conn {
         network(ctx, conn, &mut checks).await;
-        checks.push(oauth_dns(ctx, &conn.base).await);
+        checks.push(oauth_dns(ctx, &conn.base, conn.use_proxy).await);
         checks.push(cis2_dns(ctx).await);
         checks.push(credentials(ctx, conn).await);
         if let Some(nhs) = &query {
@@ -747,8 +747,10 @@ async fn resolve(host: &str) -> Option<String> {
     (!addrs.is_empty()).then(|| addrs.join(", "))
 }
 
-/// The platform's OAuth host, when a sign-in's token URL is not on the API host.
-async fn oauth_dns(ctx: &super::Ctx, base: &url::Url) -> Check {
+/// The platform's OAuth server, when a sign-in's token URL is not on the API's origin (scheme,
+/// host and port: a token endpoint on the API host but another port is another server): its
+/// host must resolve and, unless a proxy carries the connection, its port must accept one.
+async fn oauth_dns(ctx: &super::Ctx, base: &url::Url, use_proxy: bool) -> Check {
     let token_url = ctx
         .sessions()
         .ok()
@@ -759,27 +761,63 @@ async fn oauth_dns(ctx: &super::Ctx, base: &url::Url) -> Check {
                 .or(s.user.and_then(|u| u.token_url))
         })
         .or_else(|| ctx.settings.token_url.as_ref().map(|t| t.value.clone()));
-    let host = token_url
+    let Some(url) = token_url
         .as_deref()
         .and_then(|u| url::Url::parse(u).ok())
-        .and_then(|u| u.host_str().map(str::to_string));
-    let Some(host) = host.filter(|h| Some(h.as_str()) != base.host_str()) else {
+        .filter(|u| u.host_str().is_some() && u.origin() != base.origin())
+    else {
         return Check::skip(
             "oauth",
-            "the token endpoint is on the API host (checked above)",
+            "the token endpoint is on the API's origin (checked above)",
         );
     };
+    let host = url.host_str().unwrap_or("").to_string();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let origin = url.origin().ascii_serialization();
     let t = Instant::now();
-    if let Some(addrs) = resolve(&host).await {
-        Check::ok("oauth", format!("{host} -> {addrs}")).took(t)
-    } else {
-        Check::fail(
+    let Some(addrs) = resolve(&host).await else {
+        return Check::fail(
             "oauth",
             Kind::Unreachable,
             format!("the token endpoint's host {host} does not resolve"),
             "check the token URL (`cpis config get token_url`) and this machine's DNS",
         )
-        .took(t)
+        .took(t);
+    };
+    let proxied =
+        use_proxy && crate::http::proxy_var_for(&url, &crate::http::process_env).is_some();
+    if proxied {
+        return Check::ok(
+            "oauth",
+            format!("{origin}: {host} -> {addrs}; reached through the proxy"),
+        )
+        .took(t);
+    }
+    let connected =
+        tokio::time::timeout(CHECK_TIMEOUT, TcpStream::connect((host.as_str(), port))).await;
+    match connected {
+        Ok(Ok(_)) => Check::ok(
+            "oauth",
+            format!("{origin}: {host} -> {addrs}; port {port} accepts connections"),
+        )
+        .took(t),
+        Ok(Err(e)) => Check::fail(
+            "oauth",
+            Kind::Unreachable,
+            format!("the token endpoint {origin} does not accept connections on port {port}: {e}"),
+            "check the token URL's scheme, host and port (`cpis config get token_url`)",
+        )
+        .took(t),
+        Err(_) => Check::fail(
+            "oauth",
+            Kind::Unreachable,
+            format!(
+                "no connection to the token endpoint {origin} within {} s",
+                CHECK_TIMEOUT.as_secs()
+            ),
+            "a firewall may be dropping the connection; check the token URL and the route to it",
+        )
+        .took(t),
     }
 }
 

@@ -456,9 +456,8 @@ impl Client {
                     })
                     .collect();
                 (self.notify)(&format!(
-                    "GET {}://{}{} (query hidden) -> {result} in {} ms, attempt {}, trace id {trace_id}",
-                    url.scheme(),
-                    url.host_str().unwrap_or(""),
+                    "GET {}{} (query hidden) -> {result} in {} ms, attempt {}, trace id {trace_id}",
+                    url.origin().ascii_serialization(),
                     path.join("/"),
                     started.elapsed().as_millis(),
                     attempt + 1

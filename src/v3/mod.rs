@@ -528,9 +528,8 @@ impl Client {
                     Err(_) => "connection failed".into(),
                 };
                 (self.notify)(&format!(
-                    "POST {}://{}{} (body hidden) -> {result} in {} ms, attempt {}, Message-Id {id}",
-                    url.scheme(),
-                    url.host_str().unwrap_or(""),
+                    "POST {}{} (body hidden) -> {result} in {} ms, attempt {}, Message-Id {id}",
+                    url.origin().ascii_serialization(),
                     url.path(),
                     started.elapsed().as_millis(),
                     attempt + 1

@@ -377,6 +377,22 @@ impl Scripted {
         s
     }
 
+    /// HTTPS with the server configuration given (its certificates chosen by the test), the
+    /// CA to trust in `ca_pem`.
+    pub fn start_tls_config(
+        handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static,
+        config: Arc<rustls::ServerConfig>,
+        ca_pem: &str,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, ca_pem).unwrap();
+        let mut s = Self::start_with(handler, Some(config));
+        s.ca_bundle = Some(ca);
+        s._dir = Some(dir);
+        s
+    }
+
     fn start_with(
         handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static,
         tls: Option<Arc<rustls::ServerConfig>>,
