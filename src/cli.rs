@@ -35,6 +35,8 @@ Environment variables:
   CPIS_CREDENTIAL_STORE keyring (default) or file (opt-in, for machines without a keyring)
   CPIS_DATA_DIR         where sign-ins are indexed and the opt-in credential file lives
   CPIS_KEYRING_TIMEOUT_MS  how long a keyring call may take (default 5000)
+  CPIS_KEYRING_UNLOCK_TIMEOUT_MS  on a desktop, how long in all it may wait for the
+                        keyring's unlock prompt to be answered (default 120000)
   CPIS_CIS2_CLIENT_SECRET  CIS2 client secret for auth login --user (never a flag)
   CPIS_CLIENT_SECRET    platform client secret for refreshing a user's tokens
   CPIS_SANDBOX_DELAY_MS extra latency the embedded sandbox adds to every response

@@ -412,6 +412,9 @@ pub struct Settings {
     /// A test double in place of the OS keyring (builds with the `test-hooks` feature only).
     pub keyring_double: Option<KeyringDouble>,
     pub keyring_timeout: Duration,
+    /// On a desktop, where the keyring may be showing an unlock prompt: how long in all a
+    /// keyring call may wait for it (`CPIS_KEYRING_UNLOCK_TIMEOUT_MS`); `None` elsewhere.
+    pub keyring_unlock_wait: Option<Duration>,
     pub sandbox_delay: Duration,
     /// `--pds-base-url`, else the profile's `pds_base_url`; checked against the endpoint.
     pub pds_base_url: Option<Sourced<String>>,
@@ -739,6 +742,18 @@ pub fn resolve(
         }
         None => crate::credentials::KEYRING_TIMEOUT,
     };
+    let keyring_unlock_wait = match env.text("CPIS_KEYRING_UNLOCK_TIMEOUT_MS")? {
+        Some(v) => Some(Duration::from_millis(
+            v.trim().parse().ok().filter(|ms| *ms > 0).ok_or_else(|| {
+                Error::usage(format!(
+                    "CPIS_KEYRING_UNLOCK_TIMEOUT_MS={v:?} is not a number of milliseconds above 0"
+                ))
+            })?,
+        )),
+        None => Some(crate::credentials::KEYRING_UNLOCK_TIMEOUT),
+    }
+    .filter(|_| crate::credentials::on_a_desktop(|k| env.text(k).ok().flatten()))
+    .map(|w| w.max(keyring_timeout));
 
     // The profile's own URLs belong to the profile's endpoint. When a flag or variable chooses
     // another, they are set aside (with a warning) unless they are on the chosen one.
@@ -890,6 +905,7 @@ pub fn resolve(
         },
         keyring_double,
         keyring_timeout,
+        keyring_unlock_wait,
         sandbox_delay,
         pds_base_url,
         verify_on_pds: prof.verify_on_pds.unwrap_or(true),
