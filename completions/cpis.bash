@@ -70,6 +70,9 @@ _cpis() {
             cpis__subcmd__alert__subcmd__help,retry)
                 cmd="cpis__subcmd__alert__subcmd__help__subcmd__retry"
                 ;;
+            cpis__subcmd__auth,assertion)
+                cmd="cpis__subcmd__auth__subcmd__assertion"
+                ;;
             cpis__subcmd__auth,help)
                 cmd="cpis__subcmd__auth__subcmd__help"
                 ;;
@@ -85,6 +88,12 @@ _cpis() {
             cpis__subcmd__auth,status)
                 cmd="cpis__subcmd__auth__subcmd__status"
                 ;;
+            cpis__subcmd__auth,token)
+                cmd="cpis__subcmd__auth__subcmd__token"
+                ;;
+            cpis__subcmd__auth__subcmd__help,assertion)
+                cmd="cpis__subcmd__auth__subcmd__help__subcmd__assertion"
+                ;;
             cpis__subcmd__auth__subcmd__help,help)
                 cmd="cpis__subcmd__auth__subcmd__help__subcmd__help"
                 ;;
@@ -99,6 +108,9 @@ _cpis() {
                 ;;
             cpis__subcmd__auth__subcmd__help,status)
                 cmd="cpis__subcmd__auth__subcmd__help__subcmd__status"
+                ;;
+            cpis__subcmd__auth__subcmd__help,token)
+                cmd="cpis__subcmd__auth__subcmd__help__subcmd__token"
                 ;;
             cpis__subcmd__config,get)
                 cmd="cpis__subcmd__config__subcmd__get"
@@ -175,6 +187,9 @@ _cpis() {
             cpis__subcmd__help__subcmd__alert,retry)
                 cmd="cpis__subcmd__help__subcmd__alert__subcmd__retry"
                 ;;
+            cpis__subcmd__help__subcmd__auth,assertion)
+                cmd="cpis__subcmd__help__subcmd__auth__subcmd__assertion"
+                ;;
             cpis__subcmd__help__subcmd__auth,keygen)
                 cmd="cpis__subcmd__help__subcmd__auth__subcmd__keygen"
                 ;;
@@ -186,6 +201,9 @@ _cpis() {
                 ;;
             cpis__subcmd__help__subcmd__auth,status)
                 cmd="cpis__subcmd__help__subcmd__auth__subcmd__status"
+                ;;
+            cpis__subcmd__help__subcmd__auth,token)
+                cmd="cpis__subcmd__help__subcmd__auth__subcmd__token"
                 ;;
             cpis__subcmd__help__subcmd__config,get)
                 cmd="cpis__subcmd__help__subcmd__config__subcmd__get"
@@ -593,7 +611,7 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth)
-            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen help"
+            opts="-q -v -h -V --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version login status logout keygen token assertion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,9 +660,73 @@ _cpis() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cpis__subcmd__auth__subcmd__help)
-            opts="login status logout keygen help"
+        cpis__subcmd__auth__subcmd__assertion)
+            opts="-q -v -h -V --yes --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__help)
+            opts="login status logout keygen token assertion help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__help__subcmd__assertion)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -713,6 +795,20 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__auth__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__help__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -935,6 +1031,56 @@ _cpis() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --env)
+                    COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pds-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -W "fhir flags v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --flags-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mhs-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-bundle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__auth__subcmd__token)
+            opts="-q -v -h -V --yes --env --base-url --pds-base-url --route --flags-base-url --mhs-url --profile --ca-bundle --timeout --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --env)
                     COMPREPLY=($(compgen -W "local sandbox int prod" -- "${cur}"))
                     return 0
@@ -1641,8 +1787,22 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__help__subcmd__auth)
-            opts="login status logout keygen"
+            opts="login status logout keygen token assertion"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__help__subcmd__auth__subcmd__assertion)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1697,6 +1857,20 @@ _cpis() {
             return 0
             ;;
         cpis__subcmd__help__subcmd__auth__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpis__subcmd__help__subcmd__auth__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

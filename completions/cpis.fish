@@ -39,7 +39,7 @@ complete -c cpis -n "__fish_cpis_needs_command" -l profile -d 'Configuration pro
 complete -c cpis -n "__fish_cpis_needs_command" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_needs_command" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_needs_command" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_needs_command" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_needs_command" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_needs_command" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_needs_command" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
@@ -75,11 +75,11 @@ complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l unscheduled -d 'Uns
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l no-validate -d 'Skip the Modulus 11 check (only for test data that fails it, like the official example 9912003890)'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l raw -d 'Print the service\'s FHIR bundles unchanged instead of rendering them'
-complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l curl -d 'Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and send nothing'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l curl -d 'Print the equivalent curl commands (headers included, the token as $CPIS_ACCESS_TOKEN) and send nothing'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s y -l yes -d 'Do not ask "Is this the patient?" before an unscheduled lookup (for scripts: the caller has checked the patient)'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -l no-pds -d 'Do not verify the patient on PDS first (every output then says "not verified on PDS")'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand lookup" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l column -d 'Read CSV with a header row and take the NHS number from this column' -r
@@ -114,32 +114,34 @@ complete -c cpis -n "__fish_cpis_using_subcommand batch" -l retry-in-doubt -d 'O
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l keep-order -d 'Write the records in input order (each waits for the rows before it) instead of as results arrive'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -l no-progress -d 'Hide the progress bar (it is shown only when standard error is a terminal other than TERM=dumb; NO_COLOR does not hide it)'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand batch" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand batch" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand batch" -s V -l version -d 'Print version'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
 sandbox\t'The NHS API platform\'s public sandbox'
 int\t'The NHS integration (test) environment'
 prod\t'Production: real patients'"
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
 flags\t'the Patient Flags API: scheduled care only; plans, no access history'
 v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l profile -d 'Configuration profile to use [default: default]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -s V -l version -d 'Print version'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "login" -d 'Sign in for this profile and environment'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -f -a "login" -d 'Sign in for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -f -a "token" -d 'Print the access token in use (renewed first when it is about to expire) on standard output, for scripts and for running `--curl` output'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -f -a "assertion" -d 'Print a freshly signed client assertion (a JWT) for the stored system identity, for reproducing its token request (`cpis doctor --curl`)'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and not __fish_seen_subcommand_from login status logout keygen token assertion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l cis2-issuer -d 'CIS2\'s issuer [default: the environment\'s CIS2 (INT or live)]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l cis2-client-id -d 'This application\'s CIS2 client id' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l redirect-port -d 'The loopback port of the registered redirect URI, http://127.0.0.1:PORT/callback [default: any free port]' -r
@@ -172,7 +174,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-browser -d 'Print the sign-in URL on stderr instead of opening a browser, and wait for the redirect'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -l mock-auth -d 'Use the platform\'s mock authorisation ({host}/oauth2-mock/token), for testing'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l format -d 'Output format' -r -f -a "table\t'A table for people'
@@ -193,7 +195,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -211,7 +213,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l kid -d 'The key id to register the public key under (also names the files)' -r
@@ -231,13 +233,53 @@ complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from keygen" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -l yes -d 'Print it even though standard output is a terminal, where it can be seen, scrolled back to and recorded'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
+sandbox\t'The NHS API platform\'s public sandbox'
+int\t'The NHS integration (test) environment'
+prod\t'Production: real patients'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l base-url -d 'CP-IS FHIR base URL, overriding the environment\'s (e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4)' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l pds-base-url -d 'PDS FHIR base URL, for verifying patients [default: the CP-IS base\'s origin + /personal-demographics/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l route -d 'The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]' -r -f -a "fhir\t'the CP-IS FHIR API: plans and access history'
+flags\t'the Patient Flags API: scheduled care only; plans, no access history'
+v3\t'the HL7 V3 query over Spine through the MHS adaptor: unscheduled care only; plans and access history'"
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l flags-base-url -d 'Patient Flags FHIR base URL, for --route flags [default: the CP-IS base\'s origin + /patient-flags-api/FHIR/R4]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l mhs-url -d 'The MHS adaptor\'s outbound endpoint, for --route v3 [default: the profile\'s mhs_url]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l profile -d 'Configuration profile to use [default: default]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -l yes -d 'Print it even though standard output is a terminal'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from assertion" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Remove everything stored for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "token" -d 'Print the access token in use (renewed first when it is about to expire) on standard output, for scripts and for running `--curl` output'
+complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "assertion" -d 'Print a freshly signed client assertion (a JWT) for the stored system identity, for reproducing its token request (`cpis doctor --curl`)'
 complete -c cpis -n "__fish_cpis_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'JSON for scripts'"
@@ -259,7 +301,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l timeout -d 'Seconds
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l json -d 'Print one JSON document, safe to attach to a support ticket (no token, secret or NHS number); shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -l curl -d 'Print the requests doctor would make as curl commands (secrets as shell variables) and send nothing'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -277,7 +319,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_sub
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and not __fish_seen_subcommand_from missed-appointment list retry help" -f -a "missed-appointment" -d 'Alert the responsible local authority that a child (or, for an unborn-child plan, the mother) on a plan missed an appointment; sent exactly once'
@@ -312,7 +354,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcomm
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l no-pds -d 'Do not verify the patient on PDS first (the preview then says "not verified on PDS")'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -l again -d 'Make a second alert (a new identifier) although the outbox already holds one, sent or pending, for this NHS number and appointment time [default: refuse, exit 2, showing it]'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from missed-appointment" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l format -d 'Output format' -r -f -a "table\t'A table for people'
@@ -333,7 +375,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcomm
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l alert-base-url -d 'Base URL the alerts were made for, when not the profile\'s alert_base_url or the CP-IS base URL' -r
@@ -356,7 +398,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcomm
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l yes -d 'Resend without asking (for scripts)'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand alert; and __fish_seen_subcommand_from help" -f -a "missed-appointment" -d 'Alert the responsible local authority that a child (or, for an unborn-child plan, the mother) on a plan missed an appointment; sent exactly once'
@@ -378,7 +420,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_s
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and not __fish_seen_subcommand_from serve patients help" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
@@ -421,7 +463,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l require-auth -d 'Make the CP-IS searches demand `Authorization: Bearer TOKEN` with a token issued by a cpis sandbox\'s /oauth2/token (401 otherwise)'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l flags-ignore-code -d 'Patient Flags: ignore the search\'s `code` and answer every flag the patient has (999 000 0026 also has reasonable-adjustment and FGM flags), as a service that ignores `code` would'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l format -d 'Output format' -r -f -a "table\t'Tables for people'
@@ -443,7 +485,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subco
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from patients" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted'
@@ -464,7 +506,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_su
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and not __fish_seen_subcommand_from show get set unset path help" -f -a "show" -d 'Show the settings in effect and where each comes from'
@@ -491,7 +533,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Shorthand for --format json'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -509,7 +551,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -527,7 +569,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -545,7 +587,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from unset" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -563,7 +605,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcom
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the settings in effect and where each comes from'
@@ -587,7 +629,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand completions" -l profile -d 'Co
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand completions" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand completions" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l env -d 'Environment to talk to [default: local while nothing is configured]' -r -f -a "local\t'The embedded sandbox, started in-process on a loopback port (synthetic data)'
@@ -605,7 +647,7 @@ complete -c cpis -n "__fish_cpis_using_subcommand man" -l profile -d 'Configurat
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l ca-bundle -d 'Extra CA certificates (PEM) to trust, added to the platform\'s roots' -r -F
 complete -c cpis -n "__fish_cpis_using_subcommand man" -l timeout -d 'Seconds to wait for each request before giving up [default: 30]' -r
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s q -l quiet -d 'Print only data and errors: no notes, no retry messages'
-complete -c cpis -n "__fish_cpis_using_subcommand man" -s v -l verbose -d 'Log each request on stderr: path (never the NHS number), status, time, trace id'
+complete -c cpis -n "__fish_cpis_using_subcommand man" -s v -l verbose -d 'Log each request on stderr: scheme, host, port and path (never the NHS number), status, time, trace id'
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpis -n "__fish_cpis_using_subcommand man" -s V -l version -d 'Print version'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and not __fish_seen_subcommand_from lookup batch auth doctor alert sandbox config completions man help" -f -a "lookup" -d 'Look up an NHS number on CP-IS: plans, local authority contacts, prior access'
@@ -622,6 +664,8 @@ complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcomma
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Show who cpis acts as here, where the credential is kept and when it expires'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Remove everything stored for this profile and environment'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "keygen" -d 'Make a 4096-bit RSA key pair for a system identity: the private key and the public JWKS to register with the NHS API platform'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "token" -d 'Print the access token in use (renewed first when it is about to expire) on standard output, for scripts and for running `--curl` output'
+complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "assertion" -d 'Print a freshly signed client assertion (a JWT) for the stored system identity, for reproducing its token request (`cpis doctor --curl`)'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "missed-appointment" -d 'Alert the responsible local authority that a child (or, for an unborn-child plan, the mother) on a plan missed an appointment; sent exactly once'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "list" -d 'Every alert in the outbox with its state, reference and local authority'
 complete -c cpis -n "__fish_cpis_using_subcommand help; and __fish_seen_subcommand_from alert" -f -a "retry" -d 'Resend pending alerts (or one, by ID) with their original identifier, so the service keeps each once'

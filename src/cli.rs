@@ -96,7 +96,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Log each request on stderr: path (never the NHS number), status, time, trace id
+    /// Log each request on stderr: scheme, host, port and path (never the NHS number), status,
+    /// time, trace id
     #[arg(short, long, global = true)]
     pub verbose: bool,
 }
@@ -254,7 +255,7 @@ pub struct LookupArgs {
     #[arg(long, conflicts_with_all = ["format", "json"])]
     pub raw: bool,
 
-    /// Print the equivalent curl commands (headers included, the token as $CPIS_TOKEN) and
+    /// Print the equivalent curl commands (headers included, the token as $CPIS_ACCESS_TOKEN) and
     /// send nothing
     #[arg(long, conflicts_with_all = ["format", "json", "raw"])]
     pub curl: bool,
@@ -671,7 +672,47 @@ pub enum AuthCommand {
     /// JWKS to register with the NHS API platform
     #[command(after_long_help = KEYGEN_HELP)]
     Keygen(KeygenArgs),
+
+    /// Print the access token in use (renewed first when it is about to expire) on standard
+    /// output, for scripts and for running `--curl` output
+    #[command(after_long_help = TOKEN_HELP)]
+    Token {
+        /// Print it even though standard output is a terminal, where it can be seen, scrolled
+        /// back to and recorded
+        #[arg(long)]
+        yes: bool,
+    },
+
+    /// Print a freshly signed client assertion (a JWT) for the stored system identity, for
+    /// reproducing its token request (`cpis doctor --curl`)
+    #[command(after_long_help = ASSERTION_HELP)]
+    Assertion {
+        /// Print it even though standard output is a terminal
+        #[arg(long)]
+        yes: bool,
+    },
 }
+
+const TOKEN_HELP: &str = "\
+The token is a credential: it is printed only to a pipe or a file, never to a terminal unless
+--yes is given (exit 2). It is the token the next lookup would send: CPIS_ACCESS_TOKEN when
+set, else the stored sign-in's, a system's renewed with a new assertion and a CIS2 user's
+refreshed when it is about to expire.
+
+Examples:
+  export CPIS_ACCESS_TOKEN=\"$(cpis --env int auth token)\"
+  cpis --env int lookup 9434765919 --scheduled --curl | sh
+";
+
+const ASSERTION_HELP: &str = "\
+Signed with the stored private key for the token URL the system signs in at, valid for under 5
+minutes and once (its jti is new). It is a credential: refused on a terminal unless --yes
+(exit 2).
+
+Examples:
+  export CPIS_CLIENT_ASSERTION=\"$(cpis --env int auth assertion)\"
+  cpis --env int doctor --curl
+";
 
 const KEYGEN_HELP: &str = "\
 Examples:

@@ -412,6 +412,9 @@ pub struct Settings {
     /// A test double in place of the OS keyring (builds with the `test-hooks` feature only).
     pub keyring_double: Option<KeyringDouble>,
     pub keyring_timeout: Duration,
+    /// On a desktop, where the keyring may be showing an unlock prompt: how long in all a
+    /// keyring call may wait for it (`CPIS_KEYRING_UNLOCK_TIMEOUT_MS`); `None` elsewhere.
+    pub keyring_unlock_wait: Option<Duration>,
     pub sandbox_delay: Duration,
     /// `--pds-base-url`, else the profile's `pds_base_url`; checked against the endpoint.
     pub pds_base_url: Option<Sourced<String>>,
@@ -482,14 +485,52 @@ fn file_error(path: &Path, why: impl std::fmt::Display) -> Error {
 }
 
 /// The text of `config.toml`, or `None` when there is none. Unreadable or not UTF-8: exit 2.
+/// Its directory, when there is one, must be ours and writable by no one else (readable by
+/// others is fine: see [`crate::private::open_config_dir`]), and so must the file: what it
+/// says decides where requests go.
 pub fn read_text(path: &Path) -> Result<Option<String>> {
-    match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| file_error(path, "it is not UTF-8 text")),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(file_error(path, e)),
+    use std::io::Read;
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::private::check_config_dir_if_exists(dir)?;
     }
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(file_error(path, e)),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.metadata().map_err(|e| file_error(path, e))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let mode = meta.mode() & 0o7777;
+        let why = if meta.uid() != me {
+            Some(format!(
+                "it is owned by uid {}, not you (uid {me})",
+                meta.uid()
+            ))
+        } else if mode & 0o022 != 0 {
+            Some(format!(
+                "it is writable by group or others (mode {mode:04o})"
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(Error::usage(format!("cannot use {}: {why}", path.display()))
+                .with_hint(format!(
+                    "another user could change your configuration: `chmod go-w {}`, or remove it and set values again with `cpis config set`",
+                    path.display()
+                )));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| file_error(path, e))?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| file_error(path, "it is not UTF-8 text"))
 }
 
 /// The text of a `config.toml` (read from `path`, which errors name).
@@ -701,6 +742,18 @@ pub fn resolve(
         }
         None => crate::credentials::KEYRING_TIMEOUT,
     };
+    let keyring_unlock_wait = match env.text("CPIS_KEYRING_UNLOCK_TIMEOUT_MS")? {
+        Some(v) => Some(Duration::from_millis(
+            v.trim().parse().ok().filter(|ms| *ms > 0).ok_or_else(|| {
+                Error::usage(format!(
+                    "CPIS_KEYRING_UNLOCK_TIMEOUT_MS={v:?} is not a number of milliseconds above 0"
+                ))
+            })?,
+        )),
+        None => Some(crate::credentials::KEYRING_UNLOCK_TIMEOUT),
+    }
+    .filter(|_| crate::credentials::on_a_desktop(|k| env.text(k).ok().flatten()))
+    .map(|w| w.max(keyring_timeout));
 
     // The profile's own URLs belong to the profile's endpoint. When a flag or variable chooses
     // another, they are set aside (with a warning) unless they are on the chosen one.
@@ -852,6 +905,7 @@ pub fn resolve(
         },
         keyring_double,
         keyring_timeout,
+        keyring_unlock_wait,
         sandbox_delay,
         pds_base_url,
         verify_on_pds: prof.verify_on_pds.unwrap_or(true),

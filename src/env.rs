@@ -82,6 +82,11 @@ pub const VARS: &[Var] = &[
         Value,
     ),
     var(
+        "CPIS_KEYRING_UNLOCK_TIMEOUT_MS",
+        "on a desktop, how long in all a keyring call may wait for its unlock prompt to be answered (default 120000)",
+        Value,
+    ),
+    var(
         "CPIS_CIS2_CLIENT_SECRET",
         "CIS2 client secret for auth login --user (else stdin or a prompt; never a flag)",
         Secret,
@@ -147,6 +152,12 @@ pub const VARS: &[Var] = &[
     ),
     var("LC_CTYPE", "as LC_ALL", Value),
     var("LANG", "as LC_ALL", Value),
+    var(
+        "DISPLAY",
+        "a desktop session (with WAYLAND_DISPLAY): a keyring may be waiting on an unlock prompt",
+        Value,
+    ),
+    var("WAYLAND_DISPLAY", "as DISPLAY", Value),
 ];
 
 /// The table as text, for `--help` and the man page.

@@ -60,6 +60,26 @@ impl StdError for DnsError {
     }
 }
 
+/// The addresses of `host` from the system resolver (an IP address is its own answer). Every
+/// name `cpis` resolves goes through here. In a build with the test hooks, `CPIS_TEST_OFFLINE`
+/// makes every name but an IP address fail as an unknown one, so that no test can reach a
+/// real host (the tests set it for every run).
+pub async fn lookup(host: &str, port: u16) -> std::io::Result<Vec<std::net::SocketAddr>> {
+    #[cfg(feature = "test-hooks")]
+    if std::env::var_os("CPIS_TEST_OFFLINE").is_some()
+        && host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_err()
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "failed to lookup address information: Name or service not known (offline: a test run)",
+        ));
+    }
+    Ok(tokio::net::lookup_host((host, port)).await?.collect())
+}
+
 /// The system resolver, failing with a [`DnsError`] that classification can find.
 struct Resolver;
 
@@ -76,9 +96,7 @@ impl reqwest::dns::Resolve for Resolver {
                 ];
                 return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
             }
-            let found = tokio::net::lookup_host((host.as_str(), 0))
-                .await
-                .map(|addrs| addrs.collect::<Vec<_>>());
+            let found = lookup(&host, 0).await;
             match found {
                 Ok(addrs) => Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs),
                 Err(source) => {
@@ -530,10 +548,81 @@ pub fn never_sent(e: &reqwest::Error) -> bool {
         || find::<rustls::Error>(&chain).is_some()
 }
 
+/// How a proxy refused to open the tunnel (its answer to CONNECT was not 200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyRefusal {
+    /// HTTP 407: the proxy wants (other) credentials.
+    AuthRequired,
+    /// Any other answer.
+    Refused,
+}
+
+/// Did the proxy refuse the tunnel, and how? The proxy's answer to CONNECT reaches us only as
+/// hyper-util's `TunnelError`, a type it does not export: it is recognised by its variant's
+/// name (`Debug`), the one place this module reads an error's text, pinned by the tests below
+/// so that an upgrade that changes it fails them.
+pub fn proxy_refusal(e: &(dyn StdError + 'static)) -> Option<ProxyRefusal> {
+    causes(e).iter().find_map(|c| {
+        if c.source().is_some() {
+            return None;
+        }
+        match format!("{c:?}").as_str() {
+            "ProxyAuthRequired" => Some(ProxyRefusal::AuthRequired),
+            "TunnelUnsuccessful" => Some(ProxyRefusal::Refused),
+            _ => None,
+        }
+    })
+}
+
+/// Whether the proxy URL in `var` carries credentials (a user name), which reqwest then
+/// sends in `Proxy-Authorization` with every CONNECT. The value itself is never shown.
+pub fn proxy_has_credentials(var: &str, env: EnvOs) -> bool {
+    let Some(value) = env(var).and_then(|v| v.into_string().ok()) else {
+        return false;
+    };
+    let value = value.trim();
+    let with_scheme = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    };
+    url::Url::parse(&with_scheme).is_ok_and(|u| !u.username().is_empty())
+}
+
+/// The message and hint for a proxy's refusal to open a tunnel to `host:port`, in `var`.
+pub fn proxy_refusal_message(
+    refusal: ProxyRefusal,
+    var: &str,
+    credentials: bool,
+    host: &str,
+    port: u16,
+) -> (String, String) {
+    match (refusal, credentials) {
+        (ProxyRefusal::AuthRequired, false) => (
+            format!("the proxy in {var} needs credentials (HTTP 407) to connect to {host}:{port}"),
+            format!("the proxy needs credentials: put them in {var} as http://user:pass@host:port (percent-encode @ : / in them); a proxy that wants Windows (NTLM or Negotiate) authentication needs a local authenticating proxy such as px or cntlm"),
+        ),
+        (ProxyRefusal::AuthRequired, true) => (
+            format!("the proxy refused the credentials in {var} (HTTP 407) to connect to {host}:{port}"),
+            format!("the proxy refused the credentials in {var}: check the user name and password there (percent-encode @ : / in them); a proxy that wants Windows (NTLM or Negotiate) authentication needs a local authenticating proxy such as px or cntlm"),
+        ),
+        (ProxyRefusal::Refused, _) => (
+            format!("the proxy in {var} refused to connect to {host}:{port}"),
+            format!("check the proxy address in {var}, that the proxy allows {host}:{port}, or NO_PROXY for this host"),
+        ),
+    }
+}
+
+/// Does this transport error hold a TLS failure (with the service, or an `https://` proxy)?
+pub fn has_tls_error(e: &(dyn StdError + 'static)) -> bool {
+    find::<rustls::Error>(&causes(e)).is_some()
+}
+
 /// Is this transport error worth a retry of an idempotent GET (connect refused, reset,
-/// connection closed early)? Certificate, CA file, DNS, redirect and timeout failures are not.
+/// connection closed early)? Certificate, CA file, DNS, redirect and timeout failures are not,
+/// nor a proxy's refusal to open the tunnel (a 407 asked again is refused again).
 pub fn is_retryable(e: &reqwest::Error) -> bool {
-    if e.is_timeout() || e.is_builder() || e.is_redirect() {
+    if e.is_timeout() || e.is_builder() || e.is_redirect() || proxy_refusal(e).is_some() {
         return false;
     }
     let chain = causes(e);
@@ -561,10 +650,55 @@ pub fn is_retryable(e: &reqwest::Error) -> bool {
     io_retryable || closed_early || e.is_connect() || e.is_body()
 }
 
-/// The message and hint for a failed TLS handshake with `host`.
+/// A certificate that expired at `not_after` (seconds) when checked at `now`: longer ago than
+/// this, a clock running fast cannot be why, so the clock is not mentioned.
+const CLOCK_EXPLAINS_EXPIRY_SECS: u64 = 60 * 60;
+
+/// The message and hint for a failed TLS handshake with `host`: the real cause where the
+/// error (and the chain the server sent) tells it.
 fn tls_message(tls: &rustls::Error, host: &str, text: &str) -> (String, String) {
+    use rustls::AlertDescription as A;
     use rustls::CertificateError as C;
+    let date = |t: &rustls::pki_types::UnixTime| crate::timeutil::rfc3339_secs(t.as_secs());
+    let mismatch = |what: String| {
+        (
+            format!("TLS with {host} failed: {what}: the server and cpis have no TLS version or cipher suite in common"),
+            "cpis speaks TLS 1.2 and 1.3 with ECDHE key exchange and AES-GCM or ChaCha20-Poly1305; the server (or a proxy in between) must offer one of them. This is not a certificate problem: --ca-bundle will not help; tell whoever runs the server".to_string(),
+        )
+    };
     match tls {
+        rustls::Error::InvalidCertificate(C::Other(o)) => {
+            match o.0.downcast_ref::<crate::tls::UntrustedChain>() {
+                Some(c) if !c.ends_in_root && c.names_issuer_url => (
+                    format!(
+                        "the server {host} sends an incomplete chain: its certificate is issued by {:?}, an intermediate certificate it does not send",
+                        c.issuer
+                    ),
+                    "the server must send its intermediate certificate with its own (whoever runs it must fix its chain); nothing needs changing here, and --ca-bundle is not the fix".to_string(),
+                ),
+                Some(c) if !c.ends_in_root => (
+                    format!(
+                        "the TLS certificate of {host} is not signed by a trusted authority: its issuer {:?} is neither sent by the server nor trusted here",
+                        c.issuer
+                    ),
+                    format!(
+                        "if {:?} is your organisation's HTTPS-inspecting proxy (or a sandbox's CA), pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); if it is a public CA's intermediate, the server sends an incomplete chain and must send it too. cpis never turns certificate checks off",
+                        c.issuer
+                    ),
+                ),
+                Some(c) => (
+                    format!(
+                        "the TLS certificate of {host} is not signed by a trusted authority: its chain ends in {:?}, a root not trusted here",
+                        c.issuer
+                    ),
+                    "if your organisation inspects HTTPS, pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); cpis never turns certificate checks off".to_string(),
+                ),
+                None => (
+                    format!("TLS with {host} failed: {text}"),
+                    "check --ca-bundle / SSL_CERT_FILE and any HTTPS-inspecting proxy".to_string(),
+                ),
+            }
+        }
         rustls::Error::InvalidCertificate(C::UnknownIssuer) => (
             format!("the TLS certificate of {host} is not signed by a trusted authority"),
             "if your organisation inspects HTTPS, pass its CA certificate with --ca-bundle PATH (or SSL_CERT_FILE); cpis never turns certificate checks off"
@@ -575,12 +709,42 @@ fn tls_message(tls: &rustls::Error, host: &str, text: &str) -> (String, String) 
             "something between you and the service answers for it (a proxy or wrong DNS); check the base URL and your proxy settings"
                 .to_string(),
         ),
-        rustls::Error::InvalidCertificate(
-            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
-        ) => (
-            format!("the TLS certificate of {host} is expired or not yet valid"),
-            "check this machine's clock and time zone".to_string(),
+        rustls::Error::InvalidCertificate(C::ExpiredContext { time, not_after }) => {
+            let message = format!(
+                "the TLS certificate of {host} expired on {}",
+                date(not_after)
+            );
+            if time.as_secs().saturating_sub(not_after.as_secs()) <= CLOCK_EXPLAINS_EXPIRY_SECS {
+                (
+                    message,
+                    format!(
+                        "it expired less than an hour before this machine's time ({}): if this machine's clock is fast, correct it; otherwise the server's certificate must be renewed",
+                        date(time)
+                    ),
+                )
+            } else {
+                (
+                    message,
+                    "the server's certificate must be renewed by whoever runs it (or the proxy in between that presents it); nothing needs changing here".to_string(),
+                )
+            }
+        }
+        rustls::Error::InvalidCertificate(C::NotValidYetContext { time, not_before }) => (
+            format!(
+                "the TLS certificate of {host} is not valid until {}, and this machine's time is {}",
+                date(not_before),
+                date(time)
+            ),
+            "this machine's clock is probably behind: check its clock and time zone".to_string(),
         ),
+        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet) => (
+            format!("the TLS certificate of {host} is expired or not yet valid"),
+            "check this machine's clock and time zone, then whether the server's certificate has expired".to_string(),
+        ),
+        rustls::Error::AlertReceived(
+            a @ (A::HandshakeFailure | A::ProtocolVersion | A::InsufficientSecurity),
+        ) => mismatch(format!("it refused the handshake ({a:?})")),
+        rustls::Error::PeerIncompatible(p) => mismatch(format!("{p:?}")),
         _ => (
             format!("TLS with {host} failed: {text}"),
             "check --ca-bundle / SSL_CERT_FILE and any HTTPS-inspecting proxy".to_string(),
@@ -653,6 +817,14 @@ pub fn transport_error(
             hint = format!("check the proxy host in {var}; {hint}");
         }
         (format!("{d}: {}", d.source), hint)
+    } else if let (Some(refusal), Some(var)) = (proxy_refusal(&e), proxy) {
+        proxy_refusal_message(
+            refusal,
+            var,
+            proxy_has_credentials(var, &process_env),
+            &host,
+            url.port_or_known_default().unwrap_or(443),
+        )
     } else if let Some(tls) = find::<rustls::Error>(&chain) {
         tls_message(tls, &host, &text)
     } else if let Some(var) = proxy.filter(|_| e.is_connect()) {
@@ -859,6 +1031,67 @@ mod tests {
         let e = transport_error(err, &u, Duration::from_secs(10), false);
         assert_eq!(e.kind, Kind::Unreachable);
         assert_eq!(e.message, "127.0.0.1 refused the connection");
+    }
+
+    /// A proxy on loopback answering every CONNECT with `status`; the client's error.
+    async fn connect_refused_with(status: &'static str) -> reqwest::Error {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(
+                    format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                );
+            }
+        });
+        let client = reqwest::Client::builder()
+            .proxy(reqwest::Proxy::https(format!("http://{addr}")).unwrap())
+            .build()
+            .unwrap();
+        client
+            .get("https://cpis.example.invalid/cpis")
+            .send()
+            .await
+            .unwrap_err()
+    }
+
+    #[tokio::test]
+    async fn a_proxys_refusal_to_tunnel_is_recognised_and_never_retried() {
+        // Pins the recognition of hyper-util's unexported TunnelError (see proxy_refusal).
+        let e = connect_refused_with("407 Proxy Authentication Required").await;
+        assert_eq!(proxy_refusal(&e), Some(ProxyRefusal::AuthRequired));
+        assert!(!is_retryable(&e) && never_sent(&e));
+        let e = connect_refused_with("403 Forbidden").await;
+        assert_eq!(proxy_refusal(&e), Some(ProxyRefusal::Refused));
+        assert!(!is_retryable(&e));
+        let refused = {
+            let port = {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                l.local_addr().unwrap().port()
+            };
+            client()
+                .get(format!("http://127.0.0.1:{port}/"))
+                .send()
+                .await
+                .unwrap_err()
+        };
+        assert_eq!(proxy_refusal(&refused), None);
+        assert!(proxy_has_credentials(
+            "P",
+            &env_of(&[("P", "http://u:p@proxy:3128")])
+        ));
+        assert!(proxy_has_credentials(
+            "P",
+            &env_of(&[("P", "u:p@proxy:3128")])
+        ));
+        assert!(!proxy_has_credentials(
+            "P",
+            &env_of(&[("P", "http://proxy:3128")])
+        ));
+        assert!(!proxy_has_credentials("P", &env_of(&[])));
     }
 
     #[tokio::test]

@@ -25,6 +25,7 @@ pub mod store;
 pub mod tls;
 pub mod ui;
 pub mod v3;
+pub mod x509;
 
 // The shared core and the sandbox are crates of their own (crates/), kept at their old paths.
 pub use cpis_core::{nhs_number, sanitize, timeutil};

@@ -1,7 +1,10 @@
 //! Private files and directories: everything the tool writes goes through here.
 //!
 //! - A directory we create is mode 0700; an existing one must be a real directory (not a
-//!   symbolic link), owned by us, and closed to group and others, or it is refused.
+//!   symbolic link), owned by us, and closed to group and others, or it is refused. The one
+//!   exception is the configuration directory (`config.toml`, which holds no secret): it may
+//!   be readable by group and others (dotfile managers make 0755 directories), never writable
+//!   by them.
 //! - Every directory above it, up to the home directory (or `/` when it is not under home),
 //!   must be one that no other user can change, as `ssh` requires of `~/.ssh`: owned by us or
 //!   root, and not writable by group or others unless it is sticky (like `/tmp`, where others
@@ -39,6 +42,48 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 
 /// [`ensure_private_dir`], returning the open, checked directory.
 pub fn open_private_dir(dir: &Path) -> Result<PrivateDir> {
+    open_dir_as(dir, Access::Private)
+}
+
+/// Who besides us may use a directory cpis keeps files in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// No one: mode 0700 or stricter (secrets, sessions, NHS numbers).
+    Private,
+    /// Group and others may read (0755), never write: the configuration directory.
+    Readable,
+}
+
+/// The configuration directory (`config.toml`, no secret in it), opened and checked as
+/// [`open_private_dir`] does (created 0700 when missing), except that group and others may
+/// read it (a dotfile manager's 0755): it must still be ours and writable by no one else.
+pub fn open_config_dir(dir: &Path) -> Result<PrivateDir> {
+    open_dir_as(dir, Access::Readable)
+}
+
+/// When `dir` exists: refuse it as [`open_config_dir`] would, without creating anything.
+pub fn check_config_dir_if_exists(dir: &Path) -> Result<()> {
+    let dir: PathBuf = dir.components().collect();
+    if fs::symlink_metadata(&dir).is_err() {
+        return Ok(());
+    }
+    open_config_dir(&dir).map(|_| ())
+}
+
+/// Create or replace `path` (a `config.toml`) with `bytes`, 0600, atomically, as
+/// [`write_private`] does, in a directory checked by [`open_config_dir`].
+pub fn write_config(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::unexpected(format!("{} is not a file name", path.display())))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    open_config_dir(dir)?.write_file(name, bytes, true)
+}
+
+fn open_dir_as(dir: &Path, access: Access) -> Result<PrivateDir> {
     // Without a trailing slash, so that a symbolic link is examined rather than followed.
     let dir: PathBuf = dir.components().collect();
     match fs::symlink_metadata(&dir) {
@@ -57,7 +102,7 @@ pub fn open_private_dir(dir: &Path) -> Result<PrivateDir> {
     }
     // Whether we just created it or it was there already (or someone else created it in
     // between), check what is there now, through the handle we go on to use.
-    let opened = PrivateDir::open_checked(&dir)?;
+    let opened = PrivateDir::open_checked(&dir, access)?;
     #[cfg(unix)]
     check_ancestry(&opened.path, &opened.fd, false)?;
     Ok(opened)
@@ -138,6 +183,11 @@ fn refuse_symlink(dir: &Path) -> Error {
 
 /// Refuse a directory that is not ours alone. The owner is checked before the mode.
 fn check_private_dir(dir: &Path, meta: &fs::Metadata) -> Result<()> {
+    check_dir(dir, meta, Access::Private)
+}
+
+/// Refuse a directory that is not ours, or that others may use beyond `access`.
+fn check_dir(dir: &Path, meta: &fs::Metadata, access: Access) -> Result<()> {
     if meta.file_type().is_symlink() {
         return Err(refuse_symlink(dir));
     }
@@ -160,7 +210,17 @@ fn check_private_dir(dir: &Path, meta: &fs::Metadata) -> Result<()> {
             ));
         }
         let mode = meta.mode() & 0o7777;
-        if mode & 0o077 != 0 {
+        if access == Access::Readable && mode & 0o022 != 0 {
+            return Err(refuse_dir(
+                dir,
+                format!("it is writable by group or others (mode {mode:04o})"),
+                &format!(
+                    "another user could change your configuration; a configuration directory may be readable by others but writable only by you (`chmod go-w {}`)",
+                    dir.display()
+                ),
+            ));
+        }
+        if access == Access::Private && mode & 0o077 != 0 {
             return Err(refuse_dir(
                 dir,
                 format!("it is accessible by group or others (mode {mode:04o})"),
@@ -333,7 +393,7 @@ fn check_ancestry_for(dir: &Path, start: &Path, fd: &fs::File, include_self: boo
 
 impl PrivateDir {
     /// Open `dir` without following a link and check it is ours alone, through the handle.
-    fn open_checked(dir: &Path) -> Result<PrivateDir> {
+    fn open_checked(dir: &Path, access: Access) -> Result<PrivateDir> {
         #[cfg(unix)]
         {
             let fd = open_dir_fd(dir, true).map_err(|e| match e.raw_os_error() {
@@ -351,7 +411,7 @@ impl PrivateDir {
             let meta = fd
                 .metadata()
                 .map_err(|e| Error::unexpected(format!("cannot inspect {}: {e}", dir.display())))?;
-            check_private_dir(dir, &meta)?;
+            check_dir(dir, &meta, access)?;
             Ok(PrivateDir {
                 path: dir.to_path_buf(),
                 fd,
@@ -361,7 +421,7 @@ impl PrivateDir {
         {
             let meta = fs::symlink_metadata(dir)
                 .map_err(|e| Error::unexpected(format!("cannot inspect {}: {e}", dir.display())))?;
-            check_private_dir(dir, &meta)?;
+            check_dir(dir, &meta, access)?;
             Ok(PrivateDir {
                 path: dir.to_path_buf(),
             })
@@ -815,6 +875,34 @@ mod tests {
         );
         assert!(write_private(&d.join("x"), b"x").is_err());
         assert!(!d.join("x").exists());
+    }
+
+    #[test]
+    fn a_configuration_directory_may_be_readable_by_others_never_writable() {
+        let t = private_tempdir();
+        let d = t.path().join("conf");
+        fs::create_dir(&d).unwrap();
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
+        open_config_dir(&d).unwrap();
+        write_config(&d.join("config.toml"), b"x = 1\n").unwrap();
+        assert_eq!(mode(&d.join("config.toml")), 0o600);
+        assert!(
+            open_private_dir(&d).is_err(),
+            "a private directory stays 0700"
+        );
+        for m in [0o775, 0o757, 0o777] {
+            fs::set_permissions(&d, fs::Permissions::from_mode(m)).unwrap();
+            let msg = open_config_dir(&d).err().unwrap().message;
+            assert!(
+                msg.contains(&format!("writable by group or others (mode {m:04o})")),
+                "{msg}"
+            );
+            assert!(check_config_dir_if_exists(&d).is_err());
+        }
+        // Missing: created 0700.
+        let new = t.path().join("new/conf");
+        write_config(&new.join("config.toml"), b"").unwrap();
+        assert_eq!(mode(&new), 0o700);
     }
 
     #[test]

@@ -414,6 +414,55 @@ impl LazyVerifier {
     }
 }
 
+/// A chain that leads to no trusted root, with what its last certificate says about its
+/// issuer: whether the server left out an intermediate, or sent a root no one here trusts.
+/// Carried in `rustls::Error::InvalidCertificate(CertificateError::Other(..))` for
+/// [`crate::http::transport_error`] to explain.
+#[derive(Debug, Clone)]
+pub struct UntrustedChain {
+    /// The issuer of the last certificate sent (the one the chain would continue with).
+    pub issuer: String,
+    /// That last certificate is self-issued (a root): the server sent a whole chain to a root
+    /// that is not trusted here.
+    pub ends_in_root: bool,
+    /// It names where its issuer's certificate can be fetched, as public CAs' certificates do:
+    /// an intermediate the server should have sent.
+    pub names_issuer_url: bool,
+    /// How many certificates the server sent.
+    pub sent: usize,
+}
+
+impl fmt::Display for UntrustedChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no trusted root for the certificate chain (the last certificate sent is issued by {:?})",
+            self.issuer
+        )
+    }
+}
+
+impl std::error::Error for UntrustedChain {}
+
+/// The `UnknownIssuer` refusal of `end_entity` + `intermediates`, explained.
+fn untrusted_chain(
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+) -> rustls::Error {
+    let last = intermediates.last().unwrap_or(end_entity);
+    let Some(info) = crate::x509::issuer_info(last) else {
+        return rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+    };
+    rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
+        Arc::new(UntrustedChain {
+            issuer: info.issuer,
+            ends_in_root: info.self_issued,
+            names_issuer_url: info.names_issuer_url,
+            sent: intermediates.len() + 1,
+        }),
+    )))
+}
+
 impl ServerCertVerifier for LazyVerifier {
     fn verify_server_cert(
         &self,
@@ -423,13 +472,18 @@ impl ServerCertVerifier for LazyVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.verifier()?.verify_server_cert(
+        match self.verifier()?.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
-        )
+        ) {
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)) => {
+                Err(untrusted_chain(end_entity, intermediates))
+            }
+            other => other,
+        }
     }
 
     fn verify_tls12_signature(

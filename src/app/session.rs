@@ -53,7 +53,11 @@ impl Ctx {
             backend,
             self.settings.data_dir.clone(),
             self.settings.keyring_double.clone(),
-            self.settings.keyring_timeout,
+            crate::credentials::Waits {
+                answer: self.settings.keyring_timeout,
+                unlock: self.settings.keyring_unlock_wait,
+                quiet: self.settings.quiet,
+            },
         )
     }
 

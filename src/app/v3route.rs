@@ -75,7 +75,7 @@ pub(crate) fn curl_token(ctx: &super::Ctx) -> Result<TokenSource> {
     }
     match ctx.sessions()?.get(&ctx.credential_key()) {
         Some(s) => Ok(TokenSource::Stored {
-            token: crate::secret::Secret::new("$CPIS_TOKEN"),
+            token: crate::secret::Secret::new("$CPIS_ACCESS_TOKEN"),
             session: Box::new(s.clone()),
         }),
         None => Ok(TokenSource::None),

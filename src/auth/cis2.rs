@@ -186,19 +186,60 @@ const MAX_CALLBACK_HEAD: u64 = 16 * 1024;
 enum Arrival {
     /// Not a reply for this login (another path, a wrong or missing `state`, garbage, idle).
     Ignored,
-    /// The reply for this login (its `state` matched): the code, or why there is none.
-    Answer(Result<Secret>),
+    /// The reply for this login (its `state` matched): the code, with the browser's
+    /// connection held open for the page that says how the sign-in ended; or why there is no
+    /// code (that page already sent).
+    Answer(Result<Callback>),
+}
+
+/// The browser's reply for this login: the authorization code, and the browser's connection,
+/// held open so that the page it shows says "signed in" only once the sign-in has finished
+/// (the id_token verified, the tokens exchanged and kept). [`Callback::answer`] sends that
+/// page; dropped unanswered, the browser sees the connection close (never "signed in").
+pub struct Callback {
+    pub code: Secret,
+    browser: tokio::net::TcpStream,
+}
+
+/// The page for a sign-in that ended in an error: the reason is on the terminal, not here.
+const FAILED_PAGE: &str = "Sign-in failed. Look at the terminal where cpis is running to see why; nothing was kept. You can close this window.";
+
+impl Callback {
+    /// Tell the browser how the sign-in ended: "signed in" only when `signed_in`.
+    pub async fn answer(mut self, signed_in: bool) {
+        let body = if signed_in {
+            "Signed in. You can close this window and return to cpis."
+        } else {
+            FAILED_PAGE
+        };
+        write_page(&mut self.browser, "200 OK", body).await;
+    }
+}
+
+async fn write_page<W: tokio::io::AsyncWrite + Unpin>(write: &mut W, status: &str, body: &str) {
+    let page = format!("<!doctype html><title>cpis</title><p>{body}</p>");
+    let _ = write
+        .write_all(
+            format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n{page}",
+                page.len()
+            )
+            .as_bytes(),
+        )
+        .await;
+    let _ = write.flush().await;
 }
 
 /// Wait on the loopback listener for the browser's redirect to `/callback` with this login's
-/// `state`, and return the authorization code. Connections are served concurrently, each
+/// `state`, and return the authorization code with the browser's connection (answer it with
+/// [`Callback::answer`] once the sign-in has ended). Connections are served concurrently, each
 /// with [`CALLBACK_READ_TIMEOUT`] to send its request: anything that is not this login's reply
 /// (another path, a wrong or missing `state`, an idle or garbled connection) is answered with
 /// an error page and ignored, and the wait goes on until [`LOGIN_WAIT`].
-pub async fn wait_for_code(listener: tokio::net::TcpListener, state: &str) -> Result<Secret> {
+pub async fn wait_for_code(listener: tokio::net::TcpListener, state: &str) -> Result<Callback> {
     let state: std::sync::Arc<str> = state.into();
     let wait = async {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Secret>>(1);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Callback>>(1);
         let mut serving = tokio::task::JoinSet::new();
         loop {
             tokio::select! {
@@ -232,31 +273,33 @@ pub async fn wait_for_code(listener: tokio::net::TcpListener, state: &str) -> Re
         .map_err(|_| cis2_error(format!("no sign-in within {} s", LOGIN_WAIT.as_secs())))?
 }
 
-/// Read one request from the loopback listener and answer it (the page is written before
-/// the outcome is returned, so the browser always gets it).
+/// Read one request from the loopback listener and answer it, except for this login's code:
+/// that connection is handed back unanswered, for [`Callback::answer`].
 async fn serve_callback(mut stream: tokio::net::TcpStream, state: &str) -> Arrival {
     use tokio::io::AsyncReadExt;
-    let (read, mut write) = stream.split();
-    let mut reader = BufReader::new(read.take(MAX_CALLBACK_HEAD));
-    let mut line = String::new();
-    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-        return Arrival::Ignored;
-    }
-    // Drain the headers.
-    loop {
-        let mut h = String::new();
-        match reader.read_line(&mut h).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) if h.trim().is_empty() => break,
-            Ok(_) => {}
+    let line = {
+        let mut reader = BufReader::new((&mut stream).take(MAX_CALLBACK_HEAD));
+        let mut line = String::new();
+        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return Arrival::Ignored;
         }
-    }
+        // Drain the headers.
+        loop {
+            let mut h = String::new();
+            match reader.read_line(&mut h).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) if h.trim().is_empty() => break,
+                Ok(_) => {}
+            }
+        }
+        line
+    };
     let target = line.split_whitespace().nth(1).unwrap_or("");
     let parsed = url::Url::parse(&format!("http://127.0.0.1{target}"))
         .ok()
         .filter(|u| target.starts_with('/') && u.path() == "/callback");
     let Some(u) = parsed else {
-        let _ = write
+        let _ = stream
             .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             .await;
         return Arrival::Ignored;
@@ -274,36 +317,28 @@ async fn serve_callback(mut stream: tokio::net::TcpStream, state: &str) -> Arriv
                 "This sign-in reply is not for the sign-in cpis is waiting for (state mismatch), and was ignored.",
             )
         }
-        (true, Some(code), None) => (
-            Arrival::Answer(Ok(Secret::new(code.clone()))),
-            "200 OK",
-            "Signed in. You can close this window and return to cpis.",
-        ),
+        (true, Some(code), None) => {
+            // Not answered yet: the page waits for the sign-in to finish.
+            return Arrival::Answer(Ok(Callback {
+                code: Secret::new(code.clone()),
+                browser: stream,
+            }));
+        }
         (true, _, Some(e)) => (
             Arrival::Answer(Err(cis2_error(format!(
                 "CIS2 refused the sign-in: {}",
                 crate::sanitize::sanitize(e)
             )))),
             "200 OK",
-            "Sign-in failed. Return to cpis.",
+            FAILED_PAGE,
         ),
         (true, None, None) => (
             Arrival::Answer(Err(cis2_error("the sign-in reply has no code"))),
             "200 OK",
-            "Sign-in failed. Return to cpis.",
+            FAILED_PAGE,
         ),
     };
-    let page = format!("<!doctype html><title>cpis</title><p>{body}</p>");
-    let _ = write
-        .write_all(
-            format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n{page}",
-                page.len()
-            )
-            .as_bytes(),
-        )
-        .await;
-    let _ = write.flush().await;
+    write_page(&mut stream, status, body).await;
     arrival
 }
 

@@ -22,7 +22,106 @@ pub async fn run(ctx: &super::Ctx, cmd: AuthCommand) -> Result<()> {
         }
         AuthCommand::Logout => logout(ctx),
         AuthCommand::Keygen(args) => keygen(ctx, args),
+        AuthCommand::Token { yes } => print_token(ctx, yes).await,
+        AuthCommand::Assertion { yes } => print_assertion(ctx, yes).await,
     }
+}
+
+/// A credential is about to be printed on standard output: refused when that is a terminal
+/// (where it can be seen, scrolled back to and recorded) unless `yes`.
+fn refuse_on_terminal(what: &str, command: &str, var: &str, yes: bool) -> Result<()> {
+    if !yes && crate::ui::stdout_is_terminal() {
+        return Err(Error::usage(format!(
+            "not printing {what} to a terminal, where it can be seen, scrolled back to and recorded"
+        ))
+        .with_hint(format!(
+            "capture it instead: export {var}=\"$(cpis auth {command})\"; or add --yes to print it here"
+        )));
+    }
+    Ok(())
+}
+
+/// `auth token`: the access token the next request would send, on standard output.
+async fn print_token(ctx: &super::Ctx, yes: bool) -> Result<()> {
+    refuse_on_terminal("the access token", "token", "CPIS_ACCESS_TOKEN", yes)?;
+    let conn = ctx.connect().await?;
+    let source = ctx.token_source(&conn).await?;
+    let Some(token) = source.token() else {
+        return Err(Error::new(
+            Kind::NotAuthenticated,
+            "no access token: the embedded sandbox is used without signing in",
+        )
+        .with_hint("sign in to it first to have one: `cpis auth login --system`"));
+    };
+    render::print_stdout(&format!("{}\n", token.expose()))?;
+    let who = source
+        .acting_as()
+        .map(|a| a.description)
+        .unwrap_or_default();
+    let until = match &source {
+        auth::TokenSource::Stored { session, .. } => iso(session.access_expires_at)
+            .map(|t| format!(", expires {t}"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    ctx.note(&format!(
+        "printed the access token of {who} for {}{until}",
+        endpoint_text(ctx)
+    ));
+    Ok(())
+}
+
+/// `auth assertion`: a freshly signed client assertion for the stored system identity.
+async fn print_assertion(ctx: &super::Ctx, yes: bool) -> Result<()> {
+    refuse_on_terminal(
+        "a client assertion",
+        "assertion",
+        "CPIS_CLIENT_ASSERTION",
+        yes,
+    )?;
+    let Some(base) = ctx.settings.endpoint.base_url.clone() else {
+        return Err(Error::usage(
+            "the embedded sandbox lives only while a cpis command runs: an assertion for its token endpoint could not be used",
+        )
+        .with_hint("run `cpis sandbox serve`, sign in to it with --base-url URL, and ask again with the same --base-url"));
+    };
+    let base =
+        url::Url::parse(&base).map_err(|e| Error::usage(format!("base URL {base:?}: {e}")))?;
+    let key = ctx.credential_key();
+    let no_system = || {
+        Error::new(
+            Kind::NotAuthenticated,
+            format!("no system identity is signed in for {key}: a client assertion is signed with a system's private key"),
+        )
+        .with_hint(SessionKind::System.login_hint())
+    };
+    let session = ctx
+        .sessions()?
+        .get(&key)
+        .cloned()
+        .filter(|s| s.kind == SessionKind::System)
+        .ok_or_else(no_system)?;
+    let info = session.system.clone().ok_or_else(no_system)?;
+    let store = ctx.store(session.store)?;
+    let pem = auth::load_secrets(store.as_ref(), &key)?
+        .private_key_pem
+        .ok_or_else(|| {
+            Error::new(
+                Kind::NotAuthenticated,
+                format!("no private key stored for {key}"),
+            )
+            .with_hint(SessionKind::System.login_hint())
+        })?;
+    let token_url = info.token_url(&base);
+    let assertion = system::client_assertion(&info, &pem, &token_url, auth::now_secs())?;
+    render::print_stdout(&format!("{}\n", assertion.expose()))?;
+    ctx.note(&format!(
+        "printed a client assertion for {token_url} (API key {}, kid {}), valid for {} s and once",
+        info.api_key_fingerprint(),
+        info.kid,
+        system::ASSERTION_LIFETIME_SECS
+    ));
+    Ok(())
 }
 
 /// The largest token accepted on standard input.
@@ -440,76 +539,82 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
     let (verifier, challenge) = cis2::pkce();
     let url = cis2::authorize_url(&disc, &client_id, &redirect_uri, &state, &nonce, &challenge)?;
     send_to_browser(ctx, &args, &url);
-    let code = cis2::wait_for_code(listener, &state).await?;
-    let (id_token, cis2_access) = cis2::exchange_code(
-        &conn.post,
-        &disc,
-        &client_id,
-        &cis2_secret,
-        &code,
-        &redirect_uri,
-        &verifier,
-    )
-    .await?;
-    let claims = cis2::verify_id_token(&conn.http, &disc, &client_id, &nonce, &id_token).await?;
-    let info = match &cis2_access {
-        Some(t) => {
-            let info = cis2::userinfo(&conn.http, &disc, t).await?;
-            cis2::check_userinfo_sub(&claims, &info)?;
-            info
+    let callback = cis2::wait_for_code(listener, &state).await?;
+    let code = &callback.code;
+    let signed_in: Result<()> = async {
+        let (id_token, cis2_access) = cis2::exchange_code(
+            &conn.post,
+            &disc,
+            &client_id,
+            &cis2_secret,
+            code,
+            &redirect_uri,
+            &verifier,
+        )
+        .await?;
+        let claims = cis2::verify_id_token(&conn.http, &disc, &client_id, &nonce, &id_token).await?;
+        let info = match &cis2_access {
+            Some(t) => {
+                let info = cis2::userinfo(&conn.http, &disc, t).await?;
+                cis2::check_userinfo_sub(&claims, &info)?;
+                info
+            }
+            None => cis2::Userinfo::default(),
+        };
+        let identity = cis2::identity(&claims, &info)?;
+        let token_url = app
+            .token_url
+            .clone()
+            .unwrap_or_else(|| system::derive_token_url(&conn.base, app.mock_auth));
+        let now = auth::now_secs();
+        let reply = cis2::token_exchange(
+            &conn.post,
+            &app.api_key,
+            &app.kid,
+            &app.key_pem,
+            &token_url,
+            &id_token,
+            now,
+        )
+        .await?;
+        let mut session = new_session(ctx, SessionKind::User);
+        session.access_expires_at = Some(reply.expires_at(now));
+        session.refresh_expires_at = Some(
+            reply
+                .refresh_expires_at(now)
+                .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
+        );
+        session.user = Some(auth::session::UserSession {
+            identity: identity.clone(),
+            api_key: app.api_key.clone(),
+            // For the embedded sandbox the port changes with every command: derive it then.
+            token_url: (!local).then(|| token_url.clone()),
+        });
+        let secrets = Secrets {
+            access_token: Some(reply.access_token),
+            refresh_token: reply.refresh_token,
+            client_secret: Some(platform_secret),
+            ..Secrets::default()
+        };
+        let kept = save(ctx, &secrets, session)?;
+        ctx.note(&format!(
+            "signed in to {} as {}; kept in {kept}",
+            endpoint_text(ctx),
+            identity.describe()
+        ));
+        for (unscheduled, what) in [(true, "unscheduled"), (false, "scheduled")] {
+            if let Err(code) = identity.may_look_up(unscheduled) {
+                crate::ui::message(&format_args!(
+                    "warning: the selected role lacks {code} ({}), so {what} lookups will be refused",
+                    crate::app::verify::activity_meaning(code)
+                ));
+            }
         }
-        None => cis2::Userinfo::default(),
-    };
-    let identity = cis2::identity(&claims, &info)?;
-    let token_url = app
-        .token_url
-        .clone()
-        .unwrap_or_else(|| system::derive_token_url(&conn.base, app.mock_auth));
-    let now = auth::now_secs();
-    let reply = cis2::token_exchange(
-        &conn.post,
-        &app.api_key,
-        &app.kid,
-        &app.key_pem,
-        &token_url,
-        &id_token,
-        now,
-    )
-    .await?;
-    let mut session = new_session(ctx, SessionKind::User);
-    session.access_expires_at = Some(reply.expires_at(now));
-    session.refresh_expires_at = Some(
-        reply
-            .refresh_expires_at(now)
-            .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
-    );
-    session.user = Some(auth::session::UserSession {
-        identity: identity.clone(),
-        api_key: app.api_key.clone(),
-        // For the embedded sandbox the port changes with every command: derive it then.
-        token_url: (!local).then(|| token_url.clone()),
-    });
-    let secrets = Secrets {
-        access_token: Some(reply.access_token),
-        refresh_token: reply.refresh_token,
-        client_secret: Some(platform_secret),
-        ..Secrets::default()
-    };
-    let kept = save(ctx, &secrets, session)?;
-    ctx.note(&format!(
-        "signed in to {} as {}; kept in {kept}",
-        endpoint_text(ctx),
-        identity.describe()
-    ));
-    for (unscheduled, what) in [(true, "unscheduled"), (false, "scheduled")] {
-        if let Err(code) = identity.may_look_up(unscheduled) {
-            crate::ui::message(&format_args!(
-                "warning: the selected role lacks {code} ({}), so {what} lookups will be refused",
-                crate::app::verify::activity_meaning(code)
-            ));
-        }
+        Ok(())
     }
-    Ok(())
+    .await;
+    callback.answer(signed_in.is_ok()).await;
+    signed_in
 }
 
 /// Listen on the loopback redirect port and show (or open) the sign-in address; returns the
@@ -589,67 +694,75 @@ async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
         .append_pair("redirect_uri", &redirect_uri)
         .append_pair("state", &state);
     send_to_browser(ctx, &args, &url);
-    let code = cis2::wait_for_code(listener, &state).await?;
-    let now = auth::now_secs();
-    let reply = system::request_token(
-        &conn.post,
-        &token_url,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code.expose()),
-            ("redirect_uri", &redirect_uri),
-            ("client_id", &api_key),
-            ("client_secret", client_secret.expose()),
-        ],
-    )
-    .await?;
-    // Who signed in, from the platform's userinfo where it offers one.
-    let anonymous = cis2::IdClaims {
-        sub: "unknown".into(),
-        nonce: None,
-        selected_roleid: None,
-        name: Some("CIS2 user (combined authentication)".into()),
-        aud: None,
-        azp: None,
-    };
-    let identity = match cis2::platform_userinfo(
-        &conn.http,
-        &format!("{oauth_base}/userinfo"),
-        &reply.access_token,
-    )
-    .await
-    {
-        Ok(info) => cis2::identity(&anonymous, &info)?,
-        Err(_) => {
-            ctx.note("the platform offered no userinfo: the user's name and role are not known");
-            cis2::identity(&anonymous, &cis2::Userinfo::default())?
-        }
-    };
-    let mut session = new_session(ctx, SessionKind::User);
-    session.access_expires_at = Some(reply.expires_at(now));
-    session.refresh_expires_at = Some(
-        reply
-            .refresh_expires_at(now)
-            .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
-    );
-    session.user = Some(auth::session::UserSession {
-        identity: identity.clone(),
-        api_key: api_key.clone(),
-        token_url: explicit_token_url.or((!local).then(|| token_url.clone())),
-    });
-    let secrets = Secrets {
-        access_token: Some(reply.access_token),
-        refresh_token: reply.refresh_token,
-        client_secret: Some(client_secret),
-        ..Secrets::default()
-    };
-    let kept = save(ctx, &secrets, session)?;
-    ctx.note(&format!(
-        "signed in to {} as {} (combined authentication); kept in {kept}",
-        endpoint_text(ctx),
-        identity.describe()
-    ));
-    Ok(())
+    let callback = cis2::wait_for_code(listener, &state).await?;
+    let code = &callback.code;
+    let signed_in: Result<()> = async {
+        let now = auth::now_secs();
+        let reply = system::request_token(
+            &conn.post,
+            &token_url,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code.expose()),
+                ("redirect_uri", &redirect_uri),
+                ("client_id", &api_key),
+                ("client_secret", client_secret.expose()),
+            ],
+        )
+        .await?;
+        // Who signed in, from the platform's userinfo where it offers one.
+        let anonymous = cis2::IdClaims {
+            sub: "unknown".into(),
+            nonce: None,
+            selected_roleid: None,
+            name: Some("CIS2 user (combined authentication)".into()),
+            aud: None,
+            azp: None,
+        };
+        let identity = match cis2::platform_userinfo(
+            &conn.http,
+            &format!("{oauth_base}/userinfo"),
+            &reply.access_token,
+        )
+        .await
+        {
+            Ok(info) => cis2::identity(&anonymous, &info)?,
+            Err(_) => {
+                ctx.note(
+                    "the platform offered no userinfo: the user's name and role are not known",
+                );
+                cis2::identity(&anonymous, &cis2::Userinfo::default())?
+            }
+        };
+        let mut session = new_session(ctx, SessionKind::User);
+        session.access_expires_at = Some(reply.expires_at(now));
+        session.refresh_expires_at = Some(
+            reply
+                .refresh_expires_at(now)
+                .unwrap_or(now + system::MAX_REFRESH_LIFETIME_SECS - 1),
+        );
+        session.user = Some(auth::session::UserSession {
+            identity: identity.clone(),
+            api_key: api_key.clone(),
+            token_url: explicit_token_url.or((!local).then(|| token_url.clone())),
+        });
+        let secrets = Secrets {
+            access_token: Some(reply.access_token),
+            refresh_token: reply.refresh_token,
+            client_secret: Some(client_secret),
+            ..Secrets::default()
+        };
+        let kept = save(ctx, &secrets, session)?;
+        ctx.note(&format!(
+            "signed in to {} as {} (combined authentication); kept in {kept}",
+            endpoint_text(ctx),
+            identity.describe()
+        ));
+        Ok(())
+    }
+    .await;
+    callback.answer(signed_in.is_ok()).await;
+    signed_in
 }
 
 /// The last second shown as a date (9999-12-31T23:59:59Z): a later one (a sessions file

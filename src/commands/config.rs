@@ -57,7 +57,7 @@ fn edit(ctx: &super::Ctx, key: config::ConfigKey, value: Option<toml_edit::Value
     let text = config::read_text(&p)?.unwrap_or_default();
     let new = config::set_in_document(&p, &text, &ctx.settings.profile.value, key, value)?;
     if new != text {
-        crate::private::write_private(&p, new.as_bytes())?;
+        crate::private::write_config(&p, new.as_bytes())?;
     }
     Ok(())
 }

@@ -4,7 +4,6 @@
 use std::net::SocketAddr;
 use std::time::{Instant, SystemTime};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::doctor::{redact_proxy, Check, Report, Status, CHECK_TIMEOUT, SKEW_FAIL, SKEW_WARN};
@@ -27,7 +26,7 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
     };
     if let Some(conn) = &conn {
         network(ctx, conn, &mut checks).await;
-        checks.push(oauth_dns(ctx, &conn.base).await);
+        checks.push(oauth_dns(ctx, &conn.base, conn.use_proxy).await);
         checks.push(cis2_dns(ctx).await);
         checks.push(credentials(ctx, conn).await);
         if let Some(nhs) = &query {
@@ -100,7 +99,9 @@ pub async fn curl(ctx: &super::Ctx) -> Result<()> {
             q(&format!("client_assertion_type={}", crate::auth::system::CLIENT_ASSERTION_TYPE)),
             q(&i.token_url(&base_url))
         ));
-        ctx.note("set CPIS_CLIENT_ASSERTION to a freshly signed client assertion before running the token request");
+        ctx.note(&crate::paste::paste_ready(
+            "set CPIS_CLIENT_ASSERTION to a freshly signed client assertion before running the token request: export CPIS_CLIENT_ASSERTION=\"$(cpis auth assertion)\"",
+        ));
     }
     ctx.note("nothing was sent");
     Ok(render::print_stdout(&out)?)
@@ -152,22 +153,51 @@ async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Ch
         .then(|| crate::http::proxy_var_for(base, &crate::http::process_env))
         .flatten();
 
-    // Proxy.
+    let metadata = {
+        let mut dir = base.clone();
+        if !dir.path().ends_with('/') {
+            let p = format!("{}/", dir.path());
+            dir.set_path(&p);
+        }
+        dir.join("metadata").expect("joins")
+    };
+    let get_metadata = || {
+        conn.http
+            .get(metadata.clone())
+            .header("Accept", "application/fhir+json")
+            .timeout(CHECK_TIMEOUT)
+            .send()
+    };
+
+    // Proxy: through the very client every request uses (its proxy settings, credentials and
+    // TLS to an https:// proxy), with the request the http check makes, sent once.
     let t = Instant::now();
+    let mut first = None;
     match proxy {
         None => checks.push(Check::ok("proxy", "none applies: direct connection").took(t)),
-        Some(var) => checks.push(proxy_check(var, &host, port).await.took(t)),
+        Some(var) => {
+            let (check, sent) = proxy_check(
+                var,
+                &host,
+                port,
+                get_metadata().await,
+                &metadata,
+                conn.use_proxy,
+            );
+            checks.push(check.took(t));
+            first = sent.map(|s| (s, t));
+        }
     }
 
     // DNS.
     let t = Instant::now();
     let addrs: Vec<SocketAddr> = match tokio::time::timeout(
         CHECK_TIMEOUT,
-        tokio::net::lookup_host((host.as_str(), port)),
+        crate::http::lookup(&host, port),
     )
     .await
     {
-        Ok(Ok(a)) => a.collect(),
+        Ok(Ok(a)) => a,
         Ok(Err(e)) => {
             let c = if proxy.is_some() {
                 Check::warn(
@@ -267,22 +297,13 @@ async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Ch
         checks.push(Check::skip("clock", "not tried"));
         return;
     }
-    let t = Instant::now();
-    let metadata = {
-        let mut dir = base.clone();
-        if !dir.path().ends_with('/') {
-            let p = format!("{}/", dir.path());
-            dir.set_path(&p);
+    let (sent, t) = match first.take() {
+        Some(done) => done,
+        None => {
+            let t = Instant::now();
+            (get_metadata().await, t)
         }
-        dir.join("metadata").expect("joins")
     };
-    let sent = conn
-        .http
-        .get(metadata.clone())
-        .header("Accept", "application/fhir+json")
-        .timeout(CHECK_TIMEOUT)
-        .send()
-        .await;
     match sent {
         Ok(resp) => {
             let status = resp.status().as_u16();
@@ -520,83 +541,69 @@ async fn v3_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
 
 /// CONNECT through the proxy that applies, to tell a working proxy from one that wants
 /// authentication the HTTP stack cannot do (NTLM, Negotiate).
-async fn proxy_check(var: &'static str, host: &str, port: u16) -> Check {
-    let value = std::env::var(var).unwrap_or_default();
-    let shown = redact_proxy(&value);
-    let with_scheme = if value.contains("://") {
-        value.clone()
+/// What sending a request came to.
+type Sent = std::result::Result<reqwest::Response, reqwest::Error>;
+
+/// The proxy check, from the first request sent through it (`sent`): a tunnel was opened
+/// when anything answered; a refusal (407 with or without credentials, another status) or a
+/// proxy that cannot be reached fails it. What went wrong after the tunnel opened (TLS with
+/// the service, a timeout) is the http check's to report: `sent` is handed back for it,
+/// unless this check failed (then the http check is not made).
+fn proxy_check(
+    var: &'static str,
+    host: &str,
+    port: u16,
+    sent: Sent,
+    url: &url::Url,
+    use_proxy: bool,
+) -> (Check, Option<Sent>) {
+    let shown = redact_proxy(&std::env::var(var).unwrap_or_default());
+    let credentials = crate::http::proxy_has_credentials(var, &crate::http::process_env);
+    let with = if credentials {
+        " (with credentials, not shown)"
     } else {
-        format!("http://{value}")
+        ""
     };
-    let Some((phost, pport)) = url::Url::parse(&with_scheme)
-        .ok()
-        .and_then(|u| Some((u.host_str()?.to_string(), u.port_or_known_default()?)))
-    else {
-        return Check::fail(
-            "proxy",
-            Kind::Usage,
-            format!("{var} cannot be read"),
-            format!("fix {var}"),
-        );
-    };
-    let probe = async {
-        let mut s = TcpStream::connect((phost.as_str(), pport)).await?;
-        s.write_all(
-            format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n").as_bytes(),
-        )
-        .await?;
-        let mut buf = vec![0u8; 4096];
-        let n = s.read(&mut buf).await?;
-        Ok::<String, std::io::Error>(String::from_utf8_lossy(&buf[..n]).into_owned())
-    };
-    match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
-        Ok(Ok(head)) => {
-            let status = head.get(9..12).unwrap_or("");
-            let asks = |scheme: &str| {
-                head.lines().any(|l| {
-                    l.to_ascii_lowercase().starts_with("proxy-authenticate:")
-                        && l.to_ascii_lowercase()
-                            .contains(&scheme.to_ascii_lowercase())
-                })
-            };
-            match status {
-                "200" => Check::ok("proxy", format!("{var} = {shown}: the proxy connects to {host}:{port}")),
-                "407" if asks("NTLM") || asks("Negotiate") => Check::fail(
-                    "proxy",
-                    Kind::Unreachable,
-                    format!("{var} = {shown} wants NTLM or Negotiate (Windows) authentication"),
-                    "cpis's HTTP stack cannot do NTLM/Negotiate: run a local authenticating proxy (such as px or cntlm) and point HTTPS_PROXY at it, or ask IT to exempt the NHS API platform",
+    let e = match sent {
+        Ok(resp) => {
+            let check = Check::ok(
+                "proxy",
+                format!(
+                    "{var} = {shown}{with}: the tunnel to {host}:{port} opened (the service answered HTTP {})",
+                    resp.status().as_u16()
                 ),
-                "407" => Check::fail(
-                    "proxy",
-                    Kind::Unreachable,
-                    format!("{var} = {shown} wants authentication (HTTP 407)"),
-                    "put the proxy's credentials in HTTPS_PROXY (http://user:password@host:port) or ask IT",
-                ),
-                other => Check::fail(
-                    "proxy",
-                    Kind::Unreachable,
-                    format!("{var} = {shown} answered CONNECT with HTTP {other}"),
-                    "check the proxy address, or NO_PROXY for this host",
-                ),
-            }
+            );
+            return (check, Some(Ok(resp)));
         }
-        Ok(Err(e)) => Check::fail(
+        Err(e) => e,
+    };
+    if let Some(refusal) = crate::http::proxy_refusal(&e) {
+        let (detail, fix) =
+            crate::http::proxy_refusal_message(refusal, var, credentials, host, port);
+        let check = Check::fail(
             "proxy",
             Kind::Unreachable,
-            format!("cannot reach the proxy {shown} ({var}): {e}"),
-            format!("check {var} and NO_PROXY"),
-        ),
-        Err(_) => Check::fail(
-            "proxy",
-            Kind::Unreachable,
-            format!(
-                "no answer from the proxy {shown} ({var}) within {} s",
-                CHECK_TIMEOUT.as_secs()
-            ),
-            format!("check {var}"),
-        ),
+            format!("{var} = {shown}{with}: {detail}"),
+            fix,
+        );
+        return (check, None);
     }
+    if e.is_timeout() || !e.is_connect() || crate::http::has_tls_error(&e) {
+        let check = Check::skip(
+            "proxy",
+            format!("{var} = {shown}{with}: the request through it failed: see http"),
+        );
+        return (check, Some(Err(e)));
+    }
+    // The proxy itself could not be reached (refused, its name does not resolve).
+    let err = crate::http::transport_error(e, url, CHECK_TIMEOUT, use_proxy);
+    let check = Check::fail(
+        "proxy",
+        Kind::Unreachable,
+        format!("cannot reach the proxy {shown} ({var}): {}", err.message),
+        format!("check {var} and NO_PROXY"),
+    );
+    (check, None)
 }
 
 /// A TLS handshake with the same trust as every request (platform roots plus extra CAs).
@@ -635,7 +642,7 @@ async fn tls_check(ctx: &super::Ctx, stream: TcpStream, host: &str) -> Check {
                 .is_some_and(|n| crate::tls::trusted_by_platform_alone(&chain, n));
             let cert = chain
                 .first()
-                .and_then(|c| crate::doctor::x509::summarise(c))
+                .and_then(|c| crate::x509::summarise(c))
                 .map(|c| {
                     format!(
                         "; certificate {} issued by {}, valid until {}",
@@ -717,18 +724,20 @@ fn clock_check(server_date: Option<SystemTime>) -> Check {
 
 /// The addresses of `host`, comma-separated, or `None` when it does not resolve in time.
 async fn resolve(host: &str) -> Option<String> {
-    let addrs: Vec<String> =
-        tokio::time::timeout(CHECK_TIMEOUT, tokio::net::lookup_host((host, 443)))
-            .await
-            .ok()?
-            .ok()?
-            .map(|a| a.ip().to_string())
-            .collect();
+    let addrs: Vec<String> = tokio::time::timeout(CHECK_TIMEOUT, crate::http::lookup(host, 443))
+        .await
+        .ok()?
+        .ok()?
+        .into_iter()
+        .map(|a| a.ip().to_string())
+        .collect();
     (!addrs.is_empty()).then(|| addrs.join(", "))
 }
 
-/// The platform's OAuth host, when a sign-in's token URL is not on the API host.
-async fn oauth_dns(ctx: &super::Ctx, base: &url::Url) -> Check {
+/// The platform's OAuth server, when a sign-in's token URL is not on the API's origin (scheme,
+/// host and port: a token endpoint on the API host but another port is another server): its
+/// host must resolve and, unless a proxy carries the connection, its port must accept one.
+async fn oauth_dns(ctx: &super::Ctx, base: &url::Url, use_proxy: bool) -> Check {
     let token_url = ctx
         .sessions()
         .ok()
@@ -739,27 +748,63 @@ async fn oauth_dns(ctx: &super::Ctx, base: &url::Url) -> Check {
                 .or(s.user.and_then(|u| u.token_url))
         })
         .or_else(|| ctx.settings.token_url.as_ref().map(|t| t.value.clone()));
-    let host = token_url
+    let Some(url) = token_url
         .as_deref()
         .and_then(|u| url::Url::parse(u).ok())
-        .and_then(|u| u.host_str().map(str::to_string));
-    let Some(host) = host.filter(|h| Some(h.as_str()) != base.host_str()) else {
+        .filter(|u| u.host_str().is_some() && u.origin() != base.origin())
+    else {
         return Check::skip(
             "oauth",
-            "the token endpoint is on the API host (checked above)",
+            "the token endpoint is on the API's origin (checked above)",
         );
     };
+    let host = url.host_str().unwrap_or("").to_string();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let origin = url.origin().ascii_serialization();
     let t = Instant::now();
-    if let Some(addrs) = resolve(&host).await {
-        Check::ok("oauth", format!("{host} -> {addrs}")).took(t)
-    } else {
-        Check::fail(
+    let Some(addrs) = resolve(&host).await else {
+        return Check::fail(
             "oauth",
             Kind::Unreachable,
             format!("the token endpoint's host {host} does not resolve"),
             "check the token URL (`cpis config get token_url`) and this machine's DNS",
         )
-        .took(t)
+        .took(t);
+    };
+    let proxied =
+        use_proxy && crate::http::proxy_var_for(&url, &crate::http::process_env).is_some();
+    if proxied {
+        return Check::ok(
+            "oauth",
+            format!("{origin}: {host} -> {addrs}; reached through the proxy"),
+        )
+        .took(t);
+    }
+    let targets = crate::http::lookup(&host, port).await.unwrap_or_default();
+    let connected = tokio::time::timeout(CHECK_TIMEOUT, TcpStream::connect(&targets[..])).await;
+    match connected {
+        Ok(Ok(_)) => Check::ok(
+            "oauth",
+            format!("{origin}: {host} -> {addrs}; port {port} accepts connections"),
+        )
+        .took(t),
+        Ok(Err(e)) => Check::fail(
+            "oauth",
+            Kind::Unreachable,
+            format!("the token endpoint {origin} does not accept connections on port {port}: {e}"),
+            "check the token URL's scheme, host and port (`cpis config get token_url`)",
+        )
+        .took(t),
+        Err(_) => Check::fail(
+            "oauth",
+            Kind::Unreachable,
+            format!(
+                "no connection to the token endpoint {origin} within {} s",
+                CHECK_TIMEOUT.as_secs()
+            ),
+            "a firewall may be dropping the connection; check the token URL and the route to it",
+        )
+        .took(t),
     }
 }
 

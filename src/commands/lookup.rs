@@ -238,7 +238,7 @@ async fn curl(
     let client = crate::cpis::Client::new(
         conn.http.clone(),
         conn.base.as_str(),
-        Some(crate::secret::Secret::new("$CPIS_TOKEN")),
+        Some(crate::secret::Secret::new("$CPIS_ACCESS_TOKEN")),
         ctx.settings.timeout.value,
         ctx.notifier(),
     )?
@@ -249,7 +249,9 @@ async fn curl(
         .iter()
         .find(|s| !s.dir)
         .map(|s| s.path.display().to_string());
-    ctx.note("nothing was sent; set CPIS_TOKEN to an access token before running these");
+    ctx.note(&crate::paste::paste_ready(
+        "nothing was sent; set CPIS_ACCESS_TOKEN to the access token before running these: export CPIS_ACCESS_TOKEN=\"$(cpis auth token)\"",
+    ));
     if care == CareSetting::Unscheduled {
         ctx.note("these are unscheduled searches: running them records an access and notifies the local authority");
     }
@@ -260,7 +262,7 @@ async fn curl(
         let api = crate::cpis::Client::new(
             conn.http.clone(),
             base.as_str(),
-            Some(crate::secret::Secret::new("$CPIS_TOKEN")),
+            Some(crate::secret::Secret::new("$CPIS_ACCESS_TOKEN")),
             ctx.settings.timeout.value,
             ctx.notifier(),
         )?
@@ -277,7 +279,7 @@ async fn curl(
             let api = crate::cpis::Client::new(
                 conn.http.clone(),
                 base.as_str(),
-                Some(crate::secret::Secret::new("$CPIS_TOKEN")),
+                Some(crate::secret::Secret::new("$CPIS_ACCESS_TOKEN")),
                 ctx.settings.timeout.value,
                 ctx.notifier(),
             )?

@@ -280,7 +280,7 @@ impl Client {
     }
 
     /// One `curl` command for a GET of `url` with exactly `headers`, on one line. A token of
-    /// `$CPIS_TOKEN` stays a shell variable.
+    /// `$CPIS_ACCESS_TOKEN` stays a shell variable.
     pub fn curl_line(url: &Url, headers: &HeaderMap, cacert: Option<&str>) -> String {
         fn quote(s: &str) -> String {
             format!("'{}'", s.replace('\'', "'\\''"))
@@ -292,7 +292,7 @@ impl Client {
         for (name, value) in headers.iter() {
             let value = value.to_str().unwrap_or("");
             let header = format!("{}: {value}", name.as_str());
-            if value.contains("$CPIS_TOKEN") {
+            if value.contains("$CPIS_ACCESS_TOKEN") {
                 // Double quotes: the shell expands the variable; nothing else in it needs them.
                 cmd.push_str(&format!(" -H \"{header}\""));
             } else {
@@ -307,7 +307,7 @@ impl Client {
 
     /// The `curl` commands that make this lookup's two searches with exactly these headers,
     /// one per line, for support to reproduce a request outside the tool. The client must have
-    /// been made with the token `$CPIS_TOKEN`: it stays a shell variable, never a value.
+    /// been made with the token `$CPIS_ACCESS_TOKEN`: it stays a shell variable, never a value.
     pub fn curl_commands(
         &self,
         nhs: &NhsNumber,
@@ -456,9 +456,8 @@ impl Client {
                     })
                     .collect();
                 (self.notify)(&format!(
-                    "GET {}://{}{} (query hidden) -> {result} in {} ms, attempt {}, trace id {trace_id}",
-                    url.scheme(),
-                    url.host_str().unwrap_or(""),
+                    "GET {}{} (query hidden) -> {result} in {} ms, attempt {}, trace id {trace_id}",
+                    url.origin().ascii_serialization(),
                     path.join("/"),
                     started.elapsed().as_millis(),
                     attempt + 1

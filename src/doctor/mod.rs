@@ -1,7 +1,7 @@
 //! `cpis doctor`: why can this workstation not reach CP-IS? Each check is a small function
 //! returning a finding; they run in order, each under its own short timeout.
 
-pub mod x509;
+pub use crate::x509;
 
 use std::time::{Duration, Instant};
 

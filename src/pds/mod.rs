@@ -95,7 +95,7 @@ impl Client {
         }
     }
 
-    /// The `curl` command for this retrieval, with the token left as `$CPIS_TOKEN`.
+    /// The `curl` command for this retrieval, with the token left as `$CPIS_ACCESS_TOKEN`.
     pub fn curl_command(&self, nhs: &NhsNumber, cacert: Option<&str>) -> String {
         let trace_id = uuid::Uuid::new_v4().to_string();
         crate::cpis::Client::curl_line(

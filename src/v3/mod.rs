@@ -528,9 +528,8 @@ impl Client {
                     Err(_) => "connection failed".into(),
                 };
                 (self.notify)(&format!(
-                    "POST {}://{}{} (body hidden) -> {result} in {} ms, attempt {}, Message-Id {id}",
-                    url.scheme(),
-                    url.host_str().unwrap_or(""),
+                    "POST {}{} (body hidden) -> {result} in {} ms, attempt {}, Message-Id {id}",
+                    url.origin().ascii_serialization(),
                     url.path(),
                     started.elapsed().as_millis(),
                     attempt + 1
@@ -538,7 +537,11 @@ impl Client {
             }
             match sent {
                 Ok(r) => break r,
-                Err(e) if crate::http::never_sent(&e) && attempt < crate::cpis::MAX_RETRIES => {
+                Err(e)
+                    if crate::http::never_sent(&e)
+                        && crate::http::proxy_refusal(&e).is_none()
+                        && attempt < crate::cpis::MAX_RETRIES =>
+                {
                     let wait = crate::cpis::backoff(attempt);
                     attempt += 1;
                     (self.notify)(&format!(

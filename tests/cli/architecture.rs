@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("private", 0),
     ("paste", 0),
     ("prompt", 0),
+    ("x509", 0),
     ("ui", 0),
     // 1: settings, the network, local state.
     ("config", 1),

@@ -286,3 +286,96 @@ fn the_embedded_sandbox_needs_no_credential() {
     // Nothing was read from or written to any store.
     assert!(cpis.files().is_empty(), "{:?}", cpis.files());
 }
+
+#[test]
+fn keyring_failures_say_which_it_is() {
+    for (double, says) in [
+        ("unavailable", "no Secret Service"),
+        ("locked", "the OS keyring is locked"),
+        ("dismissed", "unlock prompt was dismissed"),
+    ] {
+        let cpis = Cpis::signed_out();
+        let r = cpis.run_stdin(
+            &["--env", "int", "auth", "login", "--with-token"],
+            &[("CPIS_TEST_KEYRING", double)],
+            TOKEN,
+        );
+        r.assert_code(4).assert_stderr_has(&[says]);
+        assert!(
+            !r.stderr.contains("waiting for the keyring"),
+            "{}",
+            r.stderr
+        );
+        assert!(cpis.files().is_empty(), "{double}: {:?}", cpis.files());
+    }
+}
+
+#[test]
+fn on_a_desktop_a_keyring_waiting_to_be_unlocked_gets_longer_and_says_so() {
+    // Without a desktop no prompt can be seen: the call times out as before.
+    let cpis = Cpis::signed_out();
+    let keyring = format!("slow:1500:dir:{}", cpis.keyring_dir().display());
+    let r = cpis.run_stdin(
+        &["--env", "int", "auth", "login", "--with-token"],
+        &[
+            ("CPIS_TEST_KEYRING", &keyring),
+            ("CPIS_KEYRING_TIMEOUT_MS", "200"),
+        ],
+        TOKEN,
+    );
+    r.assert_code(4)
+        .assert_stderr_has(&["the OS keyring timed out", "did not answer within 0.2 s"]);
+    assert!(
+        !r.stderr.contains("waiting for the keyring"),
+        "{}",
+        r.stderr
+    );
+    // On a desktop the same slow answer (an unlock prompt being answered) is waited for.
+    let cpis = Cpis::signed_out();
+    let keyring = format!("slow:1500:dir:{}", cpis.keyring_dir().display());
+    let r = cpis.run_stdin(
+        &["--env", "int", "auth", "login", "--with-token"],
+        &[
+            ("CPIS_TEST_KEYRING", &keyring),
+            ("CPIS_KEYRING_TIMEOUT_MS", "200"),
+            ("DISPLAY", ":99"),
+        ],
+        TOKEN,
+    );
+    r.assert_code(0)
+        .assert_stderr_has(&["note: waiting for the keyring to be unlocked"]);
+    assert!(!r.stderr.contains(TOKEN));
+    // A prompt never answered: given up after the unlock timeout, saying so.
+    let r = Cpis::signed_out().run_stdin(
+        &["--env", "int", "auth", "login", "--with-token"],
+        &[
+            ("CPIS_TEST_KEYRING", "hang"),
+            ("CPIS_KEYRING_TIMEOUT_MS", "200"),
+            ("CPIS_KEYRING_UNLOCK_TIMEOUT_MS", "600"),
+            ("WAYLAND_DISPLAY", "wayland-0"),
+        ],
+        TOKEN,
+    );
+    r.assert_code(4).assert_stderr_has(&[
+        "waiting for the keyring to be unlocked",
+        "did not answer within 0.6 s (no unlock in that time)",
+        "CPIS_KEYRING_UNLOCK_TIMEOUT_MS",
+    ]);
+    // --quiet: no note, the same outcome.
+    let r = Cpis::signed_out().run_stdin(
+        &["--env", "int", "-q", "auth", "login", "--with-token"],
+        &[
+            ("CPIS_TEST_KEYRING", "hang"),
+            ("CPIS_KEYRING_TIMEOUT_MS", "200"),
+            ("CPIS_KEYRING_UNLOCK_TIMEOUT_MS", "400"),
+            ("DISPLAY", ":99"),
+        ],
+        TOKEN,
+    );
+    r.assert_code(4);
+    assert!(
+        !r.stderr.contains("waiting for the keyring"),
+        "{}",
+        r.stderr
+    );
+}

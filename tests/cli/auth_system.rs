@@ -653,3 +653,173 @@ fn a_key_file_that_is_not_a_usable_rsa_key_exits_2_naming_it() {
     assert!(server.requests().is_empty());
     assert!(!cpis.data_dir().join("sessions.json").exists());
 }
+
+#[test]
+fn auth_token_prints_the_token_in_use_renewing_it_and_curl_output_runs_with_it() {
+    // Tokens that live 10 s are within the 30 s margin: each `auth token` renews, as a lookup
+    // would, and prints the new token.
+    let (server, issued) = platform("10");
+    let cpis = Cpis::signed_out();
+    let base = server.base_url();
+    login(&cpis, &base, &key_file(&cpis)).assert_code(0);
+    let t = cpis.run(&["--base-url", &base, "auth", "token"]);
+    t.assert_code(0)
+        .assert_stderr_has(&["printed the access token of system", PERSON]);
+    assert_eq!(t.stdout, "tok-2\n");
+    assert!(!t.stderr.contains("tok-2"), "{}", t.stderr);
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    // The --curl output names the variable the tool itself reads, and runs with the token.
+    let curl = cpis.run(&[
+        "--base-url",
+        &base,
+        "lookup",
+        "9434765919",
+        "--scheduled",
+        "--curl",
+    ]);
+    curl.assert_code(0).assert_stderr_has(&[
+        "nothing was sent",
+        &format!("export CPIS_ACCESS_TOKEN=\"$(cpis --base-url {base} auth token)\""),
+    ]);
+    assert!(
+        curl.stdout.contains("Bearer $CPIS_ACCESS_TOKEN"),
+        "{}",
+        curl.stdout
+    );
+    let before = server.requests().len();
+    // (The scripted server does not record PDS requests: the first CP-IS search.)
+    let line = curl
+        .stdout
+        .lines()
+        .find(|l| l.contains("/CareTeam?"))
+        .unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", line])
+        .env("CPIS_ACCESS_TOKEN", t.stdout.trim())
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), before + 1, "{}", curl.stdout);
+    assert_eq!(reqs[before].header("authorization"), Some("Bearer tok-2"));
+    // CPIS_ACCESS_TOKEN, when set, is the token in use.
+    let e = cpis.run_env(
+        &["--base-url", &base, "auth", "token"],
+        &[("CPIS_ACCESS_TOKEN", "from-the-environment")],
+    );
+    e.assert_code(0)
+        .assert_stderr_has(&["a token from CPIS_ACCESS_TOKEN"]);
+    assert_eq!(e.stdout, "from-the-environment\n");
+    // Signed out: exit 4, nothing printed.
+    let out = Cpis::signed_out();
+    let r = out.run(&["--base-url", &base, "auth", "token"]);
+    r.assert_code(4);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let r = out.run(&["--base-url", &base, "auth", "assertion"]);
+    r.assert_code(4)
+        .assert_stderr_has(&["no system identity is signed in", "cpis --base-url"]);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+}
+
+#[test]
+fn auth_assertion_prints_a_fresh_signed_client_assertion_for_the_system() {
+    let (server, issued) = platform("599");
+    let cpis = Cpis::signed_out();
+    let base = server.base_url();
+    login(&cpis, &base, &key_file(&cpis)).assert_code(0);
+    let token_url = format!("http://{}/oauth2/token", server.addr);
+    let mut jtis = std::collections::HashSet::new();
+    for _ in 0..2 {
+        let r = cpis.run(&["--base-url", &base, "auth", "assertion"]);
+        r.assert_code(0)
+            .assert_stderr_has(&["printed a client assertion for", &token_url, KID]);
+        let jwt = r.stdout.trim();
+        assert!(!r.stderr.contains(jwt));
+        assert_eq!(r.stdout, format!("{jwt}\n"));
+        // Signed with the registered key, for the token URL, short-lived.
+        let key = cpis::sandbox::app::public_decoding_key();
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS512);
+        v.set_audience(&[&token_url]);
+        v.set_issuer(&[API_KEY]);
+        let claims = jsonwebtoken::decode::<serde_json::Value>(jwt, &key, &v)
+            .unwrap()
+            .claims;
+        assert_eq!(claims["sub"], API_KEY);
+        let exp = claims["exp"].as_u64().unwrap();
+        assert!(exp > now() && exp <= now() + 300, "{claims}");
+        jtis.insert(claims["jti"].as_str().unwrap().to_string());
+        let header = b64json(jwt.split('.').next().unwrap());
+        assert_eq!(header["kid"], KID);
+    }
+    assert_eq!(jtis.len(), 2, "each assertion is fresh");
+    // Nothing was sent: the assertion is for support to send.
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+    // A token sign-in has no key to sign with.
+    let tok = Cpis::signed_out();
+    let mut c = tok.cmd();
+    let child = c
+        .args(["--base-url", &base, "auth", "login", "--with-token"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let mut child = child;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-supplied-token\n")
+        .unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    tok.run(&["--base-url", &base, "auth", "assertion"])
+        .assert_code(4)
+        .assert_stderr_has(&["no system identity is signed in"]);
+    // The embedded sandbox's token endpoint dies with the command: no assertion for it.
+    cpis.run(&["--env", "local", "auth", "assertion"])
+        .assert_code(2)
+        .assert_stderr_has(&["embedded sandbox"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_credential_is_printed_on_a_terminal_only_with_yes() {
+    let (server, _) = platform("599");
+    let cpis = Cpis::signed_out();
+    let base = server.base_url();
+    login(&cpis, &base, &key_file(&cpis)).assert_code(0);
+    for (cmd, what, var) in [
+        ("token", "the access token", "CPIS_ACCESS_TOKEN"),
+        ("assertion", "a client assertion", "CPIS_CLIENT_ASSERTION"),
+    ] {
+        let Some((code, shown)) = on_a_terminal(&cpis, &["--base-url", &base, "auth", cmd], &[])
+        else {
+            eprintln!("skipped: no `script` for a pseudo-terminal");
+            return;
+        };
+        assert_eq!(code, 2, "{shown}");
+        assert!(
+            shown.contains(&format!("not printing {what} to a terminal")),
+            "{shown}"
+        );
+        assert!(shown.contains(&format!("export {var}=")), "{shown}");
+        assert!(
+            !shown.contains("tok-1") && !shown.contains("eyJ"),
+            "{shown}"
+        );
+        let (code, shown) =
+            on_a_terminal(&cpis, &["--base-url", &base, "auth", cmd, "--yes"], &[]).unwrap();
+        assert_eq!(code, 0, "{shown}");
+        match cmd {
+            "token" => assert!(shown.contains("tok-1"), "{shown}"),
+            _ => assert!(shown.contains("eyJ"), "{shown}"),
+        }
+    }
+}

@@ -93,32 +93,55 @@ fn login_as(
     };
     let u = url::Url::parse(&url).unwrap();
     let q: std::collections::HashMap<String, String> = u.query_pairs().into_owned().collect();
-    match browser {
+    // The page the browser is shown: it comes only once the sign-in has ended, and says
+    // "signed in" only when it was (the session already kept by then).
+    let sessions = cpis.data_dir().join("sessions.json");
+    let page = match browser {
         Browser::SignIn(user) => {
             let (status, location, _) = http_get(&format!("{url}&login_hint={user}"));
             assert_eq!(status, 302);
             let (status, _, body) = http_get(&location.unwrap());
             assert_eq!(status, 200);
-            assert!(
-                body.contains("Signed in") || body.contains("failed"),
-                "{body}"
-            );
+            Some((body, sessions.exists()))
         }
         Browser::Callback { state } => {
             let redirect = &q["redirect_uri"];
             let state = state.unwrap_or(&q["state"]);
-            http_get(&format!("{redirect}?code=made-up-code&state={state}"));
+            let (_, _, body) = http_get(&format!("{redirect}?code=made-up-code&state={state}"));
+            Some((body, sessions.exists()))
         }
-        Browser::Custom(f) => f(&url),
-    }
+        Browser::Custom(f) => {
+            f(&url);
+            None
+        }
+    };
     let mut rest = String::new();
     err.read_to_string(&mut rest).unwrap();
     seen.push_str(&rest);
     let out = child.wait_with_output().unwrap();
-    Run {
+    let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into(),
         stderr: seen,
+    };
+    if let Some((body, kept)) = page {
+        assert_browser_page(&body, run.code == 0, kept);
+    }
+    run
+}
+
+/// The loopback page says "signed in" exactly when the sign-in succeeded, and only once the
+/// session was kept (`kept`: when the page arrived); a failed one says to look at the terminal.
+fn assert_browser_page(body: &str, succeeded: bool, kept: bool) {
+    if succeeded {
+        assert!(body.contains("Signed in."), "{body}");
+        assert!(kept, "the page said signed in before the session was kept");
+    } else {
+        assert!(!body.contains("Signed in"), "{body}");
+        assert!(
+            body.contains("Sign-in failed") && body.contains("Look at the terminal"),
+            "{body}"
+        );
     }
 }
 
@@ -289,6 +312,49 @@ fn against_a_sandbox_that_requires_auth_tokens_refresh_and_rotate_then_expire() 
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("refresh_token is invalid"), "{body}");
 
+    // `auth token` prints the token in use, refreshed first when it has lapsed, as a lookup
+    // would; `lookup --curl`'s commands run with it (they carry the role's session URID).
+    let t = cpis.run(&["--base-url", base, "auth", "token"]);
+    t.assert_code(0).assert_stderr_has(&[JANE]);
+    assert_eq!(
+        t.stdout,
+        format!("{}\n", after["access_token"].as_str().unwrap())
+    );
+    edit_session(&cpis, |s| s["access_expires_at"] = serde_json::json!(1));
+    let t = cpis.run(&["--base-url", base, "auth", "token"]);
+    t.assert_code(0);
+    let refreshed = stored_secrets(&cpis, &key_name);
+    assert_ne!(refreshed["access_token"], after["access_token"]);
+    assert_eq!(
+        t.stdout,
+        format!("{}\n", refreshed["access_token"].as_str().unwrap())
+    );
+    assert!(!t.stderr.contains(t.stdout.trim()));
+    let curl = cpis.run(&[
+        "--base-url",
+        base,
+        "lookup",
+        "9990000026",
+        "--scheduled",
+        "--curl",
+    ]);
+    curl.assert_code(0);
+    for line in curl.stdout.lines() {
+        let out = std::process::Command::new("sh")
+            .args(["-c", line])
+            .env("CPIS_ACCESS_TOKEN", t.stdout.trim())
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{line}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     // Twelve hours on: nothing can be renewed; exit 4 with the command, nothing sent.
     edit_session(&cpis, |s| {
         s["access_expires_at"] = serde_json::json!(1);
@@ -411,7 +477,10 @@ fn a_login_whose_state_does_not_match_exchanges_nothing() {
             assert_eq!(status, 400, "{body}");
             // Nothing was exchanged: no token request reached CIS2 or the platform.
             assert!(provider.requests().iter().all(|q| q.method != "POST"));
-            timed_get(&format!("{redirect}?error=access_denied&state={state}"));
+            let (status, body) =
+                timed_get(&format!("{redirect}?error=access_denied&state={state}"));
+            assert_eq!(status, 200, "{body}");
+            assert_browser_page(&body, false, false);
         })),
     );
     r.assert_code(4).assert_stderr_has(&[
@@ -661,6 +730,56 @@ fn an_id_token_for_several_audiences_needs_our_azp_and_userinfo_must_be_about_it
             }
         }
     }
+}
+
+#[test]
+fn the_browser_says_signed_in_only_once_the_sign_in_has_finished() {
+    // The id_token checks out, but the platform refuses to exchange it: the browser, which
+    // waited, is told the sign-in failed and to look at the terminal (assert_browser_page).
+    let refuse: Answerer = Box::new(|_| {
+        Reply::new(
+            401,
+            "application/json",
+            r#"{"error":"invalid_client","error_description":"no such application"}"#,
+        )
+    });
+    let provider = cis2_provider_full(
+        good_claims,
+        |_| userinfo_for(app::DEFAULT_USER_ID),
+        None,
+        Some(refuse),
+        true,
+    );
+    let cpis = Cpis::signed_out();
+    let flags = provider_flags(&cpis, &provider);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let r = login_user(
+        &cpis,
+        &["--base-url", &provider.base_url()],
+        &flags,
+        &SECRETS,
+        Browser::SignIn(app::DEFAULT_USER_ID),
+    );
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(provider
+        .requests()
+        .iter()
+        .any(|q| q.target == "/oauth2/token"));
+    assert!(!cpis.data_dir().join("sessions.json").exists());
+    // And the same provider answering the exchange: signed in, said once kept.
+    let provider = cis2_provider(good_claims, |_| userinfo_for(app::DEFAULT_USER_ID), None);
+    let cpis = Cpis::signed_out();
+    let flags = provider_flags(&cpis, &provider);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    login_user(
+        &cpis,
+        &["--base-url", &provider.base_url()],
+        &flags,
+        &SECRETS,
+        Browser::SignIn(app::DEFAULT_USER_ID),
+    )
+    .assert_code(0)
+    .assert_stderr_has(&[JANE]);
 }
 
 /// A token endpoint's refusal that repeats everything it was sent: the raw form, and every
@@ -1028,7 +1147,10 @@ fn combined_authentication_signs_in_through_the_platforms_own_page() {
             let (redirect, state) = redirect_and_state(url);
             let (status, _) = timed_get(&format!("{redirect}?code=forged&state=x"));
             assert_eq!(status, 400);
-            timed_get(&format!("{redirect}?error=access_denied&state={state}"));
+            let (status, body) =
+                timed_get(&format!("{redirect}?error=access_denied&state={state}"));
+            assert_eq!(status, 200, "{body}");
+            assert_browser_page(&body, false, false);
         })),
     )
     .assert_code(4)

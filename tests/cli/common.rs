@@ -12,7 +12,6 @@ use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_cpis");
 
-/// Environment variables that must never leak into a test run from the machine.
 /// The only variables of the test's own environment a `cpis` under test sees: the rest is
 /// cleared (an allow-list, so a setting this machine happens to have never reaches a test).
 const PASSED_THROUGH: &[&str] = &["PATH", "HOME", "TMPDIR"];
@@ -26,6 +25,8 @@ pub fn bare_cmd() -> Command {
             c.env(k, v);
         }
     }
+    // No test reaches a real host: every name but an IP address fails to resolve.
+    c.env("CPIS_TEST_OFFLINE", "1");
     c
 }
 
@@ -354,6 +355,22 @@ impl Scripted {
         let ca = dir.path().join("ca.pem");
         std::fs::write(&ca, &material.ca_pem).unwrap();
         let mut s = Self::start_with(handler, Some(material.server_config));
+        s.ca_bundle = Some(ca);
+        s._dir = Some(dir);
+        s
+    }
+
+    /// HTTPS with the server configuration given (its certificates chosen by the test), the
+    /// CA to trust in `ca_pem`.
+    pub fn start_tls_config(
+        handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static,
+        config: Arc<rustls::ServerConfig>,
+        ca_pem: &str,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, ca_pem).unwrap();
+        let mut s = Self::start_with(handler, Some(config));
         s.ca_bundle = Some(ca);
         s._dir = Some(dir);
         s
@@ -691,4 +708,161 @@ pub fn login_system(cpis: &Cpis, base: &str, token_url: Option<&str>) {
         args.extend(["--token-url", u]);
     }
     cpis.run(&args).assert_code(0);
+}
+
+/// One CONNECT a [`TunnelProxy`] received.
+#[derive(Debug, Clone)]
+pub struct Connect {
+    /// `host:port` asked for.
+    pub target: String,
+    /// The `Proxy-Authorization` header, when one was sent.
+    pub authorization: Option<String>,
+}
+
+/// A tunnelling HTTP proxy on an ephemeral loopback port, as corporate proxies are: it answers
+/// CONNECT with 407 (`Proxy-Authenticate: Basic`) unless the request carries
+/// `Proxy-Authorization: Basic` with `credentials` (`user:password`; `None`: none needed),
+/// else opens the tunnel to the target and relays both ways. With `tls` it is an `https://`
+/// proxy: the connection to it is TLS (its throwaway CA in `ca_pem`). Every CONNECT is
+/// recorded before it is answered.
+pub struct TunnelProxy {
+    pub addr: SocketAddr,
+    pub ca_pem: Option<String>,
+    connects: Arc<Mutex<Vec<Connect>>>,
+}
+
+impl TunnelProxy {
+    pub fn start(credentials: Option<&str>) -> Self {
+        Self::start_with(credentials, false)
+    }
+
+    pub fn start_tls(credentials: Option<&str>) -> Self {
+        Self::start_with(credentials, true)
+    }
+
+    fn start_with(credentials: Option<&str>, tls: bool) -> Self {
+        use base64::Engine;
+        let expected = credentials.map(|c| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(c)
+            )
+        });
+        let material = tls.then(|| cpis::sandbox::tls::generate().unwrap());
+        let ca_pem = material.as_ref().map(|m| m.ca_pem.clone());
+        let acceptor = material.map(|m| tokio_rustls::TlsAcceptor::from(m.server_config));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connects: Arc<Mutex<Vec<Connect>>> = Arc::default();
+        let seen = connects.clone();
+        thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let (seen, expected, acceptor) =
+                        (seen.clone(), expected.clone(), acceptor.clone());
+                    tokio::spawn(async move {
+                        match acceptor {
+                            None => tunnel(stream, &seen, expected.as_deref()).await,
+                            Some(a) => {
+                                if let Ok(s) = a.accept(stream).await {
+                                    tunnel(s, &seen, expected.as_deref()).await
+                                }
+                            }
+                        }
+                    });
+                }
+            });
+        });
+        TunnelProxy {
+            addr,
+            ca_pem,
+            connects,
+        }
+    }
+
+    /// The CONNECTs received so far.
+    pub fn connects(&self) -> Vec<Connect> {
+        self.connects.lock().unwrap().clone()
+    }
+
+    /// The proxy URL, with `user:password@` when given.
+    pub fn url(&self, userinfo: Option<&str>) -> String {
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        match userinfo {
+            Some(u) => format!("{scheme}://{u}@{}", self.addr),
+            None => format!("{scheme}://{}", self.addr),
+        }
+    }
+}
+
+/// Serve one connection to a [`TunnelProxy`].
+async fn tunnel<S>(mut client: S, seen: &Mutex<Vec<Connect>>, expected: Option<&str>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The request head, a byte at a time: nothing after it is read here.
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match client.read(&mut b).await {
+            Ok(1) if head.len() < 16 * 1024 => head.push(b[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = head.lines();
+    let mut first = lines.next().unwrap_or("").split_whitespace();
+    let (method, target) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
+    let authorization = lines.find_map(|l| {
+        l.split_once(':')
+            .filter(|(k, _)| k.eq_ignore_ascii_case("proxy-authorization"))
+            .map(|(_, v)| v.trim().to_string())
+    });
+    if method != "CONNECT" {
+        let _ = client
+            .write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            .await;
+        return;
+    }
+    seen.lock().unwrap().push(Connect {
+        target: target.to_string(),
+        authorization: authorization.clone(),
+    });
+    if expected.is_some() && authorization.as_deref() != expected {
+        let _ = client
+            .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .await;
+        let _ = client.shutdown().await;
+        return;
+    }
+    let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+        let _ = client
+            .write_all(
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )
+            .await;
+        return;
+    };
+    if client
+        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
 }

@@ -221,17 +221,18 @@ fn curl_commands_reproduce_the_lookup() {
         // PDS first (who the number belongs to), then the two CP-IS searches.
         let pds = all[0];
         assert!(pds.contains("/personal-demographics/FHIR/R4/Patient/9990000026'"));
-        assert!(pds.contains("$CPIS_TOKEN") && pds.contains("'x-request-id: "));
+        assert!(pds.contains("$CPIS_ACCESS_TOKEN") && pds.contains("'x-request-id: "));
         let lines = &all[1..];
         assert!(lines
             .iter()
-            .all(|l| l.contains("$CPIS_TOKEN") && l.contains("'isunscheduledaccessevent: false'")));
+            .all(|l| l.contains("$CPIS_ACCESS_TOKEN")
+                && l.contains("'isunscheduledaccessevent: false'")));
         if tls {
             assert!(lines[0].contains("--cacert") && pds.contains("--cacert"));
         }
         let patient = std::process::Command::new("sh")
             .args(["-c", pds])
-            .env("CPIS_TOKEN", "any-token")
+            .env("CPIS_ACCESS_TOKEN", "any-token")
             .output()
             .unwrap();
         assert!(patient.status.success(), "{pds}");
@@ -249,7 +250,7 @@ fn curl_commands_reproduce_the_lookup() {
         for (line, want) in lines.iter().zip(&want) {
             let out = std::process::Command::new("sh")
                 .args(["-c", line])
-                .env("CPIS_TOKEN", "any-token")
+                .env("CPIS_ACCESS_TOKEN", "any-token")
                 .env_remove("HTTPS_PROXY")
                 .env_remove("https_proxy")
                 .output()
@@ -295,7 +296,8 @@ fn query_makes_one_silent_lookup_and_a_system_sign_in_is_checked() {
 #[test]
 fn an_expired_certificate_and_a_wrong_name_are_diagnosed() {
     for (fault, says) in [
-        ("expired", "expired or not yet valid"),
+        // (Deliberately changed, issue 19 item 10: the date it expired, no clock advice.)
+        ("expired", "expired on "),
         ("wrong-name", "not valid for 127.0.0.1"),
     ] {
         let sb = SandboxProc::start(&["--tls", "--tls-fault", fault]);
@@ -492,4 +494,139 @@ fn the_route_to_pds_is_checked_without_asking_about_anyone() {
     let v = r.json();
     assert_eq!(status_of(&v, "pds"), "ok", "{v}");
     assert!(pds_detail(&v).contains("wants credentials"));
+}
+
+/// `cpis doctor --json` of the TLS sandbox `sb` through `HTTPS_PROXY=proxy_url`, trusting
+/// `ca`.
+fn doctor_through(sb: &SandboxProc, ca: &std::path::Path, proxy_url: &str) -> Run {
+    Cpis::new().run_env(
+        &[
+            "--base-url",
+            &sb.base_url,
+            "--ca-bundle",
+            ca.to_str().unwrap(),
+            "doctor",
+            "--json",
+        ],
+        &[("HTTPS_PROXY", proxy_url)],
+    )
+}
+
+fn detail_of(v: &serde_json::Value, name: &str) -> String {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .map(|c| format!("{} {}", c["detail"], c["fix"]))
+        .unwrap()
+}
+
+#[test]
+fn the_proxy_check_uses_the_requests_own_proxy_client_credentials_and_all() {
+    const PASS: &str = "doctor-proxy-pass-55";
+    let sb = SandboxProc::start(&["--tls"]);
+    let service_ca = std::fs::read_to_string(sb.ca_bundle.as_ref().unwrap()).unwrap();
+    for tls in [false, true] {
+        let proxy = if tls {
+            TunnelProxy::start_tls(Some(&format!("carol:{PASS}")))
+        } else {
+            TunnelProxy::start(Some(&format!("carol:{PASS}")))
+        };
+        let dir = private_tempdir();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(
+            &ca,
+            format!("{service_ca}{}", proxy.ca_pem.clone().unwrap_or_default()),
+        )
+        .unwrap();
+        // A proxy that carries lookups (credentials in HTTPS_PROXY) passes, and so does
+        // everything behind it; the credentials are used and never shown.
+        let good = proxy.url(Some(&format!("carol:{PASS}")));
+        let r = doctor_through(&sb, &ca, &good);
+        r.assert_code(0);
+        let v = r.json();
+        assert_eq!(status_of(&v, "proxy"), "ok", "{v}");
+        assert_eq!(status_of(&v, "http"), "ok", "{v}");
+        assert_eq!(status_of(&v, "pds"), "ok", "{v}");
+        assert!(
+            detail_of(&v, "proxy").contains("with credentials, not shown"),
+            "{v}"
+        );
+        assert!(!r.stdout.contains(PASS) && !r.stderr.contains(PASS));
+        assert!(!r.stdout.contains("carol"), "{}", r.stdout);
+        let lookup = Cpis::new().run_env(
+            &[
+                "--base-url",
+                &sb.base_url,
+                "--ca-bundle",
+                ca.to_str().unwrap(),
+                "lookup",
+                "9990000026",
+                "--scheduled",
+            ],
+            &[("HTTPS_PROXY", &good)],
+        );
+        lookup.assert_code(0);
+        // No credentials: one request, one CONNECT, and the message for missing ones.
+        let before = proxy.connects().len();
+        let r = doctor_through(&sb, &ca, &proxy.url(None));
+        r.assert_code(6);
+        let v = r.json();
+        assert_eq!(status_of(&v, "proxy"), "fail");
+        assert_eq!(status_of(&v, "http"), "skip");
+        assert!(
+            detail_of(&v, "proxy").contains("the proxy needs credentials: put them in HTTPS_PROXY as http://user:pass@host:port"),
+            "{v}"
+        );
+        assert_eq!(proxy.connects().len(), before + 1, "{:?}", proxy.connects());
+        // Wrong ones: told apart, never shown.
+        let before = proxy.connects().len();
+        let r = doctor_through(&sb, &ca, &proxy.url(Some("carol:not-it-88")));
+        r.assert_code(6);
+        let v = r.json();
+        assert!(
+            detail_of(&v, "proxy").contains("the proxy refused the credentials in HTTPS_PROXY"),
+            "{v}"
+        );
+        assert!(!r.stdout.contains("not-it-88"), "{}", r.stdout);
+        assert_eq!(proxy.connects().len(), before + 1);
+    }
+}
+
+#[test]
+fn the_oauth_check_compares_scheme_host_and_port() {
+    let server = Scripted::start(|_, _| Reply::fhir(r#"{"resourceType":"CapabilityStatement"}"#));
+    let other = Scripted::start(|_, _| Reply::new(404, "text/plain", ""));
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cpis = Cpis::new();
+    cpis.run(&["config", "set", "base_url", &server.base_url()])
+        .assert_code(0);
+    let doctor = |token_url: &str| {
+        cpis.run(&["config", "set", "token_url", token_url])
+            .assert_code(0);
+        let r = cpis.run(&["doctor", "--json"]);
+        let v = r.json();
+        (r.code, status_of(&v, "oauth"), detail_of(&v, "oauth"))
+    };
+    // The API's own origin: checked above.
+    let (code, status, _) = doctor(&format!("http://{}/oauth2/token", server.addr));
+    assert_eq!((code, status.as_str()), (0, "skip"));
+    // The same host, another port where nothing listens: not the API's server, and failing.
+    let (code, status, detail) = doctor(&format!("http://127.0.0.1:{closed}/oauth2/token"));
+    assert_eq!((code, status.as_str()), (6, "fail"), "{detail}");
+    assert!(
+        detail.contains(&format!("does not accept connections on port {closed}")),
+        "{detail}"
+    );
+    // Another port that answers.
+    let (code, status, detail) = doctor(&format!("http://{}/oauth2/token", other.addr));
+    assert_eq!((code, status.as_str()), (0, "ok"), "{detail}");
+    assert!(
+        detail.contains(&format!("port {} accepts", other.addr.port())),
+        "{detail}"
+    );
 }

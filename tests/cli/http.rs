@@ -121,9 +121,12 @@ fn verbose_logs_requests_without_the_nhs_number() {
         "--scheduled",
     ]);
     r.assert_code(0);
+    // The port is kept: support needs to know which server was asked.
     assert!(
-        r.stderr
-            .contains("/cpis/FHIR/R4/CareTeam (query hidden) -> HTTP 200"),
+        r.stderr.contains(&format!(
+            "GET http://{}/cpis/FHIR/R4/CareTeam (query hidden) -> HTTP 200",
+            server.addr
+        )),
         "{}",
         r.stderr
     );
@@ -773,4 +776,290 @@ fn an_unusable_proxy_variable_exits_2_before_any_request() {
         r.assert_stderr_has(&[var]);
     }
     assert!(server.requests().is_empty());
+}
+
+/// A lookup of the scripted CP-IS at `tls` through `HTTPS_PROXY=proxy_url`, trusting `ca`.
+fn lookup_through(tls: &Scripted, ca: &std::path::Path, proxy_url: &str) -> Run {
+    Cpis::new().run_env(
+        &[
+            "--base-url",
+            &tls.base_url(),
+            "--ca-bundle",
+            ca.to_str().unwrap(),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+            "--no-pds",
+        ],
+        &[("HTTPS_PROXY", proxy_url)],
+    )
+}
+
+#[test]
+fn a_proxy_that_wants_credentials_is_asked_once_and_missing_and_wrong_ones_are_told_apart() {
+    const PASS: &str = "proxy-pass-7f3e";
+    let tls = Scripted::start_tls(official);
+    let ca = tls.ca_bundle.clone().unwrap();
+    let proxy = TunnelProxy::start(Some(&format!("alice:{PASS}")));
+    // No credentials in HTTPS_PROXY: one CONNECT for each of the lookup's two searches (sent
+    // at once, each run to its end), refused with 407, neither retried.
+    let r = lookup_through(&tls, &ca, &proxy.url(None));
+    r.assert_code(6).assert_stderr_has(&[
+        "the proxy needs credentials: put them in HTTPS_PROXY as http://user:pass@host:port",
+    ]);
+    assert!(!r.stderr.contains("retrying"), "{}", r.stderr);
+    let seen = proxy.connects();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen
+        .iter()
+        .all(|c| c.target == tls.addr.to_string() && c.authorization.is_none()));
+    // Wrong credentials: sent once, refused, said so; the password is never shown.
+    let r = lookup_through(&tls, &ca, &proxy.url(Some("alice:wrong-pass-31")));
+    r.assert_code(6)
+        .assert_stderr_has(&["the proxy refused the credentials in HTTPS_PROXY"]);
+    assert!(!r.stderr.contains("retrying"), "{}", r.stderr);
+    assert!(!r.stderr.contains("wrong-pass-31") && !r.stdout.contains("wrong-pass-31"));
+    let seen = proxy.connects();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(seen[2..].iter().all(|c| c
+        .authorization
+        .as_deref()
+        .is_some_and(|a| a.starts_with("Basic "))));
+    assert!(tls.requests().is_empty(), "nothing reached the service");
+    // The right ones: the lookup goes through the tunnel.
+    let r = lookup_through(&tls, &ca, &proxy.url(Some(&format!("alice:{PASS}"))));
+    r.assert_code(0);
+    assert!(!r.stderr.contains(PASS) && !r.stdout.contains(PASS));
+    assert_eq!(tls.requests().len(), 2);
+    assert!(proxy.connects().len() > 4);
+}
+
+#[test]
+fn an_https_proxy_with_credentials_carries_lookups() {
+    const PASS: &str = "tls-proxy-pass-19";
+    let tls = Scripted::start_tls(official);
+    let proxy = TunnelProxy::start_tls(Some(&format!("bob:{PASS}")));
+    // One bundle trusting both the proxy's and the service's throwaway CAs.
+    let dir = private_tempdir();
+    let ca = dir.path().join("both.pem");
+    let service_ca = std::fs::read_to_string(tls.ca_bundle.as_ref().unwrap()).unwrap();
+    std::fs::write(
+        &ca,
+        format!("{service_ca}{}", proxy.ca_pem.as_ref().unwrap()),
+    )
+    .unwrap();
+    let r = lookup_through(&tls, &ca, &proxy.url(Some(&format!("bob:{PASS}"))));
+    r.assert_code(0);
+    assert!(!r.stderr.contains(PASS) && !r.stdout.contains(PASS));
+    assert_eq!(tls.requests().len(), 2);
+    let seen = proxy.connects();
+    assert!(!seen.is_empty() && seen.iter().all(|c| c.authorization.is_some()));
+}
+
+/// A throwaway PKI for TLS diagnoses: a root, an intermediate, and a leaf for 127.0.0.1
+/// issued by the intermediate (naming where the intermediate can be fetched, as public CAs'
+/// leaves do); the leaf valid from `not_before` to `not_after`.
+struct Pki {
+    root_pem: String,
+    root: rustls::pki_types::CertificateDer<'static>,
+    intermediate: rustls::pki_types::CertificateDer<'static>,
+    leaf: rustls::pki_types::CertificateDer<'static>,
+    leaf_key: Vec<u8>,
+}
+
+fn pki(validity: Option<(std::time::SystemTime, std::time::SystemTime)>) -> Pki {
+    pki_named("Test Root CA", validity)
+}
+
+fn pki_named(
+    root_name: &str,
+    validity: Option<(std::time::SystemTime, std::time::SystemTime)>,
+) -> Pki {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CustomExtension, DnType, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
+    let ca = |name: &str| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, name);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p
+    };
+    let root_key = KeyPair::generate().unwrap();
+    let root = ca(root_name).self_signed(&root_key).unwrap();
+    let int_key = KeyPair::generate().unwrap();
+    let int = ca("Test Intermediate R9")
+        .signed_by(&int_key, &root, &root_key)
+        .unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    p.distinguished_name
+        .push(DnType::CommonName, "cpis test server");
+    if let Some((nb, na)) = validity {
+        p.not_before = nb.into();
+        p.not_after = na.into();
+    }
+    // authorityInfoAccess: caIssuers at a URL (never fetched).
+    let uri = b"http://ca.example.invalid/r9.cer";
+    let mut access = vec![
+        0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02, 0x86,
+    ];
+    access.push(uri.len() as u8);
+    access.extend_from_slice(uri);
+    let mut desc = vec![0x30, access.len() as u8];
+    desc.extend(access);
+    let mut aia = vec![0x30, desc.len() as u8];
+    aia.extend(desc);
+    p.custom_extensions.push(CustomExtension::from_oid_content(
+        &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+        aia,
+    ));
+    let leaf = p.signed_by(&leaf_key, &int, &int_key).unwrap();
+    Pki {
+        root_pem: root.pem(),
+        root: root.der().clone(),
+        intermediate: int.der().clone(),
+        leaf: leaf.der().clone(),
+        leaf_key: leaf_key.serialize_der(),
+    }
+}
+
+/// A scripted CP-IS over TLS that sends `chain` (trusting `pki`'s root).
+fn tls_server(pki: &Pki, chain: Vec<rustls::pki_types::CertificateDer<'static>>) -> Scripted {
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(pki.leaf_key.clone().into());
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Scripted::start_tls_config(official, std::sync::Arc::new(config), &pki.root_pem)
+}
+
+fn lookup_tls(server: &Scripted) -> Run {
+    Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "--ca-bundle",
+        server.ca_bundle.as_ref().unwrap().to_str().unwrap(),
+        "lookup",
+        "9434765919",
+        "--scheduled",
+        "--no-pds",
+    ])
+}
+
+#[test]
+fn a_missing_intermediate_is_named_as_an_incomplete_chain_not_a_ca_bundle_problem() {
+    let p = pki(None);
+    // The whole chain: fine.
+    lookup_tls(&tls_server(
+        &p,
+        vec![p.leaf.clone(), p.intermediate.clone()],
+    ))
+    .assert_code(0);
+    // The leaf alone: the server's incomplete chain, said so.
+    let r = lookup_tls(&tls_server(&p, vec![p.leaf.clone()]));
+    r.assert_code(6).assert_stderr_has(&[
+        "sends an incomplete chain",
+        "\"Test Intermediate R9\"",
+        "must send its intermediate certificate",
+    ]);
+    assert!(
+        !r.stderr.contains("pass its CA certificate"),
+        "{}",
+        r.stderr
+    );
+    // A chain to a root no one here trusts: that root named, and --ca-bundle the fix.
+    let other = pki_named("Another Root CA", None);
+    let server = tls_server(
+        &p,
+        vec![p.leaf.clone(), p.intermediate.clone(), p.root.clone()],
+    );
+    let r = Cpis::new().run(&[
+        "--base-url",
+        &server.base_url(),
+        "--ca-bundle",
+        &{
+            let dir = private_tempdir();
+            let f = dir.path().join("other.pem");
+            std::fs::write(&f, &other.root_pem).unwrap();
+            std::mem::forget(dir);
+            f.to_str().unwrap().to_string()
+        },
+        "lookup",
+        "9434765919",
+        "--scheduled",
+        "--no-pds",
+    ]);
+    r.assert_code(6).assert_stderr_has(&[
+        "not signed by a trusted authority",
+        "its chain ends in \"Test Root CA\"",
+        "--ca-bundle PATH",
+    ]);
+}
+
+#[test]
+fn an_expired_certificate_names_its_date_and_the_clock_only_when_it_could_be_the_cause() {
+    use std::time::{Duration, SystemTime};
+    let now = SystemTime::now();
+    let day = Duration::from_secs(86_400);
+    // Expired 2020-06-30: the certificate, not the clock.
+    let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_593_475_200);
+    let p = pki(Some((long_ago - day * 90, long_ago)));
+    let r = lookup_tls(&tls_server(
+        &p,
+        vec![p.leaf.clone(), p.intermediate.clone()],
+    ));
+    r.assert_code(6)
+        .assert_stderr_has(&["expired on 2020-06-30T00:00:00", "must be renewed"]);
+    assert!(!r.stderr.contains("clock"), "{}", r.stderr);
+    // Expired a minute ago: a fast clock could be why, so it is mentioned.
+    let p = pki(Some((now - day, now - Duration::from_secs(60))));
+    let r = lookup_tls(&tls_server(
+        &p,
+        vec![p.leaf.clone(), p.intermediate.clone()],
+    ));
+    r.assert_code(6)
+        .assert_stderr_has(&["expired on", "if this machine's clock is fast"]);
+    // Not valid for a day yet: the clock is probably behind.
+    let p = pki(Some((now + day, now + day * 30)));
+    let r = lookup_tls(&tls_server(
+        &p,
+        vec![p.leaf.clone(), p.intermediate.clone()],
+    ));
+    r.assert_code(6)
+        .assert_stderr_has(&["is not valid until", "clock is probably behind"]);
+}
+
+#[test]
+fn a_server_with_no_tls_version_or_cipher_in_common_is_not_a_certificate_problem() {
+    for alert in [0x28u8, 0x46] {
+        // handshake_failure, protocol_version: what a server offering only what cpis does not
+        // speak (TLS 1.0, RC4, ...) answers a ClientHello with.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for s in listener.incoming() {
+                let Ok(mut s) = s else { continue };
+                use std::io::{Read, Write};
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, alert]);
+            }
+        });
+        let r = Cpis::new().run(&[
+            "--base-url",
+            &format!("https://127.0.0.1:{}/cpis/FHIR/R4", addr.port()),
+            "lookup",
+            "9434765919",
+            "--scheduled",
+            "--no-pds",
+        ]);
+        r.assert_code(6).assert_stderr_has(&[
+            "no TLS version or cipher suite in common",
+            "--ca-bundle will not help",
+        ]);
+        assert!(!r.stderr.contains("pass its CA"), "{}", r.stderr);
+    }
 }

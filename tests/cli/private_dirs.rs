@@ -50,10 +50,21 @@ fn a_data_dir_under_a_world_writable_parent_is_refused() {
         .assert_code(2)
         .assert_stderr_has(&[data_s, "not sticky (mode 0777)"]);
     assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
-    // Group-writable two levels up is refused the same way.
+    // Group-writable two levels up is refused the same way. (That directory is the test's
+    // configuration directory too, which is refused for itself when group-writable: the
+    // configuration is read from another one here.)
     chmod(&open, 0o700);
     chmod(cpis.config_dir.path(), 0o770);
-    alert_list(&cpis, &data).assert_code(2).assert_stderr_has(&[
+    let elsewhere = common::private_tempdir();
+    cpis.run_env(
+        &["alert", "list", "--format", "json"],
+        &[
+            ("CPIS_DATA_DIR", data_s),
+            ("CPIS_CONFIG_DIR", elsewhere.path().to_str().unwrap()),
+        ],
+    )
+    .assert_code(2)
+    .assert_stderr_has(&[
         data_s,
         cpis.config_dir.path().to_str().unwrap(),
         "(mode 0770)",
@@ -157,4 +168,61 @@ fn a_batch_state_where_another_user_could_swap_it_is_refused() {
     chmod(&open, 0o1777);
     cpis.run(&args).assert_code(0);
     assert!(state.is_file());
+}
+
+#[test]
+fn a_config_dir_others_may_read_is_accepted_but_never_one_they_may_write() {
+    // Issue 19 item 18: dotfile managers make 0755 directories; config.toml holds no secret.
+    let cpis = Cpis::new();
+    let dir = cpis.config_dir.path();
+    let dir_s = dir.to_str().unwrap();
+    let config = dir.join("config.toml");
+    cpis.run(&["config", "set", "care_setting", "scheduled"])
+        .assert_code(0);
+    let file_mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(file_mode, 0o600);
+    chmod(dir, 0o755);
+    // Read and written in a 0755 directory, with a dotfile manager's 0644 file too.
+    let r = cpis.run(&["config", "get", "care_setting"]);
+    r.assert_code(0);
+    assert_eq!(r.stdout, "scheduled\n");
+    cpis.run(&["config", "set", "timeout", "9"]).assert_code(0);
+    chmod(&config, 0o644);
+    cpis.run(&["config", "get", "timeout"]).assert_code(0);
+    // The data directory, holding secrets and NHS numbers, stays 0700.
+    let data = cpis.data_dir();
+    std::fs::create_dir_all(&data).unwrap();
+    chmod(&data, 0o755);
+    alert_list(&cpis, &data).assert_code(2).assert_stderr_has(&[
+        data.to_str().unwrap(),
+        "accessible by group or others (mode 0755)",
+    ]);
+    chmod(&data, 0o700);
+    alert_list(&cpis, &data).assert_code(0);
+    // Writable by the group: refused when read (by any command) and when written.
+    chmod(dir, 0o775);
+    for args in [
+        &["config", "get", "care_setting"][..],
+        &["config", "set", "care_setting", "unscheduled"],
+        &["lookup", "9990000026", "--scheduled"],
+    ] {
+        let r = cpis.run(args);
+        r.assert_code(2).assert_stderr_has(&[
+            dir_s,
+            "writable by group or others (mode 0775)",
+            "chmod go-w",
+        ]);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    }
+    assert!(std::fs::read_to_string(&config)
+        .unwrap()
+        .contains("\"scheduled\""));
+    // A group-writable config.toml in a good directory: refused the same way.
+    chmod(dir, 0o755);
+    chmod(&config, 0o664);
+    cpis.run(&["config", "get", "care_setting"])
+        .assert_code(2)
+        .assert_stderr_has(&[config.to_str().unwrap(), "(mode 0664)", "chmod go-w"]);
+    chmod(&config, 0o600);
+    chmod(dir, 0o700);
 }

@@ -175,7 +175,7 @@ fn a_lookup_is_one_post_with_plans_and_access_history_in_every_format() {
     // -v logs the POST without its body.
     let verbose = t.run(&["-v", "lookup", CHILD, "--unscheduled", "--yes"]);
     assert!(
-        verbose.stderr.contains("POST http://127.0.0.1")
+        verbose.stderr.contains("POST http://127.0.0.1:")
             && verbose.stderr.contains("(body hidden)"),
         "{}",
         verbose.stderr

@@ -1,5 +1,6 @@
-//! Just enough DER to describe a certificate for `cpis doctor`: the subject's and issuer's
-//! common names (or whole names as text) and the validity period. Never used to decide trust.
+//! Just enough DER to describe a certificate for `cpis doctor` and the TLS diagnoses: the
+//! subject's and issuer's common names (or whole names as text) and the validity period.
+//! Never used to decide trust.
 
 /// One TLV: (tag, contents, rest).
 fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
@@ -108,6 +109,66 @@ pub fn summarise(der: &[u8]) -> Option<Summary> {
     })
 }
 
+/// The TBSCertificate's fields after the version: serialNumber, signature, issuer, validity,
+/// subject, subjectPublicKeyInfo, then the optional ones.
+fn tbs_fields(der: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    let (0x30, cert, _) = tlv(der)? else {
+        return None;
+    };
+    let (0x30, tbs, _) = tlv(cert)? else {
+        return None;
+    };
+    let mut fields = children(tbs);
+    if fields.first().is_some_and(|(tag, _)| *tag == 0xa0) {
+        fields.remove(0);
+    }
+    Some(fields)
+}
+
+/// What a certificate says about who issued it, for explaining an untrusted chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerInfo {
+    /// The issuer's name as text.
+    pub issuer: String,
+    /// Issuer and subject are the same name: a root (or self-signed) certificate.
+    pub self_issued: bool,
+    /// It names where its issuer's certificate can be fetched (Authority Information Access
+    /// caIssuers), as certificates from public CAs' intermediates do.
+    pub names_issuer_url: bool,
+}
+
+/// OID 1.3.6.1.5.5.7.1.1 (authorityInfoAccess) and 1.3.6.1.5.5.7.48.2 (caIssuers).
+const OID_AIA: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
+const OID_CA_ISSUERS: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+
+/// Read who issued a DER certificate; `None` if it cannot be read.
+pub fn issuer_info(der: &[u8]) -> Option<IssuerInfo> {
+    let fields = tbs_fields(der)?;
+    let [_, _, (0x30, issuer), _, (0x30, subject), ..] = fields[..] else {
+        return None;
+    };
+    // extensions [3] EXPLICIT SEQUENCE OF Extension {extnID, critical?, extnValue}
+    let names_issuer_url = fields
+        .iter()
+        .filter(|(tag, _)| *tag == 0xa3)
+        .flat_map(|(_, c)| children(c))
+        .flat_map(|(_, seq)| children(seq))
+        .any(|(_, ext)| {
+            let parts = children(ext);
+            matches!(parts.first(), Some((0x06, oid)) if *oid == OID_AIA)
+                && parts.last().is_some_and(|(_, value)| {
+                    value
+                        .windows(OID_CA_ISSUERS.len())
+                        .any(|w| w == OID_CA_ISSUERS)
+                })
+        });
+    Some(IssuerInfo {
+        issuer: name(issuer),
+        self_issued: issuer == subject,
+        names_issuer_url,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -123,6 +184,9 @@ mod tests {
             s.not_after.ends_with(" UTC") && s.not_after.len() == 20,
             "{s:?}"
         );
+        let i = super::issuer_info(&der).unwrap();
+        assert!(i.self_issued && !i.names_issuer_url, "{i:?}");
+        assert!(super::issuer_info(b"").is_none());
         assert!(super::summarise(b"\x30\x03\x02\x01\x00").is_none());
         assert!(super::summarise(b"").is_none());
     }
