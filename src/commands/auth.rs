@@ -171,6 +171,29 @@ fn new_session(ctx: &super::Ctx, kind: SessionKind) -> Session {
     }
 }
 
+/// Keep a signed-in user's tokens and the platform client secret that refreshes them, with
+/// the sign-in, and say where they were kept.
+fn keep_user_sign_in(
+    ctx: &super::Ctx,
+    reply: system::TokenReply,
+    client_secret: Secret,
+    session: Session,
+    who: &str,
+) -> Result<()> {
+    let secrets = Secrets {
+        access_token: Some(reply.access_token),
+        refresh_token: reply.refresh_token,
+        client_secret: Some(client_secret),
+        ..Secrets::default()
+    };
+    let kept = save(ctx, &secrets, session)?;
+    ctx.note(&format!(
+        "signed in to {} as {who}; kept in {kept}",
+        endpoint_text(ctx)
+    ));
+    Ok(())
+}
+
 /// Keep the secrets and the session; say where, and warn about the opt-in file store.
 fn save(ctx: &super::Ctx, secrets: &Secrets, session: Session) -> Result<String> {
     let key = ctx.credential_key();
@@ -590,18 +613,7 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
             // For the embedded sandbox the port changes with every command: derive it then.
             token_url: (!local).then(|| token_url.clone()),
         });
-        let secrets = Secrets {
-            access_token: Some(reply.access_token),
-            refresh_token: reply.refresh_token,
-            client_secret: Some(platform_secret),
-            ..Secrets::default()
-        };
-        let kept = save(ctx, &secrets, session)?;
-        ctx.note(&format!(
-            "signed in to {} as {}; kept in {kept}",
-            endpoint_text(ctx),
-            identity.describe()
-        ));
+        keep_user_sign_in(ctx, reply, platform_secret, session, &identity.describe())?;
         for (unscheduled, what) in [(true, "unscheduled"), (false, "scheduled")] {
             if let Err(code) = identity.may_look_up(unscheduled) {
                 crate::ui::message(&format_args!(
@@ -746,18 +758,8 @@ async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
             api_key: api_key.clone(),
             token_url: explicit_token_url.or((!local).then(|| token_url.clone())),
         });
-        let secrets = Secrets {
-            access_token: Some(reply.access_token),
-            refresh_token: reply.refresh_token,
-            client_secret: Some(client_secret),
-            ..Secrets::default()
-        };
-        let kept = save(ctx, &secrets, session)?;
-        ctx.note(&format!(
-            "signed in to {} as {} (combined authentication); kept in {kept}",
-            endpoint_text(ctx),
-            identity.describe()
-        ));
+        let who = format!("{} (combined authentication)", identity.describe());
+        keep_user_sign_in(ctx, reply, client_secret, session, &who)?;
         Ok(())
     }
     .await;
