@@ -1157,3 +1157,203 @@ fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
     ));
     Ok(())
 }
+
+/// The command line of `cpis auth`, beside the command (the root command line in `cli`
+/// re-exports it).
+pub mod args {
+    use std::path::PathBuf;
+
+    use clap::{Args, Subcommand};
+
+    use crate::cli::*;
+
+    #[derive(Debug, Subcommand)]
+    pub enum AuthCommand {
+        /// Sign in for this profile and environment
+        #[command(after_long_help = LOGIN_HELP)]
+        Login(LoginArgs),
+
+        /// Show who cpis acts as here, where the credential is kept and when it expires
+        #[command(after_long_help = STATUS_HELP)]
+        Status {
+            /// Shorthand for --format json
+            #[arg(long, conflicts_with = "format")]
+            json: bool,
+
+            /// Output format
+            #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+            format: ListFormat,
+        },
+
+        /// Remove everything stored for this profile and environment
+        Logout,
+
+        /// Make a 4096-bit RSA key pair for a system identity: the private key and the public
+        /// JWKS to register with the NHS API platform
+        #[command(after_long_help = KEYGEN_HELP)]
+        Keygen(KeygenArgs),
+
+        /// Print the access token in use (renewed first when it is about to expire) on standard
+        /// output, for scripts and for running `--curl` output
+        #[command(after_long_help = TOKEN_HELP)]
+        Token {
+            /// Print it even though standard output is a terminal, where it can be seen, scrolled
+            /// back to and recorded
+            #[arg(long)]
+            yes: bool,
+        },
+
+        /// Print a freshly signed client assertion (a JWT) for the stored system identity, for
+        /// reproducing its token request (`cpis doctor --curl`)
+        #[command(after_long_help = ASSERTION_HELP)]
+        Assertion {
+            /// Print it even though standard output is a terminal
+            #[arg(long)]
+            yes: bool,
+        },
+    }
+
+    pub(crate) const TOKEN_HELP: &str = "\
+The token is a credential: it is printed only to a pipe or a file, never to a terminal unless
+--yes is given (exit 2). It is the token the next lookup would send: CPIS_ACCESS_TOKEN when
+set, else the stored sign-in's, a system's renewed with a new assertion and a CIS2 user's
+refreshed when it is about to expire.
+
+Examples:
+  export CPIS_ACCESS_TOKEN=\"$(cpis --env int auth token)\"
+  cpis --env int lookup 9434765919 --scheduled --curl | sh
+";
+
+    pub(crate) const ASSERTION_HELP: &str = "\
+Signed with the stored private key for the token URL the system signs in at, valid for under 5
+minutes and once (its jti is new). It is a credential: refused on a terminal unless --yes
+(exit 2).
+
+Examples:
+  export CPIS_CLIENT_ASSERTION=\"$(cpis --env int auth assertion)\"
+  cpis --env int doctor --curl
+";
+
+    pub(crate) const KEYGEN_HELP: &str = "\
+Examples:
+  cpis auth keygen --kid cpis-int-1 --out ~/.config/cpis/keys
+  # register cpis-int-1.jwks.json with your application on the NHS API platform, then:
+  cpis --env int auth login --system --api-key KEY --kid cpis-int-1 \\
+      --private-key ~/.config/cpis/keys/cpis-int-1.pem \\
+      --nominated-person \"Dr Jane SMITH\" --nominated-role \"Named Doctor\"
+";
+
+    pub(crate) const LOGIN_HELP: &str = "\
+A credential is kept for one profile and one environment (--env, --base-url, --profile apply
+as to every command): the secret in the OS keyring (or, opted in, a private file), what is
+not secret in sessions.json in the data directory. Secrets are never taken as flag values.
+
+Examples:
+  cpis --env local auth login --system                # the embedded sandbox's own application
+  cpis --env int auth login --system --api-key KEY --kid KID --private-key key.pem \\
+      --nominated-person \"Dr Jane SMITH\" --nominated-role \"Named Doctor\"
+  cpis --env int auth login --with-token < token.txt
+  pbpaste | cpis --env int auth login --with-token
+  CPIS_CREDENTIAL_STORE=file cpis --env int auth login --with-token < token.txt   # headless
+";
+
+    pub(crate) const STATUS_HELP: &str = "\
+Exit status 0 when the credential is usable, 4 when it is not (the output says the command
+that fixes it). CPIS_ACCESS_TOKEN, when set, wins over anything stored.
+
+Examples:
+  cpis --env int auth status
+  cpis --env int auth status --json
+";
+
+    #[derive(Debug, Clone, Args)]
+    #[command(group(clap::ArgGroup::new("mode").required(true).args(["with_token", "system", "user", "combined"])))]
+    #[command(group(clap::ArgGroup::new("app").args(["system", "user", "combined"])))]
+    pub struct LoginArgs {
+        /// Read a ready-made access token from standard input (prompted for on a terminal)
+        #[arg(long)]
+        pub with_token: bool,
+
+        /// Sign in as a registered system (signed-JWT client credentials), acting for a
+        /// nominated person; with --env local, the embedded sandbox's built-in application
+        #[arg(long)]
+        pub system: bool,
+
+        /// Sign in as an NHS smartcard user through NHS CIS2 in the browser; with --env local,
+        /// the embedded sandbox's mock CIS2 and a synthetic user
+        #[arg(long)]
+        pub user: bool,
+
+        /// Sign in as an NHS smartcard user through the API platform's own sign-in page (CIS2
+        /// "combined authentication"), where the application has no CIS2 registration of its own
+        #[arg(long)]
+        pub combined: bool,
+
+        /// CIS2's issuer [default: the environment's CIS2 (INT or live)]
+        #[arg(long, value_name = "URL", requires = "user")]
+        pub cis2_issuer: Option<String>,
+
+        /// This application's CIS2 client id
+        #[arg(long, value_name = "ID", requires = "user")]
+        pub cis2_client_id: Option<String>,
+
+        /// Read the CIS2 client secret from the first line of standard input (else
+        /// CPIS_CIS2_CLIENT_SECRET, else a prompt on a terminal)
+        #[arg(long, requires = "user")]
+        pub cis2_client_secret_stdin: bool,
+
+        /// The loopback port of the registered redirect URI, http://127.0.0.1:PORT/callback
+        /// [default: any free port]
+        #[arg(long, value_name = "PORT", requires = "app")]
+        pub redirect_port: Option<u16>,
+
+        /// Print the sign-in URL on stderr instead of opening a browser, and wait for the redirect
+        #[arg(long, requires = "app")]
+        pub no_browser: bool,
+
+        /// The application's API key on the NHS API platform
+        #[arg(long, value_name = "KEY", requires = "app")]
+        pub api_key: Option<String>,
+
+        /// The key id registered with the platform for the signing key
+        #[arg(long, value_name = "KID", requires = "app")]
+        pub kid: Option<String>,
+
+        /// The RSA private key (PEM, PKCS#1 or PKCS#8) that signs client assertions; it is
+        /// copied into the credential store
+        #[arg(long, value_name = "PATH", requires = "app")]
+        pub private_key: Option<PathBuf>,
+
+        /// The person responsible for CP-IS queries made by this system (shown on every output)
+        #[arg(long, value_name = "NAME", requires = "system")]
+        pub nominated_person: Option<String>,
+
+        /// The nominated person's job role
+        #[arg(long, value_name = "ROLE", requires = "system")]
+        pub nominated_role: Option<String>,
+
+        /// The nominated person's job role code (e.g. R8000), which the HL7 V3 route (--route v3)
+        /// sends beside the role's name [default: the profile's nominated_role_code]
+        #[arg(long, value_name = "CODE", requires = "system")]
+        pub nominated_role_code: Option<String>,
+
+        /// The platform's token endpoint [default: {environment host}/oauth2/token]
+        #[arg(long, value_name = "URL", requires = "app")]
+        pub token_url: Option<String>,
+
+        /// Use the platform's mock authorisation ({host}/oauth2-mock/token), for testing
+        #[arg(long, requires = "app", conflicts_with = "token_url")]
+        pub mock_auth: bool,
+    }
+
+    #[derive(Debug, Clone, Args)]
+    pub struct KeygenArgs {
+        /// The key id to register the public key under (also names the files)
+        #[arg(long, value_name = "KID")]
+        pub kid: String,
+
+        /// The directory to write KID.pem (private, 0600) and KID.jwks.json into
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        pub out: PathBuf,
+    }
+}

@@ -1666,6 +1666,168 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     Ok(())
 }
 
+/// The command line of `cpis batch`, beside the command (the root command line in `cli`
+/// re-exports it).
+pub mod args {
+    use std::path::PathBuf;
+
+    use clap::{Args, ValueEnum};
+
+    pub(crate) const BATCH_HELP: &str = "\
+Care setting (required, from a flag or the profile's care_setting), exactly as for lookup.
+
+Input: one NHS number per line, or CSV with a header row and --column NAME (quoting, BOM and
+CRLF handled). Spaces and dashes in a number are tolerated; blank lines and lines starting
+with # are skipped. Every row is validated (Modulus 11) before any request: an invalid row
+becomes an `invalid` record and the run goes on; a repeated number is checked once and its
+later rows become `duplicate` records naming the first row.
+
+Requests: the CareTeam search first; the AuditEvent search (access history) only when a plan
+is found. At most --rate requests per second, evenly spaced, retries included; a 429 pushes
+the next request back by its Retry-After.
+
+Output (JSON Lines): one {\"type\":\"result\"} record per data row, in the order results
+arrive (--keep-order: input order), with line, nhs_number, status (plan, no-plan, invalid, duplicate, in-doubt, error),
+plans and access_history as in `lookup --format json`, and for errors exit_class, exit_code,
+http_status, code, message and trace_id; then one {\"type\":\"summary\"} record.
+--format csv: line,nhs_number,status,plans,active_plans,local_authorities,accesses,
+duplicate_of,exit_code,http_status,code,message,trace_id,patient_name,birth_date,pds_status
+
+PDS: each row is verified on PDS first (its own rate: --pds-rate), never with a prompt. An
+invalidated number, one not on PDS, or one whose CSV `dob` column does not match is an
+`invalid` record and never sent to CP-IS; a superseded number is checked under its current
+number. --no-pds skips it (every record then says not-verified).
+
+Unscheduled: each check is recorded and the local authority of a child with a plan is
+notified, so an unscheduled batch needs --yes, or a yes on a terminal to \"notify up to N local
+authorities?\" (N: the rows it would send); without either it exits 2 before anything is sent.
+
+One run at a time: a run holds an exclusive lock on its state and its output (FILE.lock beside
+each, mode 0600, pid and start time inside); a second run on either exits 2 at once, naming
+the running one's pid and start time, and sends nothing.
+
+Resuming: with --output, each row's progress is kept in a state (--state, default the output +
+.state); on standard output only with --state (otherwise every run starts afresh). Running the
+same command again skips the rows already done (their records are in the output, which is
+appended to; if the output was moved away, or is standard output, their records are written
+again from the state). The state records the run: input content, --column, care setting,
+environment, CP-IS and PDS base URLs, PDS on or off, --format and the output; a rerun that
+differs in any of them exits 2 naming the difference, and a state or output that is not a
+private file of yours (a symbolic link, another owner, a mode other than 0600, more than one
+hard link) exits 2. --fresh discards the state and starts again (the output must have been
+moved away). `error` rows are queried again only with --retry-failed. An unscheduled row that
+CP-IS may have seen (any answer but the platform's 401 or 429, or a failure after sending) or
+whose request was sent but never answered (the process died) is `in-doubt`: the local
+authority may have been notified, so it is queried again only with --retry-in-doubt, never with
+--retry-failed; in a scheduled run a row left unanswered is queried again.
+
+Exit codes: 0 when every row of the state (this run's and earlier runs') is plan, no-plan or
+duplicate, 3 when any is invalid, in doubt or an error. The summary's counts per status are
+totals across runs (\"this_run\" has this run's); \"requests\" counts the CP-IS requests this
+run wrote to the network, every attempt (retries and resends after a 401 included); PDS's are
+\"pds_requests\".
+
+Rate: --rate requests per second, evenly spaced, retries counted; a 429 waits out its
+Retry-After, halves the rate, and it recovers gradually. A token refused mid-run (401) is
+renewed once when that needs no user (a system identity, a refreshable CIS2 session).
+A progress bar shows on stderr when it is a terminal (not with --no-progress, --quiet or
+TERM=dumb; NO_COLOR keeps it).
+
+Examples:
+  cpis batch clinic-list.txt --scheduled --output results.jsonl
+  cpis batch clinic-list.csv --column nhs_number --scheduled --format csv
+  printf '9990000018\\n9990000077\\n' | cpis batch - --unscheduled --yes
+";
+
+    #[derive(Debug, Clone, Args)]
+    pub struct BatchArgs {
+        /// The list of NHS numbers: a file, or - for standard input
+        #[arg(value_name = "FILE")]
+        pub input: PathBuf,
+
+        /// Read CSV with a header row and take the NHS number from this column
+        #[arg(long, value_name = "NAME")]
+        pub column: Option<String>,
+
+        /// Scheduled care: silent read, nothing recorded, no notification
+        #[arg(long, conflicts_with = "unscheduled")]
+        pub scheduled: bool,
+
+        /// Unscheduled care: each access is recorded and the local authority is notified
+        #[arg(long)]
+        pub unscheduled: bool,
+
+        /// Write the records to this file (created mode 0600; appended to when resuming) instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        pub output: Option<PathBuf>,
+
+        /// Record format
+        #[arg(long, value_enum, default_value_t = BatchFormat::Jsonl)]
+        pub format: BatchFormat,
+
+        /// Requests per second, every attempt counted (retries included)
+        #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        pub rate: u32,
+
+        /// CP-IS requests in flight at once (and so at most N rows in doubt if the process dies);
+        /// with PDS on, up to N more rows are being verified on PDS meanwhile
+        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+        pub concurrency: u32,
+
+        /// PDS requests per second (PDS has its own limit) [default: the same as --rate]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+        pub pds_rate: Option<u32>,
+
+        /// Do not verify each number on PDS first (every record then says "not verified")
+        #[arg(long)]
+        pub no_pds: bool,
+
+        /// The run's durable state (SQLite, mode 0600), which a rerun resumes [default: the output
+        /// file + .state; on standard output, none: every run starts afresh]
+        #[arg(long, value_name = "FILE")]
+        pub state: Option<PathBuf>,
+
+        /// Start a new run: discard the state of an earlier one (its output must have been moved
+        /// away first); rows it sent are sent again
+        #[arg(long)]
+        pub fresh: bool,
+
+        /// Do not ask "notify up to N local authorities?" before an unscheduled batch (for
+        /// scripts: the list has been checked); without it, an unscheduled batch needs a terminal
+        #[arg(long, short = 'y')]
+        pub yes: bool,
+
+        /// On a resumed run, query again the rows that ended as `error` (never an unscheduled row
+        /// CP-IS may have seen: that is `in-doubt`)
+        #[arg(long)]
+        pub retry_failed: bool,
+
+        /// On a resumed unscheduled run, query again the rows in doubt (sent, answer never
+        /// recorded) instead of reporting them as `in-doubt`; the local authority may be notified
+        /// twice
+        #[arg(long)]
+        pub retry_in_doubt: bool,
+
+        /// Write the records in input order (each waits for the rows before it) instead of as
+        /// results arrive
+        #[arg(long)]
+        pub keep_order: bool,
+
+        /// Hide the progress bar (it is shown only when standard error is a terminal other than
+        /// TERM=dumb; NO_COLOR does not hide it)
+        #[arg(long)]
+        pub no_progress: bool,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+    pub enum BatchFormat {
+        /// One JSON object per line, then a summary line
+        Jsonl,
+        /// Comma-separated values with a header row, one row per input row
+        Csv,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

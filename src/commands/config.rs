@@ -306,3 +306,48 @@ fn show(s: &crate::config::Settings, json: bool) -> String {
         )
     }
 }
+
+/// The command line of `cpis config`, beside the command (the root command line in `cli`
+/// re-exports it).
+pub mod args {
+
+    use clap::Subcommand;
+
+    use crate::cli::*;
+    use crate::config::ConfigKey;
+
+    #[derive(Debug, Subcommand)]
+    pub enum ConfigCommand {
+        /// Show the settings in effect and where each comes from
+        Show {
+            /// Shorthand for --format json
+            #[arg(long, conflicts_with = "format")]
+            json: bool,
+
+            /// Output format
+            #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+            format: ListFormat,
+        },
+        /// Print one value from the profile
+        Get {
+            #[arg(value_enum)]
+            key: ConfigKey,
+        },
+        /// Set a value in the profile
+        #[command(
+            after_long_help = "Examples:\n  cpis config set env int\n  cpis config set care_setting scheduled\n  cpis --profile ward config set base_url https://int.api.service.nhs.uk/cpis/FHIR/R4\n"
+        )]
+        Set {
+            #[arg(value_enum)]
+            key: ConfigKey,
+            value: String,
+        },
+        /// Remove a value from the profile
+        Unset {
+            #[arg(value_enum)]
+            key: ConfigKey,
+        },
+        /// Print the path of the configuration file
+        Path,
+    }
+}

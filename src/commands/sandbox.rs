@@ -227,3 +227,262 @@ pub fn patients(args: PatientsArgs) -> Result<()> {
     };
     Ok(render::print_stdout(&text)?)
 }
+
+/// The command line of `cpis sandbox`, beside the command (the root command line in `cli`
+/// re-exports it).
+pub mod args {
+    use std::path::PathBuf;
+
+    use clap::{Args, Subcommand};
+
+    use crate::cli::*;
+
+    #[derive(Debug, Subcommand)]
+    pub enum SandboxCommand {
+        /// Serve the sandbox over HTTP (or HTTPS with --tls) until interrupted
+        #[command(after_long_help = SERVE_HELP)]
+        Serve(ServeArgs),
+
+        /// List the sandbox's synthetic patients and what each one shows
+        Patients(PatientsArgs),
+    }
+
+    pub(crate) const SERVE_HELP: &str = "\
+The first lines on stdout are `base_url: URL` and, with --tls, `ca_bundle: PATH`.
+
+It listens on loopback only: a non-loopback --addr also needs --allow-remote. With --tls and
+no --tls-dir, the CA goes to a fresh private directory (mode 0700) that is removed when the
+server stops (Ctrl-C, SIGTERM or SIGHUP). An existing --tls-dir must be owned by you and not
+accessible by group or others.
+
+POST /oauth2/token (and /oauth2-mock/token) answers signed-JWT client credentials as the NHS
+API platform does, for the built-in application (API key cpis-sandbox-app-0001, kid
+cpis-sandbox-key-1; its key is synthetic and public) and each --register-app. With
+--require-auth the CP-IS searches demand a token from it. An unscheduled search with such a
+token is recorded as that application acting for its nominated person.
+
+Examples:
+  cpis sandbox serve
+  cpis sandbox serve --addr 127.0.0.1:0 --tls        # any free port, HTTPS
+  cpis sandbox serve --addr 0.0.0.0:8790 --allow-remote  # reachable from other machines
+  cpis sandbox serve --require-auth --register-app MY-API-KEY --jwks my-key.jwks.json \\
+      --nominated-person \"Dr Jo BLOGGS\" --nominated-role \"Named Nurse\"
+  CPIS_ACCESS_TOKEN=sandbox cpis --base-url http://127.0.0.1:8790/cpis/FHIR/R4 lookup 9990000026 --scheduled
+";
+
+    #[derive(Debug, Clone, Args)]
+    pub struct ServeArgs {
+        /// Address to listen on (port 0 picks a free port); loopback only unless --allow-remote
+        #[arg(long, default_value = "127.0.0.1:8790", value_name = "IP:PORT")]
+        pub addr: std::net::SocketAddr,
+
+        /// Allow listening on a non-loopback address: anyone who can reach it can use the sandbox (synthetic data only)
+        #[arg(long)]
+        pub allow_remote: bool,
+
+        /// Serve HTTPS with a fresh self-signed CA; its certificate is written for --ca-bundle
+        #[arg(long)]
+        pub tls: bool,
+
+        /// Serve a deliberately wrong certificate with --tls, to see what clients say
+        #[arg(long, value_enum, value_name = "FAULT", requires = "tls")]
+        pub tls_fault: Option<crate::sandbox::tls::Fault>,
+
+        /// Directory for the CA certificate with --tls, private to you [default: a fresh private temporary directory, removed on exit]
+        #[arg(long, value_name = "DIR", requires = "tls")]
+        pub tls_dir: Option<PathBuf>,
+
+        /// Extra latency added to every response, in milliseconds (for benchmarks)
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        pub delay_ms: u64,
+
+        /// Seconds to add to the Date of every response (negative: behind), to show clock skew
+        #[arg(
+            long,
+            value_name = "SECS",
+            default_value_t = 0,
+            allow_negative_numbers = true
+        )]
+        pub clock_offset_secs: i64,
+
+        /// Answer CP-IS searches beyond N in any one-second window with the API platform's 429 (spike arrest, Retry-After: 1)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        pub rate_limit: Option<u32>,
+
+        /// Missed-appointment alerts: meet the first attempt of each alert with this fault (a retry with the same identifier is answered normally)
+        #[arg(long, value_enum, value_name = "FAULT")]
+        pub alert_fault: Option<crate::sandbox::alerts::AlertFault>,
+
+        /// Make the CP-IS searches demand `Authorization: Bearer TOKEN` with a token issued by a cpis sandbox's /oauth2/token (401 otherwise)
+        #[arg(long)]
+        pub require_auth: bool,
+
+        /// With --require-auth: accept each access token for N CP-IS searches, then refuse it with 401 as an expired token (to see clients renew mid-run)
+        #[arg(long, value_name = "N", requires = "require_auth", value_parser = clap::value_parser!(u32).range(1..))]
+        pub token_uses: Option<u32>,
+
+        /// Patient Flags: ignore the search's `code` and answer every flag the patient has (999 000 0026 also has reasonable-adjustment and FGM flags), as a service that ignores `code` would
+        #[arg(long)]
+        pub flags_ignore_code: bool,
+
+        #[command(flatten)]
+        pub apps: AppRegistrations,
+    }
+
+    /// One `--register-app KEY --jwks FILE [--nominated-person NAME --nominated-role ROLE]`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct AppRegistration {
+        pub api_key: String,
+        pub jwks: PathBuf,
+        pub nominated_person: Option<String>,
+        pub nominated_role: Option<String>,
+    }
+
+    /// The applications registered with `cpis sandbox serve`, in command-line order. Each
+    /// `--jwks`, `--nominated-person` and `--nominated-role` belongs to the `--register-app` before
+    /// it, so this is parsed from the positions of the flags rather than derived.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct AppRegistrations(pub Vec<AppRegistration>);
+
+    const REGISTER_APP: &str = "register_app";
+    const JWKS: &str = "jwks";
+    const NOMINATED_PERSON: &str = "nominated_person";
+    const NOMINATED_ROLE: &str = "nominated_role";
+
+    impl clap::FromArgMatches for AppRegistrations {
+        fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+            fn positioned<T: Clone + Send + Sync + 'static>(
+                m: &clap::ArgMatches,
+                id: &str,
+            ) -> Vec<(usize, T)> {
+                match (m.get_many::<T>(id), m.indices_of(id)) {
+                    (Some(values), Some(indices)) => indices.zip(values.cloned()).collect(),
+                    _ => Vec::new(),
+                }
+            }
+            let err = |msg: String| clap::Error::raw(clap::error::ErrorKind::ArgumentConflict, msg);
+            let apps: Vec<(usize, String)> = positioned(m, REGISTER_APP);
+            let mut out: Vec<AppRegistration> = apps
+                .iter()
+                .map(|(_, key)| AppRegistration {
+                    api_key: key.clone(),
+                    jwks: PathBuf::new(),
+                    nominated_person: None,
+                    nominated_role: None,
+                })
+                .collect();
+            // The --register-app a flag at `index` belongs to: the last one before it.
+            let owner = |flag: &str, index: usize| -> Result<usize, clap::Error> {
+                apps.iter().rposition(|(i, _)| *i < index).ok_or_else(|| {
+                    err(format!(
+                        "--{flag} must follow the --register-app it belongs to\n"
+                    ))
+                })
+            };
+            let mut seen_jwks = vec![false; out.len()];
+            for (index, path) in positioned::<PathBuf>(m, JWKS) {
+                let app = owner("jwks", index)?;
+                if std::mem::replace(&mut seen_jwks[app], true) {
+                    return Err(err(format!(
+                        "--register-app {} has more than one --jwks\n",
+                        out[app].api_key
+                    )));
+                }
+                out[app].jwks = path;
+            }
+            for (flag, id) in [
+                ("nominated-person", NOMINATED_PERSON),
+                ("nominated-role", NOMINATED_ROLE),
+            ] {
+                for (index, value) in positioned::<String>(m, id) {
+                    let app = owner(flag, index)?;
+                    let slot = if id == NOMINATED_PERSON {
+                        &mut out[app].nominated_person
+                    } else {
+                        &mut out[app].nominated_role
+                    };
+                    if slot.replace(value).is_some() {
+                        return Err(err(format!(
+                            "--register-app {} has more than one --{flag}\n",
+                            out[app].api_key
+                        )));
+                    }
+                }
+            }
+            for (app, has_jwks) in out.iter().zip(&seen_jwks) {
+                if !has_jwks {
+                    return Err(err(format!(
+                        "--register-app {} needs --jwks FILE (its public keys) after it\n",
+                        app.api_key
+                    )));
+                }
+                if app.nominated_person.is_some() != app.nominated_role.is_some() {
+                    return Err(err(format!(
+                    "--register-app {}: give both --nominated-person and --nominated-role, or neither\n",
+                    app.api_key
+                )));
+                }
+            }
+            Ok(AppRegistrations(out))
+        }
+
+        fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+            *self = Self::from_arg_matches(m)?;
+            Ok(())
+        }
+    }
+
+    impl Args for AppRegistrations {
+        fn augment_args(cmd: clap::Command) -> clap::Command {
+            use clap::{Arg, ArgAction, ValueHint};
+            cmd.arg(
+            Arg::new(REGISTER_APP)
+                .long("register-app")
+                .value_name("API_KEY")
+                .action(ArgAction::Append)
+                .help("Register another application with the sandbox's /oauth2/token, by its API key (repeatable; each needs --jwks after it)"),
+        )
+        .arg(
+            Arg::new(JWKS)
+                .long("jwks")
+                .value_name("FILE")
+                .action(ArgAction::Append)
+                .value_parser(clap::value_parser!(PathBuf))
+                .value_hint(ValueHint::FilePath)
+                .requires(REGISTER_APP)
+                .help("The public keys (JWKS JSON, {\"keys\": [...]}) the preceding --register-app signs client assertions with"),
+        )
+        .arg(
+            Arg::new(NOMINATED_PERSON)
+                .long("nominated-person")
+                .value_name("NAME")
+                .action(ArgAction::Append)
+                .requires(REGISTER_APP)
+                .help("The person the preceding --register-app acts for, as accesses name it [default: Nominated PERSON]"),
+        )
+        .arg(
+            Arg::new(NOMINATED_ROLE)
+                .long("nominated-role")
+                .value_name("ROLE")
+                .action(ArgAction::Append)
+                .requires(REGISTER_APP)
+                .help("The job role of the preceding --register-app's nominated person [default: Nominated person for CP-IS queries]"),
+        )
+        }
+
+        fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+            Self::augment_args(cmd)
+        }
+    }
+
+    #[derive(Debug, Clone, Args)]
+    pub struct PatientsArgs {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        pub format: Format,
+
+        /// Shorthand for --format json
+        #[arg(long, conflicts_with = "format")]
+        pub json: bool,
+    }
+}
