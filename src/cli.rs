@@ -10,14 +10,13 @@ use crate::config::{ConfigKey, Overrides};
 use crate::cpis::EnvName;
 
 // Each command's arguments live beside it (commands/NAME.rs, `mod args`).
-pub use crate::commands::alert::args::{
-    AlertCommand, ListFormat, MissedAppointmentArgs, RetryArgs,
-};
+pub use crate::commands::alert::args::{AlertCommand, MissedAppointmentArgs, RetryArgs};
 pub use crate::commands::auth::args::{AuthCommand, KeygenArgs, LoginArgs};
 use crate::commands::batch::args::BATCH_HELP;
 pub use crate::commands::batch::args::{BatchArgs, BatchFormat};
 pub use crate::commands::config::args::ConfigCommand;
 use crate::commands::doctor::args::DOCTOR_HELP;
+pub use crate::commands::formats::{Format, ListFormat};
 pub use crate::commands::lookup::args::LookupArgs;
 use crate::commands::lookup::args::LOOKUP_HELP;
 pub use crate::commands::sandbox::args::{
@@ -202,16 +201,6 @@ Examples:
   cpis man | man -l -
   cpis man ~/.local/share/man/man1
 ";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Tables for people
-    Table,
-    /// One JSON document
-    Json,
-    /// Comma-separated values with a header row
-    Csv,
-}
 
 // The domain values live below this layer; clap learns their names here.
 impl ValueEnum for EnvName {

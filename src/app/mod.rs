@@ -6,6 +6,7 @@ pub mod input;
 pub mod record;
 pub mod renewal;
 pub mod session;
+pub mod signals;
 pub mod v3route;
 pub mod verify;
 

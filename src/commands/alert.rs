@@ -6,12 +6,13 @@
 //! `list` shows them all. An alert the outbox already holds (sent or pending) for the same
 //! number and appointment is shown and refused before any request, unless `--again`.
 
-use crate::cli::{AlertCommand, ListFormat, MissedAppointmentArgs, RetryArgs};
+use crate::commands::formats::ListFormat;
 use crate::cpis::alert::{self as wire, Alert, Posted, Recipient, Sender};
 use crate::cpis::{model, CareSetting, Search};
 use crate::error::{Error, Kind, Result};
 use crate::render;
 use crate::render::lookup::PatientReport;
+use args::{AlertCommand, MissedAppointmentArgs, RetryArgs};
 
 use crate::store::outbox::{Outbox, Row};
 
@@ -24,13 +25,13 @@ pub const MAX_NOTE: usize = 1000;
 pub const UNKNOWN_OUTCOME: &str =
     "the alert may or may not have arrived; it is kept as pending; run `cpis alert retry`";
 
-pub async fn run(ctx: &super::Ctx, cmd: AlertCommand) -> Result<()> {
+pub async fn run(ctx: &crate::app::Ctx, cmd: AlertCommand) -> Result<()> {
     match cmd {
         AlertCommand::MissedAppointment(args) => missed_appointment(ctx, args).await,
         AlertCommand::List { format, json } => list(
             ctx,
             if json {
-                crate::cli::ListFormat::Json
+                crate::commands::formats::ListFormat::Json
             } else {
                 format
             },
@@ -119,7 +120,7 @@ fn alert_base(
 /// Refuse (exit 2) an alert for a patient and appointment the outbox already holds as sent
 /// or pending, showing what it holds, unless `--again`. Only reads an outbox that exists.
 fn refuse_if_held(
-    ctx: &super::Ctx,
+    ctx: &crate::app::Ctx,
     nhs: &crate::nhs_number::NhsNumber,
     appointment: &crate::timeutil::Moment,
     again: bool,
@@ -258,8 +259,8 @@ struct PlanRead {
 /// The silent scheduled plan read by the configured route: the CareTeam search on the CP-IS
 /// FHIR API, or the CP-IS flag on the Patient Flags API; under the command's renewal policy.
 async fn plan_read(
-    ctx: &super::Ctx,
-    renewal: &super::renewal::Renewal<'_>,
+    ctx: &crate::app::Ctx,
+    renewal: &crate::app::renewal::Renewal<'_>,
     nhs: &crate::nhs_number::NhsNumber,
     today: i64,
 ) -> Result<PlanRead> {
@@ -297,9 +298,9 @@ async fn plan_read(
     }
 }
 
-async fn missed_appointment(ctx: &super::Ctx, mut args: MissedAppointmentArgs) -> Result<()> {
+async fn missed_appointment(ctx: &crate::app::Ctx, mut args: MissedAppointmentArgs) -> Result<()> {
     if args.json {
-        args.format = crate::cli::ListFormat::Json;
+        args.format = crate::commands::formats::ListFormat::Json;
     }
     let number_on_stdin = crate::app::input::number_on_stdin(&args.nhs_number)?;
     let note_on_stdin = args.note_file.as_deref() == Some(std::path::Path::new("-"));
@@ -359,7 +360,7 @@ async fn missed_appointment(ctx: &super::Ctx, mut args: MissedAppointmentArgs) -
     let token = ctx.token_source(&conn).await?;
     let target = wire::endpoint(&given_base.unwrap_or_else(|| conn.base.clone()));
     crate::app::verify::check_role(&token, CareSetting::Scheduled)?;
-    let renewal = super::renewal::Renewal::new(ctx, &conn, token);
+    let renewal = crate::app::renewal::Renewal::new(ctx, &conn, token);
     let today = crate::timeutil::today_days();
     let (patient, nhs, plans) = if !verify {
         ctx.note("not verified on PDS (--no-pds or verify_on_pds = false): make sure this is the right child");
@@ -519,7 +520,7 @@ async fn attempt(
     target: &url::Url,
 ) -> Result<Row> {
     crash_point("before-send");
-    let interrupted = super::interrupt_signal()?;
+    let interrupted = crate::app::signals::interrupt_signal()?;
     outbox.attempt(&row.id, &crate::timeutil::now_moment().rfc3339())?;
     let posted = tokio::select! {
         p = client.post_alert(http, target, &row.id, row.body.as_bytes()) => p,
@@ -610,7 +611,7 @@ fn print_result(row: &Row, format: ListFormat) -> Result<()> {
     Ok(render::print_stdout(&text)?)
 }
 
-fn list(ctx: &super::Ctx, format: ListFormat) -> Result<()> {
+fn list(ctx: &crate::app::Ctx, format: ListFormat) -> Result<()> {
     let outbox = Outbox::open(ctx.settings.data_dir.as_deref())?;
     let rows = outbox.all()?;
     let text = match format {
@@ -648,9 +649,9 @@ fn list(ctx: &super::Ctx, format: ListFormat) -> Result<()> {
     Ok(render::print_stdout(&text)?)
 }
 
-async fn retry(ctx: &super::Ctx, mut args: RetryArgs) -> Result<()> {
+async fn retry(ctx: &crate::app::Ctx, mut args: RetryArgs) -> Result<()> {
     if args.json {
-        args.format = crate::cli::ListFormat::Json;
+        args.format = crate::commands::formats::ListFormat::Json;
     }
     let outbox = Outbox::open(ctx.settings.data_dir.as_deref())?;
     let rows = match &args.id {
@@ -755,9 +756,10 @@ async fn retry(ctx: &super::Ctx, mut args: RetryArgs) -> Result<()> {
 /// The command line of `cpis alert`, beside the command (the root command line in `cli`
 /// re-exports it).
 pub mod args {
+    use crate::commands::formats::ListFormat;
     use std::path::PathBuf;
 
-    use clap::{Args, Subcommand, ValueEnum};
+    use clap::{Args, Subcommand};
 
     #[derive(Debug, Subcommand)]
     pub enum AlertCommand {
@@ -866,14 +868,6 @@ pub mod args {
         /// Shorthand for --format json
         #[arg(long, conflicts_with = "format")]
         pub json: bool,
-    }
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-    pub enum ListFormat {
-        /// A table for people
-        Table,
-        /// JSON for scripts
-        Json,
     }
 
     pub(crate) const ALERT_HELP: &str = "\

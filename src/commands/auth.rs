@@ -6,20 +6,21 @@ use serde_json::json;
 
 use crate::auth::system::{self, SystemInfo};
 use crate::auth::{self, Secrets, Session, SessionKind};
-use crate::cli::{AuthCommand, KeygenArgs, LoginArgs};
 use crate::error::{Error, Kind, Result};
 use crate::secret::Secret;
 use crate::{render, sandbox, timeutil};
+use args::{AuthCommand, KeygenArgs, LoginArgs};
 
-pub async fn run(ctx: &super::Ctx, cmd: AuthCommand) -> Result<()> {
+pub async fn run(ctx: &crate::app::Ctx, cmd: AuthCommand) -> Result<()> {
     match cmd {
         AuthCommand::Login(args) if args.system => login_system(ctx, args).await,
         AuthCommand::Login(args) if args.user => login_user(ctx, args).await,
         AuthCommand::Login(args) if args.combined => login_combined(ctx, args).await,
         AuthCommand::Login(_) => login_with_token(ctx),
-        AuthCommand::Status { json, format } => {
-            status(ctx, json || format == crate::cli::ListFormat::Json)
-        }
+        AuthCommand::Status { json, format } => status(
+            ctx,
+            json || format == crate::commands::formats::ListFormat::Json,
+        ),
         AuthCommand::Logout => logout(ctx),
         AuthCommand::Keygen(args) => keygen(ctx, args),
         AuthCommand::Token { yes } => print_token(ctx, yes).await,
@@ -42,7 +43,7 @@ fn refuse_on_terminal(what: &str, command: &str, var: &str, yes: bool) -> Result
 }
 
 /// `auth token`: the access token the next request would send, on standard output.
-async fn print_token(ctx: &super::Ctx, yes: bool) -> Result<()> {
+async fn print_token(ctx: &crate::app::Ctx, yes: bool) -> Result<()> {
     refuse_on_terminal("the access token", "token", "CPIS_ACCESS_TOKEN", yes)?;
     let conn = ctx.connect().await?;
     let source = ctx.token_source(&conn).await?;
@@ -72,7 +73,7 @@ async fn print_token(ctx: &super::Ctx, yes: bool) -> Result<()> {
 }
 
 /// `auth assertion`: a freshly signed client assertion for the stored system identity.
-async fn print_assertion(ctx: &super::Ctx, yes: bool) -> Result<()> {
+async fn print_assertion(ctx: &crate::app::Ctx, yes: bool) -> Result<()> {
     refuse_on_terminal(
         "a client assertion",
         "assertion",
@@ -156,7 +157,7 @@ fn read_token_from_stdin() -> Result<String> {
 }
 
 /// A new session for this endpoint, of `kind`, kept in the chosen store.
-fn new_session(ctx: &super::Ctx, kind: SessionKind) -> Session {
+fn new_session(ctx: &crate::app::Ctx, kind: SessionKind) -> Session {
     let endpoint = &ctx.settings.endpoint;
     Session {
         kind,
@@ -174,7 +175,7 @@ fn new_session(ctx: &super::Ctx, kind: SessionKind) -> Session {
 /// Keep a signed-in user's tokens and the platform client secret that refreshes them, with
 /// the sign-in, and say where they were kept.
 fn keep_user_sign_in(
-    ctx: &super::Ctx,
+    ctx: &crate::app::Ctx,
     reply: system::TokenReply,
     client_secret: Secret,
     session: Session,
@@ -195,7 +196,7 @@ fn keep_user_sign_in(
 }
 
 /// Keep the secrets and the session; say where, and warn about the opt-in file store.
-fn save(ctx: &super::Ctx, secrets: &Secrets, session: Session) -> Result<String> {
+fn save(ctx: &crate::app::Ctx, secrets: &Secrets, session: Session) -> Result<String> {
     let key = ctx.credential_key();
     let store = ctx.store(session.store)?;
     let mut sessions = ctx.sessions()?;
@@ -213,7 +214,7 @@ fn save(ctx: &super::Ctx, secrets: &Secrets, session: Session) -> Result<String>
     Ok(format!("{} as {key}", store.describe()))
 }
 
-fn endpoint_text(ctx: &super::Ctx) -> String {
+fn endpoint_text(ctx: &crate::app::Ctx) -> String {
     let e = &ctx.settings.endpoint;
     format!(
         "{} ({})",
@@ -222,7 +223,7 @@ fn endpoint_text(ctx: &super::Ctx) -> String {
     )
 }
 
-fn login_with_token(ctx: &super::Ctx) -> Result<()> {
+fn login_with_token(ctx: &crate::app::Ctx) -> Result<()> {
     let token = auth::check_token(&read_token_from_stdin()?, "the token on standard input")?;
     let secrets = Secrets {
         access_token: Some(token),
@@ -263,7 +264,7 @@ fn value_or_default(
     }
 }
 
-fn missing_error(ctx: &super::Ctx, what: &str, missing: &[String]) -> Result<()> {
+fn missing_error(ctx: &crate::app::Ctx, what: &str, missing: &[String]) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
@@ -298,7 +299,7 @@ fn one_line(what: &str, v: &str) -> Result<()> {
     Ok(())
 }
 
-fn app_parts(ctx: &super::Ctx, args: &LoginArgs, missing: &mut Vec<String>) -> Result<App> {
+fn app_parts(ctx: &crate::app::Ctx, args: &LoginArgs, missing: &mut Vec<String>) -> Result<App> {
     let local = ctx.settings.endpoint.base_url.is_none();
     let profile = &ctx.settings.signin;
     let api_key = value_or_default(
@@ -369,7 +370,7 @@ fn app_parts(ctx: &super::Ctx, args: &LoginArgs, missing: &mut Vec<String>) -> R
     })
 }
 
-fn app_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<App> {
+fn app_from_args(ctx: &crate::app::Ctx, args: &LoginArgs) -> Result<App> {
     let mut missing = Vec::new();
     let app = app_parts(ctx, args, &mut missing)?;
     missing_error(ctx, "CIS2 user", &missing)?;
@@ -380,7 +381,7 @@ fn app_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<App> {
 
 /// The system identity from the flags; with `--env local`, the sandbox's built-in
 /// application fills in whatever is not given.
-fn system_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<(SystemInfo, Secret)> {
+fn system_from_args(ctx: &crate::app::Ctx, args: &LoginArgs) -> Result<(SystemInfo, Secret)> {
     let local = ctx.settings.endpoint.base_url.is_none();
     let mut missing = Vec::new();
     let app = app_parts(ctx, args, &mut missing)?;
@@ -428,7 +429,7 @@ fn system_from_args(ctx: &super::Ctx, args: &LoginArgs) -> Result<(SystemInfo, S
     ))
 }
 
-async fn login_system(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
+async fn login_system(ctx: &crate::app::Ctx, args: LoginArgs) -> Result<()> {
     let (info, key_pem) = system_from_args(ctx, &args)?;
     // Prove the registration works before keeping anything: get a first access token.
     let conn = ctx.connect().await?;
@@ -494,7 +495,7 @@ fn secret_from(
 
 /// The CIS2 issuer: the flag, else the environment's (the embedded sandbox's mock CIS2 for
 /// `local`).
-fn cis2_issuer(ctx: &super::Ctx, args: &LoginArgs, base: &url::Url) -> Result<String> {
+fn cis2_issuer(ctx: &crate::app::Ctx, args: &LoginArgs, base: &url::Url) -> Result<String> {
     use crate::cpis::EnvName;
     let issuer = match (
         &args
@@ -523,7 +524,7 @@ fn cis2_issuer(ctx: &super::Ctx, args: &LoginArgs, base: &url::Url) -> Result<St
     Ok(issuer)
 }
 
-async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
+async fn login_user(ctx: &crate::app::Ctx, args: LoginArgs) -> Result<()> {
     use auth::cis2;
     let local = ctx.settings.endpoint.base_url.is_none();
     let app = app_from_args(ctx, &args)?;
@@ -632,7 +633,7 @@ async fn login_user(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
 /// Listen on the loopback redirect port and show (or open) the sign-in address; returns the
 /// listener and the redirect URI.
 async fn redirect_listener(
-    ctx: &super::Ctx,
+    ctx: &crate::app::Ctx,
     args: &LoginArgs,
 ) -> Result<(tokio::net::TcpListener, String)> {
     let port = args.redirect_port.or(ctx.settings.signin.redirect_port);
@@ -648,7 +649,7 @@ async fn redirect_listener(
     Ok((listener, format!("http://127.0.0.1:{port}/callback")))
 }
 
-fn send_to_browser(ctx: &super::Ctx, args: &LoginArgs, url: &url::Url) {
+fn send_to_browser(ctx: &crate::app::Ctx, args: &LoginArgs, url: &url::Url) {
     if args.no_browser || !auth::cis2::open_browser(url.as_str()) {
         crate::ui::message(&format_args!("Open this address in a browser on this machine and sign in with your smartcard:\n{url}"));
     } else {
@@ -659,7 +660,7 @@ fn send_to_browser(ctx: &super::Ctx, args: &LoginArgs, url: &url::Url) {
 /// CIS2 "combined authentication": the platform's `/oauth2/authorize` signs the user in with
 /// CIS2 and sends a code to the registered callback; the code is exchanged with the API key
 /// and the platform client secret. No PKCE and no id_token: the platform vouches for the user.
-async fn login_combined(ctx: &super::Ctx, args: LoginArgs) -> Result<()> {
+async fn login_combined(ctx: &crate::app::Ctx, args: LoginArgs) -> Result<()> {
     use auth::cis2;
     let local = ctx.settings.endpoint.base_url.is_none();
     let mut missing = Vec::new();
@@ -787,7 +788,7 @@ struct Inspection {
     renews_silently: bool,
 }
 
-fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection {
+fn inspect(ctx: &crate::app::Ctx, key: &str, session: Option<&Session>) -> Inspection {
     let ok = Inspection {
         usable: true,
         problem: None,
@@ -872,7 +873,7 @@ fn inspect(ctx: &super::Ctx, key: &str, session: Option<&Session>) -> Inspection
     }
 }
 
-fn status(ctx: &super::Ctx, as_json: bool) -> Result<()> {
+fn status(ctx: &crate::app::Ctx, as_json: bool) -> Result<()> {
     let s = &ctx.settings;
     let endpoint = &s.endpoint;
     let key = ctx.credential_key();
@@ -1065,7 +1066,7 @@ fn describe_kind(s: &Session) -> String {
     }
 }
 
-fn logout(ctx: &super::Ctx) -> Result<()> {
+fn logout(ctx: &crate::app::Ctx) -> Result<()> {
     let key = ctx.credential_key();
     let mut sessions = ctx.sessions()?;
     let Some(session) = sessions.get(&key).cloned() else {
@@ -1085,7 +1086,7 @@ fn logout(ctx: &super::Ctx) -> Result<()> {
 /// The size of keys `auth keygen` makes (NHS tooling makes 4096-bit keys).
 const KEYGEN_BITS: usize = 4096;
 
-fn keygen(ctx: &super::Ctx, args: KeygenArgs) -> Result<()> {
+fn keygen(ctx: &crate::app::Ctx, args: KeygenArgs) -> Result<()> {
     use rsa::pkcs8::{EncodePrivateKey, LineEnding};
     let kid = args.kid.trim();
     if kid.is_empty()
@@ -1165,7 +1166,7 @@ pub mod args {
 
     use clap::{Args, Subcommand};
 
-    use crate::cli::*;
+    use crate::commands::formats::*;
 
     #[derive(Debug, Subcommand)]
     pub enum AuthCommand {

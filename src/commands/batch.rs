@@ -13,13 +13,13 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::cli::{BatchArgs, BatchFormat};
 use crate::cpis::model;
 use crate::cpis::{CareSetting, Pacer, Search};
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::lookup::PatientReport;
 use crate::store::batch::{Numbers, RowState, RunKey, RunLock, State};
+use args::{BatchArgs, BatchFormat};
 
 /// One data row of the input: where it was, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,8 +341,8 @@ struct Current {
 }
 
 struct Renewal {
-    ctx: Arc<super::Ctx>,
-    conn: super::Connection,
+    ctx: Arc<crate::app::Ctx>,
+    conn: crate::app::Connection,
     pacer: Arc<Pacer>,
     pds_pacer: Option<Arc<Pacer>>,
     notify: crate::cpis::Notify,
@@ -350,8 +350,8 @@ struct Renewal {
 
 /// The clients for one token: CP-IS, and PDS unless `pds_pacer` is `None`.
 fn clients_for(
-    ctx: &super::Ctx,
-    conn: &super::Connection,
+    ctx: &crate::app::Ctx,
+    conn: &crate::app::Connection,
     token: &crate::auth::TokenSource,
     pacer: &Arc<Pacer>,
     pds_pacer: Option<&Arc<Pacer>>,
@@ -369,8 +369,8 @@ fn clients_for(
         .transpose()?;
     let v3 = if ctx.settings.route.value == crate::cpis::Route::V3 {
         let (ready, author) =
-            super::v3route::preflight(ctx, conn, token, CareSetting::Unscheduled)?;
-        let c = super::v3route::client(ctx, conn, ready).pacer(pacer.clone());
+            crate::app::v3route::preflight(ctx, conn, token, CareSetting::Unscheduled)?;
+        let c = crate::app::v3route::client(ctx, conn, ready).pacer(pacer.clone());
         Some(Arc::new((c, author)))
     } else {
         None
@@ -1166,7 +1166,7 @@ fn format_name(f: BatchFormat) -> &'static str {
     }
 }
 
-pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
+pub async fn run(ctx: &crate::app::Ctx, args: BatchArgs) -> Result<()> {
     if args.output.is_none() {
         crate::render::require_stdout()?;
     }
@@ -1231,7 +1231,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     crate::app::verify::check_role(&token, care)?;
     if route == crate::cpis::Route::V3 {
         // Every setting and the author, before anything is sent.
-        super::v3route::preflight(ctx, &conn, &token, care)?;
+        crate::app::v3route::preflight(ctx, &conn, &token, care)?;
     }
     let verify = !args.no_pds && ctx.settings.verify_on_pds;
     // The embedded sandbox listens on a new port each run.
@@ -1275,7 +1275,9 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
         route: match route {
             crate::cpis::Route::Fhir => "fhir".to_string(),
             crate::cpis::Route::V3 => {
-                let url = super::v3route::preflight(ctx, &conn, &token, care)?.0.url;
+                let url = crate::app::v3route::preflight(ctx, &conn, &token, care)?
+                    .0
+                    .url;
                 if embedded && ctx.settings.v3.mhs_url.is_none() {
                     "v3 embedded sandbox".to_string()
                 } else {
@@ -1397,7 +1399,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     let clients = Arc::new(Clients {
         current: tokio::sync::Mutex::new(first),
         renewal: renewable.then(|| Renewal {
-            ctx: Arc::new(super::Ctx {
+            ctx: Arc::new(crate::app::Ctx {
                 settings: ctx.settings.clone(),
             }),
             conn: conn.second_handle(),
@@ -1412,7 +1414,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
     // consistent: every write to it is a transaction).
     let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
     {
-        let first = super::interrupt_signal()?;
+        let first = crate::app::signals::interrupt_signal()?;
         let stopping = stopping.clone();
         let progress = progress.clone();
         tokio::spawn(async move {
@@ -1421,7 +1423,7 @@ pub async fn run(ctx: &super::Ctx, args: BatchArgs) -> Result<()> {
             progress.note(
                 "interrupted: finishing the requests in flight (Ctrl-C again to stop at once)",
             );
-            if let Ok(second) = super::interrupt_signal() {
+            if let Ok(second) = crate::app::signals::interrupt_signal() {
                 second.await;
                 std::process::exit(Kind::Interrupted.exit_code());
             }

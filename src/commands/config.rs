@@ -2,26 +2,27 @@
 
 use serde_json::json;
 
-use crate::cli::ConfigCommand;
 use crate::config::{self, Source, Sourced};
 use crate::error::{Error, Result};
 use crate::render;
+use args::ConfigCommand;
 
-fn path(ctx: &super::Ctx) -> Result<std::path::PathBuf> {
+fn path(ctx: &crate::app::Ctx) -> Result<std::path::PathBuf> {
     ctx.settings
         .config_path
         .clone()
         .ok_or_else(|| Error::usage("no configuration directory: set CPIS_CONFIG_DIR or HOME"))
 }
 
-pub fn run(ctx: &super::Ctx, cmd: ConfigCommand) -> Result<()> {
+pub fn run(ctx: &crate::app::Ctx, cmd: ConfigCommand) -> Result<()> {
     let s = &ctx.settings;
     let profile_name = s.profile.value.clone();
     match cmd {
         ConfigCommand::Path => render::print_path(&path(ctx)?)?,
-        ConfigCommand::Show { json, format } => {
-            render::print_stdout(&show(s, json || format == crate::cli::ListFormat::Json))?
-        }
+        ConfigCommand::Show { json, format } => render::print_stdout(&show(
+            s,
+            json || format == crate::commands::formats::ListFormat::Json,
+        ))?,
         ConfigCommand::Get { key } => {
             let file = config::load(&path(ctx)?)?;
             let value = file
@@ -52,7 +53,11 @@ pub fn run(ctx: &super::Ctx, cmd: ConfigCommand) -> Result<()> {
 }
 
 /// Change one key of the profile in place, keeping the rest of the file byte for byte.
-fn edit(ctx: &super::Ctx, key: config::ConfigKey, value: Option<toml_edit::Value>) -> Result<()> {
+fn edit(
+    ctx: &crate::app::Ctx,
+    key: config::ConfigKey,
+    value: Option<toml_edit::Value>,
+) -> Result<()> {
     let p = path(ctx)?;
     let text = config::read_text(&p)?.unwrap_or_default();
     let new = config::set_in_document(&p, &text, &ctx.settings.profile.value, key, value)?;
@@ -313,7 +318,7 @@ pub mod args {
 
     use clap::Subcommand;
 
-    use crate::cli::*;
+    use crate::commands::formats::*;
     use crate::config::ConfigKey;
 
     #[derive(Debug, Subcommand)]

@@ -13,7 +13,7 @@ pub fn completions(shell: clap_complete::Shell) -> Result<()> {
     Ok(render::print_stdout(&String::from_utf8_lossy(&buf))?)
 }
 
-pub fn man(ctx: &super::Ctx, dir: Option<&Path>) -> Result<()> {
+pub fn man(ctx: &crate::app::Ctx, dir: Option<&Path>) -> Result<()> {
     let pages = generate::man_pages();
     let Some(dir) = dir else {
         return Ok(render::print_stdout(&String::from_utf8_lossy(

@@ -10,7 +10,7 @@ use crate::doctor::{redact_proxy, Check, Report, Status, CHECK_TIMEOUT, SKEW_FAI
 use crate::error::{Kind, Result};
 use crate::render;
 
-pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()> {
+pub async fn run(ctx: &crate::app::Ctx, json: bool, query: Option<&str>) -> Result<()> {
     let s = &ctx.settings;
     // A bad number is refused before anything is checked or sent.
     let query = query
@@ -63,7 +63,7 @@ pub async fn run(ctx: &super::Ctx, json: bool, query: Option<&str>) -> Result<()
 
 /// `doctor --curl`: the requests doctor makes, as curl commands; nothing is sent. A signed
 /// client assertion is a credential, so it stays a shell variable too.
-pub async fn curl(ctx: &super::Ctx) -> Result<()> {
+pub async fn curl(ctx: &crate::app::Ctx) -> Result<()> {
     let Some(base) = ctx.settings.endpoint.base_url.clone() else {
         return Err(crate::error::Error::usage(
             "the embedded sandbox lives only while a cpis command runs: there is nothing for curl to reach",
@@ -107,7 +107,7 @@ pub async fn curl(ctx: &super::Ctx) -> Result<()> {
     Ok(render::print_stdout(&out)?)
 }
 
-fn configuration(ctx: &super::Ctx) -> Check {
+fn configuration(ctx: &crate::app::Ctx) -> Check {
     let s = &ctx.settings;
     let vars: Vec<String> = crate::env::VARS
         .iter()
@@ -144,7 +144,7 @@ fn configuration(ctx: &super::Ctx) -> Check {
     )
 }
 
-async fn network(ctx: &super::Ctx, conn: &super::Connection, checks: &mut Vec<Check>) {
+async fn network(ctx: &crate::app::Ctx, conn: &crate::app::Connection, checks: &mut Vec<Check>) {
     let base = &conn.base;
     let host = base.host_str().unwrap_or("").to_string();
     let port = base.port_or_known_default().unwrap_or(443);
@@ -360,7 +360,7 @@ fn proxy_wants_authentication(name: &'static str) -> Check {
 const PDS_PROBE_NUMBER: &str = "9000000000";
 
 /// The PDS URL doctor probes.
-fn pds_probe_url(ctx: &super::Ctx, conn: &super::Connection) -> Result<url::Url> {
+fn pds_probe_url(ctx: &crate::app::Ctx, conn: &crate::app::Connection) -> Result<url::Url> {
     let base = ctx.pds_base(conn)?;
     url::Url::parse(&format!(
         "{}/Patient/{PDS_PROBE_NUMBER}",
@@ -370,7 +370,7 @@ fn pds_probe_url(ctx: &super::Ctx, conn: &super::Connection) -> Result<url::Url>
 }
 
 /// Can PDS be reached? Every lookup asks it first.
-async fn pds_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
+async fn pds_check(ctx: &crate::app::Ctx, conn: &crate::app::Connection) -> Check {
     if !ctx.settings.verify_on_pds {
         return Check::skip("pds", "verification on PDS is off (verify_on_pds = false)");
     }
@@ -430,7 +430,7 @@ async fn pds_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
 
 /// Can the Patient Flags API be reached (`--route flags`)? `GET {base}/metadata` asks about
 /// no one; an answer, or the platform's refusal of missing credentials, shows the route works.
-async fn flags_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
+async fn flags_check(ctx: &crate::app::Ctx, conn: &crate::app::Connection) -> Check {
     let url = match ctx.flags_base(conn).and_then(|b| {
         url::Url::parse(&format!("{}/metadata", b.as_str().trim_end_matches('/')))
             .map_err(|e| crate::error::Error::usage(format!("Patient Flags base URL: {e}")))
@@ -480,8 +480,8 @@ async fn flags_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
 /// Does the MHS adaptor answer (`--route v3`)? Its settings are checked, then a POST with a
 /// probe interaction id that no adaptor knows: the adaptor answers 404 before anything could
 /// reach Spine, so no query is sent and nobody is notified.
-async fn v3_check(ctx: &super::Ctx, conn: &super::Connection) -> Check {
-    let token = match super::v3route::curl_token(ctx) {
+async fn v3_check(ctx: &crate::app::Ctx, conn: &crate::app::Connection) -> Check {
+    let token = match crate::app::v3route::curl_token(ctx) {
         Ok(t) => t,
         Err(e) => return Check::from_error("v3", &e),
     };
@@ -607,7 +607,7 @@ fn proxy_check(
 }
 
 /// A TLS handshake with the same trust as every request (platform roots plus extra CAs).
-async fn tls_check(ctx: &super::Ctx, stream: TcpStream, host: &str) -> Check {
+async fn tls_check(ctx: &crate::app::Ctx, stream: TcpStream, host: &str) -> Check {
     let t = Instant::now();
     let config = match crate::tls::client_config(ctx.settings.ca_sources.clone()) {
         Ok((c, _)) => std::sync::Arc::new(c),
@@ -737,7 +737,7 @@ async fn resolve(host: &str) -> Option<String> {
 /// The platform's OAuth server, when a sign-in's token URL is not on the API's origin (scheme,
 /// host and port: a token endpoint on the API host but another port is another server): its
 /// host must resolve and, unless a proxy carries the connection, its port must accept one.
-async fn oauth_dns(ctx: &super::Ctx, base: &url::Url, use_proxy: bool) -> Check {
+async fn oauth_dns(ctx: &crate::app::Ctx, base: &url::Url, use_proxy: bool) -> Check {
     let token_url = ctx
         .sessions()
         .ok()
@@ -809,7 +809,7 @@ async fn oauth_dns(ctx: &super::Ctx, base: &url::Url, use_proxy: bool) -> Check 
 }
 
 /// The CIS2 host a smartcard sign-in needs (reachable on HSCN), where this environment has one.
-async fn cis2_dns(ctx: &super::Ctx) -> Check {
+async fn cis2_dns(ctx: &crate::app::Ctx) -> Check {
     use crate::cpis::EnvName;
     let issuer = match (&ctx.settings.signin.cis2_issuer, ctx.settings.endpoint.env) {
         (Some(i), _) => i.clone(),
@@ -849,8 +849,8 @@ async fn cis2_dns(ctx: &super::Ctx) -> Check {
 /// `--query`: one scheduled lookup end to end, with the time of each phase. Nothing about
 /// the patient is reported, only whether it worked and how long each phase took.
 async fn query_check(
-    ctx: &super::Ctx,
-    conn: &super::Connection,
+    ctx: &crate::app::Ctx,
+    conn: &crate::app::Connection,
     nhs: &crate::nhs_number::NhsNumber,
     earlier: &[Check],
 ) -> Check {
@@ -890,7 +890,7 @@ async fn query_check(
     }
 }
 
-async fn credentials(ctx: &super::Ctx, conn: &super::Connection) -> Check {
+async fn credentials(ctx: &crate::app::Ctx, conn: &crate::app::Connection) -> Check {
     let t = Instant::now();
     let s = &ctx.settings;
     if s.token.is_some() {

@@ -4,11 +4,12 @@ use crate::app::input::*;
 use crate::app::record::*;
 use crate::app::renewal::Renewal;
 use crate::app::verify::*;
-use crate::cli::{Format, LookupArgs};
+use crate::commands::formats::Format;
 use crate::cpis::{CareSetting, Route};
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::{self, lookup::LookupReport, lookup::PatientReport};
+use args::LookupArgs;
 
 /// The care setting from the flags, else the profile/environment, else a refusal.
 pub fn care_setting(args: &LookupArgs, configured: Option<CareSetting>) -> Result<CareSetting> {
@@ -41,7 +42,7 @@ async fn confirm_patient(report: &PatientReport, dob_checked: bool, yes: bool) -
     }
 }
 
-fn note_superseded(ctx: &super::Ctx, requested: &NhsNumber, current: &NhsNumber) {
+fn note_superseded(ctx: &crate::app::Ctx, requested: &NhsNumber, current: &NhsNumber) {
     ctx.note(&format!(
         "NHS number {} has been superseded by {} on PDS: checking CP-IS under the current number",
         crate::pds::model::spaced(&requested.digits()),
@@ -58,7 +59,7 @@ fn unconfirmed() -> Error {
 
 const UNSCHEDULED_NOTE: &str = "unscheduled lookup: this access is recorded in the record's access history, and the responsible local authority is notified";
 
-pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
+pub async fn run(ctx: &crate::app::Ctx, args: LookupArgs) -> Result<()> {
     // Nowhere to show the answer: refuse before anything is sent (an unscheduled lookup
     // would notify for nothing).
     render::require_stdout()?;
@@ -109,7 +110,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
         return Err(crate::flags::unscheduled_refused());
     }
     if ctx.settings.route.value == Route::V3 {
-        super::v3route::preflight(ctx, &conn, &token, care)?;
+        crate::app::v3route::preflight(ctx, &conn, &token, care)?;
     }
     let renewal = Renewal::new(ctx, &conn, token);
     let today = crate::timeutil::today_days();
@@ -217,7 +218,7 @@ pub async fn run(ctx: &super::Ctx, args: LookupArgs) -> Result<()> {
 
 /// `lookup --curl`: the two searches as curl commands; nothing is sent.
 async fn curl(
-    ctx: &super::Ctx,
+    ctx: &crate::app::Ctx,
     nhs: &crate::nhs_number::NhsNumber,
     care: CareSetting,
     verify: bool,
@@ -289,7 +290,7 @@ async fn curl(
                     .curl_command(nhs, cacert.as_deref()),
             );
         }
-        Route::V3 => out.push_str(&super::v3route::curl(
+        Route::V3 => out.push_str(&crate::app::v3route::curl(
             ctx,
             &conn,
             nhs,
@@ -306,7 +307,7 @@ pub mod args {
 
     use clap::Args;
 
-    use crate::cli::*;
+    use crate::commands::formats::*;
 
     pub(crate) const LOOKUP_HELP: &str = "\
 Care setting (required, from a flag or the profile's care_setting):

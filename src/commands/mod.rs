@@ -7,6 +7,7 @@ pub mod batch;
 pub mod config;
 pub mod docs;
 pub mod doctor;
+pub mod formats;
 pub mod lookup;
 pub mod sandbox;
 
@@ -71,7 +72,7 @@ fn run_inner(cli: Cli) -> Result<()> {
             Command::Alert(c) => alert::run(&ctx, c).await,
             command => {
                 // Register for Ctrl-C before any work starts, so an early interrupt is seen.
-                let interrupted = interrupt_signal()?;
+                let interrupted = crate::app::signals::interrupt_signal()?;
                 // Biased: Ctrl-C at a question is the question's to report ("cancelled").
                 tokio::select! {
                     biased;
@@ -81,57 +82,6 @@ fn run_inner(cli: Cli) -> Result<()> {
             }
         }
     })
-}
-
-/// A future that completes on Ctrl-C (SIGINT). The handler is installed when this returns.
-pub(crate) fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>> {
-    #[cfg(unix)]
-    return on_any_signal(&[(tokio::signal::unix::SignalKind::interrupt(), "SIGINT")]);
-    #[cfg(not(unix))]
-    return Ok(ctrl_c());
-}
-
-/// A future that completes when a long-running command is asked to stop: SIGINT (Ctrl-C),
-/// SIGTERM or SIGHUP on unix, Ctrl-C elsewhere. On unix the handlers are installed when this
-/// returns, so a signal that arrives later is never missed.
-pub(crate) fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::SignalKind;
-        on_any_signal(&[
-            (SignalKind::interrupt(), "SIGINT"),
-            (SignalKind::terminate(), "SIGTERM"),
-            (SignalKind::hangup(), "SIGHUP"),
-        ])
-    }
-    #[cfg(not(unix))]
-    return Ok(ctrl_c());
-}
-
-/// Install a handler for each signal now; the future completes on the first to arrive.
-#[cfg(unix)]
-fn on_any_signal(
-    kinds: &[(tokio::signal::unix::SignalKind, &str)],
-) -> Result<impl std::future::Future<Output = ()>> {
-    let mut streams = kinds
-        .iter()
-        .map(|(kind, name)| {
-            tokio::signal::unix::signal(*kind)
-                .map_err(|e| Error::unexpected(format!("cannot handle {name}: {e}")))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(std::future::poll_fn(move |cx| {
-        if streams.iter_mut().any(|s| s.poll_recv(cx).is_ready()) {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    }))
-}
-
-#[cfg(not(unix))]
-async fn ctrl_c() {
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 async fn dispatch(ctx: &Ctx, command: Command) -> Result<()> {

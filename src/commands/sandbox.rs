@@ -2,13 +2,14 @@
 
 use std::time::Duration;
 
-use crate::cli::{Format, PatientsArgs, ServeArgs};
+use crate::commands::formats::Format;
 use crate::error::{Error, Kind, Result};
 use crate::private;
 use crate::render;
 use crate::sandbox;
+use args::{PatientsArgs, ServeArgs};
 
-pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
+pub async fn serve(ctx: &crate::app::Ctx, args: ServeArgs) -> Result<()> {
     if !args.addr.ip().is_loopback() && !args.allow_remote {
         return Err(Error::usage(format!(
             "refusing to listen on {}: it is not a loopback address, so anyone who can reach it could use the sandbox",
@@ -32,7 +33,7 @@ pub async fn serve(ctx: &super::Ctx, args: ServeArgs) -> Result<()> {
     }
     // Before anything is created: a stop signal from now on ends the server cleanly, and the
     // temporary directory is removed on the way out.
-    let stop = super::stop_signal()?;
+    let stop = crate::app::signals::stop_signal()?;
     let mut ca_path = None;
     // With --tls and no --tls-dir: a fresh private directory, removed when this is dropped.
     let mut temp_dir = None;
@@ -235,7 +236,7 @@ pub mod args {
 
     use clap::{Args, Subcommand};
 
-    use crate::cli::*;
+    use crate::commands::formats::*;
 
     #[derive(Debug, Subcommand)]
     pub enum SandboxCommand {
