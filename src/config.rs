@@ -441,6 +441,29 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The global options to repeat, from the resolved settings: the profile when it is not the
+    /// default one, and the endpoint when a flag or an environment variable chose it.
+    pub fn global_options(&self) -> String {
+        let settings = self;
+        let mut parts = Vec::new();
+        if settings.profile.source != Source::Default {
+            parts.push(format!(
+                "--profile {}",
+                crate::paste::quote(&settings.profile.value)
+            ));
+        }
+        let e = &settings.endpoint;
+        if matches!(e.source, Source::Flag | Source::EnvVar(_)) {
+            match (&e.env, &e.base_url) {
+                (Some(env), _) if e.is_standard() => parts.push(format!("--env {}", env.as_str())),
+                (_, Some(url)) => parts.push(format!("--base-url {}", crate::paste::quote(url))),
+                (Some(env), None) => parts.push(format!("--env {}", env.as_str())),
+                (None, None) => {}
+            }
+        }
+        parts.join(" ")
+    }
+
     /// The label every output carries (see [`Endpoint::label`]).
     pub fn environment_label(&self) -> &'static str {
         self.endpoint.label()

@@ -1,6 +1,7 @@
 //! Hints that work when pasted: every `cpis SUBCOMMAND` a message names carries the global
 //! options in effect (`--profile`, and `--env` or `--base-url`), as `gh auth login -h HOST`
 //! does, so that the command acts on the same profile and endpoint as the one that printed it.
+//! Which options those are is the settings' to say (`config::Settings::global_options`).
 
 use std::sync::OnceLock;
 
@@ -8,26 +9,6 @@ static GLOBALS: OnceLock<String> = OnceLock::new();
 
 /// The subcommands whose meaning depends on the profile and endpoint.
 const SCOPED: &[&str] = &["auth", "lookup", "batch", "alert", "config", "doctor"];
-
-/// The global options to repeat, from the resolved settings: the profile when it is not the
-/// default one, and the endpoint when a flag or an environment variable chose it.
-pub fn globals_of(settings: &crate::config::Settings) -> String {
-    use crate::config::Source;
-    let mut parts = Vec::new();
-    if settings.profile.source != Source::Default {
-        parts.push(format!("--profile {}", quote(&settings.profile.value)));
-    }
-    let e = &settings.endpoint;
-    if matches!(e.source, Source::Flag | Source::EnvVar(_)) {
-        match (&e.env, &e.base_url) {
-            (Some(env), _) if e.is_standard() => parts.push(format!("--env {}", env.as_str())),
-            (_, Some(url)) => parts.push(format!("--base-url {}", quote(url))),
-            (Some(env), None) => parts.push(format!("--env {}", env.as_str())),
-            (None, None) => {}
-        }
-    }
-    parts.join(" ")
-}
 
 /// Remember the global options of this run (once, at start-up).
 pub fn set_globals(globals: String) {
@@ -70,7 +51,8 @@ fn insert_globals(text: &str, globals: &str) -> String {
 }
 
 /// A value as a shell word: as it is when it holds nothing a shell would read, else quoted.
-fn quote(s: &str) -> String {
+/// `s` as one shell word.
+pub fn quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "_./:@%+=,-".contains(c))

@@ -50,7 +50,7 @@ fn run_inner(cli: Cli) -> Result<()> {
     let env = |k: &str| std::env::var_os(k);
     let is_config = matches!(cli.command, Command::Config(_));
     let settings = crate::config::resolve(&cli.global.overrides(), &env, is_config)?;
-    crate::paste::set_globals(crate::paste::globals_of(&settings));
+    crate::paste::set_globals(settings.global_options());
     // Warnings are said even with --quiet: each is about where requests go.
     for w in &settings.warnings {
         crate::ui::warning(&w.to_string());

@@ -57,8 +57,6 @@ const COMMANDS: &[&str] = &[
 /// Crossings the code still makes (from -> to), each to be removed by moving what is shared
 /// down a layer; see README, "How the code is laid out".
 const KNOWN: &[(&str, &str)] = &[
-    // Hints carry the global options in effect, read from the settings.
-    ("paste", "config"),
     // The route, environments and V3 settings are typed in the API modules.
     ("config", "cpis"),
     ("config", "flags"),

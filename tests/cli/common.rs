@@ -866,3 +866,53 @@ where
     }
     let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
 }
+
+/// A loopback port that refuses connections for as long as this lives: a socket bound to it
+/// and never listening, so that no other test's server can be given the port meanwhile (a
+/// listener bound and dropped frees its port for the next test that asks for one).
+#[cfg(unix)]
+pub struct RefusingPort {
+    fd: i32,
+    pub port: u16,
+}
+
+#[cfg(unix)]
+impl RefusingPort {
+    pub fn new() -> Self {
+        // SAFETY: a socket we own, bound to 127.0.0.1:0 and asked its port; closed on drop.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            assert!(fd >= 0, "socket");
+            let mut addr: libc::sockaddr_in = std::mem::zeroed();
+            addr.sin_family = libc::AF_INET as libc::sa_family_t;
+            addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+            let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            assert_eq!(
+                libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len),
+                0,
+                "bind"
+            );
+            let mut got: libc::sockaddr_in = std::mem::zeroed();
+            let mut got_len = len;
+            assert_eq!(
+                libc::getsockname(fd, &mut got as *mut _ as *mut libc::sockaddr, &mut got_len),
+                0,
+                "getsockname"
+            );
+            RefusingPort {
+                fd,
+                port: u16::from_be(got.sin_port),
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for RefusingPort {
+    fn drop(&mut self) {
+        // SAFETY: our own descriptor, closed once.
+        unsafe {
+            libc::close(self.fd);
+        }
+    }
+}

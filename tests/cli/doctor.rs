@@ -598,10 +598,8 @@ fn the_proxy_check_uses_the_requests_own_proxy_client_credentials_and_all() {
 fn the_oauth_check_compares_scheme_host_and_port() {
     let server = Scripted::start(|_, _| Reply::fhir(r#"{"resourceType":"CapabilityStatement"}"#));
     let other = Scripted::start(|_, _| Reply::new(404, "text/plain", ""));
-    let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let refusing = RefusingPort::new();
+    let closed = refusing.port;
     let cpis = Cpis::new();
     cpis.run(&["config", "set", "base_url", &server.base_url()])
         .assert_code(0);

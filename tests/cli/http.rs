@@ -560,11 +560,8 @@ fn next_page_links_are_followed_on_the_same_origin_only() {
 
 #[test]
 fn connection_refused_exits_6() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let base = format!("http://127.0.0.1:{port}/cpis/FHIR/R4");
+    let refusing = RefusingPort::new();
+    let base = format!("http://127.0.0.1:{}/cpis/FHIR/R4", refusing.port);
     let r = Cpis::new().run(&[
         "--base-url",
         &base,

@@ -575,9 +575,8 @@ fn the_adaptors_edges_are_named_and_only_an_unsent_request_is_retried() {
     assert!(seen.header("wait-for-response").is_none());
     assert_eq!(seen.method, "POST");
     // A connection never made is tried again; nothing else is.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    let refusing = RefusingPort::new();
+    let port = refusing.port;
     let r = t.run(&[
         "--mhs-url",
         &format!("http://127.0.0.1:{port}/"),
