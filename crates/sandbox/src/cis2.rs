@@ -292,7 +292,7 @@ pub async fn endpoint(
     state: &Cis2State,
     tls: bool,
     req: hyper::Request<hyper::body::Incoming>,
-) -> super::server::Resp {
+) -> super::http::Resp {
     use http_body_util::{BodyExt, Full, Limited};
     use hyper::body::Bytes;
     let scheme = if tls { "https" } else { "http" };
@@ -305,7 +305,7 @@ pub async fn endpoint(
     let issuer = format!("{scheme}://{host}{}", app::CIS2_ISSUER_PATH);
     let path = req.uri().path().to_string();
     let rest = path.strip_prefix(app::CIS2_ISSUER_PATH).unwrap_or("");
-    let query = super::server::query_map(req.uri());
+    let query = super::http::query_map(req.uri());
     let bearer = req
         .headers()
         .get(hyper::header::AUTHORIZATION)

@@ -14,8 +14,8 @@ use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::{json, Value};
 
+use super::http::{fhir_json, header, outcome, query_map, Resp};
 use super::patients::{self, Behaviour, Patient};
-use super::server::{fhir_json, header, outcome, query_map, Resp};
 
 /// Where the sandbox serves the Patient Flags API.
 pub const BASE_PATH: &str = "/patient-flags-api/FHIR/R4";

@@ -9,6 +9,7 @@ pub mod app;
 pub mod cis2;
 pub mod error;
 pub mod flags;
+pub mod http;
 pub mod mhs;
 pub mod oauth;
 pub mod patients;

@@ -20,8 +20,9 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 
+use super::http::{header, HangUp, Resp};
 use super::patients::{self, Accessor, Behaviour, PlanKind};
-use super::server::{header, HangUp, Resp, State};
+use super::server::State;
 use cpis_core::xml::{self, Doc, Element};
 
 const HL7: &str = "urn:hl7-org:v3";

@@ -27,8 +27,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::app;
+use super::http::Resp;
 use super::patients::Accessor;
-use super::server::Resp;
 use crate::error::{Error, Result};
 
 /// The paths the token endpoint answers on (the second is the platform's mock-auth twin).

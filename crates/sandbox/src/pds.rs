@@ -8,7 +8,7 @@ use hyper::{Request, StatusCode};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::server::{fhir_text, header, Resp};
+use super::http::{fhir_text, header, Resp};
 
 /// Where the sandbox serves PDS (as the API platform lays it out).
 pub const PATIENT_PATH: &str = "/personal-demographics/FHIR/R4/Patient/";
@@ -296,7 +296,7 @@ fn retrieve(requested: &str) -> Resp {
     let Some(record) = find(requested) else {
         // Never "not on PDS" for a number the sandbox simply does not know: it may be a real
         // child's, and the sandbox cannot tell whether they are on PDS.
-        return super::server::outcome(
+        return super::http::outcome(
             StatusCode::NOT_FOUND,
             "not-found",
             "SANDBOX_UNKNOWN_PATIENT",

@@ -5,12 +5,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, RETRY_AFTER};
+use hyper::{Method, Request, StatusCode};
 use serde_json::{json, Value};
 
+use super::http::{fhir, header, outcome, query_map, respond, HangUp, Resp, FHIR_JSON};
 use super::oauth;
 use super::patients::{self, Accessor, Behaviour, Patient};
 use super::vocab::{
@@ -25,13 +25,9 @@ pub const BASE_PATH: &str = "/cpis/FHIR/R4";
 const MAX_EVENTS: usize = 1000;
 /// The most accesses the service returns.
 pub const MAX_HISTORY: usize = 25;
-const SPINE_CODES: &str = "https://fhir.nhs.uk/CodeSystem/England-SpineErrorOrWarningCode";
-const FHIR_JSON: &str = "application/fhir+json";
 
 const CARETEAM_EXAMPLE: &str = include_str!("data/fhir-careteam-searchset-found.json");
 const ACCESS_DENIED: &str = include_str!("data/fhir-operationoutcome-access-denied.json");
-
-pub type Resp = Response<Full<Bytes>>;
 
 #[derive(Debug, Clone)]
 struct Record {
@@ -226,60 +222,6 @@ impl State {
     }
 }
 
-fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Resp {
-    let mut r = Response::new(Full::new(body.into()));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_str(content_type).expect("content type"),
-    );
-    r
-}
-
-/// A FHIR JSON body given as text (an official payload served verbatim).
-pub(crate) fn fhir_text(status: StatusCode, body: &str) -> Resp {
-    respond(status, FHIR_JSON, body.to_string())
-}
-
-pub(crate) fn fhir_json(status: StatusCode, v: &Value) -> Resp {
-    fhir(status, v)
-}
-
-fn fhir(status: StatusCode, v: &Value) -> Resp {
-    respond(
-        status,
-        FHIR_JSON,
-        serde_json::to_vec_pretty(v).expect("json"),
-    )
-}
-
-/// An OperationOutcome with a Spine error code.
-pub fn outcome(
-    status: StatusCode,
-    issue_code: &str,
-    code: &str,
-    display: &str,
-    diagnostics: &str,
-) -> Resp {
-    fhir(
-        status,
-        &json!({
-            "resourceType": "OperationOutcome",
-            "id": uuid::Uuid::new_v4().to_string(),
-            "issue": [{
-                "severity": "error",
-                "code": issue_code,
-                "details": {"coding": [{"system": SPINE_CODES, "code": code, "display": display}]},
-                "diagnostics": diagnostics
-            }]
-        }),
-    )
-}
-
-pub(crate) fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
 fn precondition(diag: &str) -> Resp {
     outcome(
         StatusCode::BAD_REQUEST,
@@ -305,15 +247,6 @@ fn base_url(state: &State, req: &Request<Incoming>) -> String {
     let host = header(req, "host").unwrap_or("localhost");
     let scheme = if state.tls { "https" } else { "http" };
     format!("{scheme}://{host}{BASE_PATH}")
-}
-
-/// A request's query parameters (the first of each name wins).
-pub(crate) fn query_map(uri: &hyper::Uri) -> HashMap<String, String> {
-    let mut m = HashMap::new();
-    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
-        m.entry(k.into_owned()).or_insert_with(|| v.into_owned());
-    }
-    m
 }
 
 /// Combined authentication's two GETs on the platform: authorize (redirects back with a code)
@@ -367,21 +300,9 @@ fn event_name(req: &Request<Incoming>) -> String {
     )
 }
 
-/// Returned by [`handle`] to close the connection without an answer (an alert fault).
-#[derive(Debug)]
-pub struct HangUp;
-
 /// Set on a response that must not be sent: the connection is closed instead.
 #[derive(Clone, Copy)]
 struct HangUpInstead;
-
-impl std::fmt::Display for HangUp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped on purpose (sandbox alert fault)")
-    }
-}
-
-impl std::error::Error for HangUp {}
 
 pub async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, HangUp> {
     // PDS retrievals and CP-IS searches are logged as they arrive and as they are answered
