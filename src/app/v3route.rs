@@ -26,7 +26,11 @@ pub(crate) fn preflight(
         Some(&conn.base),
         v3::is_system(token),
     )?;
-    let author = v3::author(token, &ready)?;
+    let unsigned = (
+        crate::sandbox::app::NOMINATED_PERSON,
+        crate::sandbox::app::NOMINATED_ROLE,
+    );
+    let author = v3::author(token, &ready, unsigned)?;
     Ok((ready, author))
 }
 

@@ -233,20 +233,26 @@ pub fn ready(
 }
 
 /// The query's author from the sign-in: a CIS2 user is the author person, a system the author
-/// device acting for its nominated person; a supplied token has no identity (exit 4).
-pub fn author(token: &crate::auth::TokenSource, ready: &Ready) -> Result<request::Author> {
+/// device acting for its nominated person; a supplied token has no identity (exit 4). With no
+/// sign-in at all (the embedded sandbox), the system acts for `unsigned`: the sandbox's
+/// nominated person and role name, given by the caller that started it.
+pub fn author(
+    token: &crate::auth::TokenSource,
+    ready: &Ready,
+    unsigned: (&str, &str),
+) -> Result<request::Author> {
     use crate::auth::TokenSource;
     match token {
         TokenSource::None => Ok(request::Author::System {
             asid: ready.asid.clone(),
             org_code: ready.ods_code.clone(),
             org_name: ready.org_name.clone(),
-            nominated_person: crate::sandbox::app::NOMINATED_PERSON.into(),
+            nominated_person: unsigned.0.into(),
             nominated_role_code: ready
                 .nominated_role_code
                 .clone()
                 .unwrap_or_else(|| SANDBOX_NOMINATED_ROLE_CODE.into()),
-            nominated_role_name: crate::sandbox::app::NOMINATED_ROLE.into(),
+            nominated_role_name: unsigned.1.into(),
         }),
         TokenSource::EnvVar(_) => Err(no_identity()),
         TokenSource::Stored { session, .. } => {

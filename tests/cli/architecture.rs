@@ -61,8 +61,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("config", "cpis"),
     ("config", "flags"),
     ("config", "v3"),
-    // The embedded sandbox's nominated person, for a V3 author on the sandbox.
-    ("v3", "sandbox"),
 ];
 
 fn layer(module: &str) -> Option<u8> {
