@@ -1,15 +1,14 @@
 //! The CP-IS FHIR R4 API: request building, retries, response models and error mapping.
 
 pub mod alert;
-pub mod care;
-pub mod environment;
 pub mod errors;
 pub mod fhir;
 pub mod model;
 pub mod pacer;
 pub mod patient;
-pub mod route;
 
+// The settings' vocabulary lives with the settings; kept here at its old paths.
+pub use crate::config::{care, environment, route};
 pub use care::CareSetting;
 pub use environment::EnvName;
 pub use pacer::Pacer;

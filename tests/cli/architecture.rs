@@ -56,12 +56,7 @@ const COMMANDS: &[&str] = &[
 
 /// Crossings the code still makes (from -> to), each to be removed by moving what is shared
 /// down a layer; see README, "How the code is laid out".
-const KNOWN: &[(&str, &str)] = &[
-    // The route, environments and V3 settings are typed in the API modules.
-    ("config", "cpis"),
-    ("config", "flags"),
-    ("config", "v3"),
-];
+const KNOWN: &[(&str, &str)] = &[];
 
 fn layer(module: &str) -> Option<u8> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)

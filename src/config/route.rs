@@ -50,3 +50,6 @@ impl std::fmt::Display for Route {
         f.write_str(self.as_str())
     }
 }
+
+/// The Patient Flags API's resource path when none is configured (`flags_path`).
+pub const FLAGS_DEFAULT_PATH: &str = "Flag";

@@ -12,11 +12,16 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cpis::environment::check_base_url;
-use crate::cpis::{CareSetting, EnvName};
+pub mod care;
+pub mod environment;
+pub mod route;
+pub mod v3;
+
 use crate::credentials::{Backend, KeyringDouble};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use care::CareSetting;
+use environment::{check_base_url, EnvName};
 
 pub const DEFAULT_PROFILE: &str = "default";
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
@@ -72,7 +77,7 @@ pub struct Profile {
     pub verify_on_pds: Option<bool>,
     /// The route to CP-IS: `fhir` (default) or `flags`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub route: Option<crate::cpis::Route>,
+    pub route: Option<route::Route>,
     /// Patient Flags FHIR base URL [default: beside the CP-IS base on the same origin].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flags_base_url: Option<String>,
@@ -268,7 +273,7 @@ pub struct Overrides {
     pub ca_bundle: Option<PathBuf>,
     pub timeout: Option<u64>,
     pub pds_base_url: Option<String>,
-    pub route: Option<crate::cpis::Route>,
+    pub route: Option<route::Route>,
     pub flags_base_url: Option<String>,
     pub mhs_url: Option<String>,
     pub quiet: bool,
@@ -421,13 +426,13 @@ pub struct Settings {
     /// The profile's `verify_on_pds` (default true).
     pub verify_on_pds: bool,
     /// `--route`, else the profile's `route`, else `fhir`.
-    pub route: Sourced<crate::cpis::Route>,
+    pub route: Sourced<route::Route>,
     /// `--flags-base-url`, else the profile's `flags_base_url`; checked against the endpoint.
     pub flags_base_url: Option<Sourced<String>>,
     /// The profile's `flags_path`, else `Flag`.
     pub flags_path: Sourced<String>,
     /// The HL7 V3 route's settings (`--mhs-url`, the profile's `mhs_url`, `asid`, ...).
-    pub v3: crate::v3::Settings,
+    pub v3: v3::Settings,
     /// Said on stderr before the command runs (profile URLs set aside, ...).
     pub warnings: Vec<String>,
     /// Where `verify_on_pds`, the data directory and the configuration directory came from.
@@ -839,7 +844,7 @@ pub fn resolve(
             source: from_profile.clone(),
         },
         (None, None) => Sourced {
-            value: crate::cpis::Route::Fhir,
+            value: route::Route::Fhir,
             source: Source::Default,
         },
     };
@@ -849,7 +854,7 @@ pub fn resolve(
             source: from_profile.clone(),
         },
         None => Sourced {
-            value: crate::flags::DEFAULT_PATH.to_string(),
+            value: route::FLAGS_DEFAULT_PATH.to_string(),
             source: Source::Default,
         },
     };
@@ -935,7 +940,7 @@ pub fn resolve(
         route,
         flags_base_url,
         flags_path,
-        v3: crate::v3::Settings {
+        v3: v3::Settings {
             mhs_url: match (&flags.mhs_url, &prof.mhs_url) {
                 (Some(v), _) => Some(Sourced {
                     value: v.clone(),
@@ -1125,7 +1130,7 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
                 .map_err(|e| Error::usage(format!("pds_base_url {value:?}: {e}")))?;
             value.into()
         }
-        ConfigKey::Route => crate::cpis::Route::parse(value)
+        ConfigKey::Route => route::Route::parse(value)
             .ok_or_else(|| Error::usage(format!("{value:?}: use fhir, flags or v3")))?
             .as_str()
             .into(),
@@ -1153,7 +1158,7 @@ pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
         | ConfigKey::OdsCode
         | ConfigKey::OrgName
         | ConfigKey::MhsWaitHeader
-        | ConfigKey::NominatedRoleCode => crate::v3::check_value(key.name(), value)
+        | ConfigKey::NominatedRoleCode => v3::check_value(key.name(), value)
             .map_err(Error::usage)?
             .into(),
         ConfigKey::VerifyOnPds | ConfigKey::MhsPlainHttp => {
