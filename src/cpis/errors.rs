@@ -164,7 +164,7 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
         return Error::new(
             Kind::Service,
             format!(
-                "{what}: got an HTML page (HTTP {status}) instead of a CP-IS response{detail}"
+                "{what}: got an HTML page (HTTP {status}) instead of the API's FHIR answer{detail}"
             ),
         )
         .with_hint(if status == 404 {
