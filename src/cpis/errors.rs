@@ -142,9 +142,15 @@ const PATIENT_404_CODES: &[&str] = &[
     "INVALIDATED_RESOURCE",
 ];
 
-/// The error for a reply that is not a successful search result. `what` names the request
-/// ("CareTeam search").
+/// The error for a reply that is not a successful CP-IS search result. `what` names the
+/// request ("CareTeam search").
 pub fn reply_error(what: &str, reply: &Reply) -> Error {
+    service_error("CP-IS", what, reply)
+}
+
+/// The error for a reply from `service` (CP-IS, PDS, the Patient Flags API) that is not a
+/// successful answer: every message names the service that gave it.
+pub fn service_error(service: &str, what: &str, reply: &Reply) -> Error {
     let said = read_error_body(reply.content_type.as_deref(), &reply.body);
     let trace = Trace {
         http_status: Some(reply.status),
@@ -183,12 +189,16 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
         ),
         (403, _) => (
             Kind::AccessDenied,
-            format!("{what}: access denied by CP-IS (HTTP 403){detail}"),
-            "your role needs the national RBAC activity B0107 (View CP-IS flag) or B0170 (view without notification); ask your Registration Authority",
+            format!("{what}: access denied by {service} (HTTP 403){detail}"),
+            if service == "CP-IS" {
+                "your role needs the national RBAC activity B0107 (View CP-IS flag) or B0170 (view without notification); ask your Registration Authority"
+            } else {
+                "this application or your role may not have access to this API; ask your Registration Authority, or the application's owner on the NHS API platform"
+            },
         ),
         (_, "INVALID_SEARCH_DATA") => (
             Kind::Usage,
-            format!("{what}: CP-IS rejected the NHS number{detail}"),
+            format!("{what}: {service} rejected the NHS number{detail}"),
             "check the NHS number",
         ),
         (_, "SANDBOX_UNKNOWN_PATIENT") => (
@@ -198,7 +208,7 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
         ),
         (_, "PRECONDITION_FAILED") => (
             Kind::Service,
-            format!("{what}: CP-IS refused the request's headers{detail}"),
+            format!("{what}: {service} refused the request's headers{detail}"),
             "this is a bug in cpis or a proxy changing headers; report it with the trace id",
         ),
         (407, _) => (
@@ -213,7 +223,10 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
         ),
         (500..=599, _) => (
             Kind::Service,
-            format!("{what}: CP-IS is not available (HTTP {status} {}){detail}", reason(status)),
+            format!(
+                "{what}: {service} is not available (HTTP {status} {}){detail}",
+                reason(status)
+            ),
             "try again shortly; if it persists, report it with the trace id",
         ),
         (404, c) if !PATIENT_404_CODES.contains(&c) => (
@@ -231,7 +244,7 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
         ),
         _ => (
             Kind::Service,
-            format!("{what}: CP-IS answered HTTP {status} {}{detail}", reason(status)),
+            format!("{what}: {service} answered HTTP {status} {}{detail}", reason(status)),
             "report it with the trace id",
         ),
     };
@@ -317,5 +330,28 @@ mod tests {
         let mut html = r(403, "<html><title>No</title></html>");
         html.content_type = Some("text/html".into());
         assert_eq!(reply_error("x", &html).kind, Kind::Service);
+    }
+
+    #[test]
+    fn every_message_names_the_service_that_answered() {
+        let r = |status| Reply {
+            status,
+            content_type: Some("application/json".into()),
+            body: b"{}".to_vec(),
+            trace_id: "t".into(),
+        };
+        for status in [403, 503, 418] {
+            let e = service_error("PDS", "PDS patient retrieval", &r(status));
+            assert!(e.message.contains("PDS"), "{}", e.message);
+            assert!(!e.message.contains("CP-IS"), "{}", e.message);
+            assert!(!e.to_string().contains("B0107"), "{e}");
+        }
+        let e = reply_error("CareTeam search", &r(403));
+        assert!(
+            e.message.contains("access denied by CP-IS"),
+            "{}",
+            e.message
+        );
+        assert!(e.to_string().contains("B0107"), "{e}");
     }
 }

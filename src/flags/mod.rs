@@ -12,7 +12,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use url::Url;
 
-use crate::cpis::errors::{looks_like_html, read_error_body, reply_error, unreadable};
+use crate::cpis::errors::{looks_like_html, read_error_body, service_error, unreadable};
 use crate::cpis::model::Plan;
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
@@ -113,15 +113,15 @@ impl Client {
                     ..Default::default()
                 }));
             }
-            return Err(reply_error(what, &reply));
+            return Err(service_error("the Patient Flags API", what, &reply));
         }
         if looks_like_html(reply.content_type.as_deref(), &reply.body) {
-            return Err(reply_error(what, &reply));
+            return Err(service_error("the Patient Flags API", what, &reply));
         }
         let mut bundle: serde_json::Value = serde_json::from_slice(&reply.body)
             .map_err(|e| unreadable(what, &reply, &e.to_string()))?;
         if bundle.get("resourceType").and_then(|t| t.as_str()) != Some("Bundle") {
-            return Err(reply_error(what, &reply));
+            return Err(service_error("the Patient Flags API", what, &reply));
         }
         let read = model::plans(&bundle, nhs, today)
             .map_err(|_| crate::cpis::patient::different_number(what, &reply))?;

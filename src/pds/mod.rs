@@ -11,7 +11,7 @@ pub use model::{Outcome, Patient, SANDBOX_ONLY_HINT};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use url::Url;
 
-use crate::cpis::errors::{read_error_body, reply_error};
+use crate::cpis::errors::{read_error_body, service_error};
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
 
@@ -91,7 +91,7 @@ impl Client {
             (404, Some("RESOURCE_NOT_FOUND")) => Ok(Outcome::NotFound),
             (400, Some("INVALID_RESOURCE_ID")) => Ok(Outcome::InvalidNumber),
             (404, Some("SANDBOX_UNKNOWN_PATIENT")) => Ok(Outcome::NotSynthetic),
-            _ => Err(reply_error(what, &reply)),
+            _ => Err(service_error("PDS", what, &reply)),
         }
     }
 
