@@ -188,3 +188,42 @@ fn every_environment_variable_read_is_in_the_one_table_and_the_readme() {
         }
     }
 }
+
+/// The hazard log's evidence stays true: every test it names in `tests/cli/FILE.rs` exists in
+/// that file, and every source file it names exists.
+#[test]
+fn every_test_the_hazard_log_names_as_evidence_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let log = std::fs::read_to_string(root.join("docs/hazard-log.md")).unwrap();
+    let mut checked = 0;
+    for line in log.lines().filter(|l| l.starts_with("| Evidence |")) {
+        // `tests/cli/FILE.rs`: `name`, `name`; `tests/cli/OTHER.rs`: `name` ...
+        let mut file: Option<String> = None;
+        for (i, part) in line.split('`').enumerate() {
+            if i % 2 == 0 {
+                continue;
+            }
+            if part.starts_with("tests/") || part.starts_with("src/") {
+                let path = root.join(part);
+                assert!(
+                    path.exists(),
+                    "the hazard log names {part}, which does not exist"
+                );
+                file = part.starts_with("tests/cli/").then(|| part.to_string());
+            } else if let Some(f) = &file {
+                if part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    let text = std::fs::read_to_string(root.join(f)).unwrap();
+                    assert!(
+                        text.contains(&format!("fn {part}(")),
+                        "the hazard log names the test {part} in {f}, which has no such test"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 30, "only {checked} tests named");
+}
