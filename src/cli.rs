@@ -23,19 +23,7 @@ pub use crate::commands::sandbox::args::{
     AppRegistration, AppRegistrations, PatientsArgs, SandboxCommand, ServeArgs,
 };
 
-const ROOT_EXAMPLES: &str = "\
-Examples:
-  # Try it with nothing configured: the embedded sandbox answers with synthetic patients
-  cpis lookup 9990000018 --scheduled
-  cpis sandbox patients
-
-  # A scheduled-care check against the integration environment, as JSON
-  CPIS_ACCESS_TOKEN=... cpis --env int lookup 943 476 5919 --scheduled --format json
-
-  # Remember the environment and care setting for this workstation
-  cpis config set env int
-  cpis config set care_setting scheduled
-";
+const ROOT_EXAMPLES: &str = include_str!("help/root_examples.txt");
 
 fn root_after_long_help() -> String {
     format!(
@@ -185,22 +173,9 @@ pub enum Command {
     },
 }
 
-const COMPLETIONS_HELP: &str = "\
-Examples:
-  cpis completions bash > ~/.local/share/bash-completion/completions/cpis
-  cpis completions zsh > ~/.zfunc/_cpis
-  cpis completions fish > ~/.config/fish/completions/cpis.fish
-  cpis completions powershell >> $PROFILE
-";
+const COMPLETIONS_HELP: &str = include_str!("help/completions_help.txt");
 
-const MAN_HELP: &str = "\
-Pages written into DIR are new files readable only by you (mode 0600); an existing page is
-replaced, never written through a symbolic link.
-
-Examples:
-  cpis man | man -l -
-  cpis man ~/.local/share/man/man1
-";
+const MAN_HELP: &str = include_str!("help/man_help.txt");
 
 // The domain values live below this layer; clap learns their names here.
 impl ValueEnum for EnvName {

@@ -870,86 +870,9 @@ pub mod args {
         pub json: bool,
     }
 
-    pub(crate) const ALERT_HELP: &str = "\
-Before sending: the NHS number is checked, the patient is verified on PDS (at the same time as
-the plan is looked up with a silent scheduled read, IsUnscheduledAccessEvent: false: nothing
-recorded, no one notified), and without an active plan nothing is sent (exit 2: there is nobody
-to alert). A number PDS says is invalidated, not on PDS or invalid is refused (exit 2, nothing
-sent). A superseded (merged) number is replaced by the current one: the plan is read, and the
-alert made, for the current number, and the preview names both. A preview on stderr shows the
-patient as PDS has them, who will be alerted (the local authority from the plan, with its
-office-hours and emergency-duty numbers) and what will be sent; then a confirmation (default
-No). Without a terminal, pass --yes. --no-pds (or the profile's verify_on_pds = false) skips
-PDS: the preview then says the patient is not verified on PDS.
+    pub(crate) const ALERT_HELP: &str = include_str!("../help/alert_help.txt");
 
-The alert is a FHIR R4 Communication POSTed to {base}/Communication, kept in the outbox before
-the first attempt and made once. If the outcome is unknown (timeout, dropped connection, 5xx)
-it exits 8 and stays pending: resend it with `cpis alert retry`; the service recognises its
-identifier and keeps it once. It is recorded as sent only when the answer shows the service
-holds it: 201 with a Location naming a Communication, or this alert (its identifier) in the
-body. A redirect is never followed (exit 8, naming the Location); any other 2xx exits 8 too.
-Both keep it pending.
+    pub(crate) const ALERT_LIST_HELP: &str = include_str!("../help/alert_list_help.txt");
 
-Standard input: NHS_NUMBER `-` reads the number from standard input (one line, trimmed,
-checked as an argument is), and --note-file FILE reads the note from FILE (`-`: standard
-input; the same rules as --note), so neither appears in the process list (`ps`). Standard
-input can hold only one of them, and then \"Send this alert?\" cannot be asked on it: --yes
-or --dry-run is needed, or it is refused (exit 2) before anything is read or sent.
-
-Once per appointment: when the outbox already holds an alert, sent or pending, for the same NHS
-number and appointment time (the same moment, whatever offset it is written in), the command
-shows it (state, times, reference) and exits 2 before any request, PDS and CP-IS included
-(for a number PDS says was superseded, the current number is checked too, once PDS has named
-it, still before anything is sent). Resend a pending one with `cpis alert retry ID`; pass
---again only to make a second alert for the same appointment. A failed alert does not count.
-
-The interface (no national one is published; README \"Alerts\", docs/alert-example.json):
-  POST {base}/Communication  ({base}: --alert-base-url, else the profile's alert_base_url,
-  else the CP-IS base URL), Content-Type: application/fhir+json, X-Request-ID and TraceID =
-  the identifier's UUID on every attempt, the lookup's Authorization (and NHSD-Session-URID).
-  identifier  urn:ietf:rfc:3986 | urn:uuid:UUID (made by cpis)
-  status      completed
-  category    urn:cpis-cli:fhir:CodeSystem:alert-category | missed-appointment
-  subject     the patient: https://fhir.nhs.uk/Id/nhs-number | NHS number (the current one
-              when PDS says the number given was superseded)
-  about       #appointment: contained Appointment, status noshow, start = end = the time,
-              serviceType text = --service, a participant with display = --location
-  recipient   #local-authority: contained Organization, name and phones (work: office hours,
-              mobile: emergency duty) as the plan gives them
-  sender      #sender: contained PractitionerRole: the CIS2 user (name, role profile id,
-              role, ODS code), or a system's nominated person
-  sent        when it was made; payload[0].contentString = --note
-  Answers: 201 + Location the first time, 200 + the stored alert for a known identifier,
-  400 + OperationOutcome for a body of the wrong shape.
-
-Examples:
-  cpis alert missed-appointment 943 476 5919 --appointment 2026-11-24T10:30 \\
-      --service \"Community paediatrics\" --location \"Whittington Health, Clinic 4\" \\
-      --note \"Second missed appointment; mother not reachable by phone\"
-  cpis alert missed-appointment 9990000026 --appointment 2026-11-24T10:30+00:00 \\
-      --service Audiology --location \"Clinic 2\" --note \"Did not attend\" --dry-run
-  cpis alert missed-appointment 9990000026 --appointment 2026-11-24T10:30 \\
-      --service Audiology --location \"Clinic 2\" --note-file note.txt --yes < number.txt -
-";
-
-    pub(crate) const ALERT_LIST_HELP: &str = "\
-States: pending (kept; not known to have arrived: resend with `cpis alert retry`), sent (the
-service holds it; the reference is its id) and failed (the service refused it).
-
-Examples:
-  cpis alert list
-  cpis alert list --format json
-";
-
-    pub(crate) const ALERT_RETRY_HELP: &str = "\
-Each pending alert is resent with the identifier and body it was made with, after a
-confirmation (default No; --yes for scripts). A service that already holds it answers with the
-alert it holds, so nothing is duplicated. A retry does not verify the patient on PDS again or
-read the plan again: it resends the stored body, made for the NHS number that was verified when
-the alert was made (the current number, when the one given was superseded).
-
-Examples:
-  cpis alert retry
-  cpis alert retry 0b1c5d9e-2f43-4c4e-9a57-3f6a3c1e0d42 --yes
-";
+    pub(crate) const ALERT_RETRY_HELP: &str = include_str!("../help/alert_retry_help.txt");
 }

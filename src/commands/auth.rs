@@ -1214,58 +1214,15 @@ pub mod args {
         },
     }
 
-    pub(crate) const TOKEN_HELP: &str = "\
-The token is a credential: it is printed only to a pipe or a file, never to a terminal unless
---yes is given (exit 2). It is the token the next lookup would send: CPIS_ACCESS_TOKEN when
-set, else the stored sign-in's, a system's renewed with a new assertion and a CIS2 user's
-refreshed when it is about to expire.
+    pub(crate) const TOKEN_HELP: &str = include_str!("../help/token_help.txt");
 
-Examples:
-  export CPIS_ACCESS_TOKEN=\"$(cpis --env int auth token)\"
-  cpis --env int lookup 9434765919 --scheduled --curl | sh
-";
+    pub(crate) const ASSERTION_HELP: &str = include_str!("../help/assertion_help.txt");
 
-    pub(crate) const ASSERTION_HELP: &str = "\
-Signed with the stored private key for the token URL the system signs in at, valid for under 5
-minutes and once (its jti is new). It is a credential: refused on a terminal unless --yes
-(exit 2).
+    pub(crate) const KEYGEN_HELP: &str = include_str!("../help/keygen_help.txt");
 
-Examples:
-  export CPIS_CLIENT_ASSERTION=\"$(cpis --env int auth assertion)\"
-  cpis --env int doctor --curl
-";
+    pub(crate) const LOGIN_HELP: &str = include_str!("../help/login_help.txt");
 
-    pub(crate) const KEYGEN_HELP: &str = "\
-Examples:
-  cpis auth keygen --kid cpis-int-1 --out ~/.config/cpis/keys
-  # register cpis-int-1.jwks.json with your application on the NHS API platform, then:
-  cpis --env int auth login --system --api-key KEY --kid cpis-int-1 \\
-      --private-key ~/.config/cpis/keys/cpis-int-1.pem \\
-      --nominated-person \"Dr Jane SMITH\" --nominated-role \"Named Doctor\"
-";
-
-    pub(crate) const LOGIN_HELP: &str = "\
-A credential is kept for one profile and one environment (--env, --base-url, --profile apply
-as to every command): the secret in the OS keyring (or, opted in, a private file), what is
-not secret in sessions.json in the data directory. Secrets are never taken as flag values.
-
-Examples:
-  cpis --env local auth login --system                # the embedded sandbox's own application
-  cpis --env int auth login --system --api-key KEY --kid KID --private-key key.pem \\
-      --nominated-person \"Dr Jane SMITH\" --nominated-role \"Named Doctor\"
-  cpis --env int auth login --with-token < token.txt
-  pbpaste | cpis --env int auth login --with-token
-  CPIS_CREDENTIAL_STORE=file cpis --env int auth login --with-token < token.txt   # headless
-";
-
-    pub(crate) const STATUS_HELP: &str = "\
-Exit status 0 when the credential is usable, 4 when it is not (the output says the command
-that fixes it). CPIS_ACCESS_TOKEN, when set, wins over anything stored.
-
-Examples:
-  cpis --env int auth status
-  cpis --env int auth status --json
-";
+    pub(crate) const STATUS_HELP: &str = include_str!("../help/status_help.txt");
 
     #[derive(Debug, Clone, Args)]
     #[command(group(clap::ArgGroup::new("mode").required(true).args(["with_token", "system", "user", "combined"])))]

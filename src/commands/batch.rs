@@ -1675,71 +1675,7 @@ pub mod args {
 
     use clap::{Args, ValueEnum};
 
-    pub(crate) const BATCH_HELP: &str = "\
-Care setting (required, from a flag or the profile's care_setting), exactly as for lookup.
-
-Input: one NHS number per line, or CSV with a header row and --column NAME (quoting, BOM and
-CRLF handled). Spaces and dashes in a number are tolerated; blank lines and lines starting
-with # are skipped. Every row is validated (Modulus 11) before any request: an invalid row
-becomes an `invalid` record and the run goes on; a repeated number is checked once and its
-later rows become `duplicate` records naming the first row.
-
-Requests: the CareTeam search first; the AuditEvent search (access history) only when a plan
-is found. At most --rate requests per second, evenly spaced, retries included; a 429 pushes
-the next request back by its Retry-After.
-
-Output (JSON Lines): one {\"type\":\"result\"} record per data row, in the order results
-arrive (--keep-order: input order), with line, nhs_number, status (plan, no-plan, invalid, duplicate, in-doubt, error),
-plans and access_history as in `lookup --format json`, and for errors exit_class, exit_code,
-http_status, code, message and trace_id; then one {\"type\":\"summary\"} record.
---format csv: line,nhs_number,status,plans,active_plans,local_authorities,accesses,
-duplicate_of,exit_code,http_status,code,message,trace_id,patient_name,birth_date,pds_status
-
-PDS: each row is verified on PDS first (its own rate: --pds-rate), never with a prompt. An
-invalidated number, one not on PDS, or one whose CSV `dob` column does not match is an
-`invalid` record and never sent to CP-IS; a superseded number is checked under its current
-number. --no-pds skips it (every record then says not-verified).
-
-Unscheduled: each check is recorded and the local authority of a child with a plan is
-notified, so an unscheduled batch needs --yes, or a yes on a terminal to \"notify up to N local
-authorities?\" (N: the rows it would send); without either it exits 2 before anything is sent.
-
-One run at a time: a run holds an exclusive lock on its state and its output (FILE.lock beside
-each, mode 0600, pid and start time inside); a second run on either exits 2 at once, naming
-the running one's pid and start time, and sends nothing.
-
-Resuming: with --output, each row's progress is kept in a state (--state, default the output +
-.state); on standard output only with --state (otherwise every run starts afresh). Running the
-same command again skips the rows already done (their records are in the output, which is
-appended to; if the output was moved away, or is standard output, their records are written
-again from the state). The state records the run: input content, --column, care setting,
-environment, CP-IS and PDS base URLs, PDS on or off, --format and the output; a rerun that
-differs in any of them exits 2 naming the difference, and a state or output that is not a
-private file of yours (a symbolic link, another owner, a mode other than 0600, more than one
-hard link) exits 2. --fresh discards the state and starts again (the output must have been
-moved away). `error` rows are queried again only with --retry-failed. An unscheduled row that
-CP-IS may have seen (any answer but the platform's 401 or 429, or a failure after sending) or
-whose request was sent but never answered (the process died) is `in-doubt`: the local
-authority may have been notified, so it is queried again only with --retry-in-doubt, never with
---retry-failed; in a scheduled run a row left unanswered is queried again.
-
-Exit codes: 0 when every row of the state (this run's and earlier runs') is plan, no-plan or
-duplicate, 3 when any is invalid, in doubt or an error. The summary's counts per status are
-totals across runs (\"this_run\" has this run's); \"requests\" counts the CP-IS requests this
-run wrote to the network, every attempt (retries and resends after a 401 included); PDS's are
-\"pds_requests\".
-
-Rate: --rate requests per second, evenly spaced, retries counted; a 429 waits out its
-Retry-After, halves the rate, and it recovers gradually. A token refused mid-run (401) is
-renewed once when that needs no user (a system identity, a refreshable CIS2 session).
-A progress bar shows on stderr when it is a terminal (not with --no-progress, --quiet or
-TERM=dumb; NO_COLOR keeps it).
-
-Examples:
-  cpis batch clinic-list.txt --scheduled --output results.jsonl
-  cpis batch clinic-list.csv --column nhs_number --scheduled --format csv
-  printf '9990000018\\n9990000077\\n' | cpis batch - --unscheduled --yes
-";
+    pub(crate) const BATCH_HELP: &str = include_str!("../help/batch_help.txt");
 
     #[derive(Debug, Clone, Args)]
     pub struct BatchArgs {

@@ -1013,13 +1013,5 @@ async fn credentials(ctx: &crate::app::Ctx, conn: &crate::app::Connection) -> Ch
 /// re-exports it).
 pub mod args {
 
-    pub(crate) const DOCTOR_HELP: &str = "\
-Each check prints one line (a tick, ! or a cross; ok, !! or XX when not a terminal) and a fix
-under anything not ok. The exit status is 0 when nothing failed, else the exit code of the
-first failure's class (6 unreachable, 4 credentials, 7 service, 2 configuration).
-
-Examples:
-  cpis --env int doctor
-  cpis --env int doctor --json > doctor.json     # attach to a support ticket
-";
+    pub(crate) const DOCTOR_HELP: &str = include_str!("../help/doctor_help.txt");
 }

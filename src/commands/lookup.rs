@@ -309,42 +309,7 @@ pub mod args {
 
     use crate::commands::formats::*;
 
-    pub(crate) const LOOKUP_HELP: &str = "\
-Care setting (required, from a flag or the profile's care_setting):
-  --scheduled    scheduled care: a silent read; nothing is recorded and no one is notified
-  --unscheduled  unscheduled care: the access is recorded in the child's access history and
-                 the responsible local authority is notified
-
-The patient is verified on PDS first (who the number belongs to: name, date of birth,
-superseded, deceased, restricted). A scheduled lookup asks PDS and CP-IS at once; a superseded
-number is checked under the current one. An unscheduled lookup asks PDS first, then CP-IS only
-after \"Is this the patient?\" on a terminal, a matching --dob, or --yes (without a terminal
-and without either, it is refused before anything is sent). An invalidated number, or one not
-on PDS, shows no CP-IS result (exit 2). --no-pds skips the check.
-
-Standard input: `cpis lookup -` reads the NHS number from standard input (one line, trimmed,
-checked as an argument is), so it is not in the process list for others to see (`ps`). The
-\"Is this the patient?\" question would read standard input too, so an unscheduled `lookup -`
-needs --dob or --yes; without either it is refused (exit 2) before anything is read or sent.
-
-Examples:
-  cpis lookup 9990000018 --scheduled
-  cpis lookup 999 000 0018 --scheduled              # the three groups as typed
-  printf '9990000018\\n' | cpis lookup - --scheduled # the number on standard input
-  cpis lookup \"999 000 0018\" --unscheduled --dob 2018-04-12 --format json
-  cpis lookup 9990000182 --scheduled                # a superseded number (sandbox)
-  cpis lookup 9990000050 --scheduled --format csv
-  cpis lookup 9912003890 --no-validate --scheduled  # official example patient (fails Modulus 11)
-
-Output:
-  table (default)  the patient (from PDS), a verdict line, the plans and the prior accesses
-  json             one document: nhs_number, environment, care_setting, has_plan, plans[],
-                   access_history[], trace_ids, acting_as, patient{}
-  csv              one row per plan: nhs_number,environment,care_setting,type,code,start,end,
-                   active,local_authority,office_hours_phone,emergency_duty_phone,
-                   patient_name,birth_date,pds_status
-  --raw            the service's two FHIR bundles exactly as received (CareTeam, then AuditEvent)
-";
+    pub(crate) const LOOKUP_HELP: &str = include_str!("../help/lookup_help.txt");
 
     #[derive(Debug, Clone, Args)]
     pub struct LookupArgs {

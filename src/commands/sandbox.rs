@@ -248,28 +248,7 @@ pub mod args {
         Patients(PatientsArgs),
     }
 
-    pub(crate) const SERVE_HELP: &str = "\
-The first lines on stdout are `base_url: URL` and, with --tls, `ca_bundle: PATH`.
-
-It listens on loopback only: a non-loopback --addr also needs --allow-remote. With --tls and
-no --tls-dir, the CA goes to a fresh private directory (mode 0700) that is removed when the
-server stops (Ctrl-C, SIGTERM or SIGHUP). An existing --tls-dir must be owned by you and not
-accessible by group or others.
-
-POST /oauth2/token (and /oauth2-mock/token) answers signed-JWT client credentials as the NHS
-API platform does, for the built-in application (API key cpis-sandbox-app-0001, kid
-cpis-sandbox-key-1; its key is synthetic and public) and each --register-app. With
---require-auth the CP-IS searches demand a token from it. An unscheduled search with such a
-token is recorded as that application acting for its nominated person.
-
-Examples:
-  cpis sandbox serve
-  cpis sandbox serve --addr 127.0.0.1:0 --tls        # any free port, HTTPS
-  cpis sandbox serve --addr 0.0.0.0:8790 --allow-remote  # reachable from other machines
-  cpis sandbox serve --require-auth --register-app MY-API-KEY --jwks my-key.jwks.json \\
-      --nominated-person \"Dr Jo BLOGGS\" --nominated-role \"Named Nurse\"
-  CPIS_ACCESS_TOKEN=sandbox cpis --base-url http://127.0.0.1:8790/cpis/FHIR/R4 lookup 9990000026 --scheduled
-";
+    pub(crate) const SERVE_HELP: &str = include_str!("../help/serve_help.txt");
 
     #[derive(Debug, Clone, Args)]
     pub struct ServeArgs {
