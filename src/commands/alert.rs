@@ -475,7 +475,7 @@ async fn missed_appointment(ctx: &crate::app::Ctx, mut args: MissedAppointmentAr
     };
     crate::ui::message(&format_args!(
         "{}\n{heading}\n{}",
-        patient.block(),
+        patient.block(&crate::ui::stderr_terminal()),
         preview(&rows)
     ));
     if args.dry_run {
@@ -621,16 +621,19 @@ fn list(ctx: &crate::app::Ctx, format: ListFormat) -> Result<()> {
                 ctx.note("no alerts yet");
                 return Ok(());
             }
-            let mut t = render::new_table(&[
-                "ID",
-                "Created",
-                "State",
-                "NHS number",
-                "Local authority",
-                "Appointment",
-                "Reference",
-                "Attempts",
-            ]);
+            let mut t = render::new_table(
+                &[
+                    "ID",
+                    "Created",
+                    "State",
+                    "NHS number",
+                    "Local authority",
+                    "Appointment",
+                    "Reference",
+                    "Attempts",
+                ],
+                &crate::ui::stdout_terminal(),
+            );
             for r in &rows {
                 t.add_row(vec![
                     r.id.clone(),

@@ -294,7 +294,7 @@ fn show(s: &crate::config::Settings, json: bool) -> String {
         }
         render::json(&m)
     } else {
-        let mut t = render::new_table(&["Setting", "Value", "From"]);
+        let mut t = render::new_table(&["Setting", "Value", "From"], &crate::ui::stdout_terminal());
         for r in &rows {
             let value = match (&r.value, &r.note) {
                 (Some(v), _) => render::sanitize(v),

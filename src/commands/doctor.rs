@@ -42,7 +42,7 @@ pub async fn run(ctx: &crate::app::Ctx, json: bool, query: Option<&str>) -> Resu
     let text = if json {
         render::json(&report)
     } else {
-        report.text(render::colour_enabled() && render::unicode_marks())
+        report.text(crate::ui::colour_enabled() && crate::ui::unicode_marks())
     };
     render::print_stdout(&text)?;
     match report.exit_code() {

@@ -26,7 +26,7 @@ async fn confirm_patient(report: &PatientReport, dob_checked: bool, yes: bool) -
     if !crate::prompt::can_ask() {
         return Err(unconfirmed());
     }
-    crate::ui::text(&report.block());
+    crate::ui::text(&report.block(&crate::ui::stderr_terminal()));
     let question = if report.verified {
         "Is this the patient? (an unscheduled lookup notifies their local authority)"
     } else {
@@ -209,7 +209,7 @@ pub async fn run(ctx: &crate::app::Ctx, args: LookupArgs) -> Result<()> {
     };
     let format = if args.json { Format::Json } else { args.format };
     let text = match format {
-        Format::Table => render::lookup::table(&report),
+        Format::Table => render::lookup::table(&report, &crate::ui::stdout_terminal()),
         Format::Json => render::json(&report),
         Format::Csv => render::lookup::csv(&report),
     };

@@ -209,11 +209,15 @@ pub fn patients(args: PatientsArgs) -> Result<()> {
             render::csv(&rows)
         }
         Format::Table => {
-            let mut t = render::new_table(&["NHS number", "Name", "Shows"]);
+            let mut t = render::new_table(
+                &["NHS number", "Name", "Shows"],
+                &crate::ui::stdout_terminal(),
+            );
             for p in list {
                 t.add_row(vec![p.nhs_number, p.name, p.shows]);
             }
-            let mut pds = render::new_table(&["NHS number", "PDS shows"]);
+            let mut pds =
+                render::new_table(&["NHS number", "PDS shows"], &crate::ui::stdout_terminal());
             for r in sandbox::pds::CASES {
                 pds.add_row(vec![r.nhs_number, r.shows]);
             }

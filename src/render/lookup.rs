@@ -92,7 +92,7 @@ impl PatientReport {
     }
 
     /// The patient block: name, date of birth with age, gender, and what PDS flags.
-    pub fn block(&self) -> String {
+    pub fn block(&self, term: &super::Terminal) -> String {
         if !self.verified {
             return "Patient:      NOT VERIFIED ON PDS (--no-pds or verify_on_pds = false): make sure this is the right child\n"
                 .to_string();
@@ -117,7 +117,7 @@ impl PatientReport {
                 .unwrap_or_default()
         );
         for flag in p.flags() {
-            out.push_str(&format!("              {}\n", bold(&flag)));
+            out.push_str(&format!("              {}\n", bold(&flag, term)));
         }
         out
     }
@@ -215,7 +215,7 @@ pub fn verdict(r: &LookupReport) -> String {
     }
 }
 
-pub fn table(r: &LookupReport) -> String {
+pub fn table(r: &LookupReport, term: &super::Terminal) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "CP-IS lookup for NHS number {}\nEnvironment:  {}{}\nRoute:        {}\nCare setting: {}\n",
@@ -232,9 +232,9 @@ pub fn table(r: &LookupReport) -> String {
         ));
     }
     out.push('\n');
-    out.push_str(&r.patient.block());
+    out.push_str(&r.patient.block(term));
     out.push('\n');
-    out.push_str(&bold(&verdict(r)));
+    out.push_str(&bold(&verdict(r), term));
     out.push_str("\n\n");
     for w in &r.warnings {
         out.push_str(&format!("Warning: {}\n\n", super::sanitize(w)));
@@ -275,6 +275,7 @@ pub fn table(r: &LookupReport) -> String {
             &rows,
             // Never wrapped inside: the status, the dates and the phone numbers.
             &[false, true, true, true, false, true, true],
+            term,
         );
         out.push_str(&format!("{t}\n\n"));
     }
@@ -285,7 +286,7 @@ pub fn table(r: &LookupReport) -> String {
         }
         None => out.push_str("Prior access: not available through the Patient Flags API\n"),
         Some([]) => out.push_str("Prior access from unscheduled care: none recorded\n"),
-        Some(history) => out.push_str(&access_table(history)),
+        Some(history) => out.push_str(&access_table(history, term)),
     }
     let ids: Vec<&str> = r
         .trace_ids
@@ -301,7 +302,7 @@ pub fn table(r: &LookupReport) -> String {
 }
 
 /// The prior accesses, newest first, as a table under its heading.
-fn access_table(history: &[Access]) -> String {
+fn access_table(history: &[Access], term: &super::Terminal) -> String {
     let mut out = format!(
         "Prior access from unscheduled care (newest first, {} shown)\n",
         history.len()
@@ -325,6 +326,7 @@ fn access_table(history: &[Access]) -> String {
         &["When", "Who", "Role", "Organisation", "Role profile"],
         &rows,
         &[true, false, false, false, true],
+        term,
     );
     out.push_str(&format!("{t}\n"));
     out

@@ -1,4 +1,5 @@
 //! Every command's output goes through here: tables for people, JSON and CSV for scripts.
+//! Pure: what the terminal can show is given ([`Terminal`], from `ui`), never asked for.
 //! Text from the server is neutralised before it reaches a terminal.
 
 pub mod lookup;
@@ -7,11 +8,11 @@ use comfy_table::{presets, ContentArrangement, Table};
 
 pub use crate::sanitize::{csv_cell, sanitize};
 // What the terminal allows and where output goes belong to `ui`; kept here at their old paths.
+pub use crate::ui::Terminal;
 pub use crate::ui::{
     colour_enabled, guard_standard_streams, print_path, print_stdout, require_stdout, set_command,
     stdout_gone, term_is_dumb, unicode_marks, utf8_locale, Stdout,
 };
-use crate::ui::{stdout_is_terminal, terminal_width};
 
 /// A table cell from an optional server value: sanitised, or `-` when absent.
 pub fn cell(v: Option<&str>) -> String {
@@ -20,10 +21,10 @@ pub fn cell(v: Option<&str>) -> String {
 
 /// A table styled for the terminal (or plain ASCII when stdout is not one, or the terminal
 /// or locale cannot show box-drawing).
-pub fn new_table(headers: &[&str]) -> Table {
+pub fn new_table(headers: &[&str], term: &Terminal) -> Table {
     let mut t = Table::new();
-    if stdout_is_terminal() {
-        t.load_preset(if unicode_marks() {
+    if term.tty {
+        t.load_preset(if term.unicode {
             presets::UTF8_FULL_CONDENSED
         } else {
             presets::ASCII_MARKDOWN
@@ -41,15 +42,20 @@ pub fn new_table(headers: &[&str]) -> Table {
 /// `unbreakable` (dates, phone numbers, statuses) are never wrapped inside; and when even
 /// then the table is wider than the terminal, each row is printed as `key: value` lines
 /// instead, a value that does not fit beside its key going on the next line whole.
-pub fn fitted_table(headers: &[&str], rows: &[Vec<String>], unbreakable: &[bool]) -> String {
-    let mut t = new_table(headers);
+pub fn fitted_table(
+    headers: &[&str],
+    rows: &[Vec<String>],
+    unbreakable: &[bool],
+    term: &Terminal,
+) -> String {
+    let mut t = new_table(headers, term);
     for r in rows {
         t.add_row(r.clone());
     }
-    if !stdout_is_terminal() {
+    if !term.tty {
         return t.to_string();
     }
-    let Some(width) = terminal_width().or_else(|| t.width()) else {
+    let Some(width) = term.width.or_else(|| t.width()) else {
         return t.to_string();
     };
     let width = usize::from(width);
@@ -108,8 +114,8 @@ fn records(headers: &[&str], rows: &[Vec<String>], width: usize) -> String {
 }
 
 /// Bold text when colour is allowed.
-pub fn bold(s: &str) -> String {
-    if colour_enabled() {
+pub fn bold(s: &str, term: &Terminal) -> String {
+    if term.colour {
         format!("\x1b[1m{s}\x1b[0m")
     } else {
         s.to_string()

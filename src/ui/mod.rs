@@ -19,6 +19,41 @@ pub fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()
 }
 
+/// What a terminal can show, handed to `render` (which never asks for itself).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terminal {
+    /// The text goes to a terminal (not a file or a pipe).
+    pub tty: bool,
+    /// Its width in columns, when known.
+    pub width: Option<u16>,
+    /// Box drawing and other non-ASCII marks may be used.
+    pub unicode: bool,
+    /// Colour and bold may be used.
+    pub colour: bool,
+}
+
+/// What standard output can show.
+pub fn stdout_terminal() -> Terminal {
+    Terminal {
+        tty: stdout_is_terminal(),
+        width: terminal_width(),
+        unicode: unicode_marks(),
+        colour: colour_enabled(),
+    }
+}
+
+/// What standard error can show (a patient shown before a question).
+pub fn stderr_terminal() -> Terminal {
+    let tty = stderr_is_terminal();
+    let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Terminal {
+        tty,
+        width: None,
+        unicode: tty && !term_is_dumb() && utf8_locale(),
+        colour: tty && !term_is_dumb() && !no_colour,
+    }
+}
+
 /// A note on standard error (`note: ...`); the caller decides whether `--quiet` silences it.
 pub fn note(msg: &str) {
     eprintln!("note: {msg}");

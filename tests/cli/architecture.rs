@@ -283,3 +283,34 @@ fn only_ui_writes_to_the_terminal() {
         "only src/ui writes to standard output or standard error: {found:?}"
     );
 }
+
+/// `render` is pure: it is given what the terminal can show (`ui::Terminal`), and asks `ui`
+/// nothing (its re-exports of `ui`'s functions aside, kept for old paths).
+#[test]
+fn render_is_given_the_terminal_and_asks_nothing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render");
+    let mut files = Vec::new();
+    sources(&dir, &mut files);
+    for f in files {
+        let code = code_of(&std::fs::read_to_string(&f).unwrap());
+        for line in code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("pub use "))
+        {
+            for asked in [
+                "stdout_is_terminal(",
+                "stderr_is_terminal(",
+                "terminal_width(",
+                "colour_enabled(",
+                "unicode_marks(",
+                "stdout_terminal(",
+            ] {
+                assert!(
+                    !line.contains(asked),
+                    "{} asks the terminal itself: {line}",
+                    f.display()
+                );
+            }
+        }
+    }
+}
