@@ -722,16 +722,22 @@ fn clock_check(server_date: Option<SystemTime>) -> Check {
     }
 }
 
-/// The addresses of `host`, comma-separated, or `None` when it does not resolve in time.
-async fn resolve(host: &str) -> Option<String> {
-    let addrs: Vec<String> = tokio::time::timeout(CHECK_TIMEOUT, crate::http::lookup(host, 443))
+/// The addresses of `host` with `port`, or `None` when it does not resolve in time.
+async fn resolve(host: &str, port: u16) -> Option<Vec<SocketAddr>> {
+    let addrs = tokio::time::timeout(CHECK_TIMEOUT, crate::http::lookup(host, port))
         .await
         .ok()?
-        .ok()?
-        .into_iter()
+        .ok()?;
+    (!addrs.is_empty()).then_some(addrs)
+}
+
+/// Addresses as text, comma-separated.
+fn ips(addrs: &[SocketAddr]) -> String {
+    addrs
+        .iter()
         .map(|a| a.ip().to_string())
-        .collect();
-    (!addrs.is_empty()).then(|| addrs.join(", "))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The platform's OAuth server, when a sign-in's token URL is not on the API's origin (scheme,
@@ -762,7 +768,7 @@ async fn oauth_dns(ctx: &crate::app::Ctx, base: &url::Url, use_proxy: bool) -> C
     let port = url.port_or_known_default().unwrap_or(443);
     let origin = url.origin().ascii_serialization();
     let t = Instant::now();
-    let Some(addrs) = resolve(&host).await else {
+    let Some(targets) = resolve(&host, port).await else {
         return Check::fail(
             "oauth",
             Kind::Unreachable,
@@ -771,6 +777,7 @@ async fn oauth_dns(ctx: &crate::app::Ctx, base: &url::Url, use_proxy: bool) -> C
         )
         .took(t);
     };
+    let addrs = ips(&targets);
     let proxied =
         use_proxy && crate::http::proxy_var_for(&url, &crate::http::process_env).is_some();
     if proxied {
@@ -780,7 +787,6 @@ async fn oauth_dns(ctx: &crate::app::Ctx, base: &url::Url, use_proxy: bool) -> C
         )
         .took(t);
     }
-    let targets = crate::http::lookup(&host, port).await.unwrap_or_default();
     let connected = tokio::time::timeout(CHECK_TIMEOUT, TcpStream::connect(&targets[..])).await;
     match connected {
         Ok(Ok(_)) => Check::ok(
@@ -834,7 +840,7 @@ async fn cis2_dns(ctx: &crate::app::Ctx) -> Check {
             "fix cis2_issuer",
         );
     };
-    if let Some(addrs) = resolve(&host).await {
+    if let Some(addrs) = resolve(&host, 443).await.map(|a| ips(&a)) {
         Check::ok("cis2", format!("{host} -> {addrs}")).took(t)
     } else {
         Check::warn(
