@@ -112,7 +112,8 @@ fn names_after(code: &str, prefix: &str) -> BTreeSet<String> {
     out
 }
 
-fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+/// Every `.rs` file below `dir` (for the tests that read the source).
+pub(crate) fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
         if p.is_dir() {

@@ -159,17 +159,7 @@ fn every_environment_variable_read_is_in_the_one_table_and_the_readme() {
         "CPIS_CLIENT_ASSERTION",
     ];
     let mut files = Vec::new();
-    let mut dirs = vec![root.join("src")];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                files.push(p);
-            }
-        }
-    }
+    crate::architecture::sources(&root.join("src"), &mut files);
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         for (i, _) in text.match_indices("\"CPIS_") {
