@@ -45,13 +45,24 @@ pub fn stdout_terminal() -> Terminal {
 /// What standard error can show (a patient shown before a question).
 pub fn stderr_terminal() -> Terminal {
     let tty = stderr_is_terminal();
-    let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     Terminal {
         tty,
         width: None,
-        unicode: tty && !term_is_dumb() && utf8_locale(),
-        colour: tty && !term_is_dumb() && !no_colour,
+        unicode: unicode_on(tty),
+        colour: colour_on(tty),
     }
+}
+
+/// May a stream that is (`tty`) or is not a terminal show box drawing: not `TERM=dumb`, and a
+/// UTF-8 locale?
+fn unicode_on(tty: bool) -> bool {
+    tty && !term_is_dumb() && utf8_locale()
+}
+
+/// May a stream that is (`tty`) or is not a terminal show colour: not `TERM=dumb`, and no
+/// `NO_COLOR`?
+fn colour_on(tty: bool) -> bool {
+    tty && !term_is_dumb() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// A note on standard error (`note: ...`); the caller decides whether `--quiet` silences it.
@@ -96,7 +107,7 @@ pub fn utf8_locale() -> bool {
 /// May stdout show box-drawing and other non-ASCII marks: a terminal, not `TERM=dumb`, and
 /// a UTF-8 locale?
 pub fn unicode_marks() -> bool {
-    io::stdout().is_terminal() && !term_is_dumb() && utf8_locale()
+    unicode_on(stdout_is_terminal())
 }
 
 /// The terminal's width in columns, from standard output.
@@ -115,9 +126,7 @@ pub fn terminal_width() -> Option<u16> {
 /// Is colour allowed on stdout? Not when it is not a terminal, is `TERM=dumb`, or `NO_COLOR`
 /// is set.
 pub fn colour_enabled() -> bool {
-    io::stdout().is_terminal()
-        && !term_is_dumb()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    colour_on(stdout_is_terminal())
 }
 
 /// Standard output was closed when the process started (`cpis ... >&-`).
