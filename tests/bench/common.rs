@@ -28,25 +28,11 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// A command with none of the user's cpis settings, proxies or extra CAs.
+/// A command with none of the user's cpis settings, proxies or extra CAs: every variable of
+/// `cpis::env::VARS` removed.
 pub fn clean(c: &mut Command) -> &mut Command {
-    for v in [
-        "CPIS_ENV",
-        "CPIS_BASE_URL",
-        "CPIS_PROFILE",
-        "CPIS_ACCESS_TOKEN",
-        "CPIS_CARE_SETTING",
-        "CPIS_DATA_DIR",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "ALL_PROXY",
-        "https_proxy",
-        "http_proxy",
-        "all_proxy",
-    ] {
-        c.env_remove(v);
+    for v in cpis::env::VARS {
+        c.env_remove(v.name);
     }
     c.env(
         "CPIS_CONFIG_DIR",
