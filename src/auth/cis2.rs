@@ -308,9 +308,9 @@ async fn serve_callback(mut stream: tokio::net::TcpStream, state: &str) -> Arriv
     let ours = q.get("state").is_some_and(|s| s.as_str() == state);
     let (arrival, status, body) = match (ours, q.get("code"), q.get("error")) {
         (false, _, _) => {
-            crate::ui::message(&format_args!(
-                "warning: ignored a sign-in reply whose state does not match this login (a stale or forged redirect); still waiting for yours"
-            ));
+            crate::ui::warning(
+                "ignored a sign-in reply whose state does not match this login (a stale or forged redirect); still waiting for yours",
+            );
             (
                 Arrival::Ignored,
                 "400 Bad Request",

@@ -203,8 +203,8 @@ fn save(ctx: &crate::app::Ctx, secrets: &Secrets, session: Session) -> Result<St
     store.set(&key, &secrets.to_secret())?;
     sessions.insert(&key, session)?;
     if store.is_opt_in_file() {
-        crate::ui::message(&format_args!(
-            "warning: the credential is kept in a file, {}, readable only by you; the OS keyring is safer where there is one",
+        crate::ui::warning(&format!(
+            "the credential is kept in a file, {}, readable only by you; the OS keyring is safer where there is one",
             store.describe()
         ));
     }
@@ -576,7 +576,8 @@ async fn login_user(ctx: &crate::app::Ctx, args: LoginArgs) -> Result<()> {
             &verifier,
         )
         .await?;
-        let claims = cis2::verify_id_token(&conn.http, &disc, &client_id, &nonce, &id_token).await?;
+        let claims =
+            cis2::verify_id_token(&conn.http, &disc, &client_id, &nonce, &id_token).await?;
         let info = match &cis2_access {
             Some(t) => {
                 let info = cis2::userinfo(&conn.http, &disc, t).await?;
@@ -617,8 +618,8 @@ async fn login_user(ctx: &crate::app::Ctx, args: LoginArgs) -> Result<()> {
         keep_user_sign_in(ctx, reply, platform_secret, session, &identity.describe())?;
         for (unscheduled, what) in [(true, "unscheduled"), (false, "scheduled")] {
             if let Err(code) = identity.may_look_up(unscheduled) {
-                crate::ui::message(&format_args!(
-                    "warning: the selected role lacks {code} ({}), so {what} lookups will be refused",
+                crate::ui::warning(&format!(
+                    "the selected role lacks {code} ({}), so {what} lookups will be refused",
                     crate::app::verify::activity_meaning(code)
                 ));
             }
@@ -1047,9 +1048,7 @@ fn status(ctx: &crate::app::Ctx, as_json: bool) -> Result<()> {
         .as_ref()
         .is_some_and(|ss| ss.store == crate::credentials::Backend::File)
     {
-        crate::ui::message(&format_args!(
-            "warning: this credential is kept in a file (opt-in), not the OS keyring"
-        ));
+        crate::ui::warning("this credential is kept in a file (opt-in), not the OS keyring");
     }
     Ok(())
 }

@@ -1239,9 +1239,9 @@ pub async fn run(ctx: &crate::app::Ctx, args: BatchArgs) -> Result<()> {
     if embedded {
         // A results file from the sandbox must not pass for real results: said even with
         // --quiet (its records say `"environment": "local"` too).
-        crate::ui::message(&format_args!(
-            "warning: this batch runs against the embedded sandbox (synthetic patients only): its results are not about real children; choose a real environment with --env or `cpis config set env`"
-        ));
+        crate::ui::warning(
+            "this batch runs against the embedded sandbox (synthetic patients only): its results are not about real children; choose a real environment with --env or `cpis config set env`",
+        );
     }
     let key = RunKey {
         care_setting: care.as_str().to_string(),
