@@ -916,3 +916,19 @@ impl Drop for RefusingPort {
         }
     }
 }
+
+/// Elsewhere: a port bound and freed at once (another test could be given it meanwhile).
+#[cfg(not(unix))]
+pub struct RefusingPort {
+    pub port: u16,
+}
+
+#[cfg(not(unix))]
+impl RefusingPort {
+    pub fn new() -> Self {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        RefusingPort {
+            port: l.local_addr().unwrap().port(),
+        }
+    }
+}
