@@ -1,120 +1,222 @@
-//! Request pacing for batches, on the `governor` crate's GCRA rate limiter.
+//! Request pacing for batches: one request every `1/rate` seconds, granted on time.
 //!
 //! The API platform's spike arrest punishes bursts even within the per-second total, so
-//! requests are spread evenly: one every `1/rate` seconds (a burst of one), never more than
-//! the rate in any one-second window, counting every attempt, retries included.
+//! requests are spread evenly: one every `1/rate` seconds, never more than the rate in any
+//! one-second window, counting every attempt, retries included.
+//!
+//! Grants come from a [`Schedule`] (pure: times in, decisions out, so the rules are checked on
+//! a fake clock) kept on time by a thread of the pacer's own: it sleeps with the operating
+//! system's precision (tens of microseconds) where the async runtime's timer rounds to whole
+//! milliseconds, a whole period at 1,000 a second. A grant woken a little late does not push
+//! every later slot back: each slot may be up to half a period in the past, so the rate holds
+//! while two grants are never closer than half a period, and a record of the latest grants
+//! keeps any one-second window to the rate.
 //!
 //! On a 429 no request goes out before its `Retry-After` has passed, and the rate is halved
 //! (at most down to an eighth). It then recovers gradually: a quarter faster after each
 //! recovery step (a second, or two of the slowed requests if that is longer) without a 429,
 //! back to the configured rate. The configured rate is a ceiling throughout: a slowed
-//! limiter only ever adds waiting.
+//! rate only ever adds waiting.
 
-use std::num::NonZeroU32;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use tokio::time::Instant;
-
-/// Spreads requests evenly at a rate, shared by every task of a batch, and counts them.
-#[derive(Debug)]
-pub struct Pacer {
-    per_second: f64,
-    /// The configured rate, a burst of one: the ceiling, always applied.
-    ceiling: DefaultDirectRateLimiter,
-    /// After a 429: the pause and the slower rate, until recovered.
-    slowed: Mutex<Option<Slowed>>,
-    requests: AtomicU64,
-    rate_limited: AtomicU64,
-}
-
-#[derive(Debug)]
-struct Slowed {
-    /// No request before this (the `Retry-After` of the latest 429).
-    not_before: Instant,
-    per_second: f64,
-    limiter: Arc<DefaultDirectRateLimiter>,
-    /// When the rate last changed.
-    since: Instant,
-}
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// The slowest a run is slowed to, as a fraction of the configured rate.
 const FLOOR: f64 = 1.0 / 8.0;
 /// How much faster each recovery step goes.
 const RECOVERY: f64 = 1.25;
-
-/// One request every `1/per_second` seconds, with no burst. The period is rounded up to a
-/// whole nanosecond: rounded down (1/3 s as 333,333,333 ns), four grants could fit in one
-/// second at 3 per second.
-fn quota(per_second: f64) -> Quota {
-    let period = Duration::from_nanos((1e9 / per_second.max(0.001)).ceil() as u64);
-    Quota::with_period(period.max(Duration::from_micros(1)))
-        .expect("a positive period")
-        .allow_burst(NonZeroU32::MIN)
-}
-
-/// A limiter granting one request every `1/per_second` seconds, with no burst.
-fn limiter(per_second: f64) -> DefaultDirectRateLimiter {
-    RateLimiter::direct(quota(per_second))
-}
-
-/// The pacer's limiter for `per_second` (its ceiling, or a slowed rate) on another clock: the
-/// same quota, so that the pacing can be checked on a fake clock, without sleeping.
-pub fn limiter_on<C: governor::clock::Clock>(
-    per_second: f64,
-    clock: C,
-) -> RateLimiter<
-    governor::state::NotKeyed,
-    governor::state::InMemoryState,
-    C,
-    governor::middleware::NoOpMiddleware<C::Instant>,
-> {
-    RateLimiter::direct_with_clock(quota(per_second), clock)
-}
+const SECOND: u64 = 1_000_000_000;
 
 /// The ceiling's rate for `--rate N`.
 pub fn ceiling_rate(per_second: u32) -> f64 {
     f64::from(per_second.max(1))
 }
 
+/// The period of `per_second`, in nanoseconds, rounded up: rounded down (1/3 s as
+/// 333,333,333 ns), four slots could fit in one second at 3 per second.
+fn period_ns(per_second: f64) -> u64 {
+    ((1e9 / per_second.max(0.001)).ceil() as u64).max(1)
+}
+
+/// The pacing rules on a clock of nanoseconds since some origin: which moment a request may
+/// go, the slowdown after a 429 and the recovery. Pure, so that it can be checked on a fake
+/// clock without sleeping.
+#[derive(Debug)]
+pub struct Schedule {
+    ceiling: f64,
+    /// The rate requests are granted at now (the ceiling, or slower after a 429).
+    current: f64,
+    /// No grant before this (the `Retry-After` of the latest 429).
+    not_before: u64,
+    /// When the current rate last changed.
+    since: u64,
+    /// The earliest moment of the next slot.
+    next: u64,
+    /// The latest grants, at most `keep` of them (the ceiling's count), oldest first.
+    recent: VecDeque<u64>,
+    keep: usize,
+}
+
+impl Schedule {
+    /// At most `per_second` grants a second, one every `1/per_second` s.
+    pub fn new(per_second: f64) -> Self {
+        let per_second = per_second.max(0.001);
+        Schedule {
+            ceiling: per_second,
+            current: per_second,
+            not_before: 0,
+            since: 0,
+            next: 0,
+            recent: VecDeque::with_capacity(per_second.ceil() as usize),
+            keep: (per_second.ceil() as usize).max(1),
+        }
+    }
+
+    /// Grant a request at `now`, or say how many nanoseconds to wait before asking again.
+    pub fn grant(&mut self, now: u64) -> Result<(), u64> {
+        if now < self.not_before {
+            return Err(self.not_before - now);
+        }
+        if now < self.next {
+            return Err(self.next - now);
+        }
+        // At most the current rate's count of grants in any one second: the grant that many
+        // back must be a whole second ago.
+        let count = (self.current.ceil() as usize).clamp(1, self.keep);
+        if self.recent.len() >= count {
+            let then = self.recent[self.recent.len() - count];
+            if now < then + SECOND {
+                return Err(then + SECOND - now);
+            }
+        }
+        let period = period_ns(self.current);
+        // A slot woken late counts from when it was due, but never more than half a period
+        // in the past: after an idle spell no run of grants catches up.
+        self.next = self.next.max(now.saturating_sub(period / 2)) + period;
+        if self.recent.len() == self.keep {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(now);
+        Ok(())
+    }
+
+    /// A 429 at `now`: nothing before `wait` has passed, and the rate halves (down to an
+    /// eighth of the ceiling).
+    pub fn slow_down(&mut self, now: u64, wait: Duration) {
+        let wait = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
+        self.not_before = self.not_before.max(now.saturating_add(wait));
+        self.current = (self.current / 2.0).max(self.ceiling * FLOOR);
+        self.since = now;
+    }
+
+    /// An answer that was not a 429 at `now`: one recovery step if a step has passed.
+    pub fn answered(&mut self, now: u64) {
+        if !self.is_slowed() {
+            return;
+        }
+        let step = SECOND.max(period_ns(self.current / 2.0));
+        if now < self.not_before || now.saturating_sub(self.since) < step {
+            return;
+        }
+        self.current = (self.current * RECOVERY).min(self.ceiling);
+        self.since = now;
+    }
+
+    /// Whether a 429 has slowed the rate below the ceiling.
+    pub fn is_slowed(&self) -> bool {
+        self.current < self.ceiling
+    }
+
+    /// The rate grants are made at now, per second.
+    pub fn current_rate(&self) -> f64 {
+        self.current
+    }
+}
+
+/// A request waiting for its slot: the pacer's thread answers when it is granted.
+type Waiter = tokio::sync::oneshot::Sender<()>;
+
+/// Spreads requests evenly at a rate, shared by every task of a batch, and counts them.
+#[derive(Debug)]
+pub struct Pacer {
+    origin: Instant,
+    schedule: Arc<Mutex<Schedule>>,
+    /// To the thread that keeps the schedule on time (none if it could not be started: then
+    /// the waiting is done on the async runtime's coarser timer).
+    waiters: Option<Mutex<mpsc::Sender<Waiter>>>,
+    requests: AtomicU64,
+    rate_limited: AtomicU64,
+}
+
+fn lock(schedule: &Mutex<Schedule>) -> MutexGuard<'_, Schedule> {
+    schedule.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn since(origin: Instant) -> u64 {
+    u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The pacer's thread: each waiter in turn, granted at its slot. It ends when the pacer goes.
+fn keep_time(origin: Instant, schedule: Arc<Mutex<Schedule>>, waiters: mpsc::Receiver<Waiter>) {
+    while let Ok(waiter) = waiters.recv() {
+        if waiter.is_closed() {
+            continue;
+        }
+        loop {
+            // Asked again after every sleep: a 429 meanwhile pushes the slot back.
+            let decision = lock(&schedule).grant(since(origin));
+            match decision {
+                Ok(()) => break,
+                Err(wait) => std::thread::sleep(Duration::from_nanos(wait)),
+            }
+        }
+        // A waiter that gave up meanwhile (the run was cancelled) leaves its slot unused.
+        let _ = waiter.send(());
+    }
+}
+
 impl Pacer {
     /// At most `per_second` requests per second, one every `1/per_second` s.
     pub fn new(per_second: u32) -> Self {
-        let per_second = ceiling_rate(per_second);
+        let origin = Instant::now();
+        let schedule = Arc::new(Mutex::new(Schedule::new(ceiling_rate(per_second))));
+        let (tx, rx) = mpsc::channel::<Waiter>();
+        let shared = schedule.clone();
+        let waiters = std::thread::Builder::new()
+            .name("cpis-pacer".into())
+            .spawn(move || keep_time(origin, shared, rx))
+            .ok()
+            .map(|_| Mutex::new(tx));
         Pacer {
-            per_second,
-            ceiling: limiter(per_second),
-            slowed: Mutex::new(None),
+            origin,
+            schedule,
+            waiters,
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
         }
     }
 
-    fn slowed(&self) -> std::sync::MutexGuard<'_, Option<Slowed>> {
-        self.slowed.lock().unwrap_or_else(|e| e.into_inner())
+    fn schedule(&self) -> MutexGuard<'_, Schedule> {
+        lock(&self.schedule)
     }
 
     /// Wait for the next slot and count one request.
     pub async fn wait(&self) {
-        loop {
-            let slowed = self
-                .slowed()
-                .as_ref()
-                .map(|s| (s.not_before, s.limiter.clone()));
-            if let Some((not_before, limiter)) = &slowed {
-                tokio::time::sleep_until(*not_before).await;
-                limiter.until_ready().await;
-            }
-            self.ceiling.until_ready().await;
-            // A 429 that arrived while this one waited pushes it back too.
-            let paused = self
-                .slowed()
-                .as_ref()
-                .is_some_and(|s| s.not_before > Instant::now());
-            if !paused {
-                break;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let queued = self
+            .waiters
+            .as_ref()
+            .is_some_and(|w| w.lock().unwrap_or_else(|e| e.into_inner()).send(tx).is_ok());
+        if !queued || rx.await.is_err() {
+            // No thread: the same schedule on the runtime's timer.
+            loop {
+                let decision = self.schedule().grant(since(self.origin));
+                match decision {
+                    Ok(()) => break,
+                    Err(wait) => tokio::time::sleep(Duration::from_nanos(wait)).await,
+                }
             }
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -124,47 +226,19 @@ impl Pacer {
     /// halves.
     pub fn slow_down(&self, wait: Duration) {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
-        let now = Instant::now();
-        let mut slowed = self.slowed();
-        let (not_before, current) = match slowed.as_ref() {
-            Some(s) => (s.not_before.max(now + wait), s.per_second),
-            None => (now + wait, self.per_second),
-        };
-        let per_second = (current / 2.0).max(self.per_second * FLOOR);
-        *slowed = Some(Slowed {
-            not_before,
-            per_second,
-            limiter: Arc::new(limiter(per_second)),
-            since: now,
-        });
+        let now = since(self.origin);
+        self.schedule().slow_down(now, wait);
     }
 
     /// An answer that was not a 429: recover gradually towards the configured rate.
     pub fn answered(&self) {
-        let now = Instant::now();
-        let mut slowed = self.slowed();
-        let Some(s) = slowed.as_mut() else {
-            return;
-        };
-        let step = Duration::from_secs(1).max(Duration::from_secs_f64(2.0 / s.per_second));
-        if now < s.not_before || now.duration_since(s.since) < step {
-            return;
-        }
-        let faster = s.per_second * RECOVERY;
-        if faster >= self.per_second {
-            *slowed = None;
-        } else {
-            s.per_second = faster;
-            s.limiter = Arc::new(limiter(faster));
-            s.since = now;
-        }
+        let now = since(self.origin);
+        self.schedule().answered(now);
     }
 
     /// The rate requests are granted at now, per second.
     pub fn current_rate(&self) -> f64 {
-        self.slowed()
-            .as_ref()
-            .map_or(self.per_second, |s| s.per_second)
+        self.schedule().current_rate()
     }
 
     /// Requests granted so far (every attempt).
@@ -194,8 +268,8 @@ mod tests {
         }
         assert_eq!(pacer.requests(), 30);
         for w in at.windows(2) {
-            // One every 50 ms; the clock may round by a little.
-            assert!(w[1] - w[0] >= Duration::from_millis(49), "{at:?}");
+            // One every 50 ms, never closer than half of that.
+            assert!(w[1] - w[0] >= Duration::from_millis(25), "{at:?}");
         }
         for (i, t) in at.iter().enumerate() {
             let in_window = at[i..]
@@ -204,24 +278,88 @@ mod tests {
                 .count();
             assert!(in_window <= 20, "{in_window} in one second: {at:?}");
         }
+        // Thirty at 20 a second take about a second and a half, not more.
+        assert!(at[29] >= Duration::from_millis(1400), "{at:?}");
     }
 
-    /// Found by the property test: a period rounded down let rate + 1 grants into a second.
+    /// Many tasks at once, on several threads: every one granted, the rate kept.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_waiters_are_each_granted_once() {
+        let pacer = Arc::new(Pacer::new(200));
+        let start = std::time::Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..16 {
+            let p = pacer.clone();
+            tasks.spawn(async move {
+                let mut at = Vec::new();
+                for _ in 0..10 {
+                    p.wait().await;
+                    at.push(start.elapsed());
+                }
+                at
+            });
+        }
+        let mut at: Vec<Duration> = Vec::new();
+        while let Some(t) = tasks.join_next().await {
+            at.extend(t.unwrap());
+        }
+        at.sort();
+        assert_eq!(pacer.requests(), 160);
+        for (i, t) in at.iter().enumerate() {
+            let in_window = at[i..]
+                .iter()
+                .take_while(|u| **u - *t < Duration::from_secs(1))
+                .count();
+            assert!(in_window <= 200, "{in_window} in one second");
+        }
+    }
+
+    /// Found by the property test of the old limiter: a period rounded down let rate + 1
+    /// grants into a second.
     #[test]
     fn at_three_per_second_the_fourth_grant_is_a_full_second_after_the_first() {
-        use governor::clock::{Clock, FakeRelativeClock, Reference};
         for rate in [3.0, 6.0 / 2.0, 7.0, 1000.0 / 8.0] {
-            let clock = FakeRelativeClock::default();
-            let l = limiter_on(rate, clock.clone());
-            let start = clock.now();
+            let mut s = Schedule::new(rate);
+            let mut now = 0;
+            let mut first = None;
             for _ in 0..=(rate as u32) {
-                while let Err(n) = l.check() {
-                    clock.advance(n.wait_time_from(clock.now()));
+                while let Err(wait) = s.grant(now) {
+                    now += wait;
+                }
+                first.get_or_insert(now);
+            }
+            let took = now - first.unwrap();
+            assert!(took >= SECOND, "{rate}/s: {took} ns");
+        }
+    }
+
+    /// A grant woken late does not delay the ones after it: the rate holds at 95 % and more
+    /// when every wake-up is late by up to a third of a period.
+    #[test]
+    fn late_wake_ups_cost_no_rate() {
+        let rate = 1000.0;
+        let mut s = Schedule::new(rate);
+        let mut now = 0u64;
+        let mut grants = 0u64;
+        let mut late = 0u64;
+        while now < 10 * SECOND {
+            match s.grant(now) {
+                Ok(()) => grants += 1,
+                // Woken after the wait, late by 0 to 333 µs.
+                Err(wait) => {
+                    late = (late * 7 + 101_000) % 333_000;
+                    now += wait + late;
                 }
             }
-            let took = clock.now().duration_since(start).as_u64();
-            assert!(took >= 1_000_000_000, "{rate}/s: {took} ns");
         }
+        assert!(
+            grants as f64 >= 0.95 * rate * 10.0,
+            "{grants} in 10 s at {rate}/s"
+        );
+        assert!(
+            grants as f64 <= rate * 10.0 + 1.0,
+            "{grants} in 10 s at {rate}/s"
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -241,21 +379,21 @@ mod tests {
         // Recovery is by steps, never straight back: an answer right away changes nothing.
         pacer.answered();
         assert_eq!(pacer.current_rate(), 1.0);
-        {
-            let mut s = pacer.slowed();
-            let s = s.as_mut().unwrap();
-            s.since -= Duration::from_secs(3);
+        let mut s = Schedule::new(8.0);
+        for _ in 0..7 {
+            s.slow_down(0, Duration::ZERO);
         }
-        pacer.answered();
-        assert_eq!(pacer.current_rate(), 1.25);
+        s.answered(SECOND / 2);
+        assert_eq!(s.current_rate(), 1.0);
+        s.answered(3 * SECOND);
+        assert_eq!(s.current_rate(), 1.25);
         // Steps continue until the configured rate, then the slowdown is gone.
+        let mut now = 3 * SECOND;
         for _ in 0..20 {
-            if let Some(s) = pacer.slowed().as_mut() {
-                s.since -= Duration::from_secs(3);
-            }
-            pacer.answered();
+            now += 3 * SECOND;
+            s.answered(now);
         }
-        assert_eq!(pacer.current_rate(), 8.0);
-        assert!(pacer.slowed().is_none());
+        assert_eq!(s.current_rate(), 8.0);
+        assert!(!s.is_slowed());
     }
 }

@@ -1,12 +1,11 @@
 //! Property tests (`proptest`): invariants cheaper to state than to fuzz. Library-level: no
-//! binary, no network, no sleeping (the pacer's limiter runs on governor's fake clock).
+//! binary, no network, no sleeping (the pacer's schedule runs on a fake clock).
 
 use std::time::Duration;
 
 use cpis::commands::batch::{read_rows, Row};
 use cpis::nhs_number::{check_digit, NhsNumber};
 use cpis::sanitize::{csv_cell, is_unsafe, json_text, sanitize};
-use governor::clock::{Clock, FakeRelativeClock, Reference};
 use proptest::prelude::*;
 
 /// A valid NHS number: nine digits and their Modulus 11 check digit.
@@ -142,39 +141,59 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 
-    /// Granted as the pacer's `until_ready` grants (waiting out each refusal), at random
-    /// moments, the ceiling never grants more than the rate in any one-second window; nor does
-    /// a slowed limiter (down to an eighth) more than its own rate.
+    /// Granted as the pacer's thread grants (asking again after each wait, woken late by a
+    /// random amount), with callers arriving at random and 429s and answers in between, the
+    /// schedule never grants more than the rate in any one-second window, and never two
+    /// grants closer than half a period; nor, once slowed, more than its slower rate.
     #[test]
     fn the_pacer_never_exceeds_its_rate_in_any_one_second_window(
         rate in 1u32..=1000,
         slowed in 0u32..4,
-        gaps in proptest::collection::vec(0u64..3_000_000_000, 1..300),
+        events in proptest::collection::vec((0u64..3_000_000_000, 0u64..2_000_000, 0u8..20), 1..300),
     ) {
-        let per_second = cpis::cpis::pacer::ceiling_rate(rate) / f64::from(1 << slowed);
-        let clock = FakeRelativeClock::default();
-        let limiter = cpis::cpis::pacer::limiter_on(per_second, clock.clone());
-        let start = clock.now();
-        let mut grants: Vec<Duration> = Vec::new();
-        for gap in gaps {
-            // Callers arrive at random (often at once: many tasks share the pacer)...
-            clock.advance(Duration::from_nanos(gap % 4 * gap / 4));
-            // ...and each waits for its slot.
-            loop {
-                match limiter.check() {
-                    Ok(()) => break,
-                    Err(not_until) => clock.advance(not_until.wait_time_from(clock.now())),
-                }
-            }
-            grants.push(Duration::from_nanos(clock.now().duration_since(start).as_u64()));
+        use cpis::cpis::pacer::{ceiling_rate, Schedule};
+        let ceiling = ceiling_rate(rate);
+        let mut s = Schedule::new(ceiling);
+        for _ in 0..slowed {
+            s.slow_down(0, Duration::ZERO);
         }
-        let allowed = per_second.ceil() as usize;
-        for (i, t) in grants.iter().enumerate() {
-            let in_window = grants[i..]
-                .iter()
-                .take_while(|u| **u - *t < Duration::from_secs(1))
-                .count();
-            prop_assert!(in_window <= allowed, "{} grants in one second at {}/s", in_window, per_second);
+        let mut now = 0u64;
+        let mut grants: Vec<u64> = Vec::new();
+        // While the rate is only ever slowed (no answers yet), its own bound holds too.
+        let mut slowed_until = None;
+        for (gap, late, what) in events {
+            // Callers arrive at random (often at once: many tasks share the pacer)...
+            now += gap % 4 * gap / 4;
+            match what {
+                0 => s.slow_down(now, Duration::from_nanos(gap / 8)),
+                1 => {
+                    slowed_until.get_or_insert(grants.len());
+                    s.answered(now);
+                }
+                _ => {}
+            }
+            // ...and each waits for its slot, woken up to 2 ms late.
+            while let Err(wait) = s.grant(now) {
+                now += wait + late;
+            }
+            grants.push(now);
+        }
+        let window = |grants: &[u64], allowed: usize, what: &str| -> Result<(), TestCaseError> {
+            for (i, t) in grants.iter().enumerate() {
+                let n = grants[i..].iter().take_while(|u| **u - *t < 1_000_000_000).count();
+                prop_assert!(n <= allowed, "{} grants in one second at {} ({})", n, allowed, what);
+            }
+            Ok(())
+        };
+        window(&grants, ceiling as usize, "the ceiling")?;
+        let half = (1e9 / ceiling).ceil() as u64 / 2;
+        for w in grants.windows(2) {
+            prop_assert!(w[1] - w[0] >= half, "{} ns apart at {}/s", w[1] - w[0], ceiling);
+        }
+        if slowed > 0 {
+            let first_answer = slowed_until.unwrap_or(grants.len());
+            let slower = (ceiling / f64::from(1 << slowed)).max(ceiling / 8.0);
+            window(&grants[..first_answer], slower.ceil() as usize, "slowed")?;
         }
     }
 }
