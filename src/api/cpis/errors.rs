@@ -279,7 +279,7 @@ mod tests {
     #[test]
     fn reads_every_error_shape() {
         let oo =
-            include_bytes!("../../tests/fixtures/cpis/fhir-operationoutcome-access-denied.json");
+            include_bytes!("../../../tests/fixtures/cpis/fhir-operationoutcome-access-denied.json");
         let s = read_error_body(Some("application/fhir+json"), oo);
         assert_eq!(s.code.as_deref(), Some("ACCESS_DENIED"));
         assert_eq!(

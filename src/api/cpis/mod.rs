@@ -4,7 +4,7 @@ pub mod alert;
 pub mod errors;
 pub mod fhir;
 pub mod model;
-pub mod pacer;
+pub use crate::api::platform::pacer;
 pub mod patient;
 
 // The settings' vocabulary lives with the settings; kept here at its old paths.
@@ -718,7 +718,7 @@ mod tests {
     #[test]
     fn every_official_fixture_parses() {
         let ct: Bundle = serde_json::from_slice(include_bytes!(
-            "../../tests/fixtures/cpis/fhir-careteam-searchset-found.json"
+            "../../../tests/fixtures/cpis/fhir-careteam-searchset-found.json"
         ))
         .unwrap();
         let plans = model::plans_from([&ct], crate::timeutil::days_from_civil(2026, 11, 25));
@@ -735,7 +735,7 @@ mod tests {
         assert!(!p.active);
 
         let ae: Bundle = serde_json::from_slice(include_bytes!(
-            "../../tests/fixtures/cpis/fhir-auditevent-searchset-found.json"
+            "../../../tests/fixtures/cpis/fhir-auditevent-searchset-found.json"
         ))
         .unwrap();
         let a = model::accesses_from([&ae]);
@@ -747,20 +747,20 @@ mod tests {
         assert_eq!(a[0].recorded.as_deref(), Some("2023-09-07T17:36:41+00:00"));
 
         let empty: Bundle = serde_json::from_slice(include_bytes!(
-            "../../tests/fixtures/cpis/fhir-searchset-no-record-found.json"
+            "../../../tests/fixtures/cpis/fhir-searchset-no-record-found.json"
         ))
         .unwrap();
         assert_eq!(empty.total, Some(0));
         assert!(model::plans_from([&empty], 0).is_empty());
 
         let oo: fhir::OperationOutcome = serde_json::from_slice(include_bytes!(
-            "../../tests/fixtures/cpis/fhir-operationoutcome-access-denied.json"
+            "../../../tests/fixtures/cpis/fhir-operationoutcome-access-denied.json"
         ))
         .unwrap();
         assert_eq!(oo.issue.len(), 1);
 
         let cs: serde_json::Value = serde_json::from_slice(include_bytes!(
-            "../../tests/fixtures/cpis/capabilitystatement-cpis-fhir-api-consumer.json"
+            "../../../tests/fixtures/cpis/capabilitystatement-cpis-fhir-api-consumer.json"
         ))
         .unwrap();
         assert_eq!(cs["resourceType"], "CapabilityStatement");

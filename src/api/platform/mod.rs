@@ -1,0 +1,5 @@
+//! The NHS API platform client.
+
+pub mod pacer;
+
+pub use pacer::Pacer;
