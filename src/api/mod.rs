@@ -9,4 +9,5 @@ pub mod cpis;
 pub mod flags;
 pub mod pds;
 pub mod platform;
+pub mod record;
 pub mod v3;

@@ -14,8 +14,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::tls::{CaLoadError, CaSource, LazyVerifier};
 use crate::error::{Error, Kind, Result};
-use crate::tls::{CaLoadError, CaSource, LazyVerifier};
 
 /// Longest wait for a TCP (and proxy) connection, whatever the overall timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -450,14 +450,14 @@ fn build(
     opts: &HttpOptions,
     redirect: reqwest::redirect::Policy,
 ) -> Result<(reqwest::Client, Arc<LazyVerifier>)> {
-    crate::tls::check_sources(&opts.ca_sources).map_err(|e| ca_error(&e))?;
+    super::tls::check_sources(&opts.ca_sources).map_err(|e| ca_error(&e))?;
     if opts.use_proxy {
         check_proxy_env(&process_env)?;
     }
     let setup_error =
         |e: &dyn fmt::Display| Error::new(Kind::Unreachable, format!("cannot set up HTTPS: {e}"));
     let (tls, verifier) =
-        crate::tls::client_config(opts.ca_sources.clone()).map_err(|e| setup_error(&e))?;
+        super::tls::client_config(opts.ca_sources.clone()).map_err(|e| setup_error(&e))?;
     let mut b = reqwest::Client::builder()
         .user_agent(crate::USER_AGENT)
         .timeout(opts.timeout)
@@ -668,7 +668,7 @@ fn tls_message(tls: &rustls::Error, host: &str, text: &str) -> (String, String) 
     };
     match tls {
         rustls::Error::InvalidCertificate(C::Other(o)) => {
-            match o.0.downcast_ref::<crate::tls::UntrustedChain>() {
+            match o.0.downcast_ref::<super::tls::UntrustedChain>() {
                 Some(c) if !c.ends_in_root && c.names_issuer_url => (
                     format!(
                         "the server {host} sends an incomplete chain: its certificate is issued by {:?}, an intermediate certificate it does not send",

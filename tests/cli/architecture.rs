@@ -74,13 +74,7 @@ const COMMANDS: &[&str] = &[
 
 /// Crossings the code still makes (from -> to), each to be removed by moving what is shared
 /// down a layer; see README, "How the code is laid out".
-const KNOWN: &[(&str, &str)] = &[
-    ("api::cpis", "api::pds"),
-    ("api::flags", "api::cpis"),
-    ("api::flags", "api::pds"),
-    ("api::pds", "api::cpis"),
-    ("api::v3", "api::cpis"),
-];
+const KNOWN: &[(&str, &str)] = &[];
 
 fn layer(module: &str) -> Option<u8> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)

@@ -7,7 +7,7 @@
 //! - `MCCI_IN010000UK13`: Spine refused the query (each reason's code and display).
 
 use super::xml::{self, Element};
-use crate::cpis::model::{is_active, Access, AccessorKind, Plan, PlanType};
+use crate::api::record::{is_active, Access, AccessorKind, Plan, PlanType};
 use crate::nhs_number::NhsNumber;
 
 pub const HL7_NS: &str = "urn:hl7-org:v3";
