@@ -2,12 +2,13 @@
 //! No national interface is published; this is the one this project defines (README, "Alerts").
 //! A POST is made once per call: an unknown outcome is never retried here.
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{json, Value};
 use url::Url;
 
-use super::errors::{self, Reply};
 use super::model::{SYSTEM_NHS_NUMBER, SYSTEM_ROLE_PROFILE};
+use crate::api::platform::{errors, reply};
+use crate::net::http::{BodyError, MAX_BODY};
 
 /// The identifier system of a `urn:uuid:` value (FHIR's rule for URIs as identifiers).
 pub const IDENTIFIER_SYSTEM: &str = "urn:ietf:rfc:3986";
@@ -166,7 +167,7 @@ pub fn endpoint(base: &Url) -> Url {
 impl super::Client {
     /// One POST of an alert body (exactly the stored bytes), with `X-Request-ID` and `TraceID`
     /// equal to the alert's UUID and the lookup's auth headers. Never retried here. `http`
-    /// must follow no redirect ([`crate::http::build_post_client`]): a 3xx comes back here
+    /// must follow no redirect ([`crate::net::http::build_post_client`]): a 3xx comes back here
     /// as it was answered.
     pub async fn post_alert(
         &self,
@@ -188,12 +189,7 @@ impl super::Client {
         };
         h.insert("X-Request-ID", idv.clone());
         h.insert("TraceID", idv);
-        if let Some(v) = &self.authorization {
-            h.insert(reqwest::header::AUTHORIZATION, v.clone());
-        }
-        if let Some(v) = &self.session_urid {
-            h.insert("NHSD-Session-URID", v.clone());
-        }
+        self.add_credentials(&mut h);
         let sent = http
             .post(url.clone())
             .headers(h)
@@ -202,42 +198,33 @@ impl super::Client {
             .await;
         let resp = match sent {
             Ok(r) => r,
-            Err(e) if crate::http::never_sent(&e) => {
-                let mut err = crate::http::transport_error(e, url, self.timeout, self.use_proxy);
+            Err(e) if crate::net::http::never_sent(&e) => {
+                let mut err = self.transport_error(e, url);
                 err.message = format!("alert not sent: {}", err.message);
                 return Posted::NotDelivered(err);
             }
             Err(e) if e.is_timeout() => {
-                return Posted::Unknown(format!("no answer within {} s", self.timeout.as_secs()))
+                return Posted::Unknown(format!("no answer within {} s", self.timeout().as_secs()))
             }
             Err(e) => {
                 return Posted::Unknown(format!(
                     "the connection failed during the request ({})",
-                    crate::http::error_chain(&e.without_url())
+                    crate::net::http::error_chain(&e.without_url())
                 ))
             }
         };
-        let status = resp.status().as_u16();
-        let location = resp
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let content_type = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = match crate::http::read_body(resp, crate::http::MAX_BODY).await {
+        let (head, body) = reply::read(resp, MAX_BODY).await;
+        let (status, location) = (head.status, head.location.clone());
+        let body = match body {
             Ok(b) => b,
             Err(_) if (200..300).contains(&status) && location.is_some() => Vec::new(),
-            Err(crate::http::BodyError::TooLarge) => {
+            Err(BodyError::TooLarge) => {
                 return Posted::Unknown(format!(
                     "HTTP {status}, then an answer too large to read (over {} MiB)",
-                    crate::http::MAX_BODY / (1024 * 1024)
+                    MAX_BODY / (1024 * 1024)
                 ))
             }
-            Err(crate::http::BodyError::Transport(e)) => {
+            Err(BodyError::Transport(e)) => {
                 return Posted::Unknown(format!(
                     "HTTP {status}, then the reply could not be read ({})",
                     if e.is_timeout() {
@@ -250,7 +237,7 @@ impl super::Client {
         };
         if (300..400).contains(&status) {
             let to = match &location {
-                Some(l) => format!(" to {}", crate::http::shown_location(url, l)),
+                Some(l) => format!(" to {}", crate::net::http::shown_location(url, l)),
                 None => " with no Location".to_string(),
             };
             return Posted::Unconfirmed {
@@ -263,12 +250,7 @@ impl super::Client {
         if (200..300).contains(&status) {
             return accepted(url, id, status, location.as_deref(), &body);
         }
-        let reply = Reply {
-            status,
-            content_type,
-            body,
-            trace_id: id.to_string(),
-        };
+        let reply = head.reply(body, id);
         // Turned away before the service processed it: the token (401), a request timeout
         // (408) or the rate limit (429). It may be sent again.
         if matches!(status, 401 | 408 | 429) {
@@ -392,19 +374,19 @@ mod tests {
     fn a_location_is_shown_without_credentials_query_or_control_characters() {
         let post = Url::parse("https://x/cpis/FHIR/R4/Communication").unwrap();
         assert_eq!(
-            crate::http::shown_location(
+            crate::net::http::shown_location(
                 &post,
                 "https://user:pw@elsewhere.example/a?nhs=9434765919#f"
             ),
             "https://elsewhere.example/a?…"
         );
         assert_eq!(
-            crate::http::shown_location(&post, "login"),
+            crate::net::http::shown_location(&post, "login"),
             "https://x/cpis/FHIR/R4/login"
         );
-        assert!(!crate::http::shown_location(&post, "/a\u{1b}[31m").contains('\u{1b}'));
+        assert!(!crate::net::http::shown_location(&post, "/a\u{1b}[31m").contains('\u{1b}'));
         assert!(
-            crate::http::shown_location(&post, &"a".repeat(500))
+            crate::net::http::shown_location(&post, &"a".repeat(500))
                 .chars()
                 .count()
                 <= 201

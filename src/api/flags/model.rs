@@ -6,8 +6,7 @@
 
 use serde_json::Value;
 
-use crate::cpis::model::{self, Plan, PlanType, SYSTEM_NHS_NUMBER};
-use crate::cpis::patient::AnotherPatient;
+use crate::api::record::{self as model, AnotherPatient, Plan, PlanType, SYSTEM_NHS_NUMBER};
 use crate::nhs_number::NhsNumber;
 
 /// The `code` of the CP-IS flag (England-FlagCategoryPatient).

@@ -8,16 +8,36 @@
 use serde_json::Value;
 
 use super::fhir::OperationOutcome;
+pub use super::reply::Reply;
 use crate::error::{Error, Kind, Trace};
 use crate::sanitize::sanitize;
 
-/// A reply as received.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
-    pub trace_id: String,
+/// The hint for a number the embedded sandbox does not know (its `SANDBOX_UNKNOWN_PATIENT`
+/// answer, from CP-IS's or PDS's sandbox alike).
+pub const SANDBOX_ONLY_HINT: &str = "`cpis sandbox patients` lists the synthetic patients; for a real child, choose a real environment and sign in (`cpis --env int auth login --user`, then `cpis --env int lookup ...`, or `cpis config set env int`); nothing was sent to a real service";
+
+/// The service of the platform that gave an answer: every error message names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Cpis,
+    Pds,
+    Flags,
+}
+
+impl Service {
+    /// Its name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Cpis => "CP-IS",
+            Service::Pds => "PDS",
+            Service::Flags => "the Patient Flags API",
+        }
+    }
+
+    /// The error for a reply from this service that is not a successful answer.
+    pub fn error(self, what: &str, reply: &Reply) -> Error {
+        service_error(self.name(), what, reply)
+    }
 }
 
 /// What an error body said.
@@ -145,7 +165,7 @@ const PATIENT_404_CODES: &[&str] = &[
 /// The error for a reply that is not a successful CP-IS search result. `what` names the
 /// request ("CareTeam search").
 pub fn reply_error(what: &str, reply: &Reply) -> Error {
-    service_error("CP-IS", what, reply)
+    Service::Cpis.error(what, reply)
 }
 
 /// The error for a reply from `service` (CP-IS, PDS, the Patient Flags API) that is not a
@@ -204,7 +224,7 @@ pub fn service_error(service: &str, what: &str, reply: &Reply) -> Error {
         (_, "SANDBOX_UNKNOWN_PATIENT") => (
             Kind::Usage,
             format!("{what}: not a synthetic patient of the sandbox{detail}"),
-            crate::pds::SANDBOX_ONLY_HINT,
+            SANDBOX_ONLY_HINT,
         ),
         (_, "PRECONDITION_FAILED") => (
             Kind::Service,
@@ -279,7 +299,7 @@ mod tests {
     #[test]
     fn reads_every_error_shape() {
         let oo =
-            include_bytes!("../../tests/fixtures/cpis/fhir-operationoutcome-access-denied.json");
+            include_bytes!("../../../tests/fixtures/cpis/fhir-operationoutcome-access-denied.json");
         let s = read_error_body(Some("application/fhir+json"), oo);
         assert_eq!(s.code.as_deref(), Some("ACCESS_DENIED"));
         assert_eq!(

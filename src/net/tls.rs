@@ -9,7 +9,7 @@
 //!
 //! Because loading is lazy, a CA file that turns out to be unusable surfaces during the TLS
 //! handshake: the verifier fails with a [`CaLoadError`] wrapped in `rustls::Error::Other`, which
-//! [`crate::http::transport_error`] finds in the error's source chain and reports as a usage
+//! [`crate::net::http::transport_error`] finds in the error's source chain and reports as a usage
 //! error naming the file and where it came from. A cheap [`check_sources`] when the client is
 //! built catches missing or unreadable files before any request.
 //!
@@ -417,7 +417,7 @@ impl LazyVerifier {
 /// A chain that leads to no trusted root, with what its last certificate says about its
 /// issuer: whether the server left out an intermediate, or sent a root no one here trusts.
 /// Carried in `rustls::Error::InvalidCertificate(CertificateError::Other(..))` for
-/// [`crate::http::transport_error`] to explain.
+/// [`crate::net::http::transport_error`] to explain.
 #[derive(Debug, Clone)]
 pub struct UntrustedChain {
     /// The issuer of the last certificate sent (the one the chain would continue with).
@@ -450,7 +450,7 @@ fn untrusted_chain(
     intermediates: &[CertificateDer<'_>],
 ) -> rustls::Error {
     let last = intermediates.last().unwrap_or(end_entity);
-    let Some(info) = crate::x509::issuer_info(last) else {
+    let Some(info) = super::x509::issuer_info(last) else {
         return rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
     };
     rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
@@ -541,7 +541,7 @@ pub fn client_config(
 mod tests {
     use super::*;
     use crate::error::Kind;
-    use crate::http::{build_client_with_verifier, transport_error, HttpOptions};
+    use crate::net::http::{build_client_with_verifier, transport_error, HttpOptions};
     use std::time::Duration;
 
     fn opts(sources: Vec<CaSource>) -> HttpOptions {
@@ -590,7 +590,7 @@ mod tests {
         let url = url::Url::parse(&format!("{}/metadata", tls.base_url)).unwrap();
         let err = client.get(url.clone()).send().await.unwrap_err();
         assert!(verifier.loaded());
-        assert!(!crate::http::is_retryable(&err));
+        assert!(!crate::net::http::is_retryable(&err));
         let e = transport_error(err, &url, Duration::from_secs(10), false);
         assert_eq!(e.kind, Kind::Usage, "{e}");
         assert!(e.message.contains(&garbage.display().to_string()), "{e}");

@@ -184,8 +184,7 @@ fn death_notification(v: &Value) -> Option<String> {
     })
 }
 
-/// What to do about a number a sandbox does not know (PDS's and CP-IS's answers alike).
-pub const SANDBOX_ONLY_HINT: &str = "`cpis sandbox patients` lists the synthetic patients; for a real child, choose a real environment and sign in (`cpis --env int auth login --user`, then `cpis --env int lookup ...`, or `cpis config set env int`); nothing was sent to a real service";
+pub use crate::api::platform::errors::SANDBOX_ONLY_HINT;
 
 /// What PDS said about a number.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,8 +12,9 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use url::Url;
 
-use crate::cpis::errors::{looks_like_html, read_error_body, service_error, unreadable};
-use crate::cpis::model::Plan;
+use crate::api::platform::errors::read_error_body;
+use crate::api::platform::{Mark, Service};
+use crate::api::record::Plan;
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
 
@@ -24,7 +25,7 @@ pub use crate::config::route::FLAGS_DEFAULT_PATH as DEFAULT_PATH;
 
 /// The Patient Flags base beside a CP-IS base: the same origin, [`BASE_PATH`].
 pub fn base_beside(cpis_base: &Url) -> Url {
-    crate::cpis::environment::beside(cpis_base, BASE_PATH)
+    crate::config::environment::beside(cpis_base, BASE_PATH)
 }
 
 /// One answer: the plans it holds, and the body and trace id for `--raw` and support.
@@ -39,13 +40,13 @@ pub struct Found {
 
 /// A Patient Flags client on an API-platform client (credentials, pacer, retries).
 pub struct Client {
-    api: crate::cpis::Client,
+    api: crate::api::platform::Client,
     base: Url,
     path: String,
 }
 
 impl Client {
-    pub fn new(api: crate::cpis::Client, base: Url, path: &str) -> Self {
+    pub fn new(api: crate::api::platform::Client, base: Url, path: &str) -> Self {
         let mut base = base;
         if base.path().ends_with('/') {
             let p = base.path().trim_end_matches('/').to_string();
@@ -87,23 +88,24 @@ impl Client {
 
     /// The CP-IS flag for `nhs` (a silent, scheduled read), calling `mark` before every
     /// attempt (batch state).
-    pub async fn search(
-        &self,
-        nhs: &NhsNumber,
-        today: i64,
-        mark: Option<&crate::cpis::Mark>,
-    ) -> Result<Found> {
+    pub async fn search(&self, nhs: &NhsNumber, today: i64, mark: Option<&Mark>) -> Result<Found> {
         let what = "Patient Flags search";
         let reply = self
             .api
-            .get_with_marked(what, &self.search_url(nhs), Self::headers(), mark)
+            .get_with_marked(
+                Service::Flags,
+                what,
+                &self.search_url(nhs),
+                Self::headers(),
+                mark,
+            )
             .await?;
         if !(200..300).contains(&reply.status) {
             let said = read_error_body(reply.content_type.as_deref(), &reply.body);
             if reply.status == 404 && said.code.as_deref() == Some("not-found") && !said.html {
                 return Err(Error::usage(format!(
                     "NHS number {} is not on the Patient Flags service",
-                    crate::pds::model::spaced(&nhs.digits())
+                    nhs
                 ))
                 .with_hint("this is not \"no plan\": the service does not know the patient. Check the number, or use --route fhir")
                 .with_trace(crate::error::Trace {
@@ -113,18 +115,13 @@ impl Client {
                     ..Default::default()
                 }));
             }
-            return Err(service_error("the Patient Flags API", what, &reply));
         }
-        if looks_like_html(reply.content_type.as_deref(), &reply.body) {
-            return Err(service_error("the Patient Flags API", what, &reply));
-        }
-        let mut bundle: serde_json::Value = serde_json::from_slice(&reply.body)
-            .map_err(|e| unreadable(what, &reply, &e.to_string()))?;
-        if bundle.get("resourceType").and_then(|t| t.as_str()) != Some("Bundle") {
-            return Err(service_error("the Patient Flags API", what, &reply));
-        }
+        let mut bundle: serde_json::Value =
+            reply.fhir(Service::Flags, what, "Bundle", |v: &serde_json::Value| {
+                v.get("resourceType").and_then(|t| t.as_str())
+            })?;
         let read = model::plans(&bundle, nhs, today)
-            .map_err(|_| crate::cpis::patient::different_number(what, &reply))?;
+            .map_err(|_| crate::api::record::different_number(what, &reply))?;
         // Other flags (reasonable adjustments, FGM) are never shown or written anywhere: a
         // service that ignores `code` has them taken out of what `--raw` prints too.
         let raw = if model::keep_only_cpis_flags(&mut bundle) {
@@ -145,7 +142,7 @@ impl Client {
     /// The `curl` command for this search, with the token left as `$CPIS_ACCESS_TOKEN`.
     pub fn curl_command(&self, nhs: &NhsNumber, cacert: Option<&str>) -> String {
         let trace_id = uuid::Uuid::new_v4().to_string();
-        crate::cpis::Client::curl_line(
+        crate::api::platform::Client::curl_line(
             &self.search_url(nhs),
             &self.api.headers_with(Self::headers(), &trace_id),
             cacert,
@@ -167,7 +164,7 @@ mod tests {
 
     #[test]
     fn the_search_url_is_the_guides() {
-        let api = crate::cpis::Client::new(
+        let api = crate::api::platform::Client::new(
             reqwest::Client::new(),
             "https://int.api.service.nhs.uk/cpis/FHIR/R4",
             None,

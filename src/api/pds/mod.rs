@@ -1,7 +1,7 @@
 //! The Personal Demographics Service (PDS FHIR R4): who an NHS number belongs to.
 //!
-//! `GET {pds_base}/Patient/{nhs}` with the same credentials as CP-IS, retried like CP-IS
-//! searches, then classified (superseded, invalidated, not found, restricted, deceased) by
+//! `GET {pds_base}/Patient/{nhs}` on the platform client (the same credentials as CP-IS,
+//! retried like CP-IS's scheduled searches), then classified (superseded, invalidated, not found, restricted, deceased) by
 //! the codes PDS publishes, never by text.
 
 pub mod model;
@@ -11,7 +11,8 @@ pub use model::{Outcome, Patient, SANDBOX_ONLY_HINT};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use url::Url;
 
-use crate::cpis::errors::{read_error_body, service_error};
+use crate::api::platform::errors::read_error_body;
+use crate::api::platform::Service;
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
 
@@ -20,17 +21,17 @@ pub const BASE_PATH: &str = "/personal-demographics/FHIR/R4";
 
 /// The PDS base beside a CP-IS base: the same origin, [`BASE_PATH`].
 pub fn base_beside(cpis_base: &Url) -> Url {
-    crate::cpis::environment::beside(cpis_base, BASE_PATH)
+    crate::config::environment::beside(cpis_base, BASE_PATH)
 }
 
 /// A PDS client: requests go through an API-platform client (credentials, pacer, retries).
 pub struct Client {
-    api: crate::cpis::Client,
+    api: crate::api::platform::Client,
     base: Url,
 }
 
 impl Client {
-    pub fn new(api: crate::cpis::Client, base: Url) -> Self {
+    pub fn new(api: crate::api::platform::Client, base: Url) -> Self {
         let mut base = base;
         if base.path().ends_with('/') {
             let p = base.path().trim_end_matches('/').to_string();
@@ -67,7 +68,7 @@ impl Client {
         let what = "PDS patient retrieval";
         let reply = self
             .api
-            .get_with(what, &self.patient_url(nhs), Self::headers())
+            .get_with(Service::Pds, what, &self.patient_url(nhs), Self::headers())
             .await?;
         let said = read_error_body(reply.content_type.as_deref(), &reply.body);
         match (reply.status, said.code.as_deref()) {
@@ -91,14 +92,14 @@ impl Client {
             (404, Some("RESOURCE_NOT_FOUND")) => Ok(Outcome::NotFound),
             (400, Some("INVALID_RESOURCE_ID")) => Ok(Outcome::InvalidNumber),
             (404, Some("SANDBOX_UNKNOWN_PATIENT")) => Ok(Outcome::NotSynthetic),
-            _ => Err(service_error("PDS", what, &reply)),
+            _ => Err(Service::Pds.error(what, &reply)),
         }
     }
 
     /// The `curl` command for this retrieval, with the token left as `$CPIS_ACCESS_TOKEN`.
     pub fn curl_command(&self, nhs: &NhsNumber, cacert: Option<&str>) -> String {
         let trace_id = uuid::Uuid::new_v4().to_string();
-        crate::cpis::Client::curl_line(
+        crate::api::platform::Client::curl_line(
             &self.patient_url(nhs),
             &self.api.headers_with(Self::headers(), &trace_id),
             cacert,

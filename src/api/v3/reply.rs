@@ -7,7 +7,7 @@
 //! - `MCCI_IN010000UK13`: Spine refused the query (each reason's code and display).
 
 use super::xml::{self, Element};
-use crate::cpis::model::{is_active, Access, AccessorKind, Plan, PlanType};
+use crate::api::record::{is_active, Access, AccessorKind, Plan, PlanType};
 use crate::nhs_number::NhsNumber;
 
 pub const HL7_NS: &str = "urn:hl7-org:v3";
@@ -170,179 +170,208 @@ fn records(root: &Element, nhs: &NhsNumber, today: i64) -> Result<Answer, ReadEr
             continue;
         };
         for record in act.all("record") {
-            let org = record.at(&["communicationFunctionSnd", "organisation"]);
-            let la_name = org
-                .and_then(|o| o.child("name"))
-                .and_then(|n| clean(Some(&n.text)));
-            let la_code = org.and_then(|o| clean(o.attr_at(&["id"], "extension")));
-            let phone = |use_: &str| {
-                org.and_then(|o| {
-                    o.all("telecom")
-                        .find(|t| {
-                            t.attr("use")
-                                .is_some_and(|u| u.split_whitespace().any(|x| x == use_))
-                        })
-                        .and_then(|t| t.attr("value"))
-                        .map(|v| {
-                            v.trim()
-                                .strip_prefix("tel:")
-                                .unwrap_or(v.trim())
-                                .to_string()
-                        })
-                        .and_then(|v| clean(Some(&v)))
-                })
-            };
-            let local_authority = match (la_name, la_code) {
-                (Some(n), Some(c)) => Some(format!("{n} ({c})")),
-                (n, c) => n.or(c),
-            };
             let Some(rec) = record.child("CP-ISRecord") else {
                 continue;
             };
-            // Whose record: the child's NHS number, or for an unborn child the mother's.
-            let mut named = false;
-            for s in rec.all("subject") {
-                let ids: Vec<&Element> = if let Some(c) = s.child("COCT_TP145101GB01.Child") {
-                    c.all("id").collect()
-                } else if let Some(u) = s.child("COCT_TP145100GB01.UnbornChild") {
-                    u.at(&["parentMotherPerson", "playedMother"])
-                        .map(|m| m.all("id").collect())
-                        .unwrap_or_default()
-                } else {
-                    Vec::new()
-                };
-                for id in ids {
-                    if id.attr("root") == Some(NHS_NUMBER_ROOT) {
-                        named = true;
-                        if id.attr("extension").map(str::trim) != Some(asked.as_str()) {
-                            return Err(ReadError::AnotherChild);
-                        }
-                    }
-                }
-            }
-            if !named {
+            if !names_the_child(rec, &asked)? {
                 unnamed += 1;
             }
+            let la = Authority::of(record);
             for pi15 in rec.all("pertinentInformation15") {
-                let found = [
-                    (
-                        "COCT_TP146105GB01.CPPInformation",
-                        PlanType::ChildProtectionPlan,
-                        "cPP",
-                    ),
-                    (
-                        "COCT_TP146103GB01.LACInformation",
-                        PlanType::LookedAfterChild,
-                        "lAC",
-                    ),
-                    (
-                        "COCT_TP146104GB01.UCPInformation",
-                        PlanType::UnbornChildProtectionPlan,
-                        "uCP",
-                    ),
-                ]
-                .into_iter()
-                .find_map(|(el, t, p)| pi15.child(el).map(|e| (e, t, p)));
-                let Some((info, plan_type, prefix)) = found else {
-                    // A template we do not know: shown as such, never dropped.
-                    plans.push(Plan {
-                        plan_type: PlanType::Unknown,
-                        code: clean(pi15.attr_at(&["contentId"], "extension")),
-                        display: None,
-                        start: None,
-                        end: None,
-                        active: true,
-                        local_authority: local_authority.clone(),
-                        office_hours_phone: phone("WP"),
-                        emergency_duty_phone: phone("EC"),
-                    });
-                    continue;
-                };
-                let start =
-                    date_value(info.at(&["component", &format!("{prefix}StartDate"), "value"]));
-                let end =
-                    date_value(info.at(&["component1", &format!("{prefix}EndDate"), "value"]));
-                plans.push(Plan {
-                    plan_type,
-                    code: None,
-                    display: Some(plan_type.label().to_string()),
-                    active: is_active(start.as_deref(), end.as_deref(), today),
-                    start,
-                    end,
-                    local_authority: local_authority.clone(),
-                    office_hours_phone: phone("WP"),
-                    emergency_duty_phone: phone("EC"),
-                });
+                plans.push(plan(pi15, &la, today));
             }
         }
     }
-    let mut accesses = Vec::new();
-    for pi13 in resp.all("pertinentInformation13") {
-        let Some(q) = pi13.child("pertinentCP-ISNHSQuery") else {
-            continue;
-        };
-        if let Some(n) = q.attr_at(
-            &["queryByParameter", "person.NHSnumber", "value"],
-            "extension",
-        ) {
-            if n.trim() != asked {
-                return Err(ReadError::AnotherChild);
-            }
-        }
-        let recorded = q
-            .attr_at(&["effectiveTime"], "value")
-            .and_then(|v| hl7_time(v, true).or_else(|| clean(Some(v))));
-        let author = q.child("author");
-        if let Some(p) = author.and_then(|a| a.child("COCT_TP145102GB01.AssignedAuthor")) {
-            accesses.push(Access {
-                recorded,
-                accessor_kind: AccessorKind::Person,
-                name: person_name(p.at(&["assignedAuthorPerson", "name"])),
-                role: clean(p.attr_at(&["code"], "displayName")),
-                organisation: p
-                    .at(&["representedOrganization", "name"])
-                    .and_then(|n| clean(Some(&n.text))),
-                role_profile_id: p
-                    .all("id")
-                    .find(|i| i.attr("root") == Some(ROLE_PROFILE_ROOT))
-                    .and_then(|i| clean(i.attr("extension"))),
-            });
-        } else if let Some(s) = author.and_then(|a| a.child("COCT_TP145104GB01.System")) {
-            let asid = clean(s.attr_at(&["id"], "extension"));
-            let nominated = s.at(&["indirectAuthority", "superiorAssignedEntity"]);
-            let person = person_name(nominated.and_then(|n| n.at(&["assignedPerson", "name"])));
-            let name = match (&asid, &person) {
-                (Some(a), Some(p)) => Some(format!("system (ASID {a}) for {p}")),
-                (Some(a), None) => Some(format!("system (ASID {a})")),
-                (None, Some(p)) => Some(format!("system for {p}")),
-                (None, None) => Some("system".into()),
-            };
-            accesses.push(Access {
-                recorded,
-                accessor_kind: AccessorKind::System,
-                name,
-                role: nominated.and_then(|n| clean(n.attr_at(&["code"], "displayName"))),
-                organisation: s
-                    .at(&["maintainingOrganization", "name"])
-                    .and_then(|n| clean(Some(&n.text))),
-                role_profile_id: None,
-            });
-        } else {
-            accesses.push(Access {
-                recorded,
-                accessor_kind: AccessorKind::Unknown,
-                name: None,
-                role: None,
-                organisation: None,
-                role_profile_id: None,
-            });
-        }
-    }
+    let accesses = resp
+        .all("pertinentInformation13")
+        .filter_map(|pi13| pi13.child("pertinentCP-ISNHSQuery"))
+        .map(|q| access(q, &asked))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Answer::Records {
         plans,
         accesses,
         unnamed,
         id: clean(root.attr_at(&["id"], "root")),
+    })
+}
+
+/// Whether a record names the child asked about (`asked`, digits): `Ok(false)` when it names
+/// no one, an error when it names another NHS number. Whose record: the child's NHS number,
+/// or for an unborn child the mother's.
+fn names_the_child(rec: &Element, asked: &str) -> Result<bool, ReadError> {
+    let mut named = false;
+    for s in rec.all("subject") {
+        let ids: Vec<&Element> = if let Some(c) = s.child("COCT_TP145101GB01.Child") {
+            c.all("id").collect()
+        } else if let Some(u) = s.child("COCT_TP145100GB01.UnbornChild") {
+            u.at(&["parentMotherPerson", "playedMother"])
+                .map(|m| m.all("id").collect())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        for id in ids {
+            if id.attr("root") == Some(NHS_NUMBER_ROOT) {
+                named = true;
+                if id.attr("extension").map(str::trim) != Some(asked) {
+                    return Err(ReadError::AnotherChild);
+                }
+            }
+        }
+    }
+    Ok(named)
+}
+
+/// The responsible local authority, as a record's sender gives it.
+struct Authority {
+    name: Option<String>,
+    office_hours_phone: Option<String>,
+    emergency_duty_phone: Option<String>,
+}
+
+impl Authority {
+    fn of(record: &Element) -> Authority {
+        let org = record.at(&["communicationFunctionSnd", "organisation"]);
+        let la_name = org
+            .and_then(|o| o.child("name"))
+            .and_then(|n| clean(Some(&n.text)));
+        let la_code = org.and_then(|o| clean(o.attr_at(&["id"], "extension")));
+        let phone = |use_: &str| {
+            org.and_then(|o| {
+                o.all("telecom")
+                    .find(|t| {
+                        t.attr("use")
+                            .is_some_and(|u| u.split_whitespace().any(|x| x == use_))
+                    })
+                    .and_then(|t| t.attr("value"))
+                    .map(|v| {
+                        v.trim()
+                            .strip_prefix("tel:")
+                            .unwrap_or(v.trim())
+                            .to_string()
+                    })
+                    .and_then(|v| clean(Some(&v)))
+            })
+        };
+        Authority {
+            name: match (la_name, la_code) {
+                (Some(n), Some(c)) => Some(format!("{n} ({c})")),
+                (n, c) => n.or(c),
+            },
+            office_hours_phone: phone("WP"),
+            emergency_duty_phone: phone("EC"),
+        }
+    }
+}
+
+/// One plan of a record (`pertinentInformation15`); a template we do not know is shown as
+/// such, never dropped.
+fn plan(pi15: &Element, la: &Authority, today: i64) -> Plan {
+    let found = [
+        (
+            "COCT_TP146105GB01.CPPInformation",
+            PlanType::ChildProtectionPlan,
+            "cPP",
+        ),
+        (
+            "COCT_TP146103GB01.LACInformation",
+            PlanType::LookedAfterChild,
+            "lAC",
+        ),
+        (
+            "COCT_TP146104GB01.UCPInformation",
+            PlanType::UnbornChildProtectionPlan,
+            "uCP",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(el, t, p)| pi15.child(el).map(|e| (e, t, p)));
+    let Some((info, plan_type, prefix)) = found else {
+        return Plan {
+            plan_type: PlanType::Unknown,
+            code: clean(pi15.attr_at(&["contentId"], "extension")),
+            display: None,
+            start: None,
+            end: None,
+            active: true,
+            local_authority: la.name.clone(),
+            office_hours_phone: la.office_hours_phone.clone(),
+            emergency_duty_phone: la.emergency_duty_phone.clone(),
+        };
+    };
+    let start = date_value(info.at(&["component", &format!("{prefix}StartDate"), "value"]));
+    let end = date_value(info.at(&["component1", &format!("{prefix}EndDate"), "value"]));
+    Plan {
+        plan_type,
+        code: None,
+        display: Some(plan_type.label().to_string()),
+        active: is_active(start.as_deref(), end.as_deref(), today),
+        start,
+        end,
+        local_authority: la.name.clone(),
+        office_hours_phone: la.office_hours_phone.clone(),
+        emergency_duty_phone: la.emergency_duty_phone.clone(),
+    }
+}
+
+/// One earlier query of the record (`pertinentCP-ISNHSQuery`): who made it and when. A query
+/// about another NHS number fails the answer.
+fn access(q: &Element, asked: &str) -> Result<Access, ReadError> {
+    if let Some(n) = q.attr_at(
+        &["queryByParameter", "person.NHSnumber", "value"],
+        "extension",
+    ) {
+        if n.trim() != asked {
+            return Err(ReadError::AnotherChild);
+        }
+    }
+    let recorded = q
+        .attr_at(&["effectiveTime"], "value")
+        .and_then(|v| hl7_time(v, true).or_else(|| clean(Some(v))));
+    let author = q.child("author");
+    if let Some(p) = author.and_then(|a| a.child("COCT_TP145102GB01.AssignedAuthor")) {
+        return Ok(Access {
+            recorded,
+            accessor_kind: AccessorKind::Person,
+            name: person_name(p.at(&["assignedAuthorPerson", "name"])),
+            role: clean(p.attr_at(&["code"], "displayName")),
+            organisation: p
+                .at(&["representedOrganization", "name"])
+                .and_then(|n| clean(Some(&n.text))),
+            role_profile_id: p
+                .all("id")
+                .find(|i| i.attr("root") == Some(ROLE_PROFILE_ROOT))
+                .and_then(|i| clean(i.attr("extension"))),
+        });
+    }
+    let Some(s) = author.and_then(|a| a.child("COCT_TP145104GB01.System")) else {
+        return Ok(Access {
+            recorded,
+            accessor_kind: AccessorKind::Unknown,
+            name: None,
+            role: None,
+            organisation: None,
+            role_profile_id: None,
+        });
+    };
+    let asid = clean(s.attr_at(&["id"], "extension"));
+    let nominated = s.at(&["indirectAuthority", "superiorAssignedEntity"]);
+    let person = person_name(nominated.and_then(|n| n.at(&["assignedPerson", "name"])));
+    let name = match (&asid, &person) {
+        (Some(a), Some(p)) => Some(format!("system (ASID {a}) for {p}")),
+        (Some(a), None) => Some(format!("system (ASID {a})")),
+        (None, Some(p)) => Some(format!("system for {p}")),
+        (None, None) => Some("system".into()),
+    };
+    Ok(Access {
+        recorded,
+        accessor_kind: AccessorKind::System,
+        name,
+        role: nominated.and_then(|n| clean(n.attr_at(&["code"], "displayName"))),
+        organisation: s
+            .at(&["maintainingOrganization", "name"])
+            .and_then(|n| clean(Some(&n.text))),
+        role_profile_id: None,
     })
 }
 

@@ -3,11 +3,10 @@
 //! other NHS number fails the whole search, so that nothing of another child's answer is ever
 //! shown as this child's.
 
-use super::errors::Reply;
 use super::fhir::{self, AuditEvent, Bundle, CareTeam, Identifier};
-use super::model::SYSTEM_NHS_NUMBER;
 use super::Search;
-use crate::error::{Error, Kind, Trace};
+use crate::api::record::SYSTEM_NHS_NUMBER;
+pub use crate::api::record::{different_number, AnotherPatient};
 use crate::nhs_number::NhsNumber;
 
 /// What one result says of its patient.
@@ -42,10 +41,6 @@ fn names(identifiers: &[&Identifier], nhs: &NhsNumber) -> Names {
         Names::Other
     }
 }
-
-/// A result names another NHS number than the one asked about.
-#[derive(Debug, PartialEq, Eq)]
-pub struct AnotherPatient;
 
 /// Check every match entry of `bundle` against `nhs`: the number of results that name no
 /// patient, or `Err` when any names another NHS number.
@@ -84,23 +79,6 @@ pub fn check(search: Search, bundle: &Bundle, nhs: &NhsNumber) -> Result<usize, 
         }
     }
     Ok(unnamed)
-}
-
-/// The error for an answer about another NHS number (exit 7). The other number is not
-/// repeated: it is another child's.
-pub fn different_number(what: &str, reply: &Reply) -> Error {
-    Error::new(
-        Kind::Service,
-        format!(
-            "{what}: the service answered about a different NHS number; nothing of that answer is shown"
-        ),
-    )
-    .with_hint("this may be another child's record: report it to the service desk with the trace id, and do not rely on CP-IS for this child until it is resolved")
-    .with_trace(Trace {
-        http_status: Some(reply.status),
-        trace_id: Some(reply.trace_id.clone()),
-        ..Trace::default()
-    })
 }
 
 #[cfg(test)]

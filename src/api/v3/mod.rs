@@ -12,12 +12,15 @@ pub use cpis_core::xml;
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, LOCATION};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use url::Url;
 
+use crate::api::platform::reply::read as read_response;
+use crate::api::platform::{backoff, Mark, Notify, Pacer, Reply, MAX_RETRIES};
+use crate::api::record::{different_number, Access, Plan};
 use crate::config::Endpoint;
-use crate::cpis::model::{Access, Plan};
 use crate::error::{Error, Kind, Result, Trace};
+use crate::net::http::{self, BodyError};
 use crate::nhs_number::NhsNumber;
 
 // The route's settings and their checks live with the settings.
@@ -125,7 +128,7 @@ pub fn ready(
     let url = url.expect("present when nothing is missing");
     let parsed = Url::parse(&url).map_err(|e| Error::usage(format!("mhs_url {url:?}: {e}")))?;
     check_value("mhs_url", &url).map_err(|e| Error::usage(e).with_hint("nothing was sent"))?;
-    let loopback = crate::http::is_loopback_host(&parsed);
+    let loopback = http::is_loopback_host(&parsed);
     if parsed.scheme() == "http" && !loopback && !s.plain_http {
         return Err(Error::usage(format!(
             "mhs_url {url:?} is plain HTTP: the query carries patient data, so it must be https:// (plain http:// only on this machine)"
@@ -152,7 +155,7 @@ pub fn ready(
         org_name,
         wait_header,
         nominated_role_code,
-        processing_code: if endpoint.env == Some(crate::cpis::EnvName::Prod) {
+        processing_code: if endpoint.env == Some(crate::config::environment::EnvName::Prod) {
             "P"
         } else {
             "T"
@@ -317,9 +320,9 @@ pub struct Client {
     http: reqwest::Client,
     ready: Ready,
     timeout: Duration,
-    notify: crate::cpis::Notify,
+    notify: Notify,
     verbose: bool,
-    pacer: Option<std::sync::Arc<crate::cpis::Pacer>>,
+    pacer: Option<std::sync::Arc<Pacer>>,
 }
 
 /// What `what` is called in messages.
@@ -350,7 +353,7 @@ impl Client {
         http: reqwest::Client,
         ready: Ready,
         timeout: Duration,
-        notify: crate::cpis::Notify,
+        notify: Notify,
         verbose: bool,
     ) -> Self {
         Client {
@@ -363,7 +366,7 @@ impl Client {
         }
     }
 
-    pub fn pacer(mut self, pacer: std::sync::Arc<crate::cpis::Pacer>) -> Self {
+    pub fn pacer(mut self, pacer: std::sync::Arc<Pacer>) -> Self {
         self.pacer = Some(pacer);
         self
     }
@@ -433,14 +436,26 @@ impl Client {
         q: &request::Query,
         nhs: &NhsNumber,
         today: i64,
-        mark: Option<&crate::cpis::Mark>,
+        mark: Option<&Mark>,
     ) -> Result<Found> {
+        let resp = self.post(q, mark).await?;
+        if let Some(p) = &self.pacer {
+            p.answered();
+        }
+        let id = q.message_id.clone();
+        let (status, body) = self.answer(resp, &id).await?;
+        found(status, body, id, nhs, today)
+    }
+
+    /// POST the query, retrying only a connection that was never made (and not refused by a
+    /// proxy); the response, whatever its status.
+    async fn post(&self, q: &request::Query, mark: Option<&Mark>) -> Result<reqwest::Response> {
         let body = Self::body(&request::build(q));
         let headers = self.headers(&q.message_id);
-        let id = q.message_id.clone();
+        let id = &q.message_id;
         let url = &self.ready.url;
         let mut attempt = 0u32;
-        let resp = loop {
+        loop {
             if let Some(p) = &self.pacer {
                 p.wait().await;
             }
@@ -470,25 +485,25 @@ impl Client {
                 ));
             }
             match sent {
-                Ok(r) => break r,
+                Ok(r) => return Ok(r),
                 Err(e)
-                    if crate::http::never_sent(&e)
-                        && crate::http::proxy_refusal(&e).is_none()
-                        && attempt < crate::cpis::MAX_RETRIES =>
+                    if http::never_sent(&e)
+                        && http::proxy_refusal(&e).is_none()
+                        && attempt < MAX_RETRIES =>
                 {
-                    let wait = crate::cpis::backoff(attempt);
+                    let wait = backoff(attempt);
                     attempt += 1;
                     (self.notify)(&format!(
                         "{WHAT}: connection failed before sending, retrying in {:.1} s (attempt {} of {})",
                         wait.as_secs_f64(),
                         attempt + 1,
-                        crate::cpis::MAX_RETRIES + 1
+                        MAX_RETRIES + 1
                     ));
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => {
-                    let never = crate::http::never_sent(&e);
-                    let mut err = crate::http::transport_error(e, url, self.timeout, true);
+                    let never = http::never_sent(&e);
+                    let mut err = http::transport_error(e, url, self.timeout, true);
                     err.message = format!("{WHAT}: {}", err.message);
                     if err.kind != Kind::Usage {
                         err.trace.trace_id = Some(id.clone());
@@ -500,19 +515,18 @@ impl Client {
                     });
                 }
             }
-        };
-        if let Some(p) = &self.pacer {
-            p.answered();
         }
-        let status = resp.status().as_u16();
-        let location = resp
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = match crate::http::read_body(resp, xml::MAX_DOCUMENT).await {
+    }
+
+    /// The adaptor's answer, read with the platform's one reader: its status and body when
+    /// it is Spine's reply (HTTP 200), else the error for what the adaptor said.
+    async fn answer(&self, resp: reqwest::Response, id: &str) -> Result<(u16, Vec<u8>)> {
+        let url = &self.ready.url;
+        let (head, body) = read_response(resp, xml::MAX_DOCUMENT).await;
+        let status = head.status;
+        let body = match body {
             Ok(b) => b,
-            Err(crate::http::BodyError::TooLarge) => {
+            Err(BodyError::TooLarge) => {
                 return Err(in_doubt(Error::new(
                     Kind::Service,
                     format!(
@@ -520,14 +534,14 @@ impl Client {
                         xml::MAX_DOCUMENT / (1024 * 1024)
                     ),
                 ))
-                .with_trace_keep(trace(Some(status), &id)))
+                .with_trace_keep(trace(Some(status), id)))
             }
-            Err(crate::http::BodyError::Transport(_)) => {
+            Err(BodyError::Transport(_)) => {
                 return Err(in_doubt(Error::new(
                     Kind::Service,
                     format!("{WHAT}: HTTP {status}, then the answer could not be read"),
                 ))
-                .with_trace_keep(trace(Some(status), &id)))
+                .with_trace_keep(trace(Some(status), id)))
             }
         };
         // The adaptor's own words, cut short: never a whole echoed document.
@@ -539,106 +553,105 @@ impl Client {
             }
         };
         match status {
-            200 => {}
-            202 => {
-                return Err(in_doubt(Error::new(
-                    Kind::Service,
-                    format!("{WHAT}: the MHS adaptor sent the query without waiting for Spine's reply (HTTP 202)"),
-                ))
-                .with_trace_keep(trace(Some(status), &id))
-                .with_hint(format!("the reply went to the adaptor's inbound queue. Check mhs_wait_header (now {:?}; older adaptors use sync-async). Do not repeat without checking the access history", self.ready.wait_header.as_str())))
-            }
+            200 => Ok((status, body)),
+            202 => Err(in_doubt(Error::new(
+                Kind::Service,
+                format!("{WHAT}: the MHS adaptor sent the query without waiting for Spine's reply (HTTP 202)"),
+            ))
+            .with_trace_keep(trace(Some(status), id))
+            .with_hint(format!("the reply went to the adaptor's inbound queue. Check mhs_wait_header (now {:?}; older adaptors use sync-async). Do not repeat without checking the access history", self.ready.wait_header.as_str()))),
             300..=399 => {
-                let to = location
+                let to = head
+                    .location
                     .as_deref()
-                    .map(|l| format!(" to {}", crate::http::shown_location(url, l)))
+                    .map(|l| format!(" to {}", http::shown_location(url, l)))
                     .unwrap_or_default();
-                return Err(Error::new(
+                Err(Error::new(
                     Kind::Service,
                     format!("{WHAT}: HTTP {status}: the MHS adaptor URL answered with a redirect{to}, which is not followed (the query would be sent elsewhere)"),
                 )
-                .with_trace(trace(Some(status), &id))
-                .with_hint("check mhs_url; nothing was sent on to Spine from this URL"));
+                .with_trace(trace(Some(status), id))
+                .with_hint("check mhs_url; nothing was sent on to Spine from this URL"))
             }
-            400..=499 => {
-                return Err(Error::new(
-                    Kind::Service,
-                    format!("{WHAT}: the MHS adaptor refused the request (HTTP {status}): {}", text()),
-                )
-                .with_trace(trace(Some(status), &id))
-                .with_hint("the adaptor did not pass the query to Spine. Check mhs_url, mhs_wait_header and that the adaptor knows QUPC_IN000006GB01"));
-            }
-            500 => return Err(adaptor_500(&body, &id)),
-            _ => {
-                return Err(in_doubt(Error::new(
-                    Kind::Service,
-                    format!("{WHAT}: HTTP {status} from the MHS adaptor: {}", text()),
-                ))
-                .with_trace_keep(trace(Some(status), &id)))
-            }
+            400..=499 => Err(Error::new(
+                Kind::Service,
+                format!("{WHAT}: the MHS adaptor refused the request (HTTP {status}): {}", text()),
+            )
+            .with_trace(trace(Some(status), id))
+            .with_hint("the adaptor did not pass the query to Spine. Check mhs_url, mhs_wait_header and that the adaptor knows QUPC_IN000006GB01")),
+            500 => Err(adaptor_500(&body, id)),
+            _ => Err(in_doubt(Error::new(
+                Kind::Service,
+                format!("{WHAT}: HTTP {status} from the MHS adaptor: {}", text()),
+            ))
+            .with_trace_keep(trace(Some(status), id))),
         }
-        let found = match reply::read(&body, nhs, today) {
-            Ok(a) => a,
-            Err(reply::ReadError::AnotherChild) => {
-                return Err(crate::cpis::patient::different_number(
-                    WHAT,
-                    &crate::cpis::errors::Reply {
-                        status,
-                        content_type: None,
-                        body: Vec::new(),
-                        trace_id: id.clone(),
-                    },
-                ))
-            }
-            Err(reply::ReadError::Unreadable(why)) => {
-                return Err(in_doubt(Error::new(
-                    Kind::Service,
-                    format!("{WHAT}: the answer could not be read: {why}"),
-                ))
-                .with_trace_keep(trace(Some(status), &id)))
-            }
-        };
-        match found {
-            reply::Answer::Records {
-                plans,
-                accesses,
-                unnamed,
-                ..
-            } => Ok(Found {
-                plans,
-                access_history: Some(accesses),
-                unnamed,
-                raw: body,
-                trace_id: id,
-                reasons: Vec::new(),
-            }),
-            reply::Answer::NoRecord { reasons } => Ok(Found {
-                plans: Vec::new(),
-                access_history: None,
-                unnamed: 0,
-                raw: body,
-                trace_id: id,
-                reasons,
-            }),
-            reply::Answer::Refused { reasons } => {
-                let list: Vec<String> = reasons.iter().map(reply::Reason::describe).collect();
-                Err(Error::new(
-                    Kind::Service,
-                    format!(
-                        "{WHAT}: Spine refused the query (MCCI_IN010000UK13): {}",
-                        if list.is_empty() {
-                            "no reason given".to_string()
-                        } else {
-                            list.join("; ")
-                        }
-                    ),
-                )
-                .with_trace(Trace {
-                    code: reasons.first().and_then(|r| r.code.clone()),
-                    ..trace(Some(status), &id)
-                })
-                .with_hint("Spine did not answer the query: check the settings it names (asid, spine_asid, ods_code, org_name, the sign-in's role) and report it with the Message-Id"))
-            }
+    }
+}
+
+/// What Spine's reply (`body`, HTTP `status`) says: the records, no record, or a refusal.
+fn found(status: u16, body: Vec<u8>, id: String, nhs: &NhsNumber, today: i64) -> Result<Found> {
+    let answer = match reply::read(&body, nhs, today) {
+        Ok(a) => a,
+        Err(reply::ReadError::AnotherChild) => {
+            return Err(different_number(
+                WHAT,
+                &Reply {
+                    status,
+                    content_type: None,
+                    body: Vec::new(),
+                    trace_id: id,
+                },
+            ))
+        }
+        Err(reply::ReadError::Unreadable(why)) => {
+            return Err(in_doubt(Error::new(
+                Kind::Service,
+                format!("{WHAT}: the answer could not be read: {why}"),
+            ))
+            .with_trace_keep(trace(Some(status), &id)))
+        }
+    };
+    match answer {
+        reply::Answer::Records {
+            plans,
+            accesses,
+            unnamed,
+            ..
+        } => Ok(Found {
+            plans,
+            access_history: Some(accesses),
+            unnamed,
+            raw: body,
+            trace_id: id,
+            reasons: Vec::new(),
+        }),
+        reply::Answer::NoRecord { reasons } => Ok(Found {
+            plans: Vec::new(),
+            access_history: None,
+            unnamed: 0,
+            raw: body,
+            trace_id: id,
+            reasons,
+        }),
+        reply::Answer::Refused { reasons } => {
+            let list: Vec<String> = reasons.iter().map(reply::Reason::describe).collect();
+            Err(Error::new(
+                Kind::Service,
+                format!(
+                    "{WHAT}: Spine refused the query (MCCI_IN010000UK13): {}",
+                    if list.is_empty() {
+                        "no reason given".to_string()
+                    } else {
+                        list.join("; ")
+                    }
+                ),
+            )
+            .with_trace(Trace {
+                code: reasons.first().and_then(|r| r.code.clone()),
+                ..trace(Some(status), &id)
+            })
+            .with_hint("Spine did not answer the query: check the settings it names (asid, spine_asid, ods_code, org_name, the sign-in's role) and report it with the Message-Id"))
         }
     }
 }

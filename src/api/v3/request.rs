@@ -91,37 +91,15 @@ fn organisation(d: &mut Doc, element: &str, code: &str, name: &str) {
     d.close(element);
 }
 
-/// The query document (UTF-8, with an XML declaration).
-pub fn build(q: &Query) -> String {
-    let mut d = Doc::new();
-    d.open(
-        INTERACTION,
-        &[("xmlns", HL7_NS), ("xmlns:npfitlc", NPFITLC_NS)],
-    );
-    d.empty("id", &[("root", &q.message_id)]);
-    d.empty("creationTime", &[("value", &q.created)]);
-    d.empty("versionCode", &[("code", VERSION_CODE)]);
-    d.empty(
-        "interactionId",
-        &[("root", INTERACTION_ROOT), ("extension", INTERACTION)],
-    );
-    d.empty("processingCode", &[("code", q.processing_code)]);
-    d.empty("processingModeCode", &[("code", "T")]);
-    d.empty("acceptAckCode", &[("code", "NE")]);
-    device(&mut d, "communicationFunctionRcv", "device", &q.spine_asid);
-    device(&mut d, "communicationFunctionSnd", "device", &q.asid);
-    d.open(
-        "ControlActEvent",
-        &[("classCode", "CACT"), ("moodCode", "EVN")],
-    );
+/// The transmission-level user (optional in the schema; sent when the role is known).
+fn transmission_author(d: &mut Doc, author: &Author) {
     if let Author::Person {
         user_id,
         role_profile_id: Some(rpid),
         job_role_code,
         ..
-    } = &q.author
+    } = author
     {
-        // The transmission-level user (optional in the schema; sent when the role is known).
         d.open("author", &[("typeCode", "AUT")]);
         d.open("AgentPersonSDS", &[("classCode", "AGNT")]);
         d.empty("id", &[("root", ROLE_PROFILE_ROOT), ("extension", rpid)]);
@@ -142,23 +120,25 @@ pub fn build(q: &Query) -> String {
         d.close("AgentPersonSDS");
         d.close("author");
     }
+}
+
+/// `author1`: the sending system.
+fn system_author(d: &mut Doc, asid: &str) {
     d.open("author1", &[("typeCode", "AUT")]);
     d.open("AgentSystemSDS", &[("classCode", "AGNT")]);
     d.open(
         "agentSystemSDS",
         &[("classCode", "DEV"), ("determinerCode", "INSTANCE")],
     );
-    d.empty("id", &[("root", ASID_ROOT), ("extension", &q.asid)]);
+    d.empty("id", &[("root", ASID_ROOT), ("extension", asid)]);
     d.close("agentSystemSDS");
     d.close("AgentSystemSDS");
     d.close("author1");
-    d.open("subject", &[("typeCode", "SUBJ")]);
-    d.open("CP-ISQueryStub", &[]);
-    d.open("cP-ISNHSQuery", &[]);
-    d.empty("effectiveTime", &[("value", &q.created)]);
-    d.empty("id", &[("root", &q.query_id)]);
-    d.open("author", &[]);
-    match &q.author {
+}
+
+/// The query's author: the person (CIS2) or the system acting for its nominated person.
+fn query_author(d: &mut Doc, author: &Author) {
+    match author {
         Author::Person {
             user_id,
             role_profile_id,
@@ -191,7 +171,7 @@ pub fn build(q: &Query) -> String {
             d.open("assignedAuthorPerson", &[]);
             d.text("name", name);
             d.close("assignedAuthorPerson");
-            organisation(&mut d, "representedOrganization", org_code, org_name);
+            organisation(d, "representedOrganization", org_code, org_name);
             d.close("COCT_TP145102GB01.AssignedAuthor");
         }
         Author::System {
@@ -226,10 +206,44 @@ pub fn build(q: &Query) -> String {
             d.close("assignedPerson");
             d.close("superiorAssignedEntity");
             d.close("indirectAuthority");
-            organisation(&mut d, "maintainingOrganization", org_code, org_name);
+            organisation(d, "maintainingOrganization", org_code, org_name);
             d.close("COCT_TP145104GB01.System");
         }
     }
+}
+
+/// The query document (UTF-8, with an XML declaration).
+pub fn build(q: &Query) -> String {
+    let mut d = Doc::new();
+    d.open(
+        INTERACTION,
+        &[("xmlns", HL7_NS), ("xmlns:npfitlc", NPFITLC_NS)],
+    );
+    d.empty("id", &[("root", &q.message_id)]);
+    d.empty("creationTime", &[("value", &q.created)]);
+    d.empty("versionCode", &[("code", VERSION_CODE)]);
+    d.empty(
+        "interactionId",
+        &[("root", INTERACTION_ROOT), ("extension", INTERACTION)],
+    );
+    d.empty("processingCode", &[("code", q.processing_code)]);
+    d.empty("processingModeCode", &[("code", "T")]);
+    d.empty("acceptAckCode", &[("code", "NE")]);
+    device(&mut d, "communicationFunctionRcv", "device", &q.spine_asid);
+    device(&mut d, "communicationFunctionSnd", "device", &q.asid);
+    d.open(
+        "ControlActEvent",
+        &[("classCode", "CACT"), ("moodCode", "EVN")],
+    );
+    transmission_author(&mut d, &q.author);
+    system_author(&mut d, &q.asid);
+    d.open("subject", &[("typeCode", "SUBJ")]);
+    d.open("CP-ISQueryStub", &[]);
+    d.open("cP-ISNHSQuery", &[]);
+    d.empty("effectiveTime", &[("value", &q.created)]);
+    d.empty("id", &[("root", &q.query_id)]);
+    d.open("author", &[]);
+    query_author(&mut d, &q.author);
     d.close("author");
     d.open("queryByParameter", &[]);
     d.open("person.NHSnumber", &[]);

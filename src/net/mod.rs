@@ -1,0 +1,12 @@
+//! The network layer: the reqwest client and size limits (`http`), name resolution (`dns`),
+//! the redirect rule (`redirect`), proxies from the environment (`proxy`), transport errors
+//! turned into advice (`diagnose`), TLS trust (`tls`), and the certificate summaries both
+//! show (`x509`). `http` re-exports what the others hold at its old paths.
+
+pub mod diagnose;
+pub mod dns;
+pub mod http;
+pub mod proxy;
+pub mod redirect;
+pub mod tls;
+pub mod x509;
