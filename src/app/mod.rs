@@ -2,6 +2,7 @@
 //! [`Connection`], one renewal policy ([`renewal`]), one verification pipeline ([`verify`]),
 //! what the user gives ([`input`]) and what CP-IS holds by whichever route ([`record`]).
 
+pub mod batch;
 pub mod input;
 pub mod record;
 pub mod renewal;
