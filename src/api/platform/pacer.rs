@@ -271,10 +271,14 @@ mod tests {
             // One every 50 ms, never closer than half of that.
             assert!(w[1] - w[0] >= Duration::from_millis(25), "{at:?}");
         }
+        // Seen here when each task wakes, a little after its grant (tens of microseconds, up
+        // to a millisecond or two on a busy machine): the windows are checked a few
+        // milliseconds short of a second. The grants themselves are checked exactly on a fake
+        // clock (tests/cli/properties.rs).
         for (i, t) in at.iter().enumerate() {
             let in_window = at[i..]
                 .iter()
-                .take_while(|u| **u - *t < Duration::from_secs(1))
+                .take_while(|u| **u - *t < Duration::from_millis(995))
                 .count();
             assert!(in_window <= 20, "{in_window} in one second: {at:?}");
         }
@@ -308,7 +312,7 @@ mod tests {
         for (i, t) in at.iter().enumerate() {
             let in_window = at[i..]
                 .iter()
-                .take_while(|u| **u - *t < Duration::from_secs(1))
+                .take_while(|u| **u - *t < Duration::from_millis(995))
                 .count();
             assert!(in_window <= 200, "{in_window} in one second");
         }
