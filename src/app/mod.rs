@@ -2,7 +2,9 @@
 //! [`Connection`], one renewal policy ([`renewal`]), one verification pipeline ([`verify`]),
 //! what the user gives ([`input`]) and what CP-IS holds by whichever route ([`record`]).
 
+pub mod alert;
 pub mod input;
+pub mod lookup;
 pub mod record;
 pub mod renewal;
 pub mod session;

@@ -2,11 +2,10 @@
 
 use std::io::{IsTerminal, Read};
 
-use serde_json::json;
-
 use crate::auth::system::{self, SystemInfo};
 use crate::auth::{self, Secrets, Session, SessionKind};
 use crate::error::{Error, Kind, Result};
+use crate::render::auth::{AuthStatus, SystemStatus, UserStatus};
 use crate::secret::Secret;
 use crate::{render, sandbox, timeutil};
 use args::{AuthCommand, KeygenArgs, LoginArgs};
@@ -874,7 +873,8 @@ fn inspect(ctx: &crate::app::Ctx, key: &str, session: Option<&Session>) -> Inspe
     }
 }
 
-fn status(ctx: &crate::app::Ctx, as_json: bool) -> Result<()> {
+/// What `auth status` shows, as one typed value (rendered as text or JSON).
+fn status_of(ctx: &crate::app::Ctx) -> Result<(AuthStatus, Option<Session>)> {
     let s = &ctx.settings;
     let endpoint = &s.endpoint;
     let key = ctx.credential_key();
@@ -895,154 +895,88 @@ fn status(ctx: &crate::app::Ctx, as_json: bool) -> Result<()> {
         .as_ref()
         .map(|ss| ctx.store(ss.store).map(|st| st.describe()))
         .transpose()?;
-    let sys = session.as_ref().and_then(|x| x.system.clone());
-    let base = endpoint
+    let status = AuthStatus {
+        profile: s.profile.value.clone(),
+        environment: endpoint.label().to_string(),
+        base_url: endpoint.base_url.clone(),
+        credential_key: key,
+        signed_in: session.is_some() || s.token.is_some(),
+        usable,
+        source,
+        kind: session.as_ref().map(|x| x.kind.as_str()),
+        credential_store: store_desc,
+        credential_store_backend: session.as_ref().map(|x| x.store.as_str()),
+        signed_in_at: iso(session.as_ref().map(|x| x.created_at)),
+        access_token_expires_at: iso(session.as_ref().and_then(|x| x.access_expires_at)),
+        refresh_token_expires_at: iso(session.as_ref().and_then(|x| x.refresh_expires_at)),
+        renews_silently,
+        env_token_overrides_stored: s.token.is_some() && session.is_some(),
+        user: session
+            .as_ref()
+            .and_then(|x| x.user.as_ref())
+            .map(|u| UserStatus {
+                name: u.identity.name.clone(),
+                role: u.identity.role_name.clone(),
+                organisation: u.identity.org_name.clone(),
+                ods_code: u.identity.org_code.clone(),
+                role_profile_id: u.identity.role_profile_id.clone(),
+                activity_codes: u.identity.activity_codes.clone(),
+                may_view_unscheduled_b0107: u.identity.may_look_up(true).is_ok(),
+                may_view_scheduled_b0170: u.identity.may_look_up(false).is_ok(),
+                described: u.identity.describe(),
+            }),
+        system: session
+            .as_ref()
+            .and_then(|x| x.system.as_ref())
+            .map(|i| system_status(ctx, i)),
+        problem,
+        fix,
+        endpoint_text: endpoint_text(ctx),
+        session_kind: session.as_ref().map(|x| x.kind),
+        session_described: session.as_ref().map(describe_kind),
+        embedded: endpoint.base_url.is_none(),
+    };
+    Ok((status, session))
+}
+
+/// The registered system of a stored sign-in, with the token URL it signs in at.
+fn system_status(ctx: &crate::app::Ctx, i: &SystemInfo) -> SystemStatus {
+    let base = ctx
+        .settings
+        .endpoint
         .base_url
         .as_deref()
         .and_then(|b| url::Url::parse(b).ok());
-    let token_url = sys.as_ref().map(|i| match &base {
+    let token_url = match &base {
         Some(b) => i.token_url(b),
         None => i
             .token_url
             .clone()
             .unwrap_or_else(|| "(the embedded sandbox's /oauth2/token)".into()),
-    });
-    let doc = json!({
-        "profile": s.profile.value,
-        "environment": endpoint.label(),
-        "base_url": endpoint.base_url,
-        "credential_key": key,
-        "signed_in": session.is_some() || s.token.is_some(),
-        "usable": usable,
-        "source": source,
-        "kind": session.as_ref().map(|x| x.kind.as_str()),
-        "credential_store": store_desc,
-        "credential_store_backend": session.as_ref().map(|x| x.store.as_str()),
-        "signed_in_at": iso(session.as_ref().map(|x| x.created_at)),
-        "access_token_expires_at": iso(session.as_ref().and_then(|x| x.access_expires_at)),
-        "refresh_token_expires_at": iso(session.as_ref().and_then(|x| x.refresh_expires_at)),
-        "renews_silently": renews_silently,
-        "env_token_overrides_stored": s.token.is_some() && session.is_some(),
-        "user": session.as_ref().and_then(|x| x.user.as_ref()).map(|u| json!({
-            "name": u.identity.name,
-            "role": u.identity.role_name,
-            "organisation": u.identity.org_name,
-            "ods_code": u.identity.org_code,
-            "role_profile_id": u.identity.role_profile_id,
-            "activity_codes": u.identity.activity_codes,
-            "may_view_unscheduled_b0107": u.identity.may_look_up(true).is_ok(),
-            "may_view_scheduled_b0170": u.identity.may_look_up(false).is_ok(),
-        })),
-        "system": sys.as_ref().map(|i| json!({
-            "api_key_fingerprint": i.api_key_fingerprint(),
-            "kid": i.kid,
-            "nominated_person": i.nominated_person,
-            "nominated_role": i.nominated_role,
-            "token_url": token_url,
-        })),
-        "problem": problem,
-        "fix": fix,
-    });
+    };
+    SystemStatus {
+        api_key_fingerprint: i.api_key_fingerprint(),
+        kid: i.kid.clone(),
+        nominated_person: i.nominated_person.clone(),
+        nominated_role: i.nominated_role.clone(),
+        token_url: Some(token_url),
+    }
+}
+
+fn status(ctx: &crate::app::Ctx, as_json: bool) -> Result<()> {
+    let (status, session) = status_of(ctx)?;
     let text = if as_json {
-        render::json(&doc)
+        render::auth::json(&status)
     } else {
-        let mut out = format!(
-            "Environment:  {}\nProfile:      {}\n",
-            endpoint_text(ctx),
-            s.profile.value
-        );
-        let signed = match (&source, &session) {
-            (Some("CPIS_ACCESS_TOKEN"), Some(_)) => {
-                "with CPIS_ACCESS_TOKEN (it wins over the stored credential while set)".to_string()
-            }
-            (Some("CPIS_ACCESS_TOKEN"), None) => {
-                "with CPIS_ACCESS_TOKEN (nothing stored)".to_string()
-            }
-            (_, Some(ss)) => format!("yes, {}", describe_kind(ss)),
-            (_, None) if endpoint.base_url.is_none() => {
-                "no (the embedded sandbox needs no credential)".to_string()
-            }
-            _ => "no".to_string(),
-        };
-        out.push_str(&format!("Signed in:    {signed}\n"));
-        if let Some(i) = &sys {
-            out.push_str(&format!(
-                "System:       API key {} (fingerprint), kid {}\nActing for:   {} ({})\nToken URL:    {}\n",
-                i.api_key_fingerprint(),
-                i.kid,
-                i.nominated_person,
-                i.nominated_role,
-                token_url.clone().unwrap_or_default()
-            ));
-        }
-        if let Some(u) = session.as_ref().and_then(|x| x.user.as_ref()) {
-            let holds = |unscheduled: bool, code: &str| {
-                if u.identity.may_look_up(unscheduled).is_ok() {
-                    format!("{code} yes")
-                } else {
-                    format!("{code} NO")
-                }
-            };
-            out.push_str(&format!(
-                "User:         {}\nActivities:   {}, {}{}\n",
-                u.identity.describe(),
-                holds(true, "B0107 (unscheduled)"),
-                holds(false, "B0170 (scheduled)"),
-                if u.identity.activity_codes.is_empty() {
-                    " (CIS2 listed no activity codes: not checked)"
-                } else {
-                    ""
-                }
-            ));
-        }
-        if let Some(d) = &store_desc {
-            out.push_str(&format!("Stored in:    {d}\n"));
-        }
-        if let Some(ss) = &session {
-            out.push_str(&format!(
-                "Since:        {}\n",
-                iso(Some(ss.created_at)).unwrap_or_else(|| "not known".into())
-            ));
-            let expiry = match (ss.kind, iso(ss.access_expires_at)) {
-                (SessionKind::System, Some(t)) => {
-                    format!("{t} (a new token is requested automatically)")
-                }
-                (_, Some(t)) => t,
-                (_, None) => "not known (a supplied token)".into(),
-            };
-            out.push_str(&format!("Access token: expires {expiry}\n"));
-            match (ss.kind, iso(ss.refresh_expires_at)) {
-                (SessionKind::User, Some(t)) if renews_silently => out.push_str(&format!(
-                    "Refresh:      until {t} (access tokens are renewed silently until then)\n"
-                )),
-                (SessionKind::User, _) if renews_silently => out.push_str(
-                    "Refresh:      yes (access tokens are renewed silently)\n",
-                ),
-                (SessionKind::User, _) => out.push_str(
-                    "Refresh:      no (nothing can renew the access token: sign in again when it expires)\n",
-                ),
-                _ => {}
-            }
-        }
-        out.push_str(&format!(
-            "Usable:       {}\n",
-            if usable { "yes" } else { "no" }
-        ));
-        if let Some(p) = &problem {
-            out.push_str(&format!("Problem:      {p}\n"));
-        }
-        if let Some(f) = &fix {
-            out.push_str(&format!("Fix:          {f}\n"));
-        }
-        out
+        render::auth::text(&status)
     };
     render::print_stdout(&text)?;
-    if !usable {
+    if !status.usable {
         return Err(Error::new(
             Kind::NotAuthenticated,
-            problem.unwrap_or_else(|| "not signed in".into()),
+            status.problem.unwrap_or_else(|| "not signed in".into()),
         )
-        .with_hint(fix.unwrap_or_default()));
+        .with_hint(status.fix.unwrap_or_default()));
     }
     if session
         .as_ref()

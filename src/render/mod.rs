@@ -2,6 +2,8 @@
 //! Pure: what the terminal can show is given ([`Terminal`], from `ui`), never asked for.
 //! Text from the server is neutralised before it reaches a terminal.
 
+pub mod alert;
+pub mod auth;
 pub mod lookup;
 
 use comfy_table::{presets, ContentArrangement, Table};
