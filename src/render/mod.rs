@@ -4,6 +4,7 @@
 
 pub mod alert;
 pub mod auth;
+pub mod config;
 pub mod lookup;
 
 use comfy_table::{presets, ContentArrangement, Table};
