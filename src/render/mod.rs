@@ -6,6 +6,7 @@ pub mod alert;
 pub mod auth;
 pub mod config;
 pub mod lookup;
+pub mod sandbox;
 
 use comfy_table::{presets, ContentArrangement, Table};
 
