@@ -14,7 +14,10 @@ pub async fn run(ctx: &crate::app::Ctx, json: bool, query: Option<&str>) -> Resu
     let text = if json {
         render::json(&report)
     } else {
-        report.text(crate::ui::colour_enabled() && crate::ui::unicode_marks())
+        render::doctor::text(
+            &report,
+            crate::ui::colour_enabled() && crate::ui::unicode_marks(),
+        )
     };
     render::print_stdout(&text)?;
     doctor::outcome(&report)

@@ -188,47 +188,31 @@ pub fn patients(args: PatientsArgs) -> Result<()> {
     let format = if args.json { Format::Json } else { args.format };
     let text = match format {
         Format::Json => render::json(&patients_json()),
-        Format::Csv => {
-            let mut rows = vec![vec![
-                "nhs_number".to_string(),
-                "name".to_string(),
-                "behaviour".to_string(),
-                "shows".to_string(),
-            ]];
-            rows.extend(list.iter().map(|p| {
-                vec![
-                    p.nhs_number.to_string(),
-                    p.name.to_string(),
-                    serde_json::to_value(p.behaviour)
+        Format::Csv => render::sandbox::patients_csv(
+            &list
+                .iter()
+                .map(|p| render::sandbox::Listed {
+                    nhs_number: p.nhs_number,
+                    name: p.name,
+                    behaviour: serde_json::to_value(p.behaviour)
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_string))
                         .unwrap_or_default(),
-                    p.shows.to_string(),
-                ]
-            }));
-            render::csv(&rows)
-        }
-        Format::Table => {
-            let mut t = render::new_table(
-                &["NHS number", "Name", "Shows"],
-                &crate::ui::stdout_terminal(),
-            );
-            for p in list {
-                t.add_row(vec![p.nhs_number, p.name, p.shows]);
-            }
-            let mut pds =
-                render::new_table(&["NHS number", "PDS shows"], &crate::ui::stdout_terminal());
-            for r in sandbox::pds::CASES {
-                pds.add_row(vec![r.nhs_number, r.shows]);
-            }
-            format!(
-                "Synthetic patients of the embedded sandbox (`cpis lookup NUMBER --scheduled`):\n{t}\n\
-                 Each has a PDS record (999 000 0034 restricted R, 999 000 0069 very restricted V, 999 000 0042 the mother's). \
-                 These numbers show one PDS classification each:\n{pds}\n\
-                 Also \"no record\" (an empty searchset): every Modulus-11-valid number from 999 010 0000 to 999 999 9999, for batch runs.\n\
-                 Any other number gets an error: the sandbox never answers \"no plan\" for a number it does not know.\n"
-            )
-        }
+                    shows: p.shows,
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Format::Table => render::sandbox::patients_table(
+            &list
+                .iter()
+                .map(|p| (p.nhs_number, p.name, p.shows))
+                .collect::<Vec<_>>(),
+            &sandbox::pds::CASES
+                .iter()
+                .map(|r| (r.nhs_number, r.shows))
+                .collect::<Vec<_>>(),
+            &crate::ui::stdout_terminal(),
+        ),
     };
     Ok(render::print_stdout(&text)?)
 }

@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod auth;
 pub mod config;
+pub mod doctor;
 pub mod lookup;
 pub mod sandbox;
 

@@ -66,3 +66,55 @@ pub fn welcome(w: &Welcome<'_>) -> String {
         w.base_url, w.api_key, w.kid,
     )
 }
+
+/// One synthetic patient, as `sandbox patients --format csv` lists it.
+pub struct Listed<'a> {
+    pub nhs_number: &'a str,
+    pub name: &'a str,
+    /// The patient's behaviour, as its JSON name.
+    pub behaviour: String,
+    pub shows: &'a str,
+}
+
+/// `sandbox patients --format csv`.
+pub fn patients_csv(list: &[Listed<'_>]) -> String {
+    let mut rows = vec![vec![
+        "nhs_number".to_string(),
+        "name".to_string(),
+        "behaviour".to_string(),
+        "shows".to_string(),
+    ]];
+    rows.extend(list.iter().map(|p| {
+        vec![
+            p.nhs_number.to_string(),
+            p.name.to_string(),
+            p.behaviour.clone(),
+            p.shows.to_string(),
+        ]
+    }));
+    super::csv(&rows)
+}
+
+/// `sandbox patients`: the CP-IS patients (number, name, what they show), then the numbers
+/// that show one PDS classification each (number, what PDS shows).
+pub fn patients_table(
+    patients: &[(&str, &str, &str)],
+    pds_cases: &[(&str, &str)],
+    term: &super::Terminal,
+) -> String {
+    let mut t = super::new_table(&["NHS number", "Name", "Shows"], term);
+    for (nhs_number, name, shows) in patients {
+        t.add_row(vec![*nhs_number, *name, *shows]);
+    }
+    let mut pds = super::new_table(&["NHS number", "PDS shows"], term);
+    for (nhs_number, shows) in pds_cases {
+        pds.add_row(vec![*nhs_number, *shows]);
+    }
+    format!(
+        "Synthetic patients of the embedded sandbox (`cpis lookup NUMBER --scheduled`):\n{t}\n\
+         Each has a PDS record (999 000 0034 restricted R, 999 000 0069 very restricted V, 999 000 0042 the mother's). \
+         These numbers show one PDS classification each:\n{pds}\n\
+         Also \"no record\" (an empty searchset): every Modulus-11-valid number from 999 010 0000 to 999 999 9999, for batch runs.\n\
+         Any other number gets an error: the sandbox never answers \"no plan\" for a number it does not know.\n"
+    )
+}
