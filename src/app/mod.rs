@@ -3,6 +3,7 @@
 //! what the user gives ([`input`]) and what CP-IS holds by whichever route ([`record`]).
 
 pub mod alert;
+pub mod auth;
 pub mod doctor;
 pub mod input;
 pub mod lookup;
