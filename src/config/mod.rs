@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod care;
 pub mod environment;
+mod keys;
 mod resolve;
 pub mod route;
 pub mod v3;
@@ -23,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 use care::CareSetting;
 use environment::{check_base_url, EnvName};
+pub use keys::{check_value, get_key};
 pub use resolve::resolve;
 
 pub const DEFAULT_PROFILE: &str = "default";
@@ -141,129 +143,6 @@ pub enum ConfigKey {
     OrgName,
     MhsWaitHeader,
     NominatedRoleCode,
-}
-
-impl ConfigKey {
-    pub const ALL: [ConfigKey; 27] = [
-        ConfigKey::Env,
-        ConfigKey::BaseUrl,
-        ConfigKey::CareSetting,
-        ConfigKey::CaBundle,
-        ConfigKey::Timeout,
-        ConfigKey::CredentialStore,
-        ConfigKey::TokenUrl,
-        ConfigKey::ApiKey,
-        ConfigKey::Kid,
-        ConfigKey::PrivateKey,
-        ConfigKey::Cis2Issuer,
-        ConfigKey::Cis2ClientId,
-        ConfigKey::RedirectPort,
-        ConfigKey::AlertBaseUrl,
-        ConfigKey::PdsBaseUrl,
-        ConfigKey::VerifyOnPds,
-        ConfigKey::Route,
-        ConfigKey::FlagsBaseUrl,
-        ConfigKey::FlagsPath,
-        ConfigKey::MhsUrl,
-        ConfigKey::MhsPlainHttp,
-        ConfigKey::Asid,
-        ConfigKey::SpineAsid,
-        ConfigKey::OdsCode,
-        ConfigKey::OrgName,
-        ConfigKey::MhsWaitHeader,
-        ConfigKey::NominatedRoleCode,
-    ];
-
-    /// The key as written in `config.toml` and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            ConfigKey::Env => "env",
-            ConfigKey::BaseUrl => "base_url",
-            ConfigKey::CareSetting => "care_setting",
-            ConfigKey::CaBundle => "ca_bundle",
-            ConfigKey::Timeout => "timeout",
-            ConfigKey::CredentialStore => "credential_store",
-            ConfigKey::TokenUrl => "token_url",
-            ConfigKey::ApiKey => "api_key",
-            ConfigKey::Kid => "kid",
-            ConfigKey::PrivateKey => "private_key",
-            ConfigKey::Cis2Issuer => "cis2_issuer",
-            ConfigKey::Cis2ClientId => "cis2_client_id",
-            ConfigKey::RedirectPort => "redirect_port",
-            ConfigKey::AlertBaseUrl => "alert_base_url",
-            ConfigKey::PdsBaseUrl => "pds_base_url",
-            ConfigKey::VerifyOnPds => "verify_on_pds",
-            ConfigKey::Route => "route",
-            ConfigKey::FlagsBaseUrl => "flags_base_url",
-            ConfigKey::FlagsPath => "flags_path",
-            ConfigKey::MhsUrl => "mhs_url",
-            ConfigKey::MhsPlainHttp => "mhs_plain_http",
-            ConfigKey::Asid => "asid",
-            ConfigKey::SpineAsid => "spine_asid",
-            ConfigKey::OdsCode => "ods_code",
-            ConfigKey::OrgName => "org_name",
-            ConfigKey::MhsWaitHeader => "mhs_wait_header",
-            ConfigKey::NominatedRoleCode => "nominated_role_code",
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            ConfigKey::Env => "local, sandbox, int or prod",
-            ConfigKey::BaseUrl => "CP-IS FHIR base URL",
-            ConfigKey::CareSetting => "scheduled or unscheduled",
-            ConfigKey::CaBundle => "path of extra CA certificates (PEM)",
-            ConfigKey::Timeout => "request timeout in seconds",
-            ConfigKey::CredentialStore => {
-                "where secrets are kept: keyring (default) or file (opt-in, for headless machines)"
-            }
-            ConfigKey::TokenUrl => {
-                "the NHS API platform's token endpoint for a sign-in [default: {host}/oauth2/token]"
-            }
-            ConfigKey::ApiKey => "the platform application's API key (auth login --system/--user)",
-            ConfigKey::Kid => "the key id of the application's signing key",
-            ConfigKey::PrivateKey => "path of the application's RSA private key (PEM)",
-            ConfigKey::Cis2Issuer => "NHS CIS2's issuer URL [default: the environment's]",
-            ConfigKey::Cis2ClientId => "this application's CIS2 client id",
-            ConfigKey::RedirectPort => "the loopback port of the registered CIS2 redirect URI",
-            ConfigKey::AlertBaseUrl => {
-                "base URL that missed-appointment alerts are POSTed under [default: the CP-IS base URL]"
-            }
-            ConfigKey::PdsBaseUrl => {
-                "PDS FHIR base URL [default: the CP-IS base's origin + /personal-demographics/FHIR/R4]"
-            }
-            ConfigKey::VerifyOnPds => {
-                "verify each patient on PDS before CP-IS: true (default) or false"
-            }
-            ConfigKey::Route => {
-                "the route to CP-IS: fhir (the CP-IS FHIR API, default), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only)"
-            }
-            ConfigKey::FlagsBaseUrl => {
-                "Patient Flags FHIR base URL [default: the CP-IS base's origin + /patient-flags-api/FHIR/R4]"
-            }
-            ConfigKey::FlagsPath => {
-                "the Patient Flags search path: Flag (default, the capability statement's) or PatientFlag (the guide's)"
-            }
-            ConfigKey::MhsUrl => {
-                "--route v3: the MHS adaptor's outbound endpoint (https://, or http:// on loopback)"
-            }
-            ConfigKey::MhsPlainHttp => {
-                "--route v3: allow plain http:// to an MHS adaptor on the organisation's own network (true/false)"
-            }
-            ConfigKey::Asid => "--route v3: this system's 12-digit ASID",
-            ConfigKey::SpineAsid => {
-                "--route v3: the receiving Spine ASID (12 digits, from the Spine directory)"
-            }
-            ConfigKey::OdsCode => "--route v3: the sending organisation's ODS code",
-            ConfigKey::OrgName => "--route v3: the sending organisation's name",
-            ConfigKey::MhsWaitHeader => {
-                "--route v3: the adaptor's wait header [default: wait-for-response; older adaptors: sync-async]"
-            }
-            ConfigKey::NominatedRoleCode => {
-                "--route v3: the system's nominated person's job role code, e.g. R8000"
-            }
-        }
-    }
 }
 
 /// What the command line says, before environment variables and the profile are consulted.
@@ -685,107 +564,6 @@ pub fn ca_sources(
     out
 }
 
-/// Check a value for `key` and return it as it is stored in `config.toml`.
-pub fn check_value(key: ConfigKey, value: &str) -> Result<toml_edit::Value> {
-    Ok(match key {
-        ConfigKey::Env => parse_env_name(value)?.as_str().into(),
-        ConfigKey::BaseUrl => {
-            check_base_url(value).map_err(|e| Error::usage(format!("base URL {value:?}: {e}")))?;
-            value.into()
-        }
-        ConfigKey::CareSetting => CareSetting::parse(value)
-            .ok_or_else(|| Error::usage(format!("{value:?}: use scheduled or unscheduled")))?
-            .as_str()
-            .into(),
-        ConfigKey::CaBundle => {
-            if value.trim().is_empty() {
-                return Err(Error::usage("ca_bundle needs a path"));
-            }
-            value.into()
-        }
-        ConfigKey::Timeout => {
-            let t: u64 = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|t| *t > 0 && *t <= i64::MAX as u64)
-                .ok_or_else(|| {
-                    Error::usage(format!(
-                        "{value:?} is not a whole number of seconds above 0"
-                    ))
-                })?;
-            (t as i64).into()
-        }
-        ConfigKey::CredentialStore => parse_backend(value)?.as_str().into(),
-        ConfigKey::TokenUrl | ConfigKey::Cis2Issuer | ConfigKey::AlertBaseUrl => {
-            check_base_url(value)
-                .map_err(|e| Error::usage(format!("{} {value:?}: {e}", key.name())))?;
-            value.into()
-        }
-        ConfigKey::ApiKey | ConfigKey::Kid | ConfigKey::Cis2ClientId | ConfigKey::PrivateKey => {
-            if value.trim().is_empty() || value.chars().any(char::is_control) {
-                return Err(Error::usage(format!(
-                    "{} needs a value on one line",
-                    key.name()
-                )));
-            }
-            value.into()
-        }
-        ConfigKey::PdsBaseUrl => {
-            check_base_url(value)
-                .map_err(|e| Error::usage(format!("pds_base_url {value:?}: {e}")))?;
-            value.into()
-        }
-        ConfigKey::Route => route::Route::parse(value)
-            .ok_or_else(|| Error::usage(format!("{value:?}: use fhir, flags or v3")))?
-            .as_str()
-            .into(),
-        ConfigKey::FlagsBaseUrl => {
-            check_base_url(value)
-                .map_err(|e| Error::usage(format!("flags_base_url {value:?}: {e}")))?;
-            value.into()
-        }
-        ConfigKey::FlagsPath => {
-            let p = value.trim().trim_matches('/');
-            if p.is_empty()
-                || !p
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
-            {
-                return Err(Error::usage(format!(
-                    "flags_path {value:?}: one path segment of letters and digits, e.g. Flag or PatientFlag"
-                )));
-            }
-            p.into()
-        }
-        ConfigKey::MhsUrl
-        | ConfigKey::Asid
-        | ConfigKey::SpineAsid
-        | ConfigKey::OdsCode
-        | ConfigKey::OrgName
-        | ConfigKey::MhsWaitHeader
-        | ConfigKey::NominatedRoleCode => v3::check_value(key.name(), value)
-            .map_err(Error::usage)?
-            .into(),
-        ConfigKey::VerifyOnPds | ConfigKey::MhsPlainHttp => {
-            match value.trim().to_ascii_lowercase().as_str() {
-                "true" | "yes" | "on" => true.into(),
-                "false" | "no" | "off" => false.into(),
-                _ => return Err(Error::usage(format!("{value:?}: use true or false"))),
-            }
-        }
-        ConfigKey::RedirectPort => {
-            let p: u16 = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| Error::usage(format!("{value:?} is not a port (1-65535)")))?;
-            i64::from(p).into()
-        }
-    })
-}
-
 fn edit_error(path: &Path, why: impl std::fmt::Display) -> Error {
     Error::usage(format!("cannot change {}: {why}", path.display()))
         .with_hint("fix the file by hand, or remove it and set values again")
@@ -845,41 +623,6 @@ pub fn set_in_document(
     let out = doc.to_string();
     parse_file(path, &out)?;
     Ok(out)
-}
-
-pub fn get_key(profile: &Profile, key: ConfigKey) -> Option<String> {
-    match key {
-        ConfigKey::Env => profile.env.map(|e| e.as_str().to_string()),
-        ConfigKey::BaseUrl => profile.base_url.clone(),
-        ConfigKey::CareSetting => profile.care_setting.map(|c| c.as_str().to_string()),
-        ConfigKey::CaBundle => profile.ca_bundle.as_ref().map(|p| p.display().to_string()),
-        ConfigKey::Timeout => profile.timeout.map(|t| t.to_string()),
-        ConfigKey::CredentialStore => profile.credential_store.map(|b| b.as_str().to_string()),
-        ConfigKey::TokenUrl => profile.token_url.clone(),
-        ConfigKey::ApiKey => profile.api_key.clone(),
-        ConfigKey::Kid => profile.kid.clone(),
-        ConfigKey::PrivateKey => profile
-            .private_key
-            .as_ref()
-            .map(|p| p.display().to_string()),
-        ConfigKey::Cis2Issuer => profile.cis2_issuer.clone(),
-        ConfigKey::Cis2ClientId => profile.cis2_client_id.clone(),
-        ConfigKey::RedirectPort => profile.redirect_port.map(|p| p.to_string()),
-        ConfigKey::AlertBaseUrl => profile.alert_base_url.clone(),
-        ConfigKey::PdsBaseUrl => profile.pds_base_url.clone(),
-        ConfigKey::Route => profile.route.map(|r| r.as_str().to_string()),
-        ConfigKey::FlagsBaseUrl => profile.flags_base_url.clone(),
-        ConfigKey::FlagsPath => profile.flags_path.clone(),
-        ConfigKey::VerifyOnPds => profile.verify_on_pds.map(|b| b.to_string()),
-        ConfigKey::MhsUrl => profile.mhs_url.clone(),
-        ConfigKey::MhsPlainHttp => profile.mhs_plain_http.map(|b| b.to_string()),
-        ConfigKey::Asid => profile.asid.clone(),
-        ConfigKey::SpineAsid => profile.spine_asid.clone(),
-        ConfigKey::OdsCode => profile.ods_code.clone(),
-        ConfigKey::OrgName => profile.org_name.clone(),
-        ConfigKey::MhsWaitHeader => profile.mhs_wait_header.clone(),
-        ConfigKey::NominatedRoleCode => profile.nominated_role_code.clone(),
-    }
 }
 
 /// An environment of exactly these variables, for tests.
