@@ -229,11 +229,13 @@ async fn http(
             checks.push(c.took(t));
             checks.push(clock_check(date));
             checks.push(pds_check(ctx, conn).await);
-            if ctx.settings.route.value == crate::cpis::Route::Flags {
-                checks.push(flags_check(ctx, conn).await);
-            }
-            if ctx.settings.route.value == crate::cpis::Route::V3 {
-                checks.push(v3_check(ctx, conn).await);
+            // The route's own service, beside the CP-IS base URL checked above.
+            match crate::app::record::CareRecordSource::configured(ctx) {
+                crate::app::record::CareRecordSource::Fhir => {}
+                crate::app::record::CareRecordSource::Flags => {
+                    checks.push(flags_check(ctx, conn).await)
+                }
+                crate::app::record::CareRecordSource::V3 => checks.push(v3_check(ctx, conn).await),
             }
         }
         Err(e) => {
