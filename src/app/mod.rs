@@ -1,9 +1,16 @@
-//! The workflows below the commands: typed values in and out. A [`Ctx`] and its
-//! [`Connection`], one renewal policy ([`renewal`]), one verification pipeline ([`verify`]),
-//! what the user gives ([`input`]) and what CP-IS holds by whichever route ([`record`]).
+//! The workflows below the commands: typed values in and out, never printing. A [`Ctx`] and
+//! its [`Connection`], one renewal policy ([`renewal`]), one verification pipeline
+//! ([`verify`]), what the user gives ([`input`]), what CP-IS holds by whichever route
+//! ([`record`]: the `CareRecordSource` seam), and the workflows on them: [`lookup`],
+//! [`alert`], [`batch`], [`doctor`] (one check per file) and what `auth status` knows
+//! ([`auth`]).
 
+pub mod alert;
+pub mod auth;
 pub mod batch;
+pub mod doctor;
 pub mod input;
+pub mod lookup;
 pub mod record;
 pub mod renewal;
 pub mod session;

@@ -1,4 +1,5 @@
-//! What CP-IS holds for one child, by the configured route: the only place that knows routes.
+//! What CP-IS holds for one child, by whichever route: [`CareRecordSource`], the seam each
+//! route to CP-IS implements and the only place that knows routes.
 
 use super::renewal::Renewal;
 use crate::cpis::model;
@@ -44,65 +45,204 @@ async fn searches(
     both(ct, ae)
 }
 
-/// What CP-IS holds for `nhs`, by the configured route (the only place that knows routes).
-pub(crate) async fn care_record(
-    ctx: &super::Ctx,
-    renewal: &Renewal<'_>,
-    nhs: &NhsNumber,
-    care: CareSetting,
-    today: i64,
-) -> Result<Record> {
-    match ctx.settings.route.value {
-        Route::Fhir => {
-            let (care_team, audit) = searches(renewal, nhs, care).await?;
-            Ok(Record {
-                plans: model::plans_from(&care_team.bundles, today),
-                access_history: Some(model::accesses_from(&audit.bundles)),
-                unnamed: care_team.unnamed + audit.unnamed,
-                raw: care_team.raw.into_iter().chain(audit.raw).collect(),
-                trace_ids: TraceIds {
-                    care_team: care_team.trace_ids,
-                    audit_event: audit.trace_ids,
-                    flags: Vec::new(),
-                    v3: Vec::new(),
-                },
-            })
+/// Where a care record comes from: one variant per route to CP-IS. The workflows ask it and
+/// never learn which route answered; this is the only place that knows routes (the next
+/// routes are one variant each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CareRecordSource {
+    /// The CP-IS FHIR API: the CareTeam and AuditEvent searches.
+    Fhir,
+    /// The Patient Flags API: the CP-IS flag (no access history; scheduled care only).
+    Flags,
+    /// The HL7 V3 query through an MHS adaptor (every query notifies).
+    V3,
+}
+
+/// What the silent scheduled plan read found: the plans, and the name the record gives the
+/// child.
+pub(crate) struct PlanRead {
+    pub plans: Vec<model::Plan>,
+    pub subject: Option<String>,
+}
+
+impl CareRecordSource {
+    /// The source of the configured route.
+    pub(crate) fn configured(ctx: &super::Ctx) -> Self {
+        Self::of(ctx.settings.route.value)
+    }
+
+    pub(crate) fn of(route: Route) -> Self {
+        match route {
+            Route::Fhir => CareRecordSource::Fhir,
+            Route::Flags => CareRecordSource::Flags,
+            Route::V3 => CareRecordSource::V3,
         }
-        Route::Flags => {
-            if care == CareSetting::Unscheduled {
-                return Err(crate::flags::unscheduled_refused());
+    }
+
+    /// Refused before anything is sent: a source that cannot serve this care setting for a
+    /// lookup.
+    pub(crate) fn refuse_care(self, care: CareSetting) -> Result<()> {
+        if care == CareSetting::Unscheduled && self == CareRecordSource::Flags {
+            return Err(crate::flags::unscheduled_refused());
+        }
+        Ok(())
+    }
+
+    /// The checks a source makes before anything is sent (the V3 route's settings and the
+    /// notification every V3 query makes).
+    pub(crate) fn preflight(
+        self,
+        ctx: &super::Ctx,
+        conn: &super::Connection,
+        token: &crate::auth::TokenSource,
+        care: CareSetting,
+    ) -> Result<()> {
+        self.refuse_care(care)?;
+        if self == CareRecordSource::V3 {
+            super::v3route::preflight(ctx, conn, token, care)?;
+        }
+        Ok(())
+    }
+
+    /// What `--raw` shows from this source.
+    pub(crate) fn raw_label(self) -> &'static str {
+        if self == CareRecordSource::V3 {
+            "the raw HL7 V3 reply document"
+        } else {
+            "raw FHIR bundles"
+        }
+    }
+
+    /// The requests of [`Self::record`] as curl commands (the token as a shell variable);
+    /// `client` is a CP-IS client whose token is that variable.
+    pub(crate) fn curl_commands(
+        self,
+        ctx: &super::Ctx,
+        conn: &super::Connection,
+        client: &dyn Fn(&str) -> Result<crate::cpis::Client>,
+        nhs: &NhsNumber,
+        care: CareSetting,
+        cacert: Option<&str>,
+    ) -> Result<String> {
+        match self {
+            CareRecordSource::Fhir => {
+                Ok(client(conn.base.as_str())?.curl_commands(nhs, care, cacert))
             }
-            let found = renewal.flags(nhs, today).await?;
-            Ok(Record {
-                plans: found.plans,
-                access_history: None,
-                unnamed: found.unnamed,
-                raw: vec![found.raw],
-                trace_ids: TraceIds {
-                    care_team: Vec::new(),
-                    audit_event: Vec::new(),
-                    flags: vec![found.trace_id],
-                    v3: Vec::new(),
-                },
-            })
+            CareRecordSource::Flags => {
+                self.refuse_care(care)?;
+                let base = ctx.flags_base(conn)?;
+                let api = client(base.as_str())?;
+                Ok(
+                    crate::flags::Client::new(api, base, &ctx.settings.flags_path.value)
+                        .curl_command(nhs, cacert),
+                )
+            }
+            CareRecordSource::V3 => super::v3route::curl(ctx, conn, nhs, care, cacert),
         }
-        Route::V3 => {
-            let token = renewal.token().await;
-            let found =
-                super::v3route::record(ctx, renewal.conn(), &token, nhs, care, today).await?;
-            Ok(Record {
-                plans: found.plans,
-                access_history: found.access_history,
-                unnamed: found.unnamed,
-                raw: vec![found.raw],
-                // The Message-Id of the POST is this route's trace id.
-                trace_ids: TraceIds {
-                    care_team: Vec::new(),
-                    audit_event: Vec::new(),
-                    flags: Vec::new(),
-                    v3: vec![found.trace_id],
-                },
-            })
+    }
+
+    /// What CP-IS holds for `nhs`.
+    pub(crate) async fn record(
+        self,
+        ctx: &super::Ctx,
+        renewal: &Renewal<'_>,
+        nhs: &NhsNumber,
+        care: CareSetting,
+        today: i64,
+    ) -> Result<Record> {
+        match self {
+            CareRecordSource::Fhir => {
+                let (care_team, audit) = searches(renewal, nhs, care).await?;
+                Ok(Record {
+                    plans: model::plans_from(&care_team.bundles, today),
+                    access_history: Some(model::accesses_from(&audit.bundles)),
+                    unnamed: care_team.unnamed + audit.unnamed,
+                    raw: care_team.raw.into_iter().chain(audit.raw).collect(),
+                    trace_ids: TraceIds {
+                        care_team: care_team.trace_ids,
+                        audit_event: audit.trace_ids,
+                        flags: Vec::new(),
+                        v3: Vec::new(),
+                    },
+                })
+            }
+            CareRecordSource::Flags => {
+                self.refuse_care(care)?;
+                let found = renewal.flags(nhs, today).await?;
+                Ok(Record {
+                    plans: found.plans,
+                    access_history: None,
+                    unnamed: found.unnamed,
+                    raw: vec![found.raw],
+                    trace_ids: TraceIds {
+                        care_team: Vec::new(),
+                        audit_event: Vec::new(),
+                        flags: vec![found.trace_id],
+                        v3: Vec::new(),
+                    },
+                })
+            }
+            CareRecordSource::V3 => {
+                let token = renewal.token().await;
+                let found =
+                    super::v3route::record(ctx, renewal.conn(), &token, nhs, care, today).await?;
+                Ok(Record {
+                    plans: found.plans,
+                    access_history: found.access_history,
+                    unnamed: found.unnamed,
+                    raw: vec![found.raw],
+                    // The Message-Id of the POST is this route's trace id.
+                    trace_ids: TraceIds {
+                        care_team: Vec::new(),
+                        audit_event: Vec::new(),
+                        flags: Vec::new(),
+                        v3: vec![found.trace_id],
+                    },
+                })
+            }
+        }
+    }
+
+    /// The silent scheduled plan read (for an alert): the CareTeam search on the CP-IS FHIR
+    /// API, or the CP-IS flag on the Patient Flags API; refused on the V3 route, where every
+    /// query notifies the local authority.
+    pub(crate) async fn plans(
+        self,
+        renewal: &Renewal<'_>,
+        nhs: &NhsNumber,
+        today: i64,
+    ) -> Result<PlanRead> {
+        match self {
+            CareRecordSource::Fhir => {
+                let found = renewal
+                    .search(Search::CareTeam, nhs, CareSetting::Scheduled)
+                    .await?;
+                let subject = found
+                    .bundles
+                    .iter()
+                    .flat_map(|b| b.entry.iter())
+                    .find_map(|e| {
+                        e.resource
+                            .as_ref()?
+                            .get("subject")?
+                            .get("display")?
+                            .as_str()
+                            .map(crate::sanitize::sanitize)
+                    });
+                Ok(PlanRead {
+                    plans: model::plans_from(&found.bundles, today),
+                    subject,
+                })
+            }
+            // Every V3 query notifies the local authority: never a plan read.
+            CareRecordSource::V3 => Err(crate::v3::scheduled_refused()),
+            CareRecordSource::Flags => {
+                let found = renewal.flags(nhs, today).await?;
+                Ok(PlanRead {
+                    plans: found.plans,
+                    subject: None,
+                })
+            }
         }
     }
 }

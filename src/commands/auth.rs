@@ -2,13 +2,12 @@
 
 use std::io::{IsTerminal, Read};
 
-use serde_json::json;
-
+use crate::app::auth::{endpoint_text, iso};
 use crate::auth::system::{self, SystemInfo};
 use crate::auth::{self, Secrets, Session, SessionKind};
 use crate::error::{Error, Kind, Result};
 use crate::secret::Secret;
-use crate::{render, sandbox, timeutil};
+use crate::{render, sandbox};
 use args::{AuthCommand, KeygenArgs, LoginArgs};
 
 pub async fn run(ctx: &crate::app::Ctx, cmd: AuthCommand) -> Result<()> {
@@ -212,15 +211,6 @@ fn save(ctx: &crate::app::Ctx, secrets: &Secrets, session: Session) -> Result<St
         ctx.note("CPIS_ACCESS_TOKEN is set and wins over the stored credential while it is");
     }
     Ok(format!("{} as {key}", store.describe()))
-}
-
-fn endpoint_text(ctx: &crate::app::Ctx) -> String {
-    let e = &ctx.settings.endpoint;
-    format!(
-        "{} ({})",
-        e.label(),
-        e.base_url.as_deref().unwrap_or("embedded sandbox")
-    )
 }
 
 fn login_with_token(ctx: &crate::app::Ctx) -> Result<()> {
@@ -769,280 +759,20 @@ async fn login_combined(ctx: &crate::app::Ctx, args: LoginArgs) -> Result<()> {
     signed_in
 }
 
-/// The last second shown as a date (9999-12-31T23:59:59Z): a later one (a sessions file
-/// written by something else) is not a date anyone can use.
-const LAST_SHOWN_SECS: u64 = 253_402_300_799;
-
-fn iso(secs: Option<u64>) -> Option<String> {
-    secs.filter(|s| *s <= LAST_SHOWN_SECS)
-        .map(timeutil::rfc3339_secs)
-}
-
-/// Whether what is stored could be used now, without any network: a token that has not
-/// expired, or a private key that can sign a new assertion.
-struct Inspection {
-    usable: bool,
-    problem: Option<String>,
-    fix: Option<String>,
-    /// A CIS2 user's access tokens are renewed without them: a refresh token (with the
-    /// client secret) is stored and lasts beyond the access token.
-    renews_silently: bool,
-}
-
-fn inspect(ctx: &crate::app::Ctx, key: &str, session: Option<&Session>) -> Inspection {
-    let ok = Inspection {
-        usable: true,
-        problem: None,
-        fix: None,
-        renews_silently: false,
-    };
-    let fail = |e: Error| Inspection {
-        usable: false,
-        problem: Some(crate::paste::paste_ready(&e.message)),
-        fix: e.hint.as_deref().map(crate::paste::paste_ready),
-        renews_silently: false,
-    };
-    if ctx.settings.token.is_some() {
-        return ok;
-    }
-    let Some(session) = session else {
-        if ctx.settings.endpoint.base_url.is_none() {
-            return ok;
-        }
-        return fail(auth::not_signed_in(&ctx.settings.endpoint));
-    };
-    let secrets = match ctx
-        .store(session.store)
-        .and_then(|store| auth::load_secrets(store.as_ref(), key))
-    {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let hint = session.kind.login_hint();
-    match session.kind {
-        SessionKind::System => match &secrets.private_key_pem {
-            Some(pem) if system::check_private_key(pem, "the stored private key").is_ok() => ok,
-            _ => fail(
-                Error::new(Kind::NotAuthenticated, "no usable private key is stored")
-                    .with_hint(hint),
-            ),
-        },
-        SessionKind::User => {
-            let now = auth::now_secs();
-            // The rules a lookup uses: an access token is used while it lasts beyond the
-            // margin, and a refresh needs the refresh token, the client secret and a refresh
-            // period not yet over.
-            let access_ok = secrets.access_token.is_some()
-                && session
-                    .access_expires_at
-                    .is_some_and(|e| e > now.saturating_add(system::EXPIRY_MARGIN_SECS));
-            let refresh_ok = secrets.refresh_token.is_some()
-                && secrets.client_secret.is_some()
-                && session.refresh_expires_at.is_none_or(|e| e > now);
-            let outlives = match (session.refresh_expires_at, session.access_expires_at) {
-                (Some(r), Some(a)) => r > a,
-                _ => true,
-            };
-            if access_ok || refresh_ok {
-                Inspection {
-                    renews_silently: refresh_ok && outlives,
-                    ..ok
-                }
-            } else {
-                fail(
-                    Error::new(
-                        Kind::NotAuthenticated,
-                        "the sign-in has expired (a CIS2 session lasts 12 hours)",
-                    )
-                    .with_hint(hint),
-                )
-            }
-        }
-        SessionKind::Token => {
-            let expired = session
-                .access_expires_at
-                .is_some_and(|e| e <= auth::now_secs());
-            if secrets.access_token.is_none() || expired {
-                fail(
-                    Error::new(Kind::NotAuthenticated, "the access token has expired")
-                        .with_hint(hint),
-                )
-            } else {
-                ok
-            }
-        }
-    }
-}
-
 fn status(ctx: &crate::app::Ctx, as_json: bool) -> Result<()> {
-    let s = &ctx.settings;
-    let endpoint = &s.endpoint;
-    let key = ctx.credential_key();
-    let sessions = ctx.sessions()?;
-    let session = sessions.get(&key).cloned();
-    let Inspection {
-        usable,
-        problem,
-        fix,
-        renews_silently,
-    } = inspect(ctx, &key, session.as_ref());
-    let source = if s.token.is_some() {
-        Some("CPIS_ACCESS_TOKEN")
-    } else {
-        session.as_ref().map(|_| "stored")
-    };
-    let store_desc = session
-        .as_ref()
-        .map(|ss| ctx.store(ss.store).map(|st| st.describe()))
-        .transpose()?;
-    let sys = session.as_ref().and_then(|x| x.system.clone());
-    let base = endpoint
-        .base_url
-        .as_deref()
-        .and_then(|b| url::Url::parse(b).ok());
-    let token_url = sys.as_ref().map(|i| match &base {
-        Some(b) => i.token_url(b),
-        None => i
-            .token_url
-            .clone()
-            .unwrap_or_else(|| "(the embedded sandbox's /oauth2/token)".into()),
-    });
-    let doc = json!({
-        "profile": s.profile.value,
-        "environment": endpoint.label(),
-        "base_url": endpoint.base_url,
-        "credential_key": key,
-        "signed_in": session.is_some() || s.token.is_some(),
-        "usable": usable,
-        "source": source,
-        "kind": session.as_ref().map(|x| x.kind.as_str()),
-        "credential_store": store_desc,
-        "credential_store_backend": session.as_ref().map(|x| x.store.as_str()),
-        "signed_in_at": iso(session.as_ref().map(|x| x.created_at)),
-        "access_token_expires_at": iso(session.as_ref().and_then(|x| x.access_expires_at)),
-        "refresh_token_expires_at": iso(session.as_ref().and_then(|x| x.refresh_expires_at)),
-        "renews_silently": renews_silently,
-        "env_token_overrides_stored": s.token.is_some() && session.is_some(),
-        "user": session.as_ref().and_then(|x| x.user.as_ref()).map(|u| json!({
-            "name": u.identity.name,
-            "role": u.identity.role_name,
-            "organisation": u.identity.org_name,
-            "ods_code": u.identity.org_code,
-            "role_profile_id": u.identity.role_profile_id,
-            "activity_codes": u.identity.activity_codes,
-            "may_view_unscheduled_b0107": u.identity.may_look_up(true).is_ok(),
-            "may_view_scheduled_b0170": u.identity.may_look_up(false).is_ok(),
-        })),
-        "system": sys.as_ref().map(|i| json!({
-            "api_key_fingerprint": i.api_key_fingerprint(),
-            "kid": i.kid,
-            "nominated_person": i.nominated_person,
-            "nominated_role": i.nominated_role,
-            "token_url": token_url,
-        })),
-        "problem": problem,
-        "fix": fix,
-    });
+    let (status, session) = crate::app::auth::status_of(ctx)?;
     let text = if as_json {
-        render::json(&doc)
+        render::auth::json(&status)
     } else {
-        let mut out = format!(
-            "Environment:  {}\nProfile:      {}\n",
-            endpoint_text(ctx),
-            s.profile.value
-        );
-        let signed = match (&source, &session) {
-            (Some("CPIS_ACCESS_TOKEN"), Some(_)) => {
-                "with CPIS_ACCESS_TOKEN (it wins over the stored credential while set)".to_string()
-            }
-            (Some("CPIS_ACCESS_TOKEN"), None) => {
-                "with CPIS_ACCESS_TOKEN (nothing stored)".to_string()
-            }
-            (_, Some(ss)) => format!("yes, {}", describe_kind(ss)),
-            (_, None) if endpoint.base_url.is_none() => {
-                "no (the embedded sandbox needs no credential)".to_string()
-            }
-            _ => "no".to_string(),
-        };
-        out.push_str(&format!("Signed in:    {signed}\n"));
-        if let Some(i) = &sys {
-            out.push_str(&format!(
-                "System:       API key {} (fingerprint), kid {}\nActing for:   {} ({})\nToken URL:    {}\n",
-                i.api_key_fingerprint(),
-                i.kid,
-                i.nominated_person,
-                i.nominated_role,
-                token_url.clone().unwrap_or_default()
-            ));
-        }
-        if let Some(u) = session.as_ref().and_then(|x| x.user.as_ref()) {
-            let holds = |unscheduled: bool, code: &str| {
-                if u.identity.may_look_up(unscheduled).is_ok() {
-                    format!("{code} yes")
-                } else {
-                    format!("{code} NO")
-                }
-            };
-            out.push_str(&format!(
-                "User:         {}\nActivities:   {}, {}{}\n",
-                u.identity.describe(),
-                holds(true, "B0107 (unscheduled)"),
-                holds(false, "B0170 (scheduled)"),
-                if u.identity.activity_codes.is_empty() {
-                    " (CIS2 listed no activity codes: not checked)"
-                } else {
-                    ""
-                }
-            ));
-        }
-        if let Some(d) = &store_desc {
-            out.push_str(&format!("Stored in:    {d}\n"));
-        }
-        if let Some(ss) = &session {
-            out.push_str(&format!(
-                "Since:        {}\n",
-                iso(Some(ss.created_at)).unwrap_or_else(|| "not known".into())
-            ));
-            let expiry = match (ss.kind, iso(ss.access_expires_at)) {
-                (SessionKind::System, Some(t)) => {
-                    format!("{t} (a new token is requested automatically)")
-                }
-                (_, Some(t)) => t,
-                (_, None) => "not known (a supplied token)".into(),
-            };
-            out.push_str(&format!("Access token: expires {expiry}\n"));
-            match (ss.kind, iso(ss.refresh_expires_at)) {
-                (SessionKind::User, Some(t)) if renews_silently => out.push_str(&format!(
-                    "Refresh:      until {t} (access tokens are renewed silently until then)\n"
-                )),
-                (SessionKind::User, _) if renews_silently => out.push_str(
-                    "Refresh:      yes (access tokens are renewed silently)\n",
-                ),
-                (SessionKind::User, _) => out.push_str(
-                    "Refresh:      no (nothing can renew the access token: sign in again when it expires)\n",
-                ),
-                _ => {}
-            }
-        }
-        out.push_str(&format!(
-            "Usable:       {}\n",
-            if usable { "yes" } else { "no" }
-        ));
-        if let Some(p) = &problem {
-            out.push_str(&format!("Problem:      {p}\n"));
-        }
-        if let Some(f) = &fix {
-            out.push_str(&format!("Fix:          {f}\n"));
-        }
-        out
+        render::auth::text(&status)
     };
     render::print_stdout(&text)?;
-    if !usable {
+    if !status.usable {
         return Err(Error::new(
             Kind::NotAuthenticated,
-            problem.unwrap_or_else(|| "not signed in".into()),
+            status.problem.unwrap_or_else(|| "not signed in".into()),
         )
-        .with_hint(fix.unwrap_or_default()));
+        .with_hint(status.fix.unwrap_or_default()));
     }
     if session
         .as_ref()
@@ -1051,18 +781,6 @@ fn status(ctx: &crate::app::Ctx, as_json: bool) -> Result<()> {
         crate::ui::warning("this credential is kept in a file (opt-in), not the OS keyring");
     }
     Ok(())
-}
-
-fn describe_kind(s: &Session) -> String {
-    match (s.kind, &s.system) {
-        (SessionKind::System, Some(i)) => format!(
-            "as a system acting for {} ({})",
-            i.nominated_person, i.nominated_role
-        ),
-        (SessionKind::Token, _) => "with a supplied token".into(),
-        (SessionKind::User, _) => "as a CIS2 smartcard user".into(),
-        (k, _) => format!("as a {}", k.as_str()),
-    }
 }
 
 fn logout(ctx: &crate::app::Ctx) -> Result<()> {

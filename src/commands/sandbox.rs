@@ -1,5 +1,6 @@
 //! `cpis sandbox serve` and `cpis sandbox patients`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::commands::formats::Format;
@@ -9,7 +10,8 @@ use crate::render;
 use crate::sandbox;
 use args::{PatientsArgs, ServeArgs};
 
-pub async fn serve(ctx: &crate::app::Ctx, args: ServeArgs) -> Result<()> {
+/// Listening beyond loopback is refused unless `--allow-remote`.
+fn refuse_remote(args: &ServeArgs) -> Result<()> {
     if !args.addr.ip().is_loopback() && !args.allow_remote {
         return Err(Error::usage(format!(
             "refusing to listen on {}: it is not a loopback address, so anyone who can reach it could use the sandbox",
@@ -21,7 +23,11 @@ pub async fn serve(ctx: &crate::app::Ctx, args: ServeArgs) -> Result<()> {
             args.addr
         )));
     }
-    // Registered applications: a bad JWKS file is the user's error, found before listening.
+    Ok(())
+}
+
+/// Registered applications: a bad JWKS file is the user's error, found before listening.
+fn registered_apps(args: &ServeArgs) -> Result<Vec<sandbox::oauth::Application>> {
     let mut apps = Vec::new();
     for r in &args.apps.0 {
         apps.push(sandbox::oauth::Application::from_jwks_file(
@@ -31,37 +37,61 @@ pub async fn serve(ctx: &crate::app::Ctx, args: ServeArgs) -> Result<()> {
             r.nominated_role.as_deref(),
         )?);
     }
+    Ok(apps)
+}
+
+/// With `--tls`: the server's certificate, and its CA written to `ca.pem` in `--tls-dir` or
+/// in a fresh private directory (removed when `temp_dir` is dropped).
+#[derive(Default)]
+struct Tls {
+    ca_path: Option<PathBuf>,
+    temp_dir: Option<tempfile::TempDir>,
+    config: Option<std::sync::Arc<rustls::ServerConfig>>,
+}
+
+fn tls(args: &ServeArgs) -> Result<Tls> {
+    if !args.tls {
+        return Ok(Tls::default());
+    }
+    let mut temp_dir = None;
+    let dir = match &args.tls_dir {
+        Some(d) => {
+            private::ensure_private_dir(d).map_err(|e| match e.hint.clone() {
+                Some(h) if e.kind == Kind::Usage => {
+                    e.with_hint(format!("{h}, or omit --tls-dir for a fresh private one"))
+                }
+                _ => e,
+            })?;
+            d.clone()
+        }
+        None => {
+            let t = private::private_temp_dir("cpis-sandbox-")?;
+            let d = t.path().to_path_buf();
+            temp_dir = Some(t);
+            d
+        }
+    };
+    let material = sandbox::tls::generate_with(args.tls_fault)?;
+    let path = dir.join("ca.pem");
+    private::write_private(&path, material.ca_pem.as_bytes())?;
+    Ok(Tls {
+        ca_path: Some(path),
+        temp_dir,
+        config: Some(material.server_config),
+    })
+}
+
+pub async fn serve(ctx: &crate::app::Ctx, args: ServeArgs) -> Result<()> {
+    refuse_remote(&args)?;
+    let apps = registered_apps(&args)?;
     // Before anything is created: a stop signal from now on ends the server cleanly, and the
     // temporary directory is removed on the way out.
     let stop = crate::app::signals::stop_signal()?;
-    let mut ca_path = None;
-    // With --tls and no --tls-dir: a fresh private directory, removed when this is dropped.
-    let mut temp_dir = None;
-    let mut tls = None;
-    if args.tls {
-        let dir = match &args.tls_dir {
-            Some(d) => {
-                private::ensure_private_dir(d).map_err(|e| match e.hint.clone() {
-                    Some(h) if e.kind == Kind::Usage => {
-                        e.with_hint(format!("{h}, or omit --tls-dir for a fresh private one"))
-                    }
-                    _ => e,
-                })?;
-                d.clone()
-            }
-            None => {
-                let t = private::private_temp_dir("cpis-sandbox-")?;
-                let d = t.path().to_path_buf();
-                temp_dir = Some(t);
-                d
-            }
-        };
-        let material = sandbox::tls::generate_with(args.tls_fault)?;
-        let path = dir.join("ca.pem");
-        private::write_private(&path, material.ca_pem.as_bytes())?;
-        ca_path = Some(path);
-        tls = Some(material.server_config);
-    }
+    let Tls {
+        ca_path,
+        temp_dir,
+        config: tls,
+    } = tls(&args)?;
     let running = sandbox::start(
         args.addr,
         sandbox::Options {
@@ -79,58 +109,28 @@ pub async fn serve(ctx: &crate::app::Ctx, args: ServeArgs) -> Result<()> {
     .await?;
 
     // Machine-readable lines first, on stdout; flushed so a parent process can read them.
-    let mut lines = format!("base_url: {}\n", running.base_url);
-    if let Some(p) = &ca_path {
-        lines.push_str(&format!("ca_bundle: {}\n", p.display()));
-    }
-    crate::ui::print_stdout(&lines)?;
-
+    crate::ui::print_stdout(&render::sandbox::listening(
+        &running.base_url,
+        ca_path.as_deref(),
+    ))?;
     if !args.addr.ip().is_loopback() {
         ctx.note("listening beyond loopback: anyone who can reach this address can use the sandbox (synthetic data only)");
     }
     if !ctx.settings.quiet {
-        let ca = ca_path
-            .as_ref()
-            .map(|p| format!(" --ca-bundle {}", p.display()))
-            .unwrap_or_default();
-        let token_url = format!(
-            "{}/oauth2/token",
-            running
+        crate::ui::message(&render::sandbox::welcome(&render::sandbox::Welcome {
+            base_url: &running.base_url,
+            origin: running
                 .base_url
-                .trim_end_matches(sandbox::server::BASE_PATH)
-        );
-        let try_it = if args.require_auth {
-            format!(
-                "--require-auth: every search needs 'Authorization: Bearer TOKEN' with a token from {token_url}\n\
-                 Sign in as a smartcard user of the mock CIS2 (see README, \"The embedded sandbox\"):\n  \
-                 CPIS_CIS2_CLIENT_SECRET={} CPIS_CLIENT_SECRET={} cpis --base-url {base}{ca} auth login --user \\\n    \
-                 --cis2-issuer {origin}{} --cis2-client-id {} --api-key {} --kid KID --private-key KEY.pem\n\
-                 (KEY.pem and KID: `cpis auth keygen --kid KID`, registered here with --register-app {} --jwks KID.jwks.json)",
-                sandbox::app::CIS2_CLIENT_SECRET,
-                sandbox::app::CLIENT_SECRET,
-                sandbox::app::CIS2_ISSUER_PATH,
-                sandbox::app::CIS2_CLIENT_ID,
-                sandbox::app::API_KEY,
-                sandbox::app::API_KEY,
-                base = running.base_url,
-                origin = running.base_url.trim_end_matches(sandbox::server::BASE_PATH),
-            )
-        } else {
-            format!(
-                "Try: CPIS_ACCESS_TOKEN=sandbox cpis --base-url {}{ca} lookup 9990000026 --scheduled\n\
-                 (any well-formed token will do; a base URL always needs a credential)",
-                running.base_url
-            )
-        };
-        crate::ui::message(&format_args!(
-            "CP-IS sandbox (synthetic patients only) listening on {}\n\
-             {try_it}\n\
-             Signed-JWT sign-in: {token_url} (built-in application: API key {}, kid {}).\n\
-             Patients: cpis sandbox patients. Stop with Ctrl-C.",
-            running.base_url,
-            sandbox::app::API_KEY,
-            sandbox::app::KID,
-        ));
+                .trim_end_matches(sandbox::server::BASE_PATH),
+            ca_path: ca_path.as_deref(),
+            require_auth: args.require_auth,
+            cis2_client_secret: sandbox::app::CIS2_CLIENT_SECRET,
+            client_secret: sandbox::app::CLIENT_SECRET,
+            cis2_issuer_path: sandbox::app::CIS2_ISSUER_PATH,
+            cis2_client_id: sandbox::app::CIS2_CLIENT_ID,
+            api_key: sandbox::app::API_KEY,
+            kid: sandbox::app::KID,
+        }));
     }
     stop.await;
     // Stop accepting, then remove the temporary directory (if any) with the CA in it. A CA
@@ -188,47 +188,31 @@ pub fn patients(args: PatientsArgs) -> Result<()> {
     let format = if args.json { Format::Json } else { args.format };
     let text = match format {
         Format::Json => render::json(&patients_json()),
-        Format::Csv => {
-            let mut rows = vec![vec![
-                "nhs_number".to_string(),
-                "name".to_string(),
-                "behaviour".to_string(),
-                "shows".to_string(),
-            ]];
-            rows.extend(list.iter().map(|p| {
-                vec![
-                    p.nhs_number.to_string(),
-                    p.name.to_string(),
-                    serde_json::to_value(p.behaviour)
+        Format::Csv => render::sandbox::patients_csv(
+            &list
+                .iter()
+                .map(|p| render::sandbox::Listed {
+                    nhs_number: p.nhs_number,
+                    name: p.name,
+                    behaviour: serde_json::to_value(p.behaviour)
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_string))
                         .unwrap_or_default(),
-                    p.shows.to_string(),
-                ]
-            }));
-            render::csv(&rows)
-        }
-        Format::Table => {
-            let mut t = render::new_table(
-                &["NHS number", "Name", "Shows"],
-                &crate::ui::stdout_terminal(),
-            );
-            for p in list {
-                t.add_row(vec![p.nhs_number, p.name, p.shows]);
-            }
-            let mut pds =
-                render::new_table(&["NHS number", "PDS shows"], &crate::ui::stdout_terminal());
-            for r in sandbox::pds::CASES {
-                pds.add_row(vec![r.nhs_number, r.shows]);
-            }
-            format!(
-                "Synthetic patients of the embedded sandbox (`cpis lookup NUMBER --scheduled`):\n{t}\n\
-                 Each has a PDS record (999 000 0034 restricted R, 999 000 0069 very restricted V, 999 000 0042 the mother's). \
-                 These numbers show one PDS classification each:\n{pds}\n\
-                 Also \"no record\" (an empty searchset): every Modulus-11-valid number from 999 010 0000 to 999 999 9999, for batch runs.\n\
-                 Any other number gets an error: the sandbox never answers \"no plan\" for a number it does not know.\n"
-            )
-        }
+                    shows: p.shows,
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Format::Table => render::sandbox::patients_table(
+            &list
+                .iter()
+                .map(|p| (p.nhs_number, p.name, p.shows))
+                .collect::<Vec<_>>(),
+            &sandbox::pds::CASES
+                .iter()
+                .map(|r| (r.nhs_number, r.shows))
+                .collect::<Vec<_>>(),
+            &crate::ui::stdout_terminal(),
+        ),
     };
     Ok(render::print_stdout(&text)?)
 }

@@ -112,39 +112,6 @@ impl Report {
             .find(|c| c.status == Status::Fail)
             .map_or(0, |c| c.kind.unwrap_or(Kind::Unexpected).exit_code())
     }
-
-    /// One line per check (with its fix under anything not ok), `✓ ! ✗ -` on a terminal and
-    /// `ok !! XX --` otherwise.
-    pub fn text(&self, fancy: bool) -> String {
-        let mut out = format!(
-            "cpis {} doctor: environment {} ({})\n",
-            self.version,
-            self.environment,
-            self.base_url.as_deref().unwrap_or("embedded sandbox")
-        );
-        for c in &self.checks {
-            let mark = match (c.status, fancy) {
-                (Status::Ok, true) => "\u{2713}",
-                (Status::Warn, true) => "!",
-                (Status::Fail, true) => "\u{2717}",
-                (Status::Skip, true) => "-",
-                (Status::Ok, false) => "ok",
-                (Status::Warn, false) => "!!",
-                (Status::Fail, false) => "XX",
-                (Status::Skip, false) => "--",
-            };
-            out.push_str(&format!(
-                "{mark:<2} {:<12} {} ({} ms)\n",
-                c.name,
-                crate::sanitize::sanitize(&c.detail),
-                c.duration_ms
-            ));
-            if let (Some(fix), true) = (&c.fix, c.status != Status::Ok) {
-                out.push_str(&format!("   {:<12} fix: {fix}\n", ""));
-            }
-        }
-        out
-    }
 }
 
 /// A proxy URL for display: scheme, host and port only (never a user name or password).
@@ -192,6 +159,6 @@ mod tests {
             ],
         };
         assert_eq!(r.exit_code(), 6);
-        assert!(r.text(false).contains("XX c"));
+        assert!(crate::render::doctor::text(&r, false).contains("XX c"));
     }
 }

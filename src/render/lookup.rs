@@ -369,6 +369,19 @@ pub fn csv_rows(r: &LookupReport) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// `lookup --raw`: the bodies as received, with anything that could play tricks on a terminal
+/// escaped (the same JSON), each ending its line.
+pub fn raw(bodies: &[Vec<u8>]) -> String {
+    let mut out = String::new();
+    for body in bodies {
+        out.push_str(&crate::sanitize::json_text(&String::from_utf8_lossy(body)));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
 pub fn csv(r: &LookupReport) -> String {
     let mut rows = vec![CSV_COLUMNS.iter().map(|c| c.to_string()).collect()];
     rows.extend(csv_rows(r));

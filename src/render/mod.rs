@@ -2,7 +2,12 @@
 //! Pure: what the terminal can show is given ([`Terminal`], from `ui`), never asked for.
 //! Text from the server is neutralised before it reaches a terminal.
 
+pub mod alert;
+pub mod auth;
+pub mod config;
+pub mod doctor;
 pub mod lookup;
+pub mod sandbox;
 
 use comfy_table::{presets, ContentArrangement, Table};
 
