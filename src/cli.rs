@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::environment::EnvName;
 use crate::config::{ConfigKey, Overrides};
-use crate::cpis::EnvName;
 
 // Each command's arguments live beside it (commands/NAME.rs, `mod args`).
 pub use crate::commands::alert::args::{AlertCommand, MissedAppointmentArgs, RetryArgs};
@@ -72,7 +72,7 @@ pub struct GlobalArgs {
 
     /// The route to CP-IS: fhir (the CP-IS FHIR API), flags (the Patient Flags API, scheduled care only) or v3 (the HL7 V3 query through the MHS adaptor, unscheduled care only) [default: fhir]
     #[arg(long, global = true, value_enum, value_name = "ROUTE")]
-    pub route: Option<crate::cpis::Route>,
+    pub route: Option<crate::config::route::Route>,
 
     /// Patient Flags FHIR base URL, for --route flags [default: the CP-IS base's origin + /patient-flags-api/FHIR/R4]
     #[arg(long, global = true, value_name = "URL")]
@@ -188,9 +188,9 @@ impl ValueEnum for EnvName {
     }
 }
 
-impl ValueEnum for crate::cpis::Route {
+impl ValueEnum for crate::config::route::Route {
     fn value_variants<'a>() -> &'a [Self] {
-        &crate::cpis::Route::ALL
+        &crate::config::route::Route::ALL
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {

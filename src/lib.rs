@@ -27,11 +27,5 @@ pub use cpis_core::{nhs_number, sanitize, timeutil};
 pub use cpis_sandbox as sandbox;
 pub use ui::prompt;
 
-// Old paths of the API and network modules, kept while the code that uses them is rewritten
-// (each is an alias for the module under `api/` or `net/`; a mechanical import rewrite
-// removes them).
-pub use api::{cpis, flags, pds, v3};
-pub use net::{http, tls, x509};
-
 /// The name and version sent as `User-Agent` and shown by `--version`.
 pub const USER_AGENT: &str = concat!("cpis/", env!("CARGO_PKG_VERSION"));

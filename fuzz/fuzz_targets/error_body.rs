@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&first, body)) = data.split_first() else {
         return;
     };
-    let said = cpis::cpis::errors::read_error_body(TYPES[first as usize % TYPES.len()], body);
+    let said = cpis::api::platform::errors::read_error_body(TYPES[first as usize % TYPES.len()], body);
     // Whatever it says is shown: never a control or bidi character.
     if let Some(m) = &said.message {
         assert!(!m.chars().any(cpis::sanitize::is_unsafe), "{m:?}");

@@ -1,7 +1,7 @@
 //! CP-IS FHIR searchsets (CareTeam, AuditEvent), read as `cpis::Client::search` reads them.
 #![no_main]
-use cpis::cpis::fhir::Bundle;
-use cpis::cpis::{model, patient, Search};
+use cpis::api::platform::fhir::Bundle;
+use cpis::api::cpis::{model, patient, Search};
 use cpis::nhs_number::NhsNumber;
 use libfuzzer_sys::fuzz_target;
 

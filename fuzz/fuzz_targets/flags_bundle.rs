@@ -1,6 +1,6 @@
-//! Patient Flags API bundles, read as `cpis::flags::Client::search` reads them.
+//! Patient Flags API bundles, read as `cpis::api::flags::Client::search` reads them.
 #![no_main]
-use cpis::flags::model;
+use cpis::api::flags::model;
 use cpis::nhs_number::NhsNumber;
 use libfuzzer_sys::fuzz_target;
 

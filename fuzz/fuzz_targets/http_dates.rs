@@ -7,8 +7,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
-    if let Some(d) = cpis::cpis::parse_retry_after(s) {
-        assert!(d <= cpis::cpis::RETRY_AFTER_BOUND);
+    if let Some(d) = cpis::api::platform::parse_retry_after(s) {
+        assert!(d <= cpis::api::platform::RETRY_AFTER_BOUND);
     }
     let _ = httpdate::parse_http_date(s);
     let _ = cpis::timeutil::parse_rfc3339(s);

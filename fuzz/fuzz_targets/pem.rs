@@ -3,7 +3,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = cpis::tls::pem_certificates(data);
+    let _ = cpis::net::tls::pem_certificates(data);
     let text = String::from_utf8_lossy(data);
     let _ = cpis::auth::system::check_private_key(&cpis::secret::Secret::new(text), "the key");
 });

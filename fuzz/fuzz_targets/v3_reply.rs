@@ -1,7 +1,7 @@
 //! The MHS adaptor's HL7 V3 answers (REPC, QUQI, MCCI), read as the V3 route reads them.
 #![no_main]
 use cpis::nhs_number::NhsNumber;
-use cpis::v3::reply;
+use cpis::api::v3::reply;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

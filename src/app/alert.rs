@@ -7,8 +7,8 @@
 use super::record::{CareRecordSource, PlanRead};
 use super::renewal::Renewal;
 use super::{Connection, Ctx};
-use crate::cpis::alert::{self as wire, Alert, Posted, Recipient, Sender};
-use crate::cpis::model;
+use crate::api::cpis::alert::{self as wire, Alert, Posted, Recipient, Sender};
+use crate::api::record as model;
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::lookup::PatientReport;
@@ -359,7 +359,7 @@ fn crash_point(at: &str) {
 /// error with its exit code.
 pub(crate) async fn attempt(
     outbox: &Outbox,
-    client: &crate::cpis::Client,
+    client: &crate::api::platform::Client,
     http: &reqwest::Client,
     row: Row,
     target: &url::Url,

@@ -1,7 +1,7 @@
 //! What the user gives: an NHS number (an argument, its three groups, or standard input), a
 //! date of birth, a care setting; each refused before anything is sent when it cannot be used.
 
-use crate::cpis::CareSetting;
+use crate::config::care::CareSetting;
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
 

@@ -7,7 +7,7 @@ use super::record::{CareRecordSource, Record};
 use super::renewal::Renewal;
 use super::verify::{accept, check_dob, current_number};
 use super::{Connection, Ctx};
-use crate::cpis::CareSetting;
+use crate::config::care::CareSetting;
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
 use crate::render::lookup::{LookupReport, PatientReport};
@@ -41,8 +41,8 @@ const UNSCHEDULED_NOTE: &str = "unscheduled lookup: this access is recorded in t
 fn note_superseded(ctx: &Ctx, requested: &NhsNumber, current: &NhsNumber) {
     ctx.note(&format!(
         "NHS number {} has been superseded by {} on PDS: checking CP-IS under the current number",
-        crate::pds::model::spaced(&requested.digits()),
-        crate::pds::model::spaced(&current.digits())
+        crate::api::pds::model::spaced(&requested.digits()),
+        crate::api::pds::model::spaced(&current.digits())
     ));
 }
 
@@ -204,8 +204,8 @@ fn curl_client(
     conn: &Connection,
     base: &str,
     urid: Option<&str>,
-) -> Result<crate::cpis::Client> {
-    crate::cpis::Client::new(
+) -> Result<crate::api::platform::Client> {
+    crate::api::platform::Client::new(
         conn.http.clone(),
         base,
         Some(crate::secret::Secret::new("$CPIS_ACCESS_TOKEN")),
@@ -255,7 +255,7 @@ pub(crate) async fn curl(
         // PDS first: who the number belongs to (a silent read).
         let base = ctx.pds_base(&conn)?;
         let api = client(base.as_str())?;
-        out.push_str(&crate::pds::Client::new(api, base).curl_command(nhs, cacert.as_deref()));
+        out.push_str(&crate::api::pds::Client::new(api, base).curl_command(nhs, cacert.as_deref()));
     }
     out.push_str(&CareRecordSource::configured(ctx).curl_commands(
         ctx,

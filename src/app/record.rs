@@ -2,8 +2,12 @@
 //! route to CP-IS implements and the only place that knows routes.
 
 use super::renewal::Renewal;
-use crate::cpis::model;
-use crate::cpis::{CareSetting, Route, Search, SearchResult};
+use crate::api::cpis::model as cpis_model;
+use crate::api::cpis::Search;
+use crate::api::cpis::SearchResult;
+use crate::api::record as model;
+use crate::config::care::CareSetting;
+use crate::config::route::Route;
 use crate::error::Result;
 use crate::nhs_number::NhsNumber;
 use crate::render::lookup::TraceIds;
@@ -83,7 +87,7 @@ impl CareRecordSource {
     /// lookup.
     pub(crate) fn refuse_care(self, care: CareSetting) -> Result<()> {
         if care == CareSetting::Unscheduled && self == CareRecordSource::Flags {
-            return Err(crate::flags::unscheduled_refused());
+            return Err(crate::api::flags::unscheduled_refused());
         }
         Ok(())
     }
@@ -119,7 +123,7 @@ impl CareRecordSource {
         self,
         ctx: &super::Ctx,
         conn: &super::Connection,
-        client: &dyn Fn(&str) -> Result<crate::cpis::Client>,
+        client: &dyn Fn(&str) -> Result<crate::api::platform::Client>,
         nhs: &NhsNumber,
         care: CareSetting,
         cacert: Option<&str>,
@@ -133,7 +137,7 @@ impl CareRecordSource {
                 let base = ctx.flags_base(conn)?;
                 let api = client(base.as_str())?;
                 Ok(
-                    crate::flags::Client::new(api, base, &ctx.settings.flags_path.value)
+                    crate::api::flags::Client::new(api, base, &ctx.settings.flags_path.value)
                         .curl_command(nhs, cacert),
                 )
             }
@@ -154,8 +158,8 @@ impl CareRecordSource {
             CareRecordSource::Fhir => {
                 let (care_team, audit) = searches(renewal, nhs, care).await?;
                 Ok(Record {
-                    plans: model::plans_from(&care_team.bundles, today),
-                    access_history: Some(model::accesses_from(&audit.bundles)),
+                    plans: cpis_model::plans_from(&care_team.bundles, today),
+                    access_history: Some(cpis_model::accesses_from(&audit.bundles)),
                     unnamed: care_team.unnamed + audit.unnamed,
                     raw: care_team.raw.into_iter().chain(audit.raw).collect(),
                     trace_ids: TraceIds {
@@ -230,12 +234,12 @@ impl CareRecordSource {
                             .map(crate::sanitize::sanitize)
                     });
                 Ok(PlanRead {
-                    plans: model::plans_from(&found.bundles, today),
+                    plans: cpis_model::plans_from(&found.bundles, today),
                     subject,
                 })
             }
             // Every V3 query notifies the local authority: never a plan read.
-            CareRecordSource::V3 => Err(crate::v3::scheduled_refused()),
+            CareRecordSource::V3 => Err(crate::api::v3::scheduled_refused()),
             CareRecordSource::Flags => {
                 let found = renewal.flags(nhs, today).await?;
                 Ok(PlanRead {

@@ -199,10 +199,10 @@ impl<'a> Renewal<'a> {
     /// One CP-IS search under this policy.
     pub async fn search(
         &self,
-        search: crate::cpis::Search,
+        search: crate::api::cpis::Search,
         nhs: &crate::nhs_number::NhsNumber,
-        care: crate::cpis::CareSetting,
-    ) -> Result<crate::cpis::SearchResult> {
+        care: crate::config::care::CareSetting,
+    ) -> Result<crate::api::cpis::SearchResult> {
         let (ctx, conn) = (self.ctx, self.conn);
         self.send("CP-IS", |token| async move {
             ctx.client_with(conn, &token)?
@@ -213,7 +213,10 @@ impl<'a> Renewal<'a> {
     }
 
     /// The PDS retrieval under this policy.
-    pub async fn patient(&self, nhs: &crate::nhs_number::NhsNumber) -> Result<crate::pds::Outcome> {
+    pub async fn patient(
+        &self,
+        nhs: &crate::nhs_number::NhsNumber,
+    ) -> Result<crate::api::pds::Outcome> {
         let (ctx, conn) = (self.ctx, self.conn);
         self.send("PDS", |token| async move {
             ctx.pds_client(conn, &token)?.patient(nhs).await
@@ -226,7 +229,7 @@ impl<'a> Renewal<'a> {
         &self,
         nhs: &crate::nhs_number::NhsNumber,
         today: i64,
-    ) -> Result<crate::flags::Found> {
+    ) -> Result<crate::api::flags::Found> {
         let (ctx, conn) = (self.ctx, self.conn);
         self.send("the Patient Flags API", |token| async move {
             ctx.flags_client(conn, &token)?

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use crate::api::platform;
 use crate::config::Settings;
-use crate::cpis;
 use crate::error::{Error, Result};
-use crate::http::{build_client, HttpOptions};
+use crate::net::http::{build_client, HttpOptions};
 
 /// What every command gets: the resolved settings.
 pub struct Ctx {
@@ -21,7 +21,7 @@ impl Ctx {
         }
     }
 
-    pub fn notifier(&self) -> cpis::Notify {
+    pub fn notifier(&self) -> platform::Notify {
         let quiet = self.settings.quiet;
         Arc::new(move |msg: &str| {
             if !quiet {
@@ -62,7 +62,7 @@ impl Ctx {
     }
 
     /// Extra CA certificates, each with where it came from.
-    fn ca_sources(&self) -> Vec<crate::tls::CaSource> {
+    fn ca_sources(&self) -> Vec<crate::net::tls::CaSource> {
         self.settings.ca_sources.clone()
     }
 
@@ -97,7 +97,7 @@ impl Ctx {
             use_proxy,
         };
         let http = build_client(&opts)?;
-        let post = crate::http::build_post_client(&opts)?;
+        let post = crate::net::http::build_post_client(&opts)?;
         let base = url::Url::parse(&base_url)
             .map_err(|e| Error::usage(format!("base URL {base_url:?}: {e}")))?;
         Ok(Connection {
@@ -142,7 +142,7 @@ impl Ctx {
     /// A CP-IS client for the configured endpoint, and the credential it uses.
     pub async fn cpis_client(
         &self,
-    ) -> Result<(cpis::Client, Connection, crate::auth::TokenSource)> {
+    ) -> Result<(platform::Client, Connection, crate::auth::TokenSource)> {
         let conn = self.connect().await?;
         let token = self.token_source(&conn).await?;
         let client = self.client_with(&conn, &token)?;
@@ -154,7 +154,7 @@ impl Ctx {
         match &self.settings.pds_base_url {
             Some(s) => url::Url::parse(&s.value)
                 .map_err(|e| Error::usage(format!("PDS base URL {:?}: {e}", s.value))),
-            None => Ok(crate::pds::base_beside(&conn.base)),
+            None => Ok(crate::api::pds::base_beside(&conn.base)),
         }
     }
 
@@ -163,10 +163,10 @@ impl Ctx {
         &self,
         conn: &Connection,
         token: &crate::auth::TokenSource,
-    ) -> Result<crate::pds::Client> {
+    ) -> Result<crate::api::pds::Client> {
         let base = self.pds_base(conn)?;
         let api = self.api_client(conn, token, base.as_str())?;
-        Ok(crate::pds::Client::new(api, base))
+        Ok(crate::api::pds::Client::new(api, base))
     }
 
     /// The Patient Flags base URL: the configured one, else beside CP-IS on the same origin.
@@ -174,7 +174,7 @@ impl Ctx {
         match &self.settings.flags_base_url {
             Some(s) => url::Url::parse(&s.value)
                 .map_err(|e| Error::usage(format!("Patient Flags base URL {:?}: {e}", s.value))),
-            None => Ok(crate::flags::base_beside(&conn.base)),
+            None => Ok(crate::api::flags::base_beside(&conn.base)),
         }
     }
 
@@ -183,10 +183,10 @@ impl Ctx {
         &self,
         conn: &Connection,
         token: &crate::auth::TokenSource,
-    ) -> Result<crate::flags::Client> {
+    ) -> Result<crate::api::flags::Client> {
         let base = self.flags_base(conn)?;
         let api = self.api_client(conn, token, base.as_str())?;
-        Ok(crate::flags::Client::new(
+        Ok(crate::api::flags::Client::new(
             api,
             base,
             &self.settings.flags_path.value,
@@ -199,15 +199,15 @@ impl Ctx {
         &self,
         conn: &Connection,
         token: &crate::auth::TokenSource,
-        pacer: Arc<cpis::Pacer>,
-        notify: cpis::Notify,
-    ) -> Result<crate::flags::Client> {
+        pacer: Arc<platform::Pacer>,
+        notify: platform::Notify,
+    ) -> Result<crate::api::flags::Client> {
         let base = self.flags_base(conn)?;
         let api = self
             .api_client(conn, token, base.as_str())?
             .pacer(pacer)
             .notifier(notify);
-        Ok(crate::flags::Client::new(
+        Ok(crate::api::flags::Client::new(
             api,
             base,
             &self.settings.flags_path.value,
@@ -219,15 +219,15 @@ impl Ctx {
         &self,
         conn: &Connection,
         token: &crate::auth::TokenSource,
-        pacer: Arc<cpis::Pacer>,
-        notify: cpis::Notify,
-    ) -> Result<crate::pds::Client> {
+        pacer: Arc<platform::Pacer>,
+        notify: platform::Notify,
+    ) -> Result<crate::api::pds::Client> {
         let base = self.pds_base(conn)?;
         let api = self
             .api_client(conn, token, base.as_str())?
             .pacer(pacer)
             .notifier(notify);
-        Ok(crate::pds::Client::new(api, base))
+        Ok(crate::api::pds::Client::new(api, base))
     }
 
     /// A CP-IS client on `conn` sending `token`.
@@ -235,7 +235,7 @@ impl Ctx {
         &self,
         conn: &Connection,
         token: &crate::auth::TokenSource,
-    ) -> Result<cpis::Client> {
+    ) -> Result<platform::Client> {
         self.api_client(conn, token, conn.base.as_str())
     }
 
@@ -245,8 +245,8 @@ impl Ctx {
         conn: &Connection,
         token: &crate::auth::TokenSource,
         base: &str,
-    ) -> Result<cpis::Client> {
-        cpis::Client::new(
+    ) -> Result<platform::Client> {
+        platform::Client::new(
             conn.http.clone(),
             base,
             token.token().cloned(),

@@ -1,11 +1,11 @@
 //! The HL7 V3 route (`--route v3`) for the commands: its settings checked before anything is
 //! sent, the author from the sign-in, one POST to the MHS adaptor per lookup, and `--curl`.
 
+use crate::api::v3;
 use crate::auth::TokenSource;
-use crate::cpis::CareSetting;
+use crate::config::care::CareSetting;
 use crate::error::Result;
 use crate::nhs_number::NhsNumber;
-use crate::v3;
 
 /// The checked settings and the query's author, or why this lookup cannot be made on the
 /// route (exit 2: scheduled care or a missing setting; exit 4: no identity), before anything

@@ -3,14 +3,17 @@
 //! by lookup, alert and batch alike.
 
 use crate::auth;
-use crate::cpis::CareSetting;
+use crate::config::care::CareSetting;
 use crate::error::{Error, Result};
 use crate::nhs_number::NhsNumber;
 
 /// The patient PDS returned, or why no CP-IS result may be shown (exit 2).
-pub fn accept(outcome: crate::pds::Outcome, nhs: &NhsNumber) -> Result<crate::pds::Patient> {
+pub fn accept(
+    outcome: crate::api::pds::Outcome,
+    nhs: &NhsNumber,
+) -> Result<crate::api::pds::Patient> {
     match outcome {
-        crate::pds::Outcome::Found(p) => Ok(*p),
+        crate::api::pds::Outcome::Found(p) => Ok(*p),
         other => {
             let (message, hint) = other
                 .refusal(&nhs.digits())
@@ -21,7 +24,7 @@ pub fn accept(outcome: crate::pds::Outcome, nhs: &NhsNumber) -> Result<crate::pd
 }
 
 /// The patient's current NHS number (PDS's record id), the one CP-IS is asked about.
-pub fn current_number(patient: &crate::pds::Patient) -> Result<NhsNumber> {
+pub fn current_number(patient: &crate::api::pds::Patient) -> Result<NhsNumber> {
     NhsNumber::parse_unchecked(&patient.nhs_number).map_err(|_| {
         Error::new(
             crate::error::Kind::Service,
@@ -31,18 +34,18 @@ pub fn current_number(patient: &crate::pds::Patient) -> Result<NhsNumber> {
 }
 
 /// `--dob` against PDS's birth date: a mismatch, or nothing to compare with, refuses.
-pub fn check_dob(patient: &crate::pds::Patient, dob: Option<&str>) -> Result<()> {
+pub fn check_dob(patient: &crate::api::pds::Patient, dob: Option<&str>) -> Result<()> {
     let Some(dob) = dob else { return Ok(()) };
     match patient.birth_date.as_deref() {
         Some(b) if b == dob => Ok(()),
         Some(_) => Err(Error::usage(format!(
             "the date of birth on PDS for NHS number {} does not match --dob {dob}",
-            crate::pds::model::spaced(&patient.requested_nhs_number)
+            crate::api::pds::model::spaced(&patient.requested_nhs_number)
         ))
         .with_hint("this may be another child's number: check it with the patient or their records; no CP-IS result is shown and nobody was notified")),
         None => Err(Error::usage(format!(
             "PDS gives no full date of birth for NHS number {} to check --dob against",
-            crate::pds::model::spaced(&patient.requested_nhs_number)
+            crate::api::pds::model::spaced(&patient.requested_nhs_number)
         ))
         .with_hint("confirm the patient on a terminal instead (without --dob), or pass --yes after checking them another way; no CP-IS result is shown and nobody was notified")),
     }

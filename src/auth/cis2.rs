@@ -63,13 +63,15 @@ async fn get_json<T: serde::de::DeserializeOwned>(
         .timeout(system::TOKEN_TIMEOUT)
         .send()
         .await
-        .map_err(|e| crate::http::transport_error(e, &u, system::TOKEN_TIMEOUT, true))?;
+        .map_err(|e| crate::net::diagnose::transport_error(e, &u, system::TOKEN_TIMEOUT, true))?;
     let status = resp.status();
-    let bytes = match crate::http::read_body(resp, crate::http::MAX_BODY).await {
+    let bytes = match crate::net::http::read_body(resp, crate::net::http::MAX_BODY).await {
         Ok(b) => b,
-        Err(crate::http::BodyError::TooLarge) => return Err(crate::http::too_large(what)),
-        Err(crate::http::BodyError::Transport(e)) => {
-            return Err(crate::http::transport_error(
+        Err(crate::net::http::BodyError::TooLarge) => {
+            return Err(crate::net::http::too_large(what))
+        }
+        Err(crate::net::http::BodyError::Transport(e)) => {
+            return Err(crate::net::diagnose::transport_error(
                 e,
                 &u,
                 system::TOKEN_TIMEOUT,
@@ -90,7 +92,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> R
 
 /// Every CIS2 endpoint follows the base-URL rule: https, or http on loopback only.
 fn check_endpoint(u: &url::Url, what: &str) -> Result<()> {
-    crate::cpis::environment::check_base_url(&format!(
+    crate::config::environment::check_base_url(&format!(
         "{}://{}",
         u.scheme(),
         u.host_str().unwrap_or("")

@@ -12,7 +12,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Deserializer};
 use sha2::Digest;
 
-use crate::cpis::errors::read_error_body;
+use crate::api::platform::errors::read_error_body;
 use crate::error::{Error, Kind, Result, Trace};
 use crate::secret::Secret;
 
@@ -66,12 +66,12 @@ pub fn fingerprint(s: &str) -> String {
 /// would sign in to the wrong environment: say which, or `None` when it is consistent.
 pub fn token_url_mismatch(
     token_url: &str,
-    endpoint_env: Option<crate::cpis::EnvName>,
+    endpoint_env: Option<crate::config::environment::EnvName>,
 ) -> Option<String> {
     let host_env = url::Url::parse(token_url)
         .ok()?
         .host_str()
-        .and_then(crate::cpis::EnvName::from_host)?;
+        .and_then(crate::config::environment::EnvName::from_host)?;
     match endpoint_env {
         Some(env) if env != host_env => Some(format!(
             "the token URL {token_url} is on the {host_env} environment's host, but this is {env}"
@@ -379,7 +379,7 @@ pub async fn request_token_raw(
         .send()
         .await
         .map_err(|e| {
-            let mut err = crate::http::transport_error(e, &url, TOKEN_TIMEOUT, true);
+            let mut err = crate::net::diagnose::transport_error(e, &url, TOKEN_TIMEOUT, true);
             err.message = format!("token endpoint: {}", err.message);
             err
         })?;
@@ -394,13 +394,18 @@ pub async fn request_token_raw(
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = match crate::http::read_body(resp, crate::http::MAX_BODY).await {
+    let bytes = match crate::net::http::read_body(resp, crate::net::http::MAX_BODY).await {
         Ok(b) => b,
-        Err(crate::http::BodyError::TooLarge) => {
-            return Err(crate::http::too_large("token endpoint"))
+        Err(crate::net::http::BodyError::TooLarge) => {
+            return Err(crate::net::http::too_large("token endpoint"))
         }
-        Err(crate::http::BodyError::Transport(e)) => {
-            return Err(crate::http::transport_error(e, &url, TOKEN_TIMEOUT, true))
+        Err(crate::net::http::BodyError::Transport(e)) => {
+            return Err(crate::net::diagnose::transport_error(
+                e,
+                &url,
+                TOKEN_TIMEOUT,
+                true,
+            ))
         }
     };
     if (200..300).contains(&status) {
@@ -413,7 +418,7 @@ pub async fn request_token_raw(
         // Never followed: the body holds the client assertion, a refresh token or a secret.
         let location = location
             .as_deref()
-            .map(|l| redactor.clean(&crate::http::shown_location(&url, l)))
+            .map(|l| redactor.clean(&crate::net::redirect::shown_location(&url, l)))
             .unwrap_or_else(|| "nowhere (no Location)".into());
         return Err(Error::new(
             Kind::Service,
@@ -429,7 +434,7 @@ pub async fn request_token_raw(
     }
     let cleaned = redactor.clean(&String::from_utf8_lossy(&bytes));
     let said = read_error_body(content_type.as_deref(), cleaned.as_bytes());
-    let said = crate::cpis::errors::Said {
+    let said = crate::api::platform::errors::Said {
         code: redactor.clean_opt(said.code),
         message: redactor.clean_opt(said.message),
         message_id: redactor.clean_opt(said.message_id),

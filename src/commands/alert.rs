@@ -123,7 +123,7 @@ async fn missed_appointment(ctx: &crate::app::Ctx, mut args: MissedAppointmentAr
     let conn = ctx.connect().await?;
     let token = ctx.token_source(&conn).await?;
     let target = alert::target(given_base, &conn);
-    crate::app::verify::check_role(&token, crate::cpis::CareSetting::Scheduled)?;
+    crate::app::verify::check_role(&token, crate::config::care::CareSetting::Scheduled)?;
     let renewal = crate::app::renewal::Renewal::new(ctx, &conn, token);
     let today = crate::timeutil::today_days();
     let (patient, nhs, plans) = alert::identify(ctx, &renewal, &requested, verify, today).await?;

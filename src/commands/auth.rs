@@ -333,7 +333,7 @@ fn app_parts(ctx: &crate::app::Ctx, args: &LoginArgs, missing: &mut Vec<String>)
     // --token-url, else the profile's token_url, else derived from the endpoint at each use.
     let token_url = match (&args.token_url, &ctx.settings.token_url) {
         (Some(u), _) => {
-            crate::cpis::environment::check_base_url(u)
+            crate::config::environment::check_base_url(u)
                 .map_err(|e| Error::usage(format!("--token-url {u:?}: {e}")))?;
             Some(u.clone())
         }
@@ -408,7 +408,7 @@ fn system_from_args(ctx: &crate::app::Ctx, args: &LoginArgs) -> Result<(SystemIn
                 .nominated_role_code
                 .as_deref()
                 .map(|c| {
-                    crate::v3::check_value("nominated_role_code", c)
+                    crate::config::v3::check_value("nominated_role_code", c)
                         .map_err(|e| Error::usage(e).with_hint("nothing was stored"))
                 })
                 .transpose()?,
@@ -486,7 +486,7 @@ fn secret_from(
 /// The CIS2 issuer: the flag, else the environment's (the embedded sandbox's mock CIS2 for
 /// `local`).
 fn cis2_issuer(ctx: &crate::app::Ctx, args: &LoginArgs, base: &url::Url) -> Result<String> {
-    use crate::cpis::EnvName;
+    use crate::config::environment::EnvName;
     let issuer = match (
         &args
             .cis2_issuer
@@ -509,7 +509,7 @@ fn cis2_issuer(ctx: &crate::app::Ctx, args: &LoginArgs, base: &url::Url) -> Resu
             )))
         }
     };
-    crate::cpis::environment::check_base_url(&issuer)
+    crate::config::environment::check_base_url(&issuer)
         .map_err(|e| Error::usage(format!("CIS2 issuer {issuer:?}: {e}")))?;
     Ok(issuer)
 }
@@ -679,7 +679,7 @@ async fn login_combined(ctx: &crate::app::Ctx, args: LoginArgs) -> Result<()> {
         _ => None,
     };
     if let Some(u) = &explicit_token_url {
-        crate::cpis::environment::check_base_url(u)
+        crate::config::environment::check_base_url(u)
             .map_err(|e| Error::usage(format!("token URL {u:?}: {e}")))?;
     }
     let conn = ctx.connect().await?;

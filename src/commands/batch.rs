@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::cpis::CareSetting;
+use crate::config::care::CareSetting;
 use crate::error::{Error, Kind, Result};
 use args::{BatchArgs, BatchFormat};
 

@@ -4,7 +4,7 @@ use crate::app::input::*;
 use crate::app::lookup::{self, Request};
 use crate::app::renewal::Renewal;
 use crate::commands::formats::Format;
-use crate::cpis::CareSetting;
+use crate::config::care::CareSetting;
 use crate::error::{Error, Result};
 use crate::render::{self, lookup::PatientReport};
 use args::LookupArgs;

@@ -157,7 +157,7 @@ fn patients_json() -> serde_json::Value {
                     let (code, display) = spec.kind.code();
                     plan["code"] = json!(code);
                     plan["display"] = json!(display);
-                    plan["active"] = json!(crate::cpis::model::is_active(
+                    plan["active"] = json!(crate::api::record::is_active(
                         Some(spec.start),
                         spec.end,
                         today

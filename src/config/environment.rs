@@ -98,7 +98,7 @@ pub fn check_base_url(s: &str) -> Result<url::Url, String> {
     let u = url::Url::parse(s).map_err(|e| e.to_string())?;
     match u.scheme() {
         "https" => {}
-        "http" if crate::http::is_loopback_host(&u) => {}
+        "http" if crate::net::redirect::is_loopback_host(&u) => {}
         "http" => {
             return Err(
                 "plain http:// is allowed only for loopback addresses (127.0.0.1, ::1, localhost): \

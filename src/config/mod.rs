@@ -282,7 +282,7 @@ pub struct Settings {
     pub care_setting: Option<Sourced<CareSetting>>,
     pub ca_bundle: Option<Sourced<PathBuf>>,
     /// Extra CA certificates: `ca_bundle` above, then `SSL_CERT_FILE` and `SSL_CERT_DIR`.
-    pub ca_sources: Vec<crate::tls::CaSource>,
+    pub ca_sources: Vec<crate::net::tls::CaSource>,
     pub timeout: Sourced<Duration>,
     /// `CPIS_ACCESS_TOKEN`: wins over any stored credential.
     pub token: Option<Secret>,
@@ -523,7 +523,7 @@ pub fn check_on_endpoint(named: &str, value: &str, endpoint: &Endpoint) -> Resul
     let wrong = match EnvName::from_host(url.host_str().unwrap_or("")) {
         Some(host_env) => label != host_env.as_str(),
         // The embedded sandbox: nothing beyond this machine.
-        None if endpoint.base_url.is_none() => !crate::http::is_loopback_host(&url),
+        None if endpoint.base_url.is_none() => !crate::net::redirect::is_loopback_host(&url),
         None => false,
     };
     if wrong {
@@ -542,8 +542,8 @@ pub fn check_on_endpoint(named: &str, value: &str, endpoint: &Endpoint) -> Resul
 pub fn ca_sources(
     ca_bundle: Option<&Sourced<PathBuf>>,
     env_os: &dyn Fn(&str) -> Option<std::ffi::OsString>,
-) -> Vec<crate::tls::CaSource> {
-    use crate::tls::CaSource;
+) -> Vec<crate::net::tls::CaSource> {
+    use crate::net::tls::CaSource;
     let mut out = Vec::new();
     if let Some(b) = ca_bundle {
         let origin = match &b.source {

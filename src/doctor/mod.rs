@@ -1,8 +1,6 @@
 //! `cpis doctor`: why can this workstation not reach CP-IS? Each check is a small function
 //! returning a finding; they run in order, each under its own short timeout.
 
-pub use crate::x509;
-
 use std::time::{Duration, Instant};
 
 use serde::Serialize;

@@ -2,22 +2,21 @@
 //! [`super::tls`]), the proxy from the environment ([`super::proxy`]), timeouts, the redirect
 //! rule ([`super::redirect`]), the system resolver ([`super::dns`]), and bodies read up to a
 //! limit. Transport errors are turned into plain advice in [`super::diagnose`].
-//!
-//! What the network layer's other modules hold is re-exported here at its old paths
-//! (`http::transport_error`, `http::proxy_var_for`, ...).
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use super::diagnose::*;
 use super::dns::Resolver;
-pub use super::dns::*;
 use super::proxy::PROXY_VARS;
-pub use super::proxy::*;
-pub use super::redirect::*;
 use super::tls::{CaSource, LazyVerifier};
 use crate::error::{Error, Kind, Result};
+use crate::net::diagnose::ca_error;
+use crate::net::diagnose::error_chain;
+use crate::net::proxy::check_proxy_env;
+use crate::net::proxy::process_env;
+use crate::net::proxy::EnvOs;
+use crate::net::redirect::redirect_refusal;
 
 /// Longest wait for a TCP (and proxy) connection, whatever the overall timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -175,6 +174,10 @@ fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::diagnose::{
+        is_retryable, never_sent, proxy_refusal, transport_error, ProxyRefusal,
+    };
+    use crate::net::proxy::proxy_has_credentials;
     use std::io::{Read, Write};
 
     use crate::config::env_of;

@@ -541,7 +541,8 @@ pub fn client_config(
 mod tests {
     use super::*;
     use crate::error::Kind;
-    use crate::net::http::{build_client_with_verifier, transport_error, HttpOptions};
+    use crate::net::diagnose::{is_retryable, transport_error};
+    use crate::net::http::{build_client_with_verifier, HttpOptions};
     use std::time::Duration;
 
     fn opts(sources: Vec<CaSource>) -> HttpOptions {
@@ -590,7 +591,7 @@ mod tests {
         let url = url::Url::parse(&format!("{}/metadata", tls.base_url)).unwrap();
         let err = client.get(url.clone()).send().await.unwrap_err();
         assert!(verifier.loaded());
-        assert!(!crate::net::http::is_retryable(&err));
+        assert!(!is_retryable(&err));
         let e = transport_error(err, &url, Duration::from_secs(10), false);
         assert_eq!(e.kind, Kind::Usage, "{e}");
         assert!(e.message.contains(&garbage.display().to_string()), "{e}");

@@ -2,8 +2,8 @@
 //! attempt, and the outbox as a table. Pure.
 
 use super::{cell, sanitize, Terminal};
-use crate::cpis::alert::Alert;
-use crate::cpis::model::Plan;
+use crate::api::cpis::alert::Alert;
+use crate::api::record::Plan;
 use crate::store::outbox::Row;
 
 /// Labelled values as a plain two-column table (values sanitised).

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::{bold, cell};
+use crate::api::record::{Access, AccessorKind, Plan};
 use crate::auth::ActingAs;
-use crate::cpis::model::{Access, AccessorKind, Plan};
 
 /// One lookup, as the JSON document (`--format json`) and the source of every other format.
 #[derive(Debug, Clone, Serialize)]
@@ -46,14 +46,14 @@ pub struct PatientReport {
     /// False when PDS was not asked (`--no-pds`, profile `verify_on_pds = false`).
     pub verified: bool,
     #[serde(flatten)]
-    pub pds: crate::pds::Patient,
+    pub pds: crate::api::pds::Patient,
     /// Age on the day of the lookup, from a full birth date.
     pub age: Option<String>,
 }
 
 impl PatientReport {
     /// From what PDS returned.
-    pub fn verified(p: &crate::pds::Patient, today: i64) -> Self {
+    pub fn verified(p: &crate::api::pds::Patient, today: i64) -> Self {
         PatientReport {
             verified: true,
             pds: p.clone(),
@@ -64,7 +64,7 @@ impl PatientReport {
     /// PDS was not asked.
     pub fn unverified(nhs: &str) -> Self {
         PatientReport {
-            pds: crate::pds::Patient {
+            pds: crate::api::pds::Patient {
                 requested_nhs_number: nhs.to_string(),
                 nhs_number: nhs.to_string(),
                 ..Default::default()
@@ -164,7 +164,7 @@ fn environment_note(env: &str) -> &'static str {
 }
 
 fn route_note(route: &str) -> String {
-    match crate::cpis::Route::parse(route) {
+    match crate::config::route::Route::parse(route) {
         Some(r) => format!("{route} ({})", r.describe()),
         None => route.to_string(),
     }
@@ -245,7 +245,7 @@ pub fn table(r: &LookupReport, term: &super::Terminal) -> String {
         let mut rows = Vec::new();
         for p in &r.plans {
             let mut plan = p.plan_type.label().to_string();
-            if p.plan_type == crate::cpis::model::PlanType::Unknown {
+            if p.plan_type == crate::api::record::PlanType::Unknown {
                 plan = format!(
                     "{plan}: {} {}",
                     cell(p.code.as_deref()),

@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use cpis::cpis::fhir::{Bundle, OperationOutcome};
-use cpis::cpis::model::{self, PlanType};
+use cpis::api::cpis::model;
+use cpis::api::platform::fhir::{Bundle, OperationOutcome};
+use cpis::api::record::{self, PlanType};
 
 fn copies() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cpis")
@@ -75,7 +76,7 @@ fn every_pds_patient_fixture_parses_and_classifies() {
         };
         let v: serde_json::Value =
             serde_json::from_slice(&std::fs::read(pds_copies().join(&name)).unwrap()).unwrap();
-        let p = cpis::pds::Patient::from_json(nhs, &v).unwrap_or_else(|| panic!("{name}"));
+        let p = cpis::api::pds::Patient::from_json(nhs, &v).unwrap_or_else(|| panic!("{name}"));
         assert_eq!(p.nhs_number, nhs);
         assert!(!p.superseded);
     }
@@ -122,7 +123,7 @@ fn every_json_fixture_parses() {
 
     let oo: OperationOutcome =
         serde_json::from_slice(&read("fhir-operationoutcome-access-denied.json")).unwrap();
-    let said = cpis::cpis::errors::read_error_body(
+    let said = cpis::api::platform::errors::read_error_body(
         Some("application/fhir+json"),
         &read("fhir-operationoutcome-access-denied.json"),
     );
@@ -197,18 +198,18 @@ fn the_sandboxs_vocabulary_and_the_clients_both_match_the_published_examples() {
         (
             "NHS number system",
             vocab::NHS_NUMBER_SYSTEM,
-            model::SYSTEM_NHS_NUMBER,
+            record::SYSTEM_NHS_NUMBER,
         ),
         (
             "role profile system",
             vocab::ROLE_PROFILE_SYSTEM,
-            model::SYSTEM_ROLE_PROFILE,
+            record::SYSTEM_ROLE_PROFILE,
         ),
-        ("SNOMED CT", vocab::SNOMED_SYSTEM, model::SNOMED),
+        ("SNOMED CT", vocab::SNOMED_SYSTEM, record::SNOMED),
         (
             "child protection plan code",
             vocab::PLAN_CPP,
-            model::CODE_CPP,
+            record::CODE_CPP,
         ),
     ] {
         assert!(
@@ -223,9 +224,9 @@ fn the_sandboxs_vocabulary_and_the_clients_both_match_the_published_examples() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     for (what, sandbox, client) in [
-        ("looked-after code", vocab::PLAN_LAC, model::CODE_LAC),
-        ("unborn plan code", vocab::PLAN_UCPP, model::CODE_UCPP),
-        ("ASID system", vocab::ASID_SYSTEM, model::SYSTEM_ASID),
+        ("looked-after code", vocab::PLAN_LAC, record::CODE_LAC),
+        ("unborn plan code", vocab::PLAN_UCPP, record::CODE_UCPP),
+        ("ASID system", vocab::ASID_SYSTEM, record::SYSTEM_ASID),
     ] {
         assert!(
             readme.contains(&format!("`{sandbox}`")),

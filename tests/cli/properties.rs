@@ -151,7 +151,7 @@ proptest! {
         slowed in 0u32..4,
         events in proptest::collection::vec((0u64..3_000_000_000, 0u64..2_000_000, 0u8..20), 1..300),
     ) {
-        use cpis::cpis::pacer::{ceiling_rate, Schedule};
+        use cpis::api::platform::pacer::{ceiling_rate, Schedule};
         let ceiling = ceiling_rate(rate);
         let mut s = Schedule::new(ceiling);
         for _ in 0..slowed {

@@ -6,9 +6,11 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{json, Value};
 use url::Url;
 
-use super::model::{SYSTEM_NHS_NUMBER, SYSTEM_ROLE_PROFILE};
 use crate::api::platform::{errors, reply};
+use crate::api::record::{SYSTEM_NHS_NUMBER, SYSTEM_ROLE_PROFILE};
+use crate::net::diagnose::{error_chain, never_sent};
 use crate::net::http::{BodyError, MAX_BODY};
+use crate::net::redirect::shown_location;
 
 /// The identifier system of a `urn:uuid:` value (FHIR's rule for URIs as identifiers).
 pub const IDENTIFIER_SYSTEM: &str = "urn:ietf:rfc:3986";
@@ -198,7 +200,7 @@ impl super::Client {
             .await;
         let resp = match sent {
             Ok(r) => r,
-            Err(e) if crate::net::http::never_sent(&e) => {
+            Err(e) if never_sent(&e) => {
                 let mut err = self.transport_error(e, url);
                 err.message = format!("alert not sent: {}", err.message);
                 return Posted::NotDelivered(err);
@@ -209,7 +211,7 @@ impl super::Client {
             Err(e) => {
                 return Posted::Unknown(format!(
                     "the connection failed during the request ({})",
-                    crate::net::http::error_chain(&e.without_url())
+                    error_chain(&e.without_url())
                 ))
             }
         };
@@ -237,7 +239,7 @@ impl super::Client {
         };
         if (300..400).contains(&status) {
             let to = match &location {
-                Some(l) => format!(" to {}", crate::net::http::shown_location(url, l)),
+                Some(l) => format!(" to {}", shown_location(url, l)),
                 None => " with no Location".to_string(),
             };
             return Posted::Unconfirmed {
@@ -374,23 +376,18 @@ mod tests {
     fn a_location_is_shown_without_credentials_query_or_control_characters() {
         let post = Url::parse("https://x/cpis/FHIR/R4/Communication").unwrap();
         assert_eq!(
-            crate::net::http::shown_location(
+            shown_location(
                 &post,
                 "https://user:pw@elsewhere.example/a?nhs=9434765919#f"
             ),
             "https://elsewhere.example/a?…"
         );
         assert_eq!(
-            crate::net::http::shown_location(&post, "login"),
+            shown_location(&post, "login"),
             "https://x/cpis/FHIR/R4/login"
         );
-        assert!(!crate::net::http::shown_location(&post, "/a\u{1b}[31m").contains('\u{1b}'));
-        assert!(
-            crate::net::http::shown_location(&post, &"a".repeat(500))
-                .chars()
-                .count()
-                <= 201
-        );
+        assert!(!shown_location(&post, "/a\u{1b}[31m").contains('\u{1b}'));
+        assert!(shown_location(&post, &"a".repeat(500)).chars().count() <= 201);
     }
 
     fn reply(status: u16, location: Option<&str>, body: &str) -> Posted {

@@ -5,7 +5,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::platform::fhir::lenient_bool;
-pub use crate::api::platform::fhir::*;
+use crate::api::platform::fhir::CodeableConcept;
+use crate::api::platform::fhir::ContactPoint;
+use crate::api::platform::fhir::Identifier;
+use crate::api::platform::fhir::Period;
+use crate::api::platform::fhir::Reference;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

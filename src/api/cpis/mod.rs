@@ -10,27 +10,16 @@ pub mod fhir;
 pub mod model;
 pub mod patient;
 
-// The platform's client, errors, pacer and retry policy, kept here at their old paths.
-pub use crate::api::platform::{
-    backoff, errors, pacer, parse_retry_after, Client, Mark, Notify, MAX_RETRIES, MAX_RETRY_AFTER,
-    RETRY_AFTER_BOUND,
-};
-// The settings' vocabulary lives with the settings; kept here at its old paths.
-pub use crate::config::{care, environment, route};
-pub use care::CareSetting;
-pub use environment::EnvName;
-pub use pacer::Pacer;
-pub use route::Route;
-
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use url::Url;
 
-use crate::api::platform::{Get, Resend, Service};
+use crate::api::platform::fhir::Bundle;
+use crate::api::platform::{Client, Get, Mark, Reply, Resend, Service};
+use crate::api::record::{different_number, AnotherPatient, SYSTEM_NHS_NUMBER};
+use crate::config::care::CareSetting;
 use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
-use errors::Reply;
-use fhir::Bundle;
 
 /// Everything but RFC 3986 unreserved characters is percent-encoded in query values.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -128,7 +117,7 @@ fn answered(care: CareSetting) -> impl Fn(Error) -> Error {
 impl Client {
     /// The search URL, exactly as the guide gives it, with values percent-encoded.
     pub fn search_url(&self, search: Search, nhs: &NhsNumber) -> Url {
-        let identifier = format!("{}|{}", model::SYSTEM_NHS_NUMBER, nhs.digits());
+        let identifier = format!("{}|{}", SYSTEM_NHS_NUMBER, nhs.digits());
         let mut query = format!(
             "patient:identifier={}",
             utf8_percent_encode(&identifier, QUERY_VALUE)
@@ -242,7 +231,7 @@ impl Client {
                 })
                 .map_err(&answered)?;
             out.unnamed += patient::check(search, &bundle, nhs)
-                .map_err(|patient::AnotherPatient| patient::different_number(what, &reply))?;
+                .map_err(|AnotherPatient| different_number(what, &reply))?;
             let next = bundle.next_link().map(str::to_string);
             out.trace_ids.push(reply.trace_id.clone());
             out.raw.push(reply.body);
@@ -294,6 +283,8 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::platform::fhir;
+    use crate::api::record::{AccessorKind, PlanType};
     use std::time::Duration;
 
     fn client() -> Client {
@@ -330,7 +321,7 @@ mod tests {
         let plans = model::plans_from([&ct], crate::timeutil::days_from_civil(2026, 11, 25));
         assert_eq!(plans.len(), 1);
         let p = &plans[0];
-        assert_eq!(p.plan_type, model::PlanType::ChildProtectionPlan);
+        assert_eq!(p.plan_type, PlanType::ChildProtectionPlan);
         assert_eq!(
             p.local_authority.as_deref(),
             Some("Islington Local Authority")
@@ -346,7 +337,7 @@ mod tests {
         .unwrap();
         let a = model::accesses_from([&ae]);
         assert_eq!(a.len(), 1);
-        assert_eq!(a[0].accessor_kind, model::AccessorKind::Person);
+        assert_eq!(a[0].accessor_kind, AccessorKind::Person);
         assert_eq!(a[0].name.as_deref(), Some("Mrs Paula PALMER"));
         assert_eq!(a[0].role.as_deref(), Some("Midwifery sister"));
         assert_eq!(a[0].role_profile_id.as_deref(), Some("110694889738"));

@@ -1,15 +1,17 @@
 //! What a lookup found, in the tool's own terms: plans and prior accesses. Built from the FHIR
 //! bundles by [`plans_from`] and [`accesses_from`]; rendered by `render`.
 
-use super::fhir::{self, AuditEvent, Bundle, CareTeam, Device, PractitionerRole};
+use super::fhir::{AuditEvent, CareTeam, Device, PractitionerRole};
+use crate::api::platform::fhir::{parse_resource, Bundle, Coding};
 
 // What a lookup found, whichever route answered, lives in `api::record`; kept here at its
 // old paths.
-use crate::api::record::clean;
-pub use crate::api::record::*;
+use crate::api::record::{
+    clean, is_active, Access, AccessorKind, Plan, PlanType, SYSTEM_ASID, SYSTEM_ROLE_PROFILE,
+};
 
 pub fn plan_from(ct: &CareTeam, today: i64) -> Plan {
-    let codings: Vec<&fhir::Coding> = ct.category.iter().flat_map(|c| &c.coding).collect();
+    let codings: Vec<&Coding> = ct.category.iter().flat_map(|c| &c.coding).collect();
     let known = codings.iter().find_map(|c| {
         c.code
             .as_deref()
@@ -51,7 +53,7 @@ pub fn plans_from<'a>(bundles: impl IntoIterator<Item = &'a Bundle>, today: i64)
         .into_iter()
         .flat_map(|b| b.resources("CareTeam"))
         .filter(|(e, _)| e.is_match())
-        .map(|(_, r)| plan_from(&fhir::parse_resource::<CareTeam>(r), today))
+        .map(|(_, r)| plan_from(&parse_resource::<CareTeam>(r), today))
         .collect()
 }
 
@@ -75,7 +77,7 @@ pub fn accesses_from<'a>(bundles: impl IntoIterator<Item = &'a Bundle> + Clone) 
     let mut out = Vec::new();
     for b in bundles.clone() {
         for (_, r) in b.resources("AuditEvent").filter(|(e, _)| e.is_match()) {
-            let ev: AuditEvent = fhir::parse_resource(r);
+            let ev: AuditEvent = parse_resource(r);
             out.push(access_from(&ev, &included));
         }
     }
@@ -115,7 +117,7 @@ fn access_from(
 
     if reference.starts_with("PractitionerRole/") || reference.contains("/PractitionerRole/") {
         if let Some(v) = included("PractitionerRole", reference) {
-            let pr: PractitionerRole = fhir::parse_resource(&v);
+            let pr: PractitionerRole = parse_resource(&v);
             return Access {
                 recorded,
                 accessor_kind: AccessorKind::Person,
@@ -160,7 +162,7 @@ fn access_from(
         let device: Option<Device> = (!reference.is_empty())
             .then(|| included("Device", reference))
             .flatten()
-            .map(|v| fhir::parse_resource(&v));
+            .map(|v| parse_resource(&v));
         let asid = asid.or_else(|| {
             device.as_ref().and_then(|d| {
                 d.identifier
@@ -195,6 +197,7 @@ fn access_from(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::record::SNOMED;
 
     #[test]
     fn unknown_plan_codes_are_kept_as_unknown() {

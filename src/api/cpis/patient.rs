@@ -3,10 +3,10 @@
 //! other NHS number fails the whole search, so that nothing of another child's answer is ever
 //! shown as this child's.
 
-use super::fhir::{self, AuditEvent, Bundle, CareTeam, Identifier};
+use super::fhir::{AuditEvent, CareTeam};
 use super::Search;
-use crate::api::record::SYSTEM_NHS_NUMBER;
-pub use crate::api::record::{different_number, AnotherPatient};
+use crate::api::platform::fhir::{parse_resource, Bundle, Identifier};
+use crate::api::record::{AnotherPatient, SYSTEM_NHS_NUMBER};
 use crate::nhs_number::NhsNumber;
 
 /// What one result says of its patient.
@@ -52,7 +52,7 @@ pub fn check(search: Search, bundle: &Bundle, nhs: &NhsNumber) -> Result<usize, 
     {
         let said = match search {
             Search::CareTeam => {
-                let ct: CareTeam = fhir::parse_resource(r);
+                let ct: CareTeam = parse_resource(r);
                 let ids: Vec<&Identifier> = ct
                     .subject
                     .as_ref()
@@ -62,7 +62,7 @@ pub fn check(search: Search, bundle: &Bundle, nhs: &NhsNumber) -> Result<usize, 
                 names(&ids, nhs)
             }
             Search::AuditEvent => {
-                let ev: AuditEvent = fhir::parse_resource(r);
+                let ev: AuditEvent = parse_resource(r);
                 let ids: Vec<&Identifier> = ev
                     .agent
                     .iter()

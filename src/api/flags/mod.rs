@@ -20,9 +20,6 @@ use crate::nhs_number::NhsNumber;
 
 /// Where the Patient Flags API lives on an API platform origin.
 pub const BASE_PATH: &str = "/patient-flags-api/FHIR/R4";
-/// The search path when the profile names none.
-pub use crate::config::route::FLAGS_DEFAULT_PATH as DEFAULT_PATH;
-
 /// The Patient Flags base beside a CP-IS base: the same origin, [`BASE_PATH`].
 pub fn base_beside(cpis_base: &Url) -> Url {
     crate::config::environment::beside(cpis_base, BASE_PATH)

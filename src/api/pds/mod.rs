@@ -6,7 +6,7 @@
 
 pub mod model;
 
-pub use model::{Outcome, Patient, SANDBOX_ONLY_HINT};
+pub use model::{Outcome, Patient};
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use url::Url;

@@ -7,6 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::api::platform::errors::SANDBOX_ONLY_HINT;
 use crate::sanitize::sanitize;
 
 /// The extension holding a death notification's status.
@@ -183,8 +184,6 @@ fn death_notification(v: &Value) -> Option<String> {
         other => sanitize(other),
     })
 }
-
-pub use crate::api::platform::errors::SANDBOX_ONLY_HINT;
 
 /// What PDS said about a number.
 #[derive(Debug, Clone, PartialEq, Eq)]

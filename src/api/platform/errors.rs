@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::fhir::OperationOutcome;
-pub use super::reply::Reply;
+use crate::api::platform::reply::Reply;
 use crate::error::{Error, Kind, Trace};
 use crate::sanitize::sanitize;
 

@@ -10,8 +10,9 @@ pub mod pacer;
 pub mod reply;
 mod retry;
 
-pub use errors::{Reply, Service};
+pub use errors::Service;
 pub use pacer::Pacer;
+pub use reply::Reply;
 pub use retry::{
     backoff, parse_retry_after, Get, Resend, MAX_RETRIES, MAX_RETRY_AFTER, RETRY_AFTER_BOUND,
 };
@@ -140,7 +141,7 @@ impl Client {
     /// The error for a request that failed on the way (connection, TLS, proxy, timeout),
     /// naming the proxy when this client uses one.
     pub fn transport_error(&self, e: reqwest::Error, url: &Url) -> Error {
-        crate::net::http::transport_error(e, url, self.timeout, self.use_proxy)
+        crate::net::diagnose::transport_error(e, url, self.timeout, self.use_proxy)
     }
 
     /// `Authorization` and `NHSD-Session-URID`, when this client has them.

@@ -11,7 +11,8 @@ use super::errors::Service;
 use super::reply::{self, Reply};
 use super::{Client, Mark};
 use crate::error::{Error, Kind, Result};
-use crate::net::http::{is_retryable, too_large, BodyError, MAX_BODY};
+use crate::net::diagnose::is_retryable;
+use crate::net::http::{too_large, BodyError, MAX_BODY};
 
 /// Retries after the first attempt, for GETs.
 pub const MAX_RETRIES: u32 = 3;

@@ -8,7 +8,6 @@
 
 pub mod reply;
 pub mod request;
-pub use cpis_core::xml;
 
 use std::time::Duration;
 
@@ -18,13 +17,14 @@ use url::Url;
 use crate::api::platform::reply::read as read_response;
 use crate::api::platform::{backoff, Mark, Notify, Pacer, Reply, MAX_RETRIES};
 use crate::api::record::{different_number, Access, Plan};
+use crate::config::v3::{check_value, Settings};
 use crate::config::Endpoint;
 use crate::error::{Error, Kind, Result, Trace};
-use crate::net::http::{self, BodyError};
+use crate::net::http::BodyError;
+use crate::net::{diagnose, redirect};
 use crate::nhs_number::NhsNumber;
+use cpis_core::xml;
 
-// The route's settings and their checks live with the settings.
-pub use crate::config::v3::{check_value, Settings, DEFAULT_WAIT_HEADER};
 /// The interaction id `doctor` probes with: no adaptor knows it, so it answers 404 and sends
 /// nothing to Spine.
 pub const PROBE_INTERACTION: &str = "CPIS_DOCTOR_PROBE";
@@ -128,7 +128,7 @@ pub fn ready(
     let url = url.expect("present when nothing is missing");
     let parsed = Url::parse(&url).map_err(|e| Error::usage(format!("mhs_url {url:?}: {e}")))?;
     check_value("mhs_url", &url).map_err(|e| Error::usage(e).with_hint("nothing was sent"))?;
-    let loopback = http::is_loopback_host(&parsed);
+    let loopback = redirect::is_loopback_host(&parsed);
     if parsed.scheme() == "http" && !loopback && !s.plain_http {
         return Err(Error::usage(format!(
             "mhs_url {url:?} is plain HTTP: the query carries patient data, so it must be https:// (plain http:// only on this machine)"
@@ -487,8 +487,8 @@ impl Client {
             match sent {
                 Ok(r) => return Ok(r),
                 Err(e)
-                    if http::never_sent(&e)
-                        && http::proxy_refusal(&e).is_none()
+                    if diagnose::never_sent(&e)
+                        && diagnose::proxy_refusal(&e).is_none()
                         && attempt < MAX_RETRIES =>
                 {
                     let wait = backoff(attempt);
@@ -502,8 +502,8 @@ impl Client {
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => {
-                    let never = http::never_sent(&e);
-                    let mut err = http::transport_error(e, url, self.timeout, true);
+                    let never = diagnose::never_sent(&e);
+                    let mut err = diagnose::transport_error(e, url, self.timeout, true);
                     err.message = format!("{WHAT}: {}", err.message);
                     if err.kind != Kind::Usage {
                         err.trace.trace_id = Some(id.clone());
@@ -564,7 +564,7 @@ impl Client {
                 let to = head
                     .location
                     .as_deref()
-                    .map(|l| format!(" to {}", http::shown_location(url, l)))
+                    .map(|l| format!(" to {}", redirect::shown_location(url, l)))
                     .unwrap_or_default();
                 Err(Error::new(
                     Kind::Service,

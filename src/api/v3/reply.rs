@@ -6,9 +6,9 @@
 //! - `QUQI_IN010000UK14`: no CP-IS information (the reason's display text is kept);
 //! - `MCCI_IN010000UK13`: Spine refused the query (each reason's code and display).
 
-use super::xml::{self, Element};
 use crate::api::record::{is_active, Access, AccessorKind, Plan, PlanType};
 use crate::nhs_number::NhsNumber;
+use cpis_core::xml::{self, Element};
 
 pub const HL7_NS: &str = "urn:hl7-org:v3";
 /// The NHS number's id root in an answer.

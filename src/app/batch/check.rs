@@ -3,8 +3,11 @@
 
 use super::clients::Clients;
 use super::record::{Record, Status, TraceIds};
-use crate::cpis::model;
-use crate::cpis::{CareSetting, Mark, Route, Search};
+use crate::api::cpis::model as cpis_model;
+use crate::api::cpis::Search;
+use crate::api::platform::Mark;
+use crate::config::care::CareSetting;
+use crate::config::route::Route;
 use crate::error::Error;
 use crate::nhs_number::NhsNumber;
 use crate::render::lookup::PatientReport;
@@ -59,7 +62,7 @@ async fn verified(
             })
         }
         Ok(None) => return Ok((PatientReport::unverified(&requested), *ask.nhs)),
-        Ok(Some(crate::pds::Outcome::Found(p))) => p,
+        Ok(Some(crate::api::pds::Outcome::Found(p))) => p,
         Ok(Some(other)) => {
             let (message, _) = other.refusal(&requested).expect("not a record");
             let unverified = PatientReport::unverified(&requested);
@@ -185,7 +188,7 @@ impl On<'_> {
             Ok(r) => r,
             Err(e) => return self.failed(&e).in_doubt_if_seen(&e, care, false),
         };
-        let plans = model::plans_from(&care_team.bundles, self.ask.today);
+        let plans = cpis_model::plans_from(&care_team.bundles, self.ask.today);
         if plans.is_empty() {
             return Record {
                 trace_ids: Some(TraceIds {
@@ -197,7 +200,7 @@ impl On<'_> {
         }
         match search(Search::AuditEvent).await {
             Ok(audit) => Record {
-                access_history: Some(model::accesses_from(&audit.bundles)),
+                access_history: Some(cpis_model::accesses_from(&audit.bundles)),
                 trace_ids: Some(TraceIds {
                     care_team: care_team.trace_ids,
                     audit_event: audit.trace_ids,

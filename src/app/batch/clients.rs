@@ -7,21 +7,26 @@
 
 use std::sync::Arc;
 
+use crate::api::cpis::Search;
+use crate::api::platform::Mark;
+use crate::api::platform::Notify;
+use crate::api::platform::Pacer;
 use crate::app::renewal::{Limit, Policy};
 use crate::app::{Connection, Ctx};
-use crate::cpis::{CareSetting, Mark, Notify, Pacer, Route, Search};
+use crate::config::care::CareSetting;
+use crate::config::route::Route;
 use crate::error::Result;
 use crate::nhs_number::NhsNumber;
 
 /// The clients for one token.
 pub(super) struct Set {
-    client: crate::cpis::Client,
+    client: crate::api::platform::Client,
     /// The Patient Flags client (the CP-IS pacer), on `--route flags`.
-    flags: Option<crate::flags::Client>,
+    flags: Option<crate::api::flags::Client>,
     /// The MHS adaptor client and the query's author, on `--route v3`.
-    v3: Option<(crate::v3::Client, crate::v3::request::Author)>,
+    v3: Option<(crate::api::v3::Client, crate::api::v3::request::Author)>,
     /// The PDS client (its own pacer), unless `--no-pds`.
-    pds: Option<crate::pds::Client>,
+    pds: Option<crate::api::pds::Client>,
 }
 
 /// What the clients are made with, for each new token.
@@ -118,7 +123,10 @@ impl Clients {
     }
 
     /// Who `nhs` belongs to on PDS (`None` with `--no-pds`).
-    pub(super) async fn patient(&self, nhs: &NhsNumber) -> Result<Option<crate::pds::Outcome>> {
+    pub(super) async fn patient(
+        &self,
+        nhs: &NhsNumber,
+    ) -> Result<Option<crate::api::pds::Outcome>> {
         if self.policy.current().await.pds.is_none() {
             return Ok(None);
         }
@@ -137,7 +145,7 @@ impl Clients {
         nhs: &NhsNumber,
         care: CareSetting,
         mark: &Mark,
-    ) -> Result<crate::cpis::SearchResult> {
+    ) -> Result<crate::api::cpis::SearchResult> {
         self.send(|c| async move { c.client.search_marked(search, nhs, care, Some(mark)).await })
             .await
     }
@@ -149,10 +157,10 @@ impl Clients {
         nhs: &NhsNumber,
         today: i64,
         mark: &Mark,
-    ) -> Result<crate::v3::Found> {
+    ) -> Result<crate::api::v3::Found> {
         let c = self.policy.current().await;
         let (client, author) = c.v3.as_ref().expect("--route v3");
-        let q = crate::v3::query(client.ready(), author.clone(), nhs);
+        let q = crate::api::v3::query(client.ready(), author.clone(), nhs);
         client.send(&q, nhs, today, Some(mark)).await
     }
 
@@ -162,7 +170,7 @@ impl Clients {
         nhs: &NhsNumber,
         today: i64,
         mark: &Mark,
-    ) -> Result<crate::flags::Found> {
+    ) -> Result<crate::api::flags::Found> {
         self.send(|c| async move {
             let flags = c.flags.as_ref().expect("--route flags");
             flags.search(nhs, today, Some(mark)).await

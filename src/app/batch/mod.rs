@@ -20,7 +20,8 @@ mod run;
 
 use std::path::PathBuf;
 
-use crate::cpis::{CareSetting, Route};
+use crate::config::care::CareSetting;
+use crate::config::route::Route;
 use crate::error::Result;
 
 pub use input::{plan_row, plan_rows, read_rows, Plan, Row, RowReader};
@@ -85,10 +86,10 @@ pub trait Ui: Send + Sync {
 /// Refuse a care setting the configured route cannot serve, before anything is read.
 pub fn refuse_route(route: Route, care: CareSetting) -> Result<()> {
     if care == CareSetting::Unscheduled && route == Route::Flags {
-        return Err(crate::flags::unscheduled_refused());
+        return Err(crate::api::flags::unscheduled_refused());
     }
     if care == CareSetting::Scheduled && route == Route::V3 {
-        return Err(crate::v3::scheduled_refused());
+        return Err(crate::api::v3::scheduled_refused());
     }
     Ok(())
 }

@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cpis::model;
-use crate::cpis::CareSetting;
+use crate::api::record as model;
+use crate::config::care::CareSetting;
 use crate::error::{Error, Result};
 use crate::render::lookup::PatientReport;
 
@@ -123,7 +123,7 @@ pub struct Record {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_history_available: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub spine_reasons: Option<Vec<crate::v3::reply::Reason>>,
+    pub spine_reasons: Option<Vec<crate::api::v3::reply::Reason>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_ids: Option<TraceIds>,
     #[serde(skip_serializing_if = "Option::is_none")]

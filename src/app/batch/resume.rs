@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use super::output::{create_private_new, open_append};
 use super::{Format, Options};
 use crate::app::{Connection, Ctx};
-use crate::cpis::{CareSetting, Route};
+use crate::config::care::CareSetting;
+use crate::config::route::Route;
 use crate::error::{Error, Result};
 use crate::store::batch::{Numbers, RunKey, RunLock, State};
 

@@ -11,8 +11,10 @@ use super::input::{plan_row, Plan, Row, Spool};
 use super::output::{Entry, Sink, Writer};
 use super::record::{Counts, Record, Status, Summary};
 use super::{resume, Options, Ui};
+use crate::api::platform::Pacer;
 use crate::app::{Connection, Ctx};
-use crate::cpis::{CareSetting, Pacer, Route};
+use crate::config::care::CareSetting;
+use crate::config::route::Route;
 use crate::error::{Error, Kind, Result};
 use crate::store::batch::{Numbers, RowState, RunLock, State};
 
@@ -204,7 +206,7 @@ impl Opened {
                 "not verified on PDS (--no-pds or verify_on_pds = false): every record says so",
             );
         }
-        let notify: crate::cpis::Notify = {
+        let notify: crate::api::platform::Notify = {
             let ui = ui.clone();
             Arc::new(move |msg: &str| ui.note(msg))
         };

@@ -12,7 +12,7 @@ use crate::app::Ctx;
 
 /// The addresses of `host` with `port`, or `None` when it does not resolve in time.
 pub(super) async fn resolve(host: &str, port: u16) -> Option<Vec<SocketAddr>> {
-    let addrs = tokio::time::timeout(CHECK_TIMEOUT, crate::http::lookup(host, port))
+    let addrs = tokio::time::timeout(CHECK_TIMEOUT, crate::net::dns::lookup(host, port))
         .await
         .ok()?
         .ok()?;
@@ -66,8 +66,8 @@ pub(super) async fn oauth_dns(ctx: &Ctx, base: &url::Url, use_proxy: bool) -> Ch
         .took(t);
     };
     let addrs = ips(&targets);
-    let proxied =
-        use_proxy && crate::http::proxy_var_for(&url, &crate::http::process_env).is_some();
+    let proxied = use_proxy
+        && crate::net::proxy::proxy_var_for(&url, &crate::net::proxy::process_env).is_some();
     if proxied {
         return Check::ok(
             "oauth",
@@ -104,7 +104,7 @@ pub(super) async fn oauth_dns(ctx: &Ctx, base: &url::Url, use_proxy: bool) -> Ch
 
 /// The CIS2 host a smartcard sign-in needs (reachable on HSCN), where this environment has one.
 pub(super) async fn cis2_dns(ctx: &Ctx) -> Check {
-    use crate::cpis::EnvName;
+    use crate::config::environment::EnvName;
     let issuer = match (&ctx.settings.signin.cis2_issuer, ctx.settings.endpoint.env) {
         (Some(i), _) => i.clone(),
         (None, Some(EnvName::Int)) => crate::auth::cis2::CIS2_INT.to_string(),

@@ -30,7 +30,7 @@ pub(super) async fn flags_check(ctx: &Ctx, conn: &Connection) -> Check {
     let status = match sent {
         Ok(r) => r.status().as_u16(),
         Err(e) => {
-            let err = crate::http::transport_error(e, &url, CHECK_TIMEOUT, conn.use_proxy);
+            let err = crate::net::diagnose::transport_error(e, &url, CHECK_TIMEOUT, conn.use_proxy);
             return Check::from_error("flags", &err).took(t);
         }
     };

@@ -17,7 +17,7 @@ pub(super) async fn network(ctx: &Ctx, conn: &Connection, checks: &mut Vec<Check
     let port = base.port_or_known_default().unwrap_or(443);
     let proxy = conn
         .use_proxy
-        .then(|| crate::http::proxy_var_for(base, &crate::http::process_env))
+        .then(|| crate::net::proxy::proxy_var_for(base, &crate::net::proxy::process_env))
         .flatten();
 
     let metadata = {
@@ -85,7 +85,7 @@ async fn dns(
     let t = Instant::now();
     let addrs: Vec<SocketAddr> = match tokio::time::timeout(
         CHECK_TIMEOUT,
-        crate::http::lookup(host, port),
+        crate::net::dns::lookup(host, port),
     )
     .await
     {
@@ -239,7 +239,8 @@ async fn http(
             }
         }
         Err(e) => {
-            let err = crate::http::transport_error(e, metadata, CHECK_TIMEOUT, conn.use_proxy);
+            let err =
+                crate::net::diagnose::transport_error(e, metadata, CHECK_TIMEOUT, conn.use_proxy);
             checks.push(Check::from_error("http", &err).took(t));
             checks.push(Check::skip("clock", "not tried"));
             checks.push(Check::skip("pds", "not tried"));
@@ -264,7 +265,8 @@ pub(super) fn proxy_check(
     use_proxy: bool,
 ) -> (Check, Option<Sent>) {
     let shown = redact_proxy(&std::env::var(var).unwrap_or_default());
-    let credentials = crate::http::proxy_has_credentials(var, &crate::http::process_env);
+    let credentials =
+        crate::net::proxy::proxy_has_credentials(var, &crate::net::proxy::process_env);
     let with = if credentials {
         " (with credentials, not shown)"
     } else {
@@ -283,9 +285,9 @@ pub(super) fn proxy_check(
         }
         Err(e) => e,
     };
-    if let Some(refusal) = crate::http::proxy_refusal(&e) {
+    if let Some(refusal) = crate::net::diagnose::proxy_refusal(&e) {
         let (detail, fix) =
-            crate::http::proxy_refusal_message(refusal, var, credentials, host, port);
+            crate::net::diagnose::proxy_refusal_message(refusal, var, credentials, host, port);
         let check = Check::fail(
             "proxy",
             Kind::Unreachable,
@@ -294,7 +296,7 @@ pub(super) fn proxy_check(
         );
         return (check, None);
     }
-    if e.is_timeout() || !e.is_connect() || crate::http::has_tls_error(&e) {
+    if e.is_timeout() || !e.is_connect() || crate::net::diagnose::has_tls_error(&e) {
         let check = Check::skip(
             "proxy",
             format!("{var} = {shown}{with}: the request through it failed: see http"),
@@ -302,7 +304,7 @@ pub(super) fn proxy_check(
         return (check, Some(Err(e)));
     }
     // The proxy itself could not be reached (refused, its name does not resolve).
-    let err = crate::http::transport_error(e, url, CHECK_TIMEOUT, use_proxy);
+    let err = crate::net::diagnose::transport_error(e, url, CHECK_TIMEOUT, use_proxy);
     let check = Check::fail(
         "proxy",
         Kind::Unreachable,
@@ -315,7 +317,7 @@ pub(super) fn proxy_check(
 /// A TLS handshake with the same trust as every request (platform roots plus extra CAs).
 pub(super) async fn tls_check(ctx: &Ctx, stream: TcpStream, host: &str) -> Check {
     let t = Instant::now();
-    let config = match crate::tls::client_config(ctx.settings.ca_sources.clone()) {
+    let config = match crate::net::tls::client_config(ctx.settings.ca_sources.clone()) {
         Ok((c, _)) => std::sync::Arc::new(c),
         Err(e) => {
             return Check::fail(
@@ -345,10 +347,10 @@ pub(super) async fn tls_check(ctx: &Ctx, stream: TcpStream, host: &str) -> Check
             let name = rustls::pki_types::ServerName::try_from(host.to_string()).ok();
             let by_platform = name
                 .as_ref()
-                .is_some_and(|n| crate::tls::trusted_by_platform_alone(&chain, n));
+                .is_some_and(|n| crate::net::tls::trusted_by_platform_alone(&chain, n));
             let cert = chain
                 .first()
-                .and_then(|c| crate::x509::summarise(c))
+                .and_then(|c| crate::net::x509::summarise(c))
                 .map(|c| {
                     format!(
                         "; certificate {} issued by {}, valid until {}",
@@ -385,7 +387,7 @@ pub(super) async fn tls_check(ctx: &Ctx, stream: TcpStream, host: &str) -> Check
         }
         Ok(Err(e)) => {
             // The same typed diagnosis as a request's (untrusted issuer, name, expiry, CA file).
-            Check::from_error("tls", &crate::http::tls_diagnosis(&e, host)).took(t)
+            Check::from_error("tls", &crate::net::diagnose::tls_diagnosis(&e, host)).took(t)
         }
         Err(_) => Check::fail(
             "tls",

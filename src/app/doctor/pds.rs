@@ -43,7 +43,7 @@ pub(super) async fn pds_check(ctx: &Ctx, conn: &Connection) -> Check {
     let resp = match sent {
         Ok(r) => r,
         Err(e) => {
-            let err = crate::http::transport_error(e, &url, CHECK_TIMEOUT, conn.use_proxy);
+            let err = crate::net::diagnose::transport_error(e, &url, CHECK_TIMEOUT, conn.use_proxy);
             return Check::from_error("pds", &err).took(t);
         }
     };
@@ -53,10 +53,10 @@ pub(super) async fn pds_check(ctx: &Ctx, conn: &Connection) -> Check {
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = crate::http::read_body(resp, crate::http::MAX_BODY)
+    let body = crate::net::http::read_body(resp, crate::net::http::MAX_BODY)
         .await
         .unwrap_or_default();
-    let said = crate::cpis::errors::read_error_body(content_type.as_deref(), &body);
+    let said = crate::api::platform::errors::read_error_body(content_type.as_deref(), &body);
     let path = url.path().trim_end_matches(PDS_PROBE_NUMBER);
     let c = match (status, said.code.as_deref()) {
         (400, Some("INVALID_RESOURCE_ID")) | (200..=299, _) => Check::ok(

@@ -29,7 +29,7 @@ pub(super) async fn query_check(
     };
     let s = Instant::now();
     match client
-        .lookup(nhs, crate::cpis::CareSetting::Scheduled)
+        .lookup(nhs, crate::config::care::CareSetting::Scheduled)
         .await
     {
         Ok(_) => Check::ok(

@@ -15,11 +15,11 @@ pub(super) async fn v3_check(ctx: &Ctx, conn: &Connection) -> Check {
         Ok(t) => t,
         Err(e) => return Check::from_error("v3", &e),
     };
-    let ready = match crate::v3::ready(
+    let ready = match crate::api::v3::ready(
         &ctx.settings.v3,
         &ctx.settings.endpoint,
         Some(&conn.base),
-        crate::v3::is_system(&token),
+        crate::api::v3::is_system(&token),
     ) {
         Ok(r) => r,
         Err(e) => return Check::from_error("v3", &e),
@@ -29,7 +29,7 @@ pub(super) async fn v3_check(ctx: &Ctx, conn: &Connection) -> Check {
         .post
         .post(ready.url.clone())
         .header("Content-Type", "application/json")
-        .header("Interaction-Id", crate::v3::PROBE_INTERACTION)
+        .header("Interaction-Id", crate::api::v3::PROBE_INTERACTION)
         .header(ready.wait_header.clone(), "true")
         .body(r#"{"payload": "cpis doctor probe: not a query"}"#)
         .timeout(CHECK_TIMEOUT)
@@ -38,12 +38,13 @@ pub(super) async fn v3_check(ctx: &Ctx, conn: &Connection) -> Check {
     let resp = match sent {
         Ok(r) => r,
         Err(e) => {
-            let err = crate::http::transport_error(e, &ready.url, CHECK_TIMEOUT, conn.use_proxy);
+            let err =
+                crate::net::diagnose::transport_error(e, &ready.url, CHECK_TIMEOUT, conn.use_proxy);
             return Check::from_error("v3", &err).took(t);
         }
     };
     let status = resp.status().as_u16();
-    let body = crate::http::read_body(resp, 64 * 1024)
+    let body = crate::net::http::read_body(resp, 64 * 1024)
         .await
         .unwrap_or_default();
     let said = crate::sanitize::sanitize(String::from_utf8_lossy(&body).trim());
