@@ -229,15 +229,6 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<anyhow::Error> for Error {
-    fn from(e: anyhow::Error) -> Self {
-        match e.downcast::<Error>() {
-            Ok(err) => err,
-            Err(e) => Error::unexpected(format!("{e:#}")),
-        }
-    }
-}
-
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::unexpected(e.to_string())

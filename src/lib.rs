@@ -4,23 +4,23 @@
 //! with [`cli`], runs a command from [`commands`], and maps any [`error::Error`] to an exit code.
 
 pub mod api;
-pub mod app;
+pub(crate) mod app;
 pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod credentials;
-pub mod doctor;
+pub(crate) mod credentials;
+pub(crate) mod doctor;
 pub mod env;
 pub mod error;
 pub mod generate;
 pub mod net;
-pub mod paste;
-pub mod private;
-pub mod render;
+pub(crate) mod paste;
+pub(crate) mod private;
+pub(crate) mod render;
 pub mod secret;
-pub mod store;
-pub mod ui;
+pub(crate) mod store;
+pub(crate) mod ui;
 
 // The shared core and the sandbox are crates of their own (crates/), kept at their old paths.
 pub use cpis_core::{nhs_number, sanitize, timeutil};

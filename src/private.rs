@@ -454,10 +454,6 @@ impl PrivateDir {
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The private subdirectory `name`, created (0700) relative to this one when missing.
     pub fn subdir(&self, name: &str) -> Result<PrivateDir> {
         let path = self.path.join(name);

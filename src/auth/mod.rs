@@ -7,7 +7,7 @@
 
 pub mod cis2;
 mod refresh_lock;
-pub mod session;
+pub(crate) mod session;
 pub mod system;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -14,7 +14,7 @@ use crate::render;
 use crate::store::outbox::Outbox;
 use args::{AlertCommand, MissedAppointmentArgs, RetryArgs};
 
-pub use crate::app::alert::{check_text, MAX_NOTE, MAX_SHORT_TEXT, UNKNOWN_OUTCOME};
+use crate::app::alert::{check_text, MAX_SHORT_TEXT};
 
 pub async fn run(ctx: &crate::app::Ctx, cmd: AlertCommand) -> Result<()> {
     match cmd {
@@ -153,7 +153,7 @@ async fn missed_appointment(ctx: &crate::app::Ctx, mut args: MissedAppointmentAr
         ctx.note(&format!(
             "dry run: nothing was sent or kept; this body would be POSTed to {target}"
         ));
-        return Ok(render::print_stdout(&composed.body)?);
+        return Ok(crate::ui::print_stdout(&composed.body)?);
     }
     if !confirm(args.yes, "Send this alert?").await? {
         return Err(crate::prompt::declined("the alert was not sent"));
@@ -164,7 +164,7 @@ async fn missed_appointment(ctx: &crate::app::Ctx, mut args: MissedAppointmentAr
 
 fn print_result(row: &crate::store::outbox::Row, format: ListFormat) -> Result<()> {
     let text = render::alert::result(row, format == ListFormat::Json);
-    Ok(render::print_stdout(&text)?)
+    Ok(crate::ui::print_stdout(&text)?)
 }
 
 fn list(ctx: &crate::app::Ctx, format: ListFormat) -> Result<()> {
@@ -180,7 +180,7 @@ fn list(ctx: &crate::app::Ctx, format: ListFormat) -> Result<()> {
             render::alert::list_table(&rows, &crate::ui::stdout_terminal())
         }
     };
-    Ok(render::print_stdout(&text)?)
+    Ok(crate::ui::print_stdout(&text)?)
 }
 
 async fn retry(ctx: &crate::app::Ctx, mut args: RetryArgs) -> Result<()> {

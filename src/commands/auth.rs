@@ -53,7 +53,7 @@ async fn print_token(ctx: &crate::app::Ctx, yes: bool) -> Result<()> {
         )
         .with_hint("sign in to it first to have one: `cpis auth login --system`"));
     };
-    render::print_stdout(&format!("{}\n", token.expose()))?;
+    crate::ui::print_stdout(&format!("{}\n", token.expose()))?;
     let who = source
         .acting_as()
         .map(|a| a.description)
@@ -114,7 +114,7 @@ async fn print_assertion(ctx: &crate::app::Ctx, yes: bool) -> Result<()> {
         })?;
     let token_url = info.token_url(&base);
     let assertion = system::client_assertion(&info, &pem, &token_url, auth::now_secs())?;
-    render::print_stdout(&format!("{}\n", assertion.expose()))?;
+    crate::ui::print_stdout(&format!("{}\n", assertion.expose()))?;
     ctx.note(&format!(
         "printed a client assertion for {token_url} (API key {}, kid {}), valid for {} s and once",
         info.api_key_fingerprint(),
@@ -766,7 +766,7 @@ fn status(ctx: &crate::app::Ctx, as_json: bool) -> Result<()> {
     } else {
         render::auth::text(&status)
     };
-    render::print_stdout(&text)?;
+    crate::ui::print_stdout(&text)?;
     if !status.usable {
         return Err(Error::new(
             Kind::NotAuthenticated,

@@ -63,7 +63,7 @@ impl crate::app::batch::Ui for Progress {
     }
 
     fn start(&self, rows: u64, done: u64) {
-        let dumb = crate::render::term_is_dumb();
+        let dumb = crate::ui::term_is_dumb();
         if self.show && !self.quiet && !dumb && crate::ui::stderr_is_terminal() {
             let _ = self.bar.set(Progress::bar(rows, done));
         }
@@ -126,7 +126,7 @@ fn options(args: BatchArgs, care: CareSetting) -> crate::app::batch::Options {
 
 pub async fn run(ctx: &crate::app::Ctx, args: BatchArgs) -> Result<()> {
     if args.output.is_none() {
-        crate::render::require_stdout()?;
+        crate::ui::require_stdout()?;
     }
     let care = crate::app::input::care_from_flags(
         args.scheduled,
@@ -151,7 +151,7 @@ pub async fn run(ctx: &crate::app::Ctx, args: BatchArgs) -> Result<()> {
         return Err(crate::prompt::declined("nothing was sent")
             .with_hint("check the list, then run it again (--yes to skip the question)"));
     }
-    let ended = opened.run(ctx, ui, Box::new(crate::render::Stdout)).await?;
+    let ended = opened.run(ctx, ui, Box::new(crate::ui::Stdout)).await?;
     if ended.interrupted {
         return Err(Error::new(Kind::Interrupted, "interrupted")
             .with_hint("run the same command again to finish the batch"));

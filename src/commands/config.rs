@@ -16,8 +16,8 @@ pub fn run(ctx: &crate::app::Ctx, cmd: ConfigCommand) -> Result<()> {
     let s = &ctx.settings;
     let profile_name = s.profile.value.clone();
     match cmd {
-        ConfigCommand::Path => render::print_path(&path(ctx)?)?,
-        ConfigCommand::Show { json, format } => render::print_stdout(&show(
+        ConfigCommand::Path => crate::ui::print_path(&path(ctx)?)?,
+        ConfigCommand::Show { json, format } => crate::ui::print_stdout(&show(
             s,
             json || format == crate::commands::formats::ListFormat::Json,
         ))?,
@@ -28,7 +28,7 @@ pub fn run(ctx: &crate::app::Ctx, cmd: ConfigCommand) -> Result<()> {
                 .get(&profile_name)
                 .and_then(|p| config::get_key(p, key));
             match value {
-                Some(v) => render::print_stdout(&format!("{v}\n"))?,
+                Some(v) => crate::ui::print_stdout(&format!("{v}\n"))?,
                 None => {
                     return Err(Error::usage(format!(
                         "{} is not set in profile {profile_name}",

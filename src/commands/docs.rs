@@ -4,19 +4,19 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::{generate, render};
+use crate::generate;
 
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
     let mut cmd = crate::cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, "cpis", &mut buf);
-    Ok(render::print_stdout(&String::from_utf8_lossy(&buf))?)
+    Ok(crate::ui::print_stdout(&String::from_utf8_lossy(&buf))?)
 }
 
 pub fn man(ctx: &crate::app::Ctx, dir: Option<&Path>) -> Result<()> {
     let pages = generate::man_pages();
     let Some(dir) = dir else {
-        return Ok(render::print_stdout(&String::from_utf8_lossy(
+        return Ok(crate::ui::print_stdout(&String::from_utf8_lossy(
             &pages["cpis.1"],
         ))?);
     };

@@ -19,14 +19,14 @@ pub async fn run(ctx: &crate::app::Ctx, json: bool, query: Option<&str>) -> Resu
             crate::ui::colour_enabled() && crate::ui::unicode_marks(),
         )
     };
-    render::print_stdout(&text)?;
+    crate::ui::print_stdout(&text)?;
     doctor::outcome(&report)
 }
 
 /// `doctor --curl`: the requests doctor makes, as curl commands; nothing is sent.
 pub async fn curl(ctx: &crate::app::Ctx) -> Result<()> {
     let out = doctor::curl(ctx).await?;
-    Ok(render::print_stdout(&out)?)
+    Ok(crate::ui::print_stdout(&out)?)
 }
 
 /// The command line of `cpis doctor`, beside the command (the root command line in `cli`

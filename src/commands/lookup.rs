@@ -83,12 +83,12 @@ fn request(ctx: &crate::app::Ctx, args: &LookupArgs) -> Result<Request> {
 pub async fn run(ctx: &crate::app::Ctx, args: LookupArgs) -> Result<()> {
     // Nowhere to show the answer: refuse before anything is sent (an unscheduled lookup
     // would notify for nothing).
-    render::require_stdout()?;
+    crate::ui::require_stdout()?;
     let req = request(ctx, &args)?;
     let care = req.care;
     if args.curl {
         let out = lookup::curl(ctx, &req.requested, care, req.verify).await?;
-        return Ok(render::print_stdout(&out)?);
+        return Ok(crate::ui::print_stdout(&out)?);
     }
     lookup::refuse_dob_without_pds(&req)?;
     let conn = ctx.connect().await?;
@@ -118,7 +118,7 @@ pub async fn run(ctx: &crate::app::Ctx, args: LookupArgs) -> Result<()> {
     }
     if args.raw {
         ctx.note(&lookup::raw_note(ctx, &conn));
-        return Ok(render::print_stdout(&render::lookup::raw(&record.raw))?);
+        return Ok(crate::ui::print_stdout(&render::lookup::raw(&record.raw))?);
     }
     let report = lookup::report(ctx, &conn, &renewal, identified, care, record, warnings).await;
     let format = if args.json { Format::Json } else { args.format };
@@ -127,7 +127,7 @@ pub async fn run(ctx: &crate::app::Ctx, args: LookupArgs) -> Result<()> {
         Format::Json => render::json(&report),
         Format::Csv => render::lookup::csv(&report),
     };
-    Ok(render::print_stdout(&text)?)
+    Ok(crate::ui::print_stdout(&text)?)
 }
 
 /// The command line of `cpis lookup`, beside the command (the root command line in `cli`

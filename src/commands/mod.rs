@@ -1,15 +1,15 @@
 //! One module per subcommand. `run` builds the context, dispatches, and maps errors to exit
 //! codes.
 
-pub mod alert;
-pub mod auth;
+pub(crate) mod alert;
+pub(crate) mod auth;
 pub mod batch;
-pub mod config;
-pub mod docs;
-pub mod doctor;
-pub mod formats;
-pub mod lookup;
-pub mod sandbox;
+pub(crate) mod config;
+pub(crate) mod docs;
+pub(crate) mod doctor;
+pub(crate) mod formats;
+pub(crate) mod lookup;
+pub(crate) mod sandbox;
 
 pub use crate::app::{renewal, v3route, Connection, Ctx};
 
@@ -18,12 +18,12 @@ use crate::error::{Error, Kind, Result};
 
 /// Run the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    crate::render::guard_standard_streams();
-    crate::render::set_command(command_name(&cli.command));
+    crate::ui::guard_standard_streams();
+    crate::ui::set_command(command_name(&cli.command));
     match run_inner(cli) {
         Ok(()) => 0,
         // Whoever read the output has gone (`| head -1`): not an error.
-        Err(_) if crate::render::stdout_gone() => 0,
+        Err(_) if crate::ui::stdout_gone() => 0,
         Err(e) => {
             crate::ui::message(&e);
             e.exit_code()

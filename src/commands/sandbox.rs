@@ -214,7 +214,7 @@ pub fn patients(args: PatientsArgs) -> Result<()> {
             &crate::ui::stdout_terminal(),
         ),
     };
-    Ok(render::print_stdout(&text)?)
+    Ok(crate::ui::print_stdout(&text)?)
 }
 
 /// The command line of `cpis sandbox`, beside the command (the root command line in `cli`

@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub mod care;
-pub mod environment;
+pub(crate) mod care;
+pub(crate) mod environment;
 mod keys;
 mod resolve;
-pub mod route;
-pub mod v3;
+pub(crate) mod route;
+pub(crate) mod v3;
 
 use crate::credentials::{Backend, KeyringDouble};
 use crate::error::{Error, Result};

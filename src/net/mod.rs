@@ -3,10 +3,10 @@
 //! turned into advice (`diagnose`), TLS trust (`tls`), and the certificate summaries both
 //! show (`x509`). `http` re-exports what the others hold at its old paths.
 
-pub mod diagnose;
-pub mod dns;
-pub mod http;
-pub mod proxy;
-pub mod redirect;
+pub(crate) mod diagnose;
+pub(crate) mod dns;
+pub(crate) mod http;
+pub(crate) mod proxy;
+pub(crate) mod redirect;
 pub mod tls;
-pub mod x509;
+pub(crate) mod x509;

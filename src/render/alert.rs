@@ -1,10 +1,12 @@
 //! `cpis alert`: the previews shown before an alert is sent or resent, the result of each
 //! attempt, and the outbox as a table. Pure.
 
-use super::{cell, sanitize, Terminal};
+use super::cell;
 use crate::api::cpis::alert::Alert;
 use crate::api::record::Plan;
+use crate::sanitize::sanitize;
 use crate::store::outbox::Row;
+use crate::ui::Terminal;
 
 /// Labelled values as a plain two-column table (values sanitised).
 pub fn preview(rows: &[(&str, String)]) -> String {

@@ -289,11 +289,11 @@ pub fn json(s: &Settings, rows: &[Row]) -> String {
 }
 
 /// `config show`, for people.
-pub fn table(s: &Settings, rows: &[Row], term: &super::Terminal) -> String {
+pub fn table(s: &Settings, rows: &[Row], term: &crate::ui::Terminal) -> String {
     let mut t = super::new_table(&["Setting", "Value", "From"], term);
     for r in rows {
         let value = match (&r.value, &r.note) {
-            (Some(v), _) => super::sanitize(v),
+            (Some(v), _) => crate::sanitize::sanitize(v),
             (None, Some(n)) => format!("({n})"),
             (None, None) => String::new(),
         };

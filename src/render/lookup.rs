@@ -92,19 +92,19 @@ impl PatientReport {
     }
 
     /// The patient block: name, date of birth with age, gender, and what PDS flags.
-    pub fn block(&self, term: &super::Terminal) -> String {
+    pub fn block(&self, term: &crate::ui::Terminal) -> String {
         if !self.verified {
             return "Patient:      NOT VERIFIED ON PDS (--no-pds or verify_on_pds = false): make sure this is the right child\n"
                 .to_string();
         }
         let withheld = |v: &Option<String>| {
             v.as_deref()
-                .map(super::sanitize)
+                .map(crate::sanitize::sanitize)
                 .unwrap_or_else(|| "not recorded".to_string())
         };
         let p = &self.pds;
         let born = match (&p.birth_date, &self.age) {
-            (Some(b), Some(a)) => format!("{} (age {a})", super::sanitize(b)),
+            (Some(b), Some(a)) => format!("{} (age {a})", crate::sanitize::sanitize(b)),
             (b, _) => withheld(b),
         };
         let mut out = format!(
@@ -113,7 +113,7 @@ impl PatientReport {
             withheld(&p.gender),
             p.pds_version
                 .as_deref()
-                .map(|v| format!(" (record version {})", super::sanitize(v)))
+                .map(|v| format!(" (record version {})", crate::sanitize::sanitize(v)))
                 .unwrap_or_default()
         );
         for flag in p.flags() {
@@ -215,7 +215,7 @@ pub fn verdict(r: &LookupReport) -> String {
     }
 }
 
-pub fn table(r: &LookupReport, term: &super::Terminal) -> String {
+pub fn table(r: &LookupReport, term: &crate::ui::Terminal) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "CP-IS lookup for NHS number {}\nEnvironment:  {}{}\nRoute:        {}\nCare setting: {}\n",
@@ -228,7 +228,7 @@ pub fn table(r: &LookupReport, term: &super::Terminal) -> String {
     if let Some(a) = &r.acting_as {
         out.push_str(&format!(
             "Acting as:    {}\n",
-            super::sanitize(&a.description)
+            crate::sanitize::sanitize(&a.description)
         ));
     }
     out.push('\n');
@@ -237,7 +237,7 @@ pub fn table(r: &LookupReport, term: &super::Terminal) -> String {
     out.push_str(&bold(&verdict(r), term));
     out.push_str("\n\n");
     for w in &r.warnings {
-        out.push_str(&format!("Warning: {}\n\n", super::sanitize(w)));
+        out.push_str(&format!("Warning: {}\n\n", crate::sanitize::sanitize(w)));
     }
 
     if !r.plans.is_empty() {
@@ -302,7 +302,7 @@ pub fn table(r: &LookupReport, term: &super::Terminal) -> String {
 }
 
 /// The prior accesses, newest first, as a table under its heading.
-fn access_table(history: &[Access], term: &super::Terminal) -> String {
+fn access_table(history: &[Access], term: &crate::ui::Terminal) -> String {
     let mut out = format!(
         "Prior access from unscheduled care (newest first, {} shown)\n",
         history.len()

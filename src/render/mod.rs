@@ -11,13 +11,8 @@ pub mod sandbox;
 
 use comfy_table::{presets, ContentArrangement, Table};
 
-pub use crate::sanitize::{csv_cell, sanitize};
-// What the terminal allows and where output goes belong to `ui`; kept here at their old paths.
-pub use crate::ui::Terminal;
-pub use crate::ui::{
-    colour_enabled, guard_standard_streams, print_path, print_stdout, require_stdout, set_command,
-    stdout_gone, term_is_dumb, unicode_marks, utf8_locale, Stdout,
-};
+use crate::sanitize::{csv_cell, sanitize};
+use crate::ui::Terminal;
 
 /// A table cell from an optional server value: sanitised, or `-` when absent.
 pub fn cell(v: Option<&str>) -> String {

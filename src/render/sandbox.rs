@@ -100,7 +100,7 @@ pub fn patients_csv(list: &[Listed<'_>]) -> String {
 pub fn patients_table(
     patients: &[(&str, &str, &str)],
     pds_cases: &[(&str, &str)],
-    term: &super::Terminal,
+    term: &crate::ui::Terminal,
 ) -> String {
     let mut t = super::new_table(&["NHS number", "Name", "Shows"], term);
     for (nhs_number, name, shows) in patients {

@@ -5,8 +5,8 @@
 //! The searches are methods of the platform client ([`Client`], `api::platform::Client`),
 //! so a caller holding the client for CP-IS's base URL searches with it.
 
-pub mod alert;
-pub mod fhir;
+pub(crate) mod alert;
+pub(crate) mod fhir;
 pub mod model;
 pub mod patient;
 

@@ -7,7 +7,7 @@
 pub mod errors;
 pub mod fhir;
 pub mod pacer;
-pub mod reply;
+pub(crate) mod reply;
 mod retry;
 
 pub use errors::Service;

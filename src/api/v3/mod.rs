@@ -7,7 +7,7 @@
 //! reached Spine: only a connection that was never made is tried again.
 
 pub mod reply;
-pub mod request;
+pub(crate) mod request;
 
 use std::time::Duration;
 

@@ -149,8 +149,8 @@ impl<R: BufRead> RowReader<R> {
             .ok_or_else(|| {
                 Error::usage(format!(
                     "no column {:?} in the CSV header (columns: {})",
-                    crate::render::sanitize(name),
-                    crate::render::sanitize(&headers.iter().collect::<Vec<_>>().join(", "))
+                    crate::sanitize::sanitize(name),
+                    crate::sanitize::sanitize(&headers.iter().collect::<Vec<_>>().join(", "))
                 ))
             })?;
         // An optional date-of-birth column, matched against PDS like `lookup --dob`.

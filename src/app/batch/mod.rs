@@ -25,8 +25,8 @@ use crate::config::route::Route;
 use crate::error::Result;
 
 pub use input::{plan_row, plan_rows, read_rows, Plan, Row, RowReader};
-pub use record::{Counts, CsvRow, Record, Status, Summary, CSV_COLUMNS, STATUSES};
-pub use run::{open, Ended, Opened};
+pub use record::{Summary, CSV_COLUMNS, STATUSES};
+pub use run::open;
 
 /// The record format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

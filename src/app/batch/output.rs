@@ -133,7 +133,7 @@ impl Sink {
                 .and_then(|_| w.flush())
                 .map_err(write_error),
             Sink::Csv(c) => {
-                c.write_record(v.csv.0.iter().map(|v| crate::render::csv_cell(v)))
+                c.write_record(v.csv.0.iter().map(|v| crate::sanitize::csv_cell(v)))
                     .map_err(write_error)?;
                 c.flush().map_err(write_error)
             }
