@@ -6,56 +6,17 @@ use std::sync::Arc;
 
 use crate::config::care::CareSetting;
 use crate::error::{Error, Kind, Result};
+use crate::ui::progress::Progress;
 use args::{BatchArgs, BatchFormat};
 
 pub use crate::app::batch::{
     plan_row, plan_rows, read_rows, Plan, Row, RowReader, CSV_COLUMNS, STATUSES,
 };
 
-/// The progress bar on stderr: rows done of all rows, rate, ETA and plans found. Hidden when
-/// stderr is not a terminal, on `TERM=dumb` (it redraws with escape sequences), with
-/// `--no-progress` or `--quiet` (not `NO_COLOR`: it has no colour); notes are printed above it.
-struct Progress {
-    show: bool,
-    quiet: bool,
-    bar: std::sync::OnceLock<indicatif::ProgressBar>,
-}
-
-impl Progress {
-    fn bar(rows: u64, done: u64) -> indicatif::ProgressBar {
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(rows),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} rows  {rate}  ETA {eta}  {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .with_key(
-                "rate",
-                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.1} rows/s", s.per_sec());
-                },
-            )
-            .progress_chars("=> "),
-        );
-        bar.set_position(done);
-        bar.set_message("0 with a plan");
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        bar
-    }
-}
-
+/// The workflow's terminal: notes and the progress bar (`ui::progress`).
 impl crate::app::batch::Ui for Progress {
     fn note(&self, msg: &str) {
-        if self.quiet {
-            return;
-        }
-        match self.bar.get() {
-            Some(bar) => bar.suspend(|| crate::ui::note(msg)),
-            None => crate::ui::note(msg),
-        }
+        Progress::note(self, msg);
     }
 
     fn warning(&self, msg: &str) {
@@ -63,23 +24,15 @@ impl crate::app::batch::Ui for Progress {
     }
 
     fn start(&self, rows: u64, done: u64) {
-        let dumb = crate::ui::term_is_dumb();
-        if self.show && !self.quiet && !dumb && crate::ui::stderr_is_terminal() {
-            let _ = self.bar.set(Progress::bar(rows, done));
-        }
+        Progress::start(self, rows, done);
     }
 
     fn row(&self, plans: u64) {
-        if let Some(bar) = self.bar.get() {
-            bar.inc(1);
-            bar.set_message(format!("{plans} with a plan"));
-        }
+        Progress::row(self, plans);
     }
 
     fn finish(&self) {
-        if let Some(bar) = self.bar.get() {
-            bar.finish_and_clear();
-        }
+        Progress::finish(self);
     }
 }
 
@@ -138,11 +91,7 @@ pub async fn run(ctx: &crate::app::Ctx, args: BatchArgs) -> Result<()> {
     if care == CareSetting::Unscheduled && !args.yes && !crate::ui::prompt::can_ask() {
         return Err(unconfirmed());
     }
-    let ui = Arc::new(Progress {
-        show: !args.no_progress,
-        quiet: ctx.settings.quiet,
-        bar: Default::default(),
-    });
+    let ui = Arc::new(Progress::new(!args.no_progress, ctx.settings.quiet));
     let opts = options(args, care);
     let yes = opts.yes;
     let opened = crate::app::batch::open(ctx, opts, ui.as_ref()).await?;

@@ -3,6 +3,7 @@
 //! the terminal (is it one, how wide, colour, box drawing) and the questions asked on it
 //! ([`prompt`]). `tests/cli/architecture.rs` holds the rule: no other module prints.
 
+pub mod progress;
 pub mod prompt;
 
 use std::io::{self, IsTerminal, Write};
