@@ -22,7 +22,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::http::{header, HangUp, Resp};
 use super::patients::{self, Accessor, Behaviour, PlanKind};
-use super::server::State;
+use super::state::State;
 use cpis_core::xml::{self, Doc, Element};
 
 const HL7: &str = "urn:hl7-org:v3";
