@@ -319,7 +319,12 @@ const SANDBOX_LAYERS: &[(&str, u8)] = &[
 /// sandbox's top-level files `super::` is the crate root, as `crate::` is.
 fn sandbox_crossings() -> BTreeSet<(String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/sandbox/src");
-    let layer = |m: &str| SANDBOX_LAYERS.iter().find(|(n, _)| *n == m).map(|(_, l)| *l);
+    let layer = |m: &str| {
+        SANDBOX_LAYERS
+            .iter()
+            .find(|(n, _)| *n == m)
+            .map(|(_, l)| *l)
+    };
     let mut files = Vec::new();
     sources(&src, &mut files);
     let mut found = BTreeSet::new();

@@ -235,6 +235,8 @@ fn access_denied(diagnostics: &str) -> Resp {
     )
 }
 
+/// A CareTeam or AuditEvent search: the platform's checks, the service's header and
+/// parameter checks, the fault patients, then the bundle.
 async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp {
     if !state.within_rate_limit() {
         return too_many_requests(&format!(
@@ -246,57 +248,19 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
         Ok(c) => c,
         Err(diagnostics) => return access_denied(&diagnostics),
     };
-    if !is_uuid(header(req, "traceid")) {
-        return precondition("TraceID header missing or not a UUID");
-    }
-    let request_id = match header(req, "x-request-id") {
-        Some(v) if is_uuid(Some(v)) => v.trim().to_string(),
-        _ => return precondition("X-Request-ID header missing or not a UUID"),
+    let (request_id, unscheduled) = match search_headers(req, token_caller.as_ref()) {
+        Ok(h) => h,
+        Err(diagnostics) => return precondition(diagnostics),
     };
-    // A CIS2 user's requests name the role they selected (the sandbox insists, so that a
-    // client that forgets it is caught).
-    if let Some(oauth::Caller::User {
-        role_profile_id, ..
-    }) = &token_caller
-    {
-        if header(req, "nhsd-session-urid").map(str::trim) != Some(role_profile_id.as_str()) {
-            return precondition(
-                "NHSD-Session-URID header missing or not the signed-in user's selected role profile id",
-            );
-        }
-    }
-    let unscheduled = match header(req, "isunscheduledaccessevent").map(|v| v.trim().to_ascii_lowercase()) {
-        Some(v) if v == "true" => true,
-        Some(v) if v == "false" => false,
-        _ => {
-            return precondition(
-                "IsUnscheduledAccessEvent header missing or not 'true'/'false' (the sandbox is stricter than the live service, which treats a missing header as unscheduled)",
-            )
-        }
-    };
-
     let query = req.uri().query().unwrap_or("");
-    let identifier = url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "patient:identifier")
-        .map(|(_, v)| v.into_owned());
-    let Some(identifier) = identifier else {
-        return invalid_search("patient:identifier search parameter is required");
+    let (number, known) = match searched_number(query) {
+        Ok(n) => n,
+        Err(diagnostics) => return invalid_search(&diagnostics),
     };
-    let Some((system, number)) = identifier.split_once('|') else {
-        return invalid_search("patient:identifier must be system|value");
-    };
-    if system != SYSTEM_NHS_NUMBER {
-        return invalid_search(&format!("identifier system must be {SYSTEM_NHS_NUMBER}"));
-    }
-    let known = patients::find(number);
-    let valid = NhsNumber::parse(number).is_ok_and(|n| n.digits() == number);
-    if !valid && known.is_none() {
-        return invalid_search("Invalid NHS number");
-    }
     if unscheduled {
-        state.count_unscheduled(number);
+        state.count_unscheduled(&number);
     }
-    if known.is_none() && (patients::is_no_record(number) || super::pds::is_case(number)) {
+    if known.is_none() && (patients::is_no_record(&number) || super::pds::is_case(&number)) {
         let self_url = format!("{}/{resource}?{query}", base_url(state, req));
         return fhir(StatusCode::OK, &searchset(&self_url, 0, Vec::new()));
     }
@@ -309,56 +273,145 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
             "The cpis sandbox only knows its synthetic patients (see `cpis sandbox patients`); it never answers 'no plan' for any other number.",
         );
     };
+    if let Some(r) = fault_before_answer(state, patient, &request_id).await {
+        return r;
+    }
+    let found = Found {
+        patient,
+        resource,
+        unscheduled,
+        caller: token_caller.as_ref(),
+    };
+    answer_search(state, req, &found)
+}
 
+/// The search's headers as the service checks them: `TraceID` and `X-Request-ID` UUIDs, a
+/// CIS2 user's selected role, `IsUnscheduledAccessEvent`. The request id and whether the
+/// access is unscheduled, or the diagnostics of the 400 (`PRECONDITION_FAILED`).
+fn search_headers(
+    req: &Request<Incoming>,
+    token_caller: Option<&oauth::Caller>,
+) -> Result<(String, bool), &'static str> {
+    if !is_uuid(header(req, "traceid")) {
+        return Err("TraceID header missing or not a UUID");
+    }
+    let request_id = match header(req, "x-request-id") {
+        Some(v) if is_uuid(Some(v)) => v.trim().to_string(),
+        _ => return Err("X-Request-ID header missing or not a UUID"),
+    };
+    // A CIS2 user's requests name the role they selected (the sandbox insists, so that a
+    // client that forgets it is caught).
+    if let Some(oauth::Caller::User {
+        role_profile_id, ..
+    }) = token_caller
+    {
+        if header(req, "nhsd-session-urid").map(str::trim) != Some(role_profile_id.as_str()) {
+            return Err("NHSD-Session-URID header missing or not the signed-in user's selected role profile id");
+        }
+    }
+    let unscheduled = match header(req, "isunscheduledaccessevent").map(|v| v.trim().to_ascii_lowercase()) {
+        Some(v) if v == "true" => true,
+        Some(v) if v == "false" => false,
+        _ => {
+            return Err("IsUnscheduledAccessEvent header missing or not 'true'/'false' (the sandbox is stricter than the live service, which treats a missing header as unscheduled)")
+        }
+    };
+    Ok((request_id, unscheduled))
+}
+
+/// The NHS number `patient:identifier` names (checked), and the synthetic patient it is if
+/// any; or the diagnostics of the 400 (`INVALID_SEARCH_DATA`).
+fn searched_number(query: &str) -> Result<(String, Option<&'static Patient>), String> {
+    let identifier = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "patient:identifier")
+        .map(|(_, v)| v.into_owned());
+    let Some(identifier) = identifier else {
+        return Err("patient:identifier search parameter is required".into());
+    };
+    let Some((system, number)) = identifier.split_once('|') else {
+        return Err("patient:identifier must be system|value".into());
+    };
+    if system != SYSTEM_NHS_NUMBER {
+        return Err(format!("identifier system must be {SYSTEM_NHS_NUMBER}"));
+    }
+    let known = patients::find(number);
+    let valid = NhsNumber::parse(number).is_ok_and(|n| n.digits() == number);
+    if !valid && known.is_none() {
+        return Err("Invalid NHS number".into());
+    }
+    Ok((number.to_string(), known))
+}
+
+/// A fault patient's answer in place of the search's (before anything is recorded); `Slow`
+/// waits, then answers as usual.
+async fn fault_before_answer(
+    state: &State,
+    patient: &'static Patient,
+    request_id: &str,
+) -> Option<Resp> {
     match patient.behaviour {
-        Behaviour::Unauthorized => {
-            return outcome(
-                StatusCode::UNAUTHORIZED,
-                "forbidden",
-                "ACCESS_DENIED",
-                "Access has been denied to process this request",
-                "Missing or expired access token (sandbox fault patient)",
-            )
-        }
-        Behaviour::AccessDenied => {
-            return respond(StatusCode::FORBIDDEN, FHIR_JSON, ACCESS_DENIED);
-        }
-        Behaviour::RateLimitedOnce if state.first_sight(&request_id) => {
-            return too_many_requests("Your application, cpis-sandbox, has exceeded its quota of 5 requests per second (sandbox fault patient)");
-        }
-        Behaviour::UnavailableOnce if state.first_sight(&request_id) => {
+        Behaviour::Unauthorized => Some(outcome(
+            StatusCode::UNAUTHORIZED,
+            "forbidden",
+            "ACCESS_DENIED",
+            "Access has been denied to process this request",
+            "Missing or expired access token (sandbox fault patient)",
+        )),
+        Behaviour::AccessDenied => Some(respond(StatusCode::FORBIDDEN, FHIR_JSON, ACCESS_DENIED)),
+        Behaviour::RateLimitedOnce if state.first_sight(request_id) => Some(too_many_requests("Your application, cpis-sandbox, has exceeded its quota of 5 requests per second (sandbox fault patient)")),
+        Behaviour::UnavailableOnce if state.first_sight(request_id) => {
             let mut r = respond(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "application/json",
                 json!({"fault": {"faultstring": "The Service is temporarily unavailable", "detail": {"errorcode": "messaging.adaptors.http.flow.ServiceUnavailable"}}}).to_string(),
             );
             r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-            return r;
+            Some(r)
         }
-        Behaviour::Slow => tokio::time::sleep(patients::SLOW_RESPONSE).await,
-        Behaviour::MalformedBody => {
-            return respond(
-                StatusCode::OK,
-                FHIR_JSON,
-                "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":1,\"entry\":[{\"resource\":{\"resourceType\":\"Care",
-            )
+        Behaviour::Slow => {
+            tokio::time::sleep(patients::SLOW_RESPONSE).await;
+            None
         }
-        Behaviour::HtmlProxyPage => {
-            return respond(
-                StatusCode::OK,
-                "text/html; charset=utf-8",
-                "<!DOCTYPE html>\n<html><head><title>Web page blocked</title></head><body><h1>Web page blocked</h1><p>Access to this site is blocked by your organisation's internet policy.</p></body></html>\n",
-            )
-        }
-        _ => {}
+        Behaviour::MalformedBody => Some(respond(
+            StatusCode::OK,
+            FHIR_JSON,
+            "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":1,\"entry\":[{\"resource\":{\"resourceType\":\"Care",
+        )),
+        Behaviour::HtmlProxyPage => Some(respond(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html>\n<html><head><title>Web page blocked</title></head><body><h1>Web page blocked</h1><p>Access to this site is blocked by your organisation's internet policy.</p></body></html>\n",
+        )),
+        _ => None,
     }
+}
 
+/// A search that found a synthetic patient: which search, and who asked.
+struct Found<'a> {
+    patient: &'static Patient,
+    /// `CareTeam` or `AuditEvent`.
+    resource: &'a str,
+    unscheduled: bool,
+    /// The caller a verified token names.
+    caller: Option<&'a oauth::Caller>,
+}
+
+/// The search's bundle, the access recorded first; then the faults that come after
+/// recording (a timeout, a reset, an answer about another child or about no one).
+fn answer_search(state: &State, req: &Request<Incoming>, found: &Found) -> Resp {
+    let Found {
+        patient,
+        resource,
+        unscheduled,
+        ..
+    } = *found;
+    let query = req.uri().query().unwrap_or("");
     let base = base_url(state, req);
     let self_url = format!("{base}/{resource}?{query}");
     // The caller a verified token names, else the sandbox's stand-in clinician.
     let caller = unscheduled.then(|| {
-        token_caller
-            .as_ref()
+        found
+            .caller
             .map(oauth::Caller::accessor)
             .unwrap_or_else(patients::sandbox_caller)
     });
@@ -374,13 +427,18 @@ async fn search(state: &State, req: &Request<Incoming>, resource: &str) -> Resp 
         let text = CARETEAM_EXAMPLE.replace(patients::OFFICIAL_EXAMPLE_NUMBER, patient.nhs_number);
         return respond(StatusCode::OK, FHIR_JSON, text);
     }
-    let mut body = if resource == "CareTeam" {
+    let body = if resource == "CareTeam" {
         careteam_bundle(patient, &base, &self_url)
     } else {
         auditevent_bundle(patient, &history, &base, &self_url)
     };
+    fault_after_recording(patient, resource, body)
+}
+
+/// The bundle as a fault patient gets it, once the search is on record (and the local
+/// authority notified).
+fn fault_after_recording(patient: &Patient, resource: &str, mut body: Value) -> Resp {
     match (patient.behaviour, resource) {
-        // The search is on record (and the local authority notified) before these answer.
         (Behaviour::GatewayTimeoutAfterRecording, _) => {
             return respond(
                 StatusCode::GATEWAY_TIMEOUT,
