@@ -315,25 +315,49 @@ const SANDBOX_LAYERS: &[(&str, u8)] = &[
     ("server", 6),
 ];
 
-/// Every use one file of the sandbox makes of another below or beside it: (from, to). In the
-/// sandbox's top-level files `super::` is the crate root, as `crate::` is.
-fn sandbox_crossings() -> BTreeSet<(String, String)> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/sandbox/src");
+/// The items the sandbox's crate root defines (`pub struct Options`, `pub async fn start`):
+/// the root declares and starts every module, so a module that used one of them would
+/// close a circle through it.
+fn root_items(lib: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for line in code_of(lib).lines() {
+        let line = line.trim_start();
+        for kw in [
+            "pub struct ",
+            "pub enum ",
+            "pub fn ",
+            "pub async fn ",
+            "pub const ",
+        ] {
+            if let Some(rest) = line.strip_prefix(kw) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+/// Every use one file of the sandbox makes of another of its own layer or above, or of the
+/// crate root (`lib`): (from, to). `files` are (path below `crates/sandbox/src`, source); in
+/// the top-level files `super::` is the crate root, as `crate::` is.
+fn sandbox_crossings_in(files: &[(String, String)]) -> BTreeSet<(String, String)> {
     let layer = |m: &str| {
         SANDBOX_LAYERS
             .iter()
             .find(|(n, _)| *n == m)
             .map(|(_, l)| *l)
     };
-    let mut files = Vec::new();
-    sources(&src, &mut files);
+    let root = files
+        .iter()
+        .find(|(rel, _)| rel == "lib.rs")
+        .map(|(_, code)| root_items(code))
+        .unwrap_or_default();
     let mut found = BTreeSet::new();
-    for file in files {
-        let rel = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (rel, text) in files {
         let top = rel.split('/').next().unwrap().trim_end_matches(".rs");
         if top == "lib" {
             continue;
@@ -341,7 +365,7 @@ fn sandbox_crossings() -> BTreeSet<(String, String)> {
         let from = layer(top).unwrap_or_else(|| {
             panic!("crates/sandbox/src/{rel}: {top} has no layer in SANDBOX_LAYERS")
         });
-        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        let code = code_of(text);
         let mut used = names_after(&code, "crate::");
         if !rel.contains('/') {
             used.extend(names_after(&code, "super::"));
@@ -350,7 +374,9 @@ fn sandbox_crossings() -> BTreeSet<(String, String)> {
             if to == top {
                 continue;
             }
-            if layer(&to).is_some_and(|l| l >= from) {
+            if root.contains(&to) {
+                found.insert((top.to_string(), format!("lib ({to})")));
+            } else if layer(&to).is_some_and(|l| l >= from) {
                 found.insert((top.to_string(), to));
             }
         }
@@ -358,9 +384,27 @@ fn sandbox_crossings() -> BTreeSet<(String, String)> {
     found
 }
 
+/// The sandbox's sources: (path below `crates/sandbox/src`, source).
+fn sandbox_sources() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/sandbox/src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&f).unwrap())
+        })
+        .collect()
+}
+
 #[test]
 fn the_sandbox_files_import_one_way() {
-    let found = sandbox_crossings();
+    let found = sandbox_crossings_in(&sandbox_sources());
     assert!(
         found.is_empty(),
         "sandbox files that use one of their own layer or above (move what is shared down a layer): {found:?}"
@@ -373,6 +417,41 @@ fn the_sandbox_files_import_one_way() {
             "SANDBOX_LAYERS names {m}, which is no file of crates/sandbox/src"
         );
     }
+}
+
+#[test]
+fn the_sandbox_check_sees_a_circle() {
+    let file = |rel: &str, code: &str| (rel.to_string(), code.to_string());
+    let files = [
+        file(
+            "lib.rs",
+            "pub mod mhs;\npub struct Options {}\npub async fn start() {}",
+        ),
+        // The circle this check was written against: mhs used the router's State.
+        file(
+            "mhs.rs",
+            "use super::server::State;\nuse super::http::Resp;",
+        ),
+        file("server.rs", "use super::mhs;\nuse super::state::State;"),
+        file(
+            "state.rs",
+            "use crate::{oauth, cpis_fhir::BASE_PATH};\nlet o = crate::Options {};",
+        ),
+        file(
+            "http.rs",
+            "#[cfg(test)]\nmod tests {\n    use super::super::server;\n}",
+        ),
+    ];
+    let found: Vec<_> = sandbox_crossings_in(&files).into_iter().collect();
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        found,
+        [
+            pair("mhs", "server"),
+            pair("state", "cpis_fhir"),
+            pair("state", "lib (Options)")
+        ]
+    );
 }
 
 /// The `[dependencies]` table of a manifest, as `name` lines.
