@@ -7,6 +7,7 @@ use hyper::header::{HeaderValue, RETRY_AFTER};
 use hyper::{Method, Request, StatusCode};
 use serde_json::{json, Value};
 
+use super::alerts::Outcome;
 use super::http::{
     fhir, header, outcome, query_map, respond, HangUp, HangUpInstead, Resp, FHIR_JSON,
 };
@@ -57,40 +58,11 @@ pub(crate) async fn communication_endpoint(
     state: &State,
     req: Request<Incoming>,
 ) -> Result<Resp, HangUp> {
-    use super::alerts::Outcome;
     if let Err(diagnostics) = check_token(state, &req) {
         return Ok(access_denied(&diagnostics));
     }
     if req.method() == Method::GET {
-        let q = query_map(req.uri());
-        let Some((system, nhs)) = q.get("patient:identifier").and_then(|v| v.split_once('|'))
-        else {
-            return Ok(invalid_search(
-                "patient:identifier=system|value is required",
-            ));
-        };
-        if system != SYSTEM_NHS_NUMBER {
-            return Ok(invalid_search(&format!(
-                "identifier system must be {SYSTEM_NHS_NUMBER}"
-            )));
-        }
-        let found = state.alerts.for_patient(nhs);
-        let base = base_url(state, &req);
-        let self_url = format!("{base}/Communication?{}", req.uri().query().unwrap_or(""));
-        let entries = found
-            .into_iter()
-            .map(|r| {
-                json!({
-                    "fullUrl": format!("{base}/Communication/{}", r["id"].as_str().unwrap_or("")),
-                    "resource": r,
-                    "search": {"mode": "match"}
-                })
-            })
-            .collect::<Vec<_>>();
-        return Ok(fhir(
-            StatusCode::OK,
-            &searchset(&self_url, entries.len(), entries),
-        ));
+        return Ok(alert_search(state, &req));
     }
     if req.method() != Method::POST {
         return Ok(outcome(
@@ -127,6 +99,42 @@ pub(crate) async fn communication_endpoint(
             "an alert is at most 1 MiB",
         ));
     }
+    let answer = state
+        .alerts
+        .post(&body, request_id.as_deref(), state.alert_fault, &base);
+    alert_answer(answer).await
+}
+
+/// `GET /Communication?patient:identifier=SYSTEM|NHS`: the alerts received about a patient.
+fn alert_search(state: &State, req: &Request<Incoming>) -> Resp {
+    let q = query_map(req.uri());
+    let Some((system, nhs)) = q.get("patient:identifier").and_then(|v| v.split_once('|')) else {
+        return invalid_search("patient:identifier=system|value is required");
+    };
+    if system != SYSTEM_NHS_NUMBER {
+        return invalid_search(&format!("identifier system must be {SYSTEM_NHS_NUMBER}"));
+    }
+    let found = state.alerts.for_patient(nhs);
+    let base = base_url(state, req);
+    let self_url = format!("{base}/Communication?{}", req.uri().query().unwrap_or(""));
+    let entries = found
+        .into_iter()
+        .map(|r| {
+            json!({
+                "fullUrl": format!("{base}/Communication/{}", r["id"].as_str().unwrap_or("")),
+                "resource": r,
+                "search": {"mode": "match"}
+            })
+        })
+        .collect::<Vec<_>>();
+    fhir(
+        StatusCode::OK,
+        &searchset(&self_url, entries.len(), entries),
+    )
+}
+
+/// A posted alert's answer as the alerts service decided it (stored, or a fault).
+async fn alert_answer(answer: Outcome) -> Result<Resp, HangUp> {
     let stored = |status: u16, location: Option<String>, v: Value| {
         let mut r = fhir(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), &v);
         if let Some(l) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
@@ -134,40 +142,38 @@ pub(crate) async fn communication_endpoint(
         }
         r
     };
-    Ok(
-        match state
-            .alerts
-            .post(&body, request_id.as_deref(), state.alert_fault, &base)
-        {
-            Outcome::Answer(status, location, v) => stored(status, location, v),
-            Outcome::Unavailable => {
-                let mut r = respond(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "application/json",
-                    json!({"fault": {"faultstring": "The Service is temporarily unavailable", "detail": {"errorcode": "messaging.adaptors.http.flow.ServiceUnavailable"}}}).to_string(),
-                );
-                r.headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from_static("1"));
-                r
+    Ok(match answer {
+        Outcome::Answer(status, location, v) => stored(status, location, v),
+        Outcome::Unavailable => service_unavailable(),
+        Outcome::Drop => return Err(HangUp),
+        Outcome::Redirect(status, location) => {
+            let mut r = respond(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::SEE_OTHER),
+                "text/plain",
+                String::new(),
+            );
+            if let Ok(l) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(hyper::header::LOCATION, l);
             }
-            Outcome::Drop => return Err(HangUp),
-            Outcome::Redirect(status, location) => {
-                let mut r = respond(
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::SEE_OTHER),
-                    "text/plain",
-                    String::new(),
-                );
-                if let Ok(l) = HeaderValue::from_str(&location) {
-                    r.headers_mut().insert(hyper::header::LOCATION, l);
-                }
-                r
-            }
-            Outcome::Slow(location, v) => {
-                tokio::time::sleep(super::alerts::SLOW_ALERT).await;
-                stored(201, location, v)
-            }
-        },
-    )
+            r
+        }
+        Outcome::Slow(location, v) => {
+            tokio::time::sleep(super::alerts::SLOW_ALERT).await;
+            stored(201, location, v)
+        }
+    })
+}
+
+/// The platform's 503 when the service behind it is down: its JSON fault, `Retry-After: 1`.
+fn service_unavailable() -> Resp {
+    let mut r = respond(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "application/json",
+        json!({"fault": {"faultstring": "The Service is temporarily unavailable", "detail": {"errorcode": "messaging.adaptors.http.flow.ServiceUnavailable"}}}).to_string(),
+    );
+    r.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    r
 }
 
 /// The API platform's spike-arrest answer: 429, its JSON body, `Retry-After: 1`.
@@ -359,15 +365,7 @@ async fn fault_before_answer(
         )),
         Behaviour::AccessDenied => Some(respond(StatusCode::FORBIDDEN, FHIR_JSON, ACCESS_DENIED)),
         Behaviour::RateLimitedOnce if state.first_sight(request_id) => Some(too_many_requests("Your application, cpis-sandbox, has exceeded its quota of 5 requests per second (sandbox fault patient)")),
-        Behaviour::UnavailableOnce if state.first_sight(request_id) => {
-            let mut r = respond(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "application/json",
-                json!({"fault": {"faultstring": "The Service is temporarily unavailable", "detail": {"errorcode": "messaging.adaptors.http.flow.ServiceUnavailable"}}}).to_string(),
-            );
-            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-            Some(r)
-        }
+        Behaviour::UnavailableOnce if state.first_sight(request_id) => Some(service_unavailable()),
         Behaviour::Slow => {
             tokio::time::sleep(patients::SLOW_RESPONSE).await;
             None
