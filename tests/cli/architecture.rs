@@ -1,7 +1,8 @@
 //! The architecture test: reads every `crate::` and `super::` path in `src/` (test modules
 //! aside) and fails when a module reaches a layer above its own or one command reaches
 //! another; and the manifests and sources of `crates/` for the rule that the sandbox uses only
-//! the shared core, never the tool. The layers are README's "How the code is laid
+//! the shared core, never the tool, and that the sandbox's own files import one way
+//! (`SANDBOX_LAYERS`). The layers are README's "How the code is laid
 //! out". What the code still does against the rules is listed in `KNOWN`, exactly: a new
 //! crossing fails, and so does one that has been removed but is still listed, so the list only
 //! shrinks.
@@ -262,6 +263,174 @@ fn the_checker_sees_paths_groups_and_inline_uses() {
     assert_eq!(
         names_after(code, "super::").into_iter().collect::<Vec<_>>(),
         ["lookup"]
+    );
+}
+
+/// Each file of `crates/sandbox/src/` and its layer: a file may use only files of layers below
+/// its own (never one beside it), so the sandbox's files form no circle. Below all: the leaf
+/// HTTP helper and the vocabulary; in the middle the services' own state and `state`, which
+/// holds it; above them the services that answer requests; on top the router.
+const SANDBOX_LAYERS: &[(&str, u8)] = &[
+    // 0: leaves: the HTTP helper, the vocabulary, the errors, the built-in application.
+    ("http", 0),
+    ("vocab", 0),
+    ("error", 0),
+    ("app", 0),
+    // 1: the synthetic patients; TLS material.
+    ("patients", 1),
+    ("tls", 1),
+    // 2: PDS, the alerts received, the mock CIS2.
+    ("pds", 2),
+    ("alerts", 2),
+    ("cis2", 2),
+    // 3: OAuth (signs in CIS2's users); Patient Flags (knows PDS's cases).
+    ("oauth", 3),
+    ("flags", 3),
+    // 4: what a running sandbox keeps, and the platform's token check.
+    ("state", 4),
+    // 5: the services that read and change that state.
+    ("cpis_fhir", 5),
+    ("mhs", 5),
+    // 6: the router, above every service.
+    ("server", 6),
+];
+
+/// The items the sandbox's crate root defines (`pub struct Options`, `pub async fn start`):
+/// the root declares and starts every module, so a module that used one of them would
+/// close a circle through it.
+fn root_items(lib: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for line in code_of(lib).lines() {
+        let line = line.trim_start();
+        for kw in [
+            "pub struct ",
+            "pub enum ",
+            "pub fn ",
+            "pub async fn ",
+            "pub const ",
+        ] {
+            if let Some(rest) = line.strip_prefix(kw) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+/// Every use one file of the sandbox makes of another of its own layer or above, or of the
+/// crate root (`lib`): (from, to). `files` are (path below `crates/sandbox/src`, source); in
+/// the top-level files `super::` is the crate root, as `crate::` is.
+fn sandbox_crossings_in(files: &[(String, String)]) -> BTreeSet<(String, String)> {
+    let layer = |m: &str| {
+        SANDBOX_LAYERS
+            .iter()
+            .find(|(n, _)| *n == m)
+            .map(|(_, l)| *l)
+    };
+    let root = files
+        .iter()
+        .find(|(rel, _)| rel == "lib.rs")
+        .map(|(_, code)| root_items(code))
+        .unwrap_or_default();
+    let mut found = BTreeSet::new();
+    for (rel, text) in files {
+        let top = rel.split('/').next().unwrap().trim_end_matches(".rs");
+        if top == "lib" {
+            continue;
+        }
+        let from = layer(top).unwrap_or_else(|| {
+            panic!("crates/sandbox/src/{rel}: {top} has no layer in SANDBOX_LAYERS")
+        });
+        let code = code_of(text);
+        let mut used = names_after(&code, "crate::");
+        if !rel.contains('/') {
+            used.extend(names_after(&code, "super::"));
+        }
+        for to in used {
+            if to == top {
+                continue;
+            }
+            if root.contains(&to) {
+                found.insert((top.to_string(), format!("lib ({to})")));
+            } else if layer(&to).is_some_and(|l| l >= from) {
+                found.insert((top.to_string(), to));
+            }
+        }
+    }
+    found
+}
+
+/// The sandbox's sources: (path below `crates/sandbox/src`, source).
+fn sandbox_sources() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/sandbox/src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&f).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn the_sandbox_files_import_one_way() {
+    let found = sandbox_crossings_in(&sandbox_sources());
+    assert!(
+        found.is_empty(),
+        "sandbox files that use one of their own layer or above (move what is shared down a layer): {found:?}"
+    );
+    // Every file of the sandbox has a layer, and every layer names a file.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/sandbox/src");
+    for (m, _) in SANDBOX_LAYERS {
+        assert!(
+            src.join(format!("{m}.rs")).exists() || src.join(m).join("mod.rs").exists(),
+            "SANDBOX_LAYERS names {m}, which is no file of crates/sandbox/src"
+        );
+    }
+}
+
+#[test]
+fn the_sandbox_check_sees_a_circle() {
+    let file = |rel: &str, code: &str| (rel.to_string(), code.to_string());
+    let files = [
+        file(
+            "lib.rs",
+            "pub mod mhs;\npub struct Options {}\npub async fn start() {}",
+        ),
+        // The circle this check was written against: mhs used the router's State.
+        file(
+            "mhs.rs",
+            "use super::server::State;\nuse super::http::Resp;",
+        ),
+        file("server.rs", "use super::mhs;\nuse super::state::State;"),
+        file(
+            "state.rs",
+            "use crate::{oauth, cpis_fhir::BASE_PATH};\nlet o = crate::Options {};",
+        ),
+        file(
+            "http.rs",
+            "#[cfg(test)]\nmod tests {\n    use super::super::server;\n}",
+        ),
+    ];
+    let found: Vec<_> = sandbox_crossings_in(&files).into_iter().collect();
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        found,
+        [
+            pair("mhs", "server"),
+            pair("state", "cpis_fhir"),
+            pair("state", "lib (Options)")
+        ]
     );
 }
 

@@ -80,6 +80,10 @@ pub(crate) fn query_map(uri: &hyper::Uri) -> HashMap<String, String> {
     m
 }
 
+/// Set on a response that must not be sent: the connection is closed instead.
+#[derive(Clone, Copy)]
+pub(crate) struct HangUpInstead;
+
 /// Returned by a handler to close the connection without an answer (an alert fault).
 #[derive(Debug)]
 pub struct HangUp;

@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod app;
 pub mod cis2;
+pub mod cpis_fhir;
 pub mod error;
 pub mod flags;
 pub mod http;
@@ -15,6 +16,7 @@ pub mod oauth;
 pub mod patients;
 pub mod pds;
 pub mod server;
+pub mod state;
 pub mod tls;
 pub mod vocab;
 
@@ -75,7 +77,7 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
     let scheme = if opts.tls.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{addr}{}", server::BASE_PATH);
     let state = Arc::new(
-        server::State::new(opts.delay, opts.tls.is_some())
+        state::State::new(opts.delay, opts.tls.is_some())
             .with_auth(opts.require_auth, oauth::Registry::new(opts.apps))
             .with_clock_offset(opts.clock_offset_secs)
             .with_rate_limit(opts.rate_limit)

@@ -22,7 +22,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::http::{header, HangUp, Resp};
 use super::patients::{self, Accessor, Behaviour, PlanKind};
-use super::server::State;
+use super::state::State;
 use cpis_core::xml::{self, Doc, Element};
 
 const HL7: &str = "urn:hl7-org:v3";
@@ -176,11 +176,55 @@ fn text_at(e: &Element, path: &[&str]) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The reasons a query fails Spine's checks, in the order the checks run: each is
+/// (`ErrorBase1732.*` or `ErrorBase1712.MANDATORY_DATA_MISSING|...`, what was wrong).
+#[derive(Default)]
+struct Reasons(Vec<(String, String)>);
+
+impl Reasons {
+    fn add(&mut self, code: &str, text: &str) {
+        self.0.push((code.to_string(), text.to_string()));
+    }
+}
+
+/// A 12-digit ASID.
+fn is_asid(v: Option<&str>) -> bool {
+    v.is_some_and(|v| v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The document checked as Spine's stylesheet checks it; each failure is one reason
 /// (`ErrorBase1732.*`, `ErrorBase1712.MANDATORY_DATA_MISSING|...`).
 fn check(payload: &str, message_id: &str) -> Result<Query, Vec<(String, String)>> {
-    let mut errs: Vec<(String, String)> = Vec::new();
-    let mut err = |code: &str, text: &str| errs.push((code.to_string(), text.to_string()));
+    let root = parse_query(payload)?;
+    let mut errs = Reasons::default();
+    check_transmission(&root, message_id, &mut errs);
+    let Some(cae) = root.child("ControlActEvent") else {
+        errs.add("ErrorBase1732.INVALID_CONTROL_ACT", "no ControlActEvent");
+        return Err(errs.0);
+    };
+    check_control_act(cae, &mut errs);
+    let Some(q) = cae.at(&["subject", "CP-ISQueryStub", "cP-ISNHSQuery"]) else {
+        errs.add(
+            "ErrorBase1732.INVALID_CONTROL_ACT",
+            "no CP-ISQueryStub/cP-ISNHSQuery",
+        );
+        return Err(errs.0);
+    };
+    let nhs = check_query(q, &mut errs);
+    let Some(caller) = check_author(q, &mut errs) else {
+        return Err(errs.0);
+    };
+    if !errs.0.is_empty() {
+        return Err(errs.0);
+    }
+    Ok(Query {
+        nhs: nhs.unwrap_or_default().trim().to_string(),
+        caller,
+    })
+}
+
+/// The payload as an HL7 V3 `QUPC_IN000006GB01` document, or the one reason it is not.
+fn parse_query(payload: &str) -> Result<Element, Vec<(String, String)>> {
     let root = match xml::parse(payload.as_bytes()) {
         Ok(r) => r,
         Err(e) => {
@@ -196,17 +240,22 @@ fn check(payload: &str, message_id: &str) -> Result<Query, Vec<(String, String)>
             "the root element is not QUPC_IN000006GB01 in urn:hl7-org:v3".into(),
         )]);
     }
+    Ok(root)
+}
+
+/// The transmission wrapper: interaction, message id, creation time, version, the devices.
+fn check_transmission(root: &Element, message_id: &str, errs: &mut Reasons) {
     if root.attr_at(&["interactionId"], "extension") != Some("QUPC_IN000006GB01")
         || root.attr_at(&["interactionId"], "root") != Some("2.16.840.1.113883.2.1.3.2.4.12")
     {
-        err(
+        errs.add(
             "ErrorBase1732.INCONSISTENT_HL7_INTERACTION_ID",
             "interactionId does not match the root element",
         );
     }
     match root.attr_at(&["id"], "root") {
         Some(id) if is_upper_uuid(id) && id.eq_ignore_ascii_case(message_id) => {}
-        _ => err(
+        _ => errs.add(
             "ErrorBase1732.INVALID_ID",
             "id/@root must be an upper-case UUID equal to the Message-Id",
         ),
@@ -215,49 +264,44 @@ fn check(payload: &str, message_id: &str) -> Result<Query, Vec<(String, String)>
         .attr_at(&["creationTime"], "value")
         .is_some_and(|v| v.len() >= 14 && v[..14].bytes().all(|b| b.is_ascii_digit()))
     {
-        err("ErrorBase1732.INVALID_CREATION_TIME", "creationTime/@value");
+        errs.add("ErrorBase1732.INVALID_CREATION_TIME", "creationTime/@value");
     }
     if root.attr_at(&["versionCode"], "code").is_none() {
-        err("ErrorBase1732.INVALID_VERSION_CODE", "versionCode/@code");
+        errs.add("ErrorBase1732.INVALID_VERSION_CODE", "versionCode/@code");
     }
-    let asid12 =
-        |v: Option<&str>| v.is_some_and(|v| v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()));
     let rcv: Vec<&Element> = root.all("communicationFunctionRcv").collect();
-    if rcv.len() != 1 || !asid12(rcv[0].attr_at(&["device", "id"], "extension")) {
-        err(
+    if rcv.len() != 1 || !is_asid(rcv[0].attr_at(&["device", "id"], "extension")) {
+        errs.add(
             "ErrorBase1732.INVALID_COMM_FUNC_RCV",
             "exactly one receiving device with an ASID",
         );
     }
     let snd: Vec<&Element> = root.all("communicationFunctionSnd").collect();
-    if snd.len() != 1 || !asid12(snd[0].attr_at(&["device", "id"], "extension")) {
-        err(
+    if snd.len() != 1 || !is_asid(snd[0].attr_at(&["device", "id"], "extension")) {
+        errs.add(
             "ErrorBase1732.INVALID_COMM_FUNC_SND",
             "exactly one sending device with an ASID",
         );
     }
-    let Some(cae) = root.child("ControlActEvent") else {
-        err("ErrorBase1732.INVALID_CONTROL_ACT", "no ControlActEvent");
-        return Err(errs);
-    };
+}
+
+/// The control act's one sending system (`author1`).
+fn check_control_act(cae: &Element, errs: &mut Reasons) {
     let author1: Vec<&Element> = cae.all("author1").collect();
     if author1.len() != 1
-        || !asid12(author1[0].attr_at(&["AgentSystemSDS", "agentSystemSDS", "id"], "extension"))
+        || !is_asid(author1[0].attr_at(&["AgentSystemSDS", "agentSystemSDS", "id"], "extension"))
     {
-        err(
+        errs.add(
             "ErrorBase1712.MANDATORY_DATA_MISSING|author1",
             "exactly one author1 with an ASID",
         );
     }
-    let Some(q) = cae.at(&["subject", "CP-ISQueryStub", "cP-ISNHSQuery"]) else {
-        err(
-            "ErrorBase1732.INVALID_CONTROL_ACT",
-            "no CP-ISQueryStub/cP-ISNHSQuery",
-        );
-        return Err(errs);
-    };
+}
+
+/// The query's event id and NHS number (the number as given, if any).
+fn check_query(q: &Element, errs: &mut Reasons) -> Option<String> {
     if !q.attr_at(&["id"], "root").is_some_and(is_upper_uuid) {
-        err(
+        errs.add(
             "ErrorBase1712.MANDATORY_DATA_MISSING|Event ID",
             "cP-ISNHSQuery/id",
         );
@@ -265,17 +309,23 @@ fn check(payload: &str, message_id: &str) -> Result<Query, Vec<(String, String)>
     let value = q.at(&["queryByParameter", "person.NHSnumber", "value"]);
     let nhs = value.and_then(|v| v.attr("extension")).map(str::to_string);
     if nhs.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        err(
+        errs.add(
             "ErrorBase1712.MANDATORY_DATA_MISSING|NHS Number",
             "person.NHSnumber/value/@extension",
         );
     }
     if value.and_then(|v| v.attr("root")).is_some() {
-        err(
+        errs.add(
             "ErrorBase1732.INVALID_NHS_NUMBER",
             "the NHS number takes no @root",
         );
     }
+    nhs
+}
+
+/// Who is asking: a person (`AssignedAuthor`) or a system (`System`); `None` when the
+/// author is neither (the reason added).
+fn check_author(q: &Element, errs: &mut Reasons) -> Option<Accessor> {
     let author = q.child("author");
     let person = author.and_then(|a| a.child("COCT_TP145102GB01.AssignedAuthor"));
     let system = author.and_then(|a| a.child("COCT_TP145104GB01.System"));
@@ -284,134 +334,145 @@ fn check(payload: &str, message_id: &str) -> Result<Query, Vec<(String, String)>
             .iter()
             .find(|c| c.name == "contentId" && c.ns.as_deref() == Some("NPFIT:HL7:Localisation"))
     });
-    let caller = if let Some(p) = person {
-        if content.and_then(|c| c.attr("extension")) != Some("COCT_TP145102GB01#AssignedAuthor")
-            || content.and_then(|c| c.attr("root")) != Some(CONTENT_ROOT)
-        {
-            err(
-                "ErrorBase1732.INVALID_CONTENT_ID",
-                "author/npfitlc:contentId",
-            );
-        }
-        let code = p.child("code");
-        if code.and_then(|c| c.attr("code")).is_none() {
-            err(
-                "ErrorBase1712.MANDATORY_DATA_MISSING|Job Role Code",
-                "AssignedAuthor/code/@code",
-            );
-        }
-        if code.and_then(|c| c.attr("displayName")).is_none() {
-            err(
-                "ErrorBase1712.MANDATORY_DATA_MISSING|Job Role Name",
-                "AssignedAuthor/code/@displayName",
-            );
-        }
-        let uid = p.all("id").find(|i| i.attr("root") == Some(USER_ROOT));
-        if uid.and_then(|i| i.attr("extension")).is_none() {
-            err(
-                "ErrorBase1712.MANDATORY_DATA_MISSING|authorID",
-                "the SDS user id",
-            );
-        }
-        let org = p.child("representedOrganization");
-        if org.and_then(|o| o.attr_at(&["id"], "extension")).is_none() {
-            err(
-                "ErrorBase1712.MANDATORY_DATA_MISSING|Organisation Code",
-                "representedOrganization/id",
-            );
-        }
-        let org_name = org.and_then(|o| text_at(o, &["name"]));
-        if org_name.is_none() {
-            err(
-                "ErrorBase1712.MANDATORY_DATA_MISSING|Organisation Name",
-                "representedOrganization/name",
-            );
-        }
-        Accessor::Person {
-            name: text_at(p, &["assignedAuthorPerson", "name"]).unwrap_or_default(),
-            role_code: code.and_then(|c| c.attr("code")).unwrap_or("").into(),
-            role: code
-                .and_then(|c| c.attr("displayName"))
-                .unwrap_or("")
-                .into(),
-            organisation: org_name.unwrap_or_default(),
-            role_profile_id: p
-                .all("id")
-                .find(|i| i.attr("root") == Some(PROFILE_ROOT))
-                .and_then(|i| i.attr("extension"))
-                .unwrap_or("")
-                .into(),
-        }
+    if let Some(p) = person {
+        Some(person_author(p, content, errs))
     } else if let Some(s) = system {
-        if content.and_then(|c| c.attr("extension")) != Some("COCT_TP145104GB01#System") {
-            err(
-                "ErrorBase1732.INVALID_CONTENT_ID",
-                "author/npfitlc:contentId",
-            );
-        }
-        let asid = s.attr_at(&["id"], "extension");
-        if !asid12(asid) {
-            err(
-                "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.systemID",
-                "System/id",
-            );
-        }
-        let org = s.child("maintainingOrganization");
-        if org.and_then(|o| o.attr_at(&["id"], "extension")).is_none() {
-            err(
-                "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.orgCode",
-                "maintainingOrganization/id",
-            );
-        }
-        let org_name = org.and_then(|o| text_at(o, &["name"]));
-        if org_name.is_none() {
-            err(
-                "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.orgName",
-                "maintainingOrganization/name",
-            );
-        }
-        let sup = s.at(&["indirectAuthority", "superiorAssignedEntity"]);
-        let mut person = String::new();
-        if let Some(sup) = sup {
-            if sup.attr_at(&["code"], "code").is_none() {
-                err(
-                    "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.jobRoleCode",
-                    "superiorAssignedEntity/code/@code",
-                );
-            }
-            if sup.attr_at(&["code"], "displayName").is_none() {
-                err(
-                    "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.jobRoleName",
-                    "superiorAssignedEntity/code/@displayName",
-                );
-            }
-            match text_at(sup, &["assignedPerson", "name"]) {
-                Some(n) => person = n,
-                None => err(
-                    "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.assignedPersonName",
-                    "superiorAssignedEntity/assignedPerson/name",
-                ),
-            }
-        }
-        Accessor::System {
-            asid: asid.unwrap_or("").into(),
-            name: person,
-            organisation: org_name.unwrap_or_default(),
-        }
+        Some(system_author(s, content, errs))
     } else {
-        err(
+        errs.add(
             "ErrorBase1712.MANDATORY_DATA_MISSING|[authorPerson or authorDevice]",
             "cP-ISNHSQuery/author",
         );
-        return Err(errs);
-    };
-    if !errs.is_empty() {
-        return Err(errs);
+        None
     }
-    Ok(Query {
-        nhs: nhs.unwrap_or_default().trim().to_string(),
-        caller,
-    })
+}
+
+/// A person author: job role, SDS user id, organisation (and the role profile if given).
+fn person_author(p: &Element, content: Option<&Element>, errs: &mut Reasons) -> Accessor {
+    if content.and_then(|c| c.attr("extension")) != Some("COCT_TP145102GB01#AssignedAuthor")
+        || content.and_then(|c| c.attr("root")) != Some(CONTENT_ROOT)
+    {
+        errs.add(
+            "ErrorBase1732.INVALID_CONTENT_ID",
+            "author/npfitlc:contentId",
+        );
+    }
+    let code = p.child("code");
+    if code.and_then(|c| c.attr("code")).is_none() {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|Job Role Code",
+            "AssignedAuthor/code/@code",
+        );
+    }
+    if code.and_then(|c| c.attr("displayName")).is_none() {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|Job Role Name",
+            "AssignedAuthor/code/@displayName",
+        );
+    }
+    let uid = p.all("id").find(|i| i.attr("root") == Some(USER_ROOT));
+    if uid.and_then(|i| i.attr("extension")).is_none() {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|authorID",
+            "the SDS user id",
+        );
+    }
+    let org = p.child("representedOrganization");
+    if org.and_then(|o| o.attr_at(&["id"], "extension")).is_none() {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|Organisation Code",
+            "representedOrganization/id",
+        );
+    }
+    let org_name = org.and_then(|o| text_at(o, &["name"]));
+    if org_name.is_none() {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|Organisation Name",
+            "representedOrganization/name",
+        );
+    }
+    Accessor::Person {
+        name: text_at(p, &["assignedAuthorPerson", "name"]).unwrap_or_default(),
+        role_code: code.and_then(|c| c.attr("code")).unwrap_or("").into(),
+        role: code
+            .and_then(|c| c.attr("displayName"))
+            .unwrap_or("")
+            .into(),
+        organisation: org_name.unwrap_or_default(),
+        role_profile_id: p
+            .all("id")
+            .find(|i| i.attr("root") == Some(PROFILE_ROOT))
+            .and_then(|i| i.attr("extension"))
+            .unwrap_or("")
+            .into(),
+    }
+}
+
+/// A system author: its ASID, the maintaining organisation, and the person it acts for
+/// (`indirectAuthority`, when given).
+fn system_author(s: &Element, content: Option<&Element>, errs: &mut Reasons) -> Accessor {
+    if content.and_then(|c| c.attr("extension")) != Some("COCT_TP145104GB01#System") {
+        errs.add(
+            "ErrorBase1732.INVALID_CONTENT_ID",
+            "author/npfitlc:contentId",
+        );
+    }
+    let asid = s.attr_at(&["id"], "extension");
+    if !is_asid(asid) {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.systemID",
+            "System/id",
+        );
+    }
+    let org = s.child("maintainingOrganization");
+    if org.and_then(|o| o.attr_at(&["id"], "extension")).is_none() {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.orgCode",
+            "maintainingOrganization/id",
+        );
+    }
+    let org_name = org.and_then(|o| text_at(o, &["name"]));
+    if org_name.is_none() {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.orgName",
+            "maintainingOrganization/name",
+        );
+    }
+    let person = s
+        .at(&["indirectAuthority", "superiorAssignedEntity"])
+        .map(|sup| superior_person(sup, errs))
+        .unwrap_or_default();
+    Accessor::System {
+        asid: asid.unwrap_or("").into(),
+        name: person,
+        organisation: org_name.unwrap_or_default(),
+    }
+}
+
+/// The person a system acts for: their job role, and their name (empty when missing).
+fn superior_person(sup: &Element, errs: &mut Reasons) -> String {
+    if sup.attr_at(&["code"], "code").is_none() {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.jobRoleCode",
+            "superiorAssignedEntity/code/@code",
+        );
+    }
+    if sup.attr_at(&["code"], "displayName").is_none() {
+        errs.add(
+            "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.jobRoleName",
+            "superiorAssignedEntity/code/@displayName",
+        );
+    }
+    match text_at(sup, &["assignedPerson", "name"]) {
+        Some(n) => n,
+        None => {
+            errs.add(
+                "ErrorBase1712.MANDATORY_DATA_MISSING|authorDevice.assignedPersonName",
+                "superiorAssignedEntity/assignedPerson/name",
+            );
+            String::new()
+        }
+    }
 }
 
 async fn answer(state: &State, q: &Query, message_id: &str, wait: bool) -> Result<Resp, HangUp> {
@@ -736,20 +797,13 @@ fn repc(
     d.open("CP-ISNHSQueryResponse", &[]);
     d.empty("effectiveTime", &[("value", &now_ts())]);
     d.empty("id", &[("root", message_id)]);
-    let count = |d: &mut Doc, outer: &str, inner: &str, n: usize| {
-        d.open(outer, &[]);
-        d.open(inner, &[]);
-        d.empty("value", &[("value", &n.to_string())]);
-        d.close(inner);
-        d.close(outer);
-    };
-    count(
+    total(
         &mut d,
         "pertinentInformation11",
         "pertinentTotalReturnedAccessRecords",
         history.len(),
     );
-    count(
+    total(
         &mut d,
         "pertinentInformation12",
         "pertinentTotalReturnedChildRecords",
@@ -759,142 +813,14 @@ fn repc(
         access(&mut d, recorded, a, p.nhs_number);
     }
     let (first, last) = p.name.rsplit_once(' ').unwrap_or(("", p.name));
+    let subject = Subject {
+        about,
+        no_subject,
+        first,
+        last,
+    };
     for plan in p.plans {
-        d.open("pertinentInformation14", &[]);
-        d.open("pertinentCP-ISRecordControlAct", &[]);
-        d.open("record", &[]);
-        d.open("communicationFunctionSnd", &[]);
-        d.open("organisation", &[]);
-        d.empty(
-            "id",
-            &[
-                ("root", ORG_ROOT),
-                ("extension", la_code(plan.local_authority.name)),
-            ],
-        );
-        d.text("name", plan.local_authority.name);
-        d.empty(
-            "telecom",
-            &[
-                ("use", "EC"),
-                (
-                    "value",
-                    &format!("tel:{}", plan.local_authority.emergency_duty),
-                ),
-            ],
-        );
-        d.empty(
-            "telecom",
-            &[
-                ("use", "WP"),
-                (
-                    "value",
-                    &format!("tel:{}", plan.local_authority.office_hours),
-                ),
-            ],
-        );
-        d.close("organisation");
-        d.close("communicationFunctionSnd");
-        d.open("CP-ISRecord", &[]);
-        let (template, element, prefix) = match plan.kind {
-            PlanKind::Cpp => ("COCT_TP146105GB01", "CPPInformation", "cPP"),
-            PlanKind::Lac => ("COCT_TP146103GB01", "LACInformation", "lAC"),
-            PlanKind::Ucpp => ("COCT_TP146104GB01", "UCPInformation", "uCP"),
-        };
-        d.open("pertinentInformation15", &[]);
-        d.empty(
-            "npfitlc:contentId",
-            &[
-                ("root", CONTENT_ROOT),
-                ("extension", &format!("{template}#{element}")),
-            ],
-        );
-        let el = format!("{template}.{element}");
-        d.open(&el, &[]);
-        d.open("component", &[]);
-        d.open(&format!("{prefix}StartDate"), &[]);
-        d.empty("value", &[("value", &plan_date(plan.start))]);
-        d.close(&format!("{prefix}StartDate"));
-        d.close("component");
-        // An unborn child's plan always has an end date (the due date's plan).
-        let end = plan
-            .end
-            .map(str::to_string)
-            .or_else(|| (plan.kind == PlanKind::Ucpp).then(|| "2099-12-31".to_string()));
-        if let Some(end) = end {
-            d.open("component1", &[]);
-            d.open(&format!("{prefix}EndDate"), &[]);
-            d.empty("value", &[("value", &plan_date(&end))]);
-            d.close(&format!("{prefix}EndDate"));
-            d.close("component1");
-        }
-        d.close(&el);
-        d.close("pertinentInformation15");
-        d.open("subject", &[]);
-        if plan.kind == PlanKind::Ucpp {
-            d.empty(
-                "npfitlc:contentId",
-                &[
-                    ("root", CONTENT_ROOT),
-                    ("extension", "COCT_TP145100GB01#UnbornChild"),
-                ],
-            );
-            d.open("COCT_TP145100GB01.UnbornChild", &[]);
-            d.open("parentMotherPerson", &[]);
-            d.empty("birthTime", &[("value", "19950101")]);
-            d.open("name", &[]);
-            d.text("given", first);
-            d.text("family", last);
-            d.close("name");
-            d.open("playedMother", &[]);
-            if !no_subject {
-                d.empty("id", &[("root", NHS_ROOT), ("extension", about)]);
-            } else {
-                d.empty(
-                    "id",
-                    &[
-                        ("root", "2.16.840.1.113883.2.1.3.2.4.18.24"),
-                        ("extension", "LOCAL-1"),
-                    ],
-                );
-            }
-            d.close("playedMother");
-            d.close("parentMotherPerson");
-            d.close("COCT_TP145100GB01.UnbornChild");
-        } else {
-            d.empty(
-                "npfitlc:contentId",
-                &[
-                    ("root", CONTENT_ROOT),
-                    ("extension", "COCT_TP145101GB01#Child"),
-                ],
-            );
-            d.open("COCT_TP145101GB01.Child", &[]);
-            if !no_subject {
-                d.empty("id", &[("root", NHS_ROOT), ("extension", about)]);
-            } else {
-                d.empty(
-                    "id",
-                    &[
-                        ("root", "2.16.840.1.113883.2.1.3.2.4.18.24"),
-                        ("extension", "LOCAL-1"),
-                    ],
-                );
-            }
-            d.open("childPerson", &[]);
-            d.empty("birthTime", &[("value", "20200101")]);
-            d.open("name", &[]);
-            d.text("given", first);
-            d.text("family", last);
-            d.close("name");
-            d.close("childPerson");
-            d.close("COCT_TP145101GB01.Child");
-        }
-        d.close("subject");
-        d.close("CP-ISRecord");
-        d.close("record");
-        d.close("pertinentCP-ISRecordControlAct");
-        d.close("pertinentInformation14");
+        plan_record(&mut d, plan, &subject);
     }
     d.close("CP-ISNHSQueryResponse");
     d.close("subject");
@@ -904,6 +830,166 @@ fn repc(
     d.close("ControlActEvent");
     d.close("REPC_IN000007GB01");
     d.finish()
+}
+
+/// `<outer><inner><value value=N/></inner></outer>`: one of the answer's totals.
+fn total(d: &mut Doc, outer: &str, inner: &str, n: usize) {
+    d.open(outer, &[]);
+    d.open(inner, &[]);
+    d.empty("value", &[("value", &n.to_string())]);
+    d.close(inner);
+    d.close(outer);
+}
+
+/// Whom each record of an answer is about: the NHS number (or, `no_subject`, a local id
+/// only) and the name, given and family.
+struct Subject<'a> {
+    about: &'a str,
+    no_subject: bool,
+    first: &'a str,
+    last: &'a str,
+}
+
+/// One plan's record: the local authority that sent it, the plan's dates, whom it is about.
+fn plan_record(d: &mut Doc, plan: &patients::PlanSpec, subject: &Subject) {
+    d.open("pertinentInformation14", &[]);
+    d.open("pertinentCP-ISRecordControlAct", &[]);
+    d.open("record", &[]);
+    plan_sender(d, &plan.local_authority);
+    d.open("CP-ISRecord", &[]);
+    plan_information(d, plan);
+    d.open("subject", &[]);
+    if plan.kind == PlanKind::Ucpp {
+        unborn_child(d, subject);
+    } else {
+        child(d, subject);
+    }
+    d.close("subject");
+    d.close("CP-ISRecord");
+    d.close("record");
+    d.close("pertinentCP-ISRecordControlAct");
+    d.close("pertinentInformation14");
+}
+
+/// The local authority as the record's sender, with its two phone numbers.
+fn plan_sender(d: &mut Doc, la: &patients::LocalAuthority) {
+    d.open("communicationFunctionSnd", &[]);
+    d.open("organisation", &[]);
+    d.empty("id", &[("root", ORG_ROOT), ("extension", la_code(la.name))]);
+    d.text("name", la.name);
+    d.empty(
+        "telecom",
+        &[
+            ("use", "EC"),
+            ("value", &format!("tel:{}", la.emergency_duty)),
+        ],
+    );
+    d.empty(
+        "telecom",
+        &[
+            ("use", "WP"),
+            ("value", &format!("tel:{}", la.office_hours)),
+        ],
+    );
+    d.close("organisation");
+    d.close("communicationFunctionSnd");
+}
+
+/// The plan's kind (its template) and its start and end dates.
+fn plan_information(d: &mut Doc, plan: &patients::PlanSpec) {
+    let (template, element, prefix) = match plan.kind {
+        PlanKind::Cpp => ("COCT_TP146105GB01", "CPPInformation", "cPP"),
+        PlanKind::Lac => ("COCT_TP146103GB01", "LACInformation", "lAC"),
+        PlanKind::Ucpp => ("COCT_TP146104GB01", "UCPInformation", "uCP"),
+    };
+    d.open("pertinentInformation15", &[]);
+    d.empty(
+        "npfitlc:contentId",
+        &[
+            ("root", CONTENT_ROOT),
+            ("extension", &format!("{template}#{element}")),
+        ],
+    );
+    let el = format!("{template}.{element}");
+    d.open(&el, &[]);
+    d.open("component", &[]);
+    d.open(&format!("{prefix}StartDate"), &[]);
+    d.empty("value", &[("value", &plan_date(plan.start))]);
+    d.close(&format!("{prefix}StartDate"));
+    d.close("component");
+    // An unborn child's plan always has an end date (the due date's plan).
+    let end = plan
+        .end
+        .map(str::to_string)
+        .or_else(|| (plan.kind == PlanKind::Ucpp).then(|| "2099-12-31".to_string()));
+    if let Some(end) = end {
+        d.open("component1", &[]);
+        d.open(&format!("{prefix}EndDate"), &[]);
+        d.empty("value", &[("value", &plan_date(&end))]);
+        d.close(&format!("{prefix}EndDate"));
+        d.close("component1");
+    }
+    d.close(&el);
+    d.close("pertinentInformation15");
+}
+
+/// The subject's id: the NHS number, or (`no_subject`) a local id only.
+fn subject_id(d: &mut Doc, subject: &Subject) {
+    if !subject.no_subject {
+        d.empty("id", &[("root", NHS_ROOT), ("extension", subject.about)]);
+    } else {
+        d.empty(
+            "id",
+            &[
+                ("root", "2.16.840.1.113883.2.1.3.2.4.18.24"),
+                ("extension", "LOCAL-1"),
+            ],
+        );
+    }
+}
+
+fn subject_name(d: &mut Doc, subject: &Subject) {
+    d.open("name", &[]);
+    d.text("given", subject.first);
+    d.text("family", subject.last);
+    d.close("name");
+}
+
+/// An unborn child's plan is about the mother.
+fn unborn_child(d: &mut Doc, subject: &Subject) {
+    d.empty(
+        "npfitlc:contentId",
+        &[
+            ("root", CONTENT_ROOT),
+            ("extension", "COCT_TP145100GB01#UnbornChild"),
+        ],
+    );
+    d.open("COCT_TP145100GB01.UnbornChild", &[]);
+    d.open("parentMotherPerson", &[]);
+    d.empty("birthTime", &[("value", "19950101")]);
+    subject_name(d, subject);
+    d.open("playedMother", &[]);
+    subject_id(d, subject);
+    d.close("playedMother");
+    d.close("parentMotherPerson");
+    d.close("COCT_TP145100GB01.UnbornChild");
+}
+
+fn child(d: &mut Doc, subject: &Subject) {
+    d.empty(
+        "npfitlc:contentId",
+        &[
+            ("root", CONTENT_ROOT),
+            ("extension", "COCT_TP145101GB01#Child"),
+        ],
+    );
+    d.open("COCT_TP145101GB01.Child", &[]);
+    subject_id(d, subject);
+    d.open("childPerson", &[]);
+    d.empty("birthTime", &[("value", "20200101")]);
+    subject_name(d, subject);
+    d.close("childPerson");
+    d.close("COCT_TP145101GB01.Child");
 }
 
 #[cfg(test)]

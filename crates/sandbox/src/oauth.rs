@@ -469,153 +469,209 @@ impl Registry {
     }
 
     /// Check a signed-JWT client assertion; on success, the application it identifies.
+    /// Header and claims first, unverified, so that each fault gets its own answer; the
+    /// signature is checked once the key is known; only a verified assertion uses up its jti.
     fn client_assertion(
         &self,
         form: &HashMap<String, String>,
         token_url: &str,
         now: SystemTime,
     ) -> std::result::Result<Caller, TokenError> {
-        use TokenError as E;
-        if form.get("client_assertion_type").map(String::as_str) != Some(CLIENT_ASSERTION_TYPE) {
-            return Err(E::bad(
-                "invalid_request",
-                "Missing or invalid client_assertion_type - must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'",
-            ));
-        }
-        let assertion = match form.get("client_assertion").map(|s| s.trim()) {
-            None | Some("") => return Err(E::bad("invalid_request", "Missing client_assertion")),
-            Some(a) => a,
-        };
-        // Header and claims first, unverified, so that each fault gets its own answer; the
-        // signature is checked once the key is known.
-        let (header, claims) = unverified_parts(assertion)
-            .ok_or_else(|| E::bad("invalid_request", "Malformed JWT in client_assertion"))?;
+        let assertion = assertion_of(form)?;
+        let (header, claims) = unverified_parts(assertion).ok_or_else(|| {
+            TokenError::bad("invalid_request", "Malformed JWT in client_assertion")
+        })?;
+        let kid = assertion_kid(&header)?;
+        let (api_key, jti) = assertion_issuer(&claims)?;
+        assertion_expiry(&claims, now)?;
+        let (application, key) = self.assertion_key(api_key, kid)?;
+        assertion_audience(&claims, token_url)?;
+        assertion_signature(assertion, key)?;
+        self.use_jti(api_key, jti)?;
+        Ok(application.system_caller())
+    }
 
-        if header.get("alg").and_then(Value::as_str) != Some("RS512") {
-            return Err(E::bad(
-                "invalid_request",
-                "Invalid 'alg' header in client_assertion JWT - unsupported JWT algorithm - must be 'RS512'",
-            ));
-        }
-        let kid = match header.get("kid").and_then(Value::as_str) {
-            Some(k) if !k.is_empty() => k,
-            _ => {
-                return Err(E::bad(
-                    "invalid_request",
-                    "Missing 'kid' header in client_assertion JWT",
-                ))
-            }
-        };
-        if !header
-            .get("typ")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case("JWT"))
-        {
-            return Err(E::bad(
-                "invalid_request",
-                "Invalid 'typ' header in client_assertion JWT - must be 'JWT'",
-            ));
-        }
-
-        let iss = claims.get("iss").and_then(Value::as_str);
-        let sub = claims.get("sub").and_then(Value::as_str);
-        let api_key = match (iss, sub) {
-            (Some(iss), Some(sub)) if iss == sub && !sub.is_empty() => sub,
-            _ => {
-                return Err(E::bad(
-                    "invalid_request",
-                    "Missing or non-matching 'iss'/'sub' claims in client_assertion JWT",
-                ))
-            }
-        };
-        let jti = match claims.get("jti") {
-            None => {
-                return Err(E::bad(
-                    "invalid_request",
-                    "Missing 'jti' claim in client_assertion JWT",
-                ))
-            }
-            Some(Value::String(j)) if !j.is_empty() => j.as_str(),
-            Some(_) => {
-                return Err(E::bad(
-                    "invalid_request",
-                    "Invalid 'jti' claim in client_assertion JWT - must be a unique string value such as a GUID",
-                ))
-            }
-        };
-        let exp = match claims.get("exp") {
-            None => {
-                return Err(E::bad(
-                    "invalid_request",
-                    "Missing 'exp' claim in client_assertion JWT",
-                ))
-            }
-            Some(v) => v.as_i64().ok_or_else(|| {
-                E::bad(
-                    "invalid_request",
-                    "Invalid 'exp' claim in client_assertion JWT - must be an integer",
-                )
-            })?,
-        };
-        let now_s = epoch_secs(now) as i64;
-        if exp < now_s {
-            return Err(E::bad(
-                "invalid_request",
-                "Invalid 'exp' claim in client_assertion JWT - JWT has expired",
-            ));
-        }
-        if exp > now_s + MAX_ASSERTION_LIFETIME as i64 {
-            return Err(E::bad(
-                "invalid_request",
-                "Invalid 'exp' claim in client_assertion JWT - more than 5 minutes in future",
-            ));
-        }
-
+    /// The application `api_key` names and its public key `kid`.
+    fn assertion_key(
+        &self,
+        api_key: &str,
+        kid: &str,
+    ) -> std::result::Result<(&Application, &DecodingKey), TokenError> {
         let Some(application) = self.get(api_key) else {
-            return Err(E::unauthorized(
+            return Err(TokenError::unauthorized(
                 "invalid_request",
                 "Invalid 'iss'/'sub' claims in client_assertion JWT",
             ));
         };
         let Some(key) = application.key(kid) else {
-            return Err(E::unauthorized(
+            return Err(TokenError::unauthorized(
                 "invalid_request",
                 "Invalid 'kid' header in client_assertion JWT - no matching public key",
             ));
         };
-        if claims.get("aud").and_then(Value::as_str) != Some(token_url) {
-            return Err(E::unauthorized(
-                "invalid_request",
-                "Missing or invalid 'aud' claim in client_assertion JWT",
-            ));
-        }
+        Ok((application, key))
+    }
 
-        // The claims were checked above; this checks the signature only.
-        let mut validation = Validation::new(Algorithm::RS512);
-        validation.validate_exp = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
-        if jsonwebtoken::decode::<Value>(assertion, key, &validation).is_err() {
-            return Err(E::unauthorized(
-                "public_key error",
-                "JWT signature verification failed",
-            ));
-        }
-
-        // Only a verified assertion uses up its jti.
+    /// Use up a verified assertion's `jti`: refused when the application used it before.
+    fn use_jti(&self, api_key: &str, jti: &str) -> std::result::Result<(), TokenError> {
         let fresh = self
             .used_jtis
             .lock()
             .expect("jti lock")
             .insert((api_key.to_string(), jti.to_string()));
         if !fresh {
-            return Err(E::bad(
+            return Err(TokenError::bad(
                 "invalid_request",
                 "Non-unique 'jti' claim in client_assertion JWT",
             ));
         }
-        Ok(application.system_caller())
+        Ok(())
     }
+}
+
+/// The form's client assertion, of the JWT-bearer type.
+fn assertion_of(form: &HashMap<String, String>) -> std::result::Result<&str, TokenError> {
+    use TokenError as E;
+    if form.get("client_assertion_type").map(String::as_str) != Some(CLIENT_ASSERTION_TYPE) {
+        return Err(E::bad(
+            "invalid_request",
+            "Missing or invalid client_assertion_type - must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'",
+        ));
+    }
+    match form.get("client_assertion").map(|s| s.trim()) {
+        None | Some("") => Err(E::bad("invalid_request", "Missing client_assertion")),
+        Some(a) => Ok(a),
+    }
+}
+
+/// The assertion's header: `alg` RS512, a `kid` (returned), `typ` JWT.
+fn assertion_kid(header: &serde_json::Map<String, Value>) -> std::result::Result<&str, TokenError> {
+    use TokenError as E;
+    if header.get("alg").and_then(Value::as_str) != Some("RS512") {
+        return Err(E::bad(
+            "invalid_request",
+            "Invalid 'alg' header in client_assertion JWT - unsupported JWT algorithm - must be 'RS512'",
+        ));
+    }
+    let kid = match header.get("kid").and_then(Value::as_str) {
+        Some(k) if !k.is_empty() => k,
+        _ => {
+            return Err(E::bad(
+                "invalid_request",
+                "Missing 'kid' header in client_assertion JWT",
+            ))
+        }
+    };
+    if !header
+        .get("typ")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case("JWT"))
+    {
+        return Err(E::bad(
+            "invalid_request",
+            "Invalid 'typ' header in client_assertion JWT - must be 'JWT'",
+        ));
+    }
+    Ok(kid)
+}
+
+/// Who the assertion says it is (`iss` = `sub`, the API key) and its `jti`.
+fn assertion_issuer(
+    claims: &serde_json::Map<String, Value>,
+) -> std::result::Result<(&str, &str), TokenError> {
+    use TokenError as E;
+    let iss = claims.get("iss").and_then(Value::as_str);
+    let sub = claims.get("sub").and_then(Value::as_str);
+    let api_key = match (iss, sub) {
+        (Some(iss), Some(sub)) if iss == sub && !sub.is_empty() => sub,
+        _ => {
+            return Err(E::bad(
+                "invalid_request",
+                "Missing or non-matching 'iss'/'sub' claims in client_assertion JWT",
+            ))
+        }
+    };
+    let jti = match claims.get("jti") {
+        None => {
+            return Err(E::bad(
+                "invalid_request",
+                "Missing 'jti' claim in client_assertion JWT",
+            ))
+        }
+        Some(Value::String(j)) if !j.is_empty() => j.as_str(),
+        Some(_) => {
+            return Err(E::bad(
+                "invalid_request",
+                "Invalid 'jti' claim in client_assertion JWT - must be a unique string value such as a GUID",
+            ))
+        }
+    };
+    Ok((api_key, jti))
+}
+
+/// The assertion's `exp`: an integer, not past, at most five minutes ahead.
+fn assertion_expiry(
+    claims: &serde_json::Map<String, Value>,
+    now: SystemTime,
+) -> std::result::Result<(), TokenError> {
+    use TokenError as E;
+    let exp = match claims.get("exp") {
+        None => {
+            return Err(E::bad(
+                "invalid_request",
+                "Missing 'exp' claim in client_assertion JWT",
+            ))
+        }
+        Some(v) => v.as_i64().ok_or_else(|| {
+            E::bad(
+                "invalid_request",
+                "Invalid 'exp' claim in client_assertion JWT - must be an integer",
+            )
+        })?,
+    };
+    let now_s = epoch_secs(now) as i64;
+    if exp < now_s {
+        return Err(E::bad(
+            "invalid_request",
+            "Invalid 'exp' claim in client_assertion JWT - JWT has expired",
+        ));
+    }
+    if exp > now_s + MAX_ASSERTION_LIFETIME as i64 {
+        return Err(E::bad(
+            "invalid_request",
+            "Invalid 'exp' claim in client_assertion JWT - more than 5 minutes in future",
+        ));
+    }
+    Ok(())
+}
+
+/// The assertion's `aud`: the token URL it was posted to.
+fn assertion_audience(
+    claims: &serde_json::Map<String, Value>,
+    token_url: &str,
+) -> std::result::Result<(), TokenError> {
+    if claims.get("aud").and_then(Value::as_str) != Some(token_url) {
+        return Err(TokenError::unauthorized(
+            "invalid_request",
+            "Missing or invalid 'aud' claim in client_assertion JWT",
+        ));
+    }
+    Ok(())
+}
+
+/// The assertion's signature by `key` (its claims were checked one by one before).
+fn assertion_signature(assertion: &str, key: &DecodingKey) -> std::result::Result<(), TokenError> {
+    let mut validation = Validation::new(Algorithm::RS512);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    if jsonwebtoken::decode::<Value>(assertion, key, &validation).is_err() {
+        return Err(TokenError::unauthorized(
+            "public_key error",
+            "JWT signature verification failed",
+        ));
+    }
+    Ok(())
 }
 
 /// A synthetic CIS2 user signed in through `application`.
