@@ -121,7 +121,7 @@ pub async fn serve(ctx: &crate::app::Ctx, args: ServeArgs) -> Result<()> {
             base_url: &running.base_url,
             origin: running
                 .base_url
-                .trim_end_matches(sandbox::server::BASE_PATH),
+                .trim_end_matches(sandbox::cpis_fhir::BASE_PATH),
             ca_path: ca_path.as_deref(),
             require_auth: args.require_auth,
             cis2_client_secret: sandbox::app::CIS2_CLIENT_SECRET,

@@ -75,7 +75,7 @@ pub async fn start(addr: SocketAddr, opts: Options) -> Result<Running> {
     })?;
     let addr = listener.local_addr()?;
     let scheme = if opts.tls.is_some() { "https" } else { "http" };
-    let base_url = format!("{scheme}://{addr}{}", server::BASE_PATH);
+    let base_url = format!("{scheme}://{addr}{}", cpis_fhir::BASE_PATH);
     let state = Arc::new(
         state::State::new(opts.delay, opts.tls.is_some())
             .with_auth(opts.require_auth, oauth::Registry::new(opts.apps))

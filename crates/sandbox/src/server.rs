@@ -16,9 +16,8 @@ use super::http::{fhir, header, query_map, respond, HangUp, HangUpInstead, Resp}
 use super::oauth;
 use super::state::check_token;
 
-/// The old paths of what moved below the router.
-pub use super::cpis_fhir::BASE_PATH;
-pub use super::state::{State, MAX_HISTORY};
+use super::cpis_fhir::BASE_PATH;
+use super::state::State;
 
 /// Combined authentication's two GETs on the platform: authorize (redirects back with a code)
 /// and userinfo (who the user is).
