@@ -10,7 +10,7 @@
 //! milliseconds, a whole period at 1,000 a second. A grant woken a little late does not push
 //! every later slot back: each slot may be up to half a period in the past, so the rate holds
 //! while two grants are never closer than half a period, and a record of the latest grants
-//! keeps any one-second window to the rate.
+//! keeps any one-second window to the rate (with 5 ms to spare, for the network's jitter).
 //!
 //! On a 429 no request goes out before its `Retry-After` has passed, and the rate is halved
 //! (at most down to an eighth). It then recovers gradually: a quarter faster after each
@@ -28,6 +28,9 @@ const FLOOR: f64 = 1.0 / 8.0;
 /// How much faster each recovery step goes.
 const RECOVERY: f64 = 1.25;
 const SECOND: u64 = 1_000_000_000;
+/// What the one-second window rule adds to its second, for the network's jitter: requests
+/// granted a second apart may arrive a little closer. It costs half a percent of the rate.
+const JITTER: u64 = 5_000_000;
 
 /// The ceiling's rate for `--rate N`.
 pub fn ceiling_rate(per_second: u32) -> f64 {
@@ -83,12 +86,12 @@ impl Schedule {
             return Err(self.next - now);
         }
         // At most the current rate's count of grants in any one second: the grant that many
-        // back must be a whole second ago.
+        // back must be a whole second ago (and a little more, for the network's jitter).
         let count = (self.current.ceil() as usize).clamp(1, self.keep);
         if self.recent.len() >= count {
-            let then = self.recent[self.recent.len() - count];
-            if now < then + SECOND {
-                return Err(then + SECOND - now);
+            let then = self.recent[self.recent.len() - count] + SECOND + JITTER;
+            if now < then {
+                return Err(then - now);
             }
         }
         let period = period_ns(self.current);
