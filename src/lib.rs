@@ -22,10 +22,10 @@ pub mod secret;
 pub(crate) mod store;
 pub(crate) mod ui;
 
-// The shared core and the sandbox are crates of their own (crates/), kept at their old paths.
+// The shared core and the sandbox are crates of their own (crates/); their modules are part of
+// this library as they are of the tool.
 pub use cpis_core::{nhs_number, sanitize, timeutil};
 pub use cpis_sandbox as sandbox;
-pub use ui::prompt;
 
 /// The name and version sent as `User-Agent` and shown by `--version`.
 pub const USER_AGENT: &str = concat!("cpis/", env!("CARGO_PKG_VERSION"));

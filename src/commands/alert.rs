@@ -54,7 +54,7 @@ async fn confirm(yes: bool, question: &str) -> Result<bool> {
     if yes {
         return Ok(true);
     }
-    if !crate::prompt::can_ask() {
+    if !crate::ui::prompt::can_ask() {
         return Err(Error::usage(
             "refusing to send an alert without confirmation: there is no terminal to ask on",
         )
@@ -62,7 +62,7 @@ async fn confirm(yes: bool, question: &str) -> Result<bool> {
             "nothing was sent. Check the preview above, then pass --yes to send it from a script",
         ));
     }
-    crate::prompt::confirm(question).await
+    crate::ui::prompt::confirm(question).await
 }
 
 /// The NHS number given (on the command line or standard input), refused when standard input
@@ -156,7 +156,7 @@ async fn missed_appointment(ctx: &crate::app::Ctx, mut args: MissedAppointmentAr
         return Ok(crate::ui::print_stdout(&composed.body)?);
     }
     if !confirm(args.yes, "Send this alert?").await? {
-        return Err(crate::prompt::declined("the alert was not sent"));
+        return Err(crate::ui::prompt::declined("the alert was not sent"));
     }
     let row = alert::keep_and_send(ctx, &conn, &token, composed, &target).await?;
     print_result(&row, args.format)
@@ -229,7 +229,7 @@ async fn retry(ctx: &crate::app::Ctx, mut args: RetryArgs) -> Result<()> {
         }
     }
     match first_error {
-        None if declined > 0 => Err(crate::prompt::declined(&format!(
+        None if declined > 0 => Err(crate::ui::prompt::declined(&format!(
             "{declined} alert(s) not resent; they stay pending"
         ))),
         None => Ok(()),

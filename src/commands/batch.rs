@@ -39,7 +39,7 @@ impl crate::app::batch::Ui for Progress {
 /// Ask on the terminal before an unscheduled batch: yes to notify up to `n` local
 /// authorities.
 async fn confirm_notify(n: u64) -> Result<bool> {
-    crate::prompt::confirm(&format!(
+    crate::ui::prompt::confirm(&format!(
         "This unscheduled batch sends {n} number{} to CP-IS: notify up to {n} local authorit{}?",
         if n == 1 { "" } else { "s" },
         if n == 1 { "y" } else { "ies" }
@@ -97,7 +97,7 @@ pub async fn run(ctx: &crate::app::Ctx, args: BatchArgs) -> Result<()> {
     let opened = crate::app::batch::open(ctx, opts, ui.as_ref()).await?;
     let to_send = opened.to_send();
     if care == CareSetting::Unscheduled && to_send > 0 && !yes && !confirm_notify(to_send).await? {
-        return Err(crate::prompt::declined("nothing was sent")
+        return Err(crate::ui::prompt::declined("nothing was sent")
             .with_hint("check the list, then run it again (--yes to skip the question)"));
     }
     let ended = opened.run(ctx, ui, Box::new(crate::ui::Stdout)).await?;

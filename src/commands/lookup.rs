@@ -21,7 +21,7 @@ async fn confirm_patient(report: &PatientReport, dob_checked: bool, yes: bool) -
     if dob_checked || yes {
         return Ok(());
     }
-    if !crate::prompt::can_ask() {
+    if !crate::ui::prompt::can_ask() {
         return Err(unconfirmed());
     }
     crate::ui::text(&report.block(&crate::ui::stderr_terminal()));
@@ -30,11 +30,11 @@ async fn confirm_patient(report: &PatientReport, dob_checked: bool, yes: bool) -
     } else {
         "This NHS number is not verified on PDS. Is it the patient's? (an unscheduled lookup notifies their local authority)"
     };
-    if crate::prompt::confirm(question).await? {
+    if crate::ui::prompt::confirm(question).await? {
         Ok(())
     } else {
         Err(
-            crate::prompt::declined("not the patient: nothing was sent to CP-IS")
+            crate::ui::prompt::declined("not the patient: nothing was sent to CP-IS")
                 .with_hint("check the NHS number with the patient or their records"),
         )
     }
@@ -99,7 +99,7 @@ pub async fn run(ctx: &crate::app::Ctx, args: LookupArgs) -> Result<()> {
     if care == CareSetting::Unscheduled
         && req.dob.is_none()
         && !args.yes
-        && !crate::prompt::can_ask()
+        && !crate::ui::prompt::can_ask()
     {
         return Err(unconfirmed());
     }

@@ -22,7 +22,6 @@ const LAYERS: &[(&str, u8)] = &[
     ("secret", 0),
     ("private", 0),
     ("paste", 0),
-    ("prompt", 0),
     ("ui", 0),
     // 1: settings, the network (reqwest, DNS, proxies, TLS trust, certificates), local state.
     ("config", 1),
