@@ -9,7 +9,7 @@
 pub mod model;
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
+use reqwest::header::HeaderMap;
 use url::Url;
 
 use crate::api::platform::errors::read_error_body;
@@ -73,14 +73,7 @@ impl Client {
     }
 
     fn headers() -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(ACCEPT, HeaderValue::from_static("application/fhir+json"));
-        h.insert(
-            "X-Correlation-ID",
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                .expect("uuid is a header value"),
-        );
-        h
+        crate::api::platform::fhir_read_headers()
     }
 
     /// The CP-IS flag for `nhs` (a silent, scheduled read), calling `mark` before every

@@ -8,7 +8,7 @@ pub mod model;
 
 pub use model::{Outcome, Patient};
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
+use reqwest::header::HeaderMap;
 use url::Url;
 
 use crate::api::platform::errors::read_error_body;
@@ -53,14 +53,7 @@ impl Client {
     }
 
     fn headers() -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(ACCEPT, HeaderValue::from_static("application/fhir+json"));
-        h.insert(
-            "X-Correlation-ID",
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                .expect("uuid is a header value"),
-        );
-        h
+        crate::api::platform::fhir_read_headers()
     }
 
     /// Who `nhs` belongs to, as PDS says.

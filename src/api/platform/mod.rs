@@ -20,7 +20,7 @@ pub use retry::{
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
 use url::Url;
 
 use crate::error::{Error, Result};
@@ -226,4 +226,16 @@ impl Client {
         };
         self.send(get, mark).await
     }
+}
+
+/// The headers of a FHIR read on the platform (PDS, Patient Flags): FHIR JSON accepted, and a
+/// fresh `X-Correlation-ID` for the service's logs.
+pub fn fhir_read_headers() -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(ACCEPT, HeaderValue::from_static("application/fhir+json"));
+    h.insert(
+        "X-Correlation-ID",
+        HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).expect("uuid is a header value"),
+    );
+    h
 }

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::doctor::{Check, CHECK_TIMEOUT};
+use crate::doctor::Check;
 use crate::error::Kind;
 
 use super::*;
@@ -19,20 +19,9 @@ pub(super) async fn flags_check(ctx: &Ctx, conn: &Connection) -> Check {
         Err(e) => return Check::from_error("flags", &e),
     };
     let t = Instant::now();
-    let sent = conn
-        .http
-        .get(url.clone())
-        .header("Accept", "application/fhir+json")
-        .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
-        .timeout(CHECK_TIMEOUT)
-        .send()
-        .await;
-    let status = match sent {
+    let status = match fhir_get(conn, &url, "flags", t).await {
         Ok(r) => r.status().as_u16(),
-        Err(e) => {
-            let err = crate::net::diagnose::transport_error(e, &url, CHECK_TIMEOUT, conn.use_proxy);
-            return Check::from_error("flags", &err).took(t);
-        }
+        Err(failed) => return failed,
     };
     let path = url.path().to_string();
     let c = match status {

@@ -34,6 +34,32 @@ fn proxy_wants_authentication(name: &'static str) -> Check {
     )
 }
 
+/// One GET asking for FHIR, with a fresh `X-Request-ID`, under the checks' timeout: the
+/// response, or check `name`'s failure naming what the transport met (timed from `t`).
+async fn fhir_get(
+    conn: &crate::app::Connection,
+    url: &url::Url,
+    name: &'static str,
+    t: std::time::Instant,
+) -> std::result::Result<reqwest::Response, Check> {
+    conn.http
+        .get(url.clone())
+        .header("Accept", "application/fhir+json")
+        .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
+        .timeout(crate::doctor::CHECK_TIMEOUT)
+        .send()
+        .await
+        .map_err(|e| {
+            let err = crate::net::diagnose::transport_error(
+                e,
+                url,
+                crate::doctor::CHECK_TIMEOUT,
+                conn.use_proxy,
+            );
+            Check::from_error(name, &err).took(t)
+        })
+}
+
 /// Every check, in order; `query` adds one real, silent lookup.
 pub(crate) async fn report(ctx: &Ctx, query: Option<&NhsNumber>) -> Report {
     let s = &ctx.settings;

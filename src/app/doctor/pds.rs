@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::doctor::{Check, CHECK_TIMEOUT};
+use crate::doctor::Check;
 use crate::error::{Kind, Result};
 
 use super::*;
@@ -32,20 +32,9 @@ pub(super) async fn pds_check(ctx: &Ctx, conn: &Connection) -> Check {
         Err(e) => return Check::from_error("pds", &e),
     };
     let t = Instant::now();
-    let sent = conn
-        .http
-        .get(url.clone())
-        .header("Accept", "application/fhir+json")
-        .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
-        .timeout(CHECK_TIMEOUT)
-        .send()
-        .await;
-    let resp = match sent {
+    let resp = match fhir_get(conn, &url, "pds", t).await {
         Ok(r) => r,
-        Err(e) => {
-            let err = crate::net::diagnose::transport_error(e, &url, CHECK_TIMEOUT, conn.use_proxy);
-            return Check::from_error("pds", &err).took(t);
-        }
+        Err(failed) => return failed,
     };
     let status = resp.status().as_u16();
     let content_type = resp
