@@ -4,7 +4,7 @@
 use crate::api::v3;
 use crate::auth::TokenSource;
 use crate::config::care::CareSetting;
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::nhs_number::NhsNumber;
 
 /// The checked settings and the query's author, or why this lookup cannot be made on the
@@ -19,19 +19,130 @@ pub(crate) fn preflight(
     if care == CareSetting::Scheduled {
         return Err(v3::scheduled_refused());
     }
-    v3::has_identity(token)?;
+    has_identity(token)?;
     let ready = v3::ready(
         &ctx.settings.v3,
         &ctx.settings.endpoint,
         Some(&conn.base),
-        v3::is_system(token),
+        is_system(token),
     )?;
     let unsigned = (
         crate::sandbox::app::NOMINATED_PERSON,
         crate::sandbox::app::NOMINATED_ROLE,
     );
-    let author = v3::author(token, &ready, unsigned)?;
+    let author = author(token, &ready, unsigned)?;
     Ok((ready, author))
+}
+
+/// The query's author from the sign-in: a CIS2 user is the author person, a system the author
+/// device acting for its nominated person; a supplied token has no identity (exit 4). With no
+/// sign-in at all (the embedded sandbox), the system acts for `unsigned`: the sandbox's
+/// nominated person and role name, given by the caller that started it.
+pub(crate) fn author(
+    token: &TokenSource,
+    ready: &v3::Ready,
+    unsigned: (&str, &str),
+) -> Result<v3::request::Author> {
+    match token {
+        TokenSource::None => Ok(v3::request::Author::System {
+            asid: ready.asid.clone(),
+            org_code: ready.ods_code.clone(),
+            org_name: ready.org_name.clone(),
+            nominated_person: unsigned.0.into(),
+            nominated_role_code: ready
+                .nominated_role_code
+                .clone()
+                .unwrap_or_else(|| v3::SANDBOX_NOMINATED_ROLE_CODE.into()),
+            nominated_role_name: unsigned.1.into(),
+        }),
+        TokenSource::EnvVar(_) => Err(no_identity()),
+        TokenSource::Stored { session, .. } => {
+            if let Some(u) = &session.user {
+                let id = &u.identity;
+                let code = id
+                    .role_code
+                    .as_deref()
+                    .and_then(|c| c.rsplit(':').next())
+                    .filter(|c| !c.trim().is_empty());
+                let (Some(code), Some(role)) = (code, id.role_name.as_deref()) else {
+                    return Err(Error::new(
+                        Kind::NotAuthenticated,
+                        "the sign-in does not hold the selected role's job role code and name, which Spine requires of the query's author",
+                    )
+                    .with_hint("nothing was sent. Sign in again (cpis auth login --user) so that the role's code is kept"));
+                };
+                return Ok(v3::request::Author::Person {
+                    user_id: id.uid.clone(),
+                    role_profile_id: id.role_profile_id.clone(),
+                    job_role_code: code.to_string(),
+                    job_role_name: role.to_string(),
+                    name: id.name.clone(),
+                    org_code: id
+                        .org_code
+                        .clone()
+                        .unwrap_or_else(|| ready.ods_code.clone()),
+                    org_name: id
+                        .org_name
+                        .clone()
+                        .unwrap_or_else(|| ready.org_name.clone()),
+                });
+            }
+            if let Some(sys) = &session.system {
+                let code = sys
+                    .nominated_role_code
+                    .clone()
+                    .or_else(|| ready.nominated_role_code.clone())
+                    .ok_or_else(|| {
+                        Error::usage("the HL7 V3 route needs the nominated person's job role code: nominated_role_code is not set")
+                            .with_hint("nothing was sent. cpis config set nominated_role_code R8000 (or auth login --system --nominated-role-code CODE)")
+                    })?;
+                return Ok(v3::request::Author::System {
+                    asid: ready.asid.clone(),
+                    org_code: ready.ods_code.clone(),
+                    org_name: ready.org_name.clone(),
+                    nominated_person: sys.nominated_person.clone(),
+                    nominated_role_code: code,
+                    nominated_role_name: sys.nominated_role.clone(),
+                });
+            }
+            Err(no_identity())
+        }
+    }
+}
+
+/// A supplied token (no sign-in identity) is refused on this route (exit 4).
+pub(crate) fn has_identity(token: &TokenSource) -> Result<()> {
+    match token {
+        TokenSource::Stored { session, .. }
+            if session.user.is_none() && session.system.is_none() => {}
+        TokenSource::EnvVar(_) => {}
+        _ => return Ok(()),
+    }
+    Err(no_identity())
+}
+
+fn no_identity() -> Error {
+    Error::new(
+        Kind::NotAuthenticated,
+        "the HL7 V3 route writes who is asking into the query, and a supplied token (CPIS_ACCESS_TOKEN or auth login --with-token) carries no identity",
+    )
+    .with_hint("nothing was sent. Sign in as a CIS2 user (cpis auth login --user) or as a system with a nominated person (cpis auth login --system)")
+}
+
+/// Does this sign-in act as a system whose sign-in holds no nominated role code (so the
+/// profile's `nominated_role_code` is needed)?
+pub(crate) fn is_system(token: &TokenSource) -> bool {
+    match token {
+        TokenSource::None => true,
+        TokenSource::Stored { session, .. } => {
+            session.user.is_none()
+                && session
+                    .system
+                    .as_ref()
+                    .is_some_and(|s| s.nominated_role_code.is_none())
+        }
+        TokenSource::EnvVar(_) => false,
+    }
 }
 
 /// The MHS adaptor client on the connection's POST client (which follows no redirect).

@@ -19,7 +19,7 @@ pub(super) async fn v3_check(ctx: &Ctx, conn: &Connection) -> Check {
         &ctx.settings.v3,
         &ctx.settings.endpoint,
         Some(&conn.base),
-        crate::api::v3::is_system(&token),
+        crate::app::v3route::is_system(&token),
     ) {
         Ok(r) => r,
         Err(e) => return Check::from_error("v3", &e),
