@@ -5,11 +5,12 @@
 //! API platform `{"message", "message_id"}`, Apigee `{"fault": ...}`, HTML from a proxy, empty
 //! and truncated bodies, and bodies in an unexpected content type.
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::fhir::OperationOutcome;
-use crate::api::platform::reply::Reply;
-use crate::error::{Error, Kind, Trace};
+use super::reply::Reply;
+use crate::error::{Error, Kind, Result, Trace};
 use crate::sanitize::sanitize;
 
 /// The hint for a number the embedded sandbox does not know (its `SANDBOX_UNKNOWN_PATIENT`
@@ -290,6 +291,29 @@ pub fn unreadable(what: &str, reply: &Reply, why: &str) -> Error {
             trace_id: Some(reply.trace_id.clone()),
             ..Trace::default()
         })
+}
+
+impl Reply {
+    /// A successful FHIR answer of `resource_type` (as `type_of` reads it from the parsed
+    /// `T`). Anything else is the error that names `service`: a status other than 2xx, an
+    /// HTML page, a body that cannot be read as `T`, or another resource type.
+    pub fn fhir<T: DeserializeOwned>(
+        &self,
+        service: Service,
+        what: &str,
+        resource_type: &str,
+        type_of: impl Fn(&T) -> Option<&str>,
+    ) -> Result<T> {
+        if !self.is_success() || looks_like_html(self.content_type.as_deref(), &self.body) {
+            return Err(service.error(what, self));
+        }
+        let parsed: T = serde_json::from_slice(&self.body)
+            .map_err(|e| unreadable(what, self, &e.to_string()))?;
+        if type_of(&parsed) != Some(resource_type) {
+            return Err(service.error(what, self));
+        }
+        Ok(parsed)
+    }
 }
 
 #[cfg(test)]

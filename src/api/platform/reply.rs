@@ -1,14 +1,12 @@
 //! Reading a response, once for every API: its status and the headers the clients act on,
-//! then its body up to a limit ([`read`]); and reading a successful FHIR answer of one type
-//! out of it ([`Reply::fhir`]), or the error that names the service.
+//! then its body up to a limit ([`read`]). A successful FHIR answer is read out of it, or the
+//! error that names the service, by `Reply::fhir` (in [`super::errors`], which knows the
+//! services' errors).
 
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
-use serde::de::DeserializeOwned;
 
-use super::errors::{looks_like_html, unreadable, Service};
-use crate::error::Result;
 use crate::net::http::{read_body, BodyError};
 
 /// A reply as received.
@@ -71,26 +69,5 @@ pub async fn read(
 impl Reply {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
-    }
-
-    /// A successful FHIR answer of `resource_type` (as `type_of` reads it from the parsed
-    /// `T`). Anything else is the error that names `service`: a status other than 2xx, an
-    /// HTML page, a body that cannot be read as `T`, or another resource type.
-    pub fn fhir<T: DeserializeOwned>(
-        &self,
-        service: Service,
-        what: &str,
-        resource_type: &str,
-        type_of: impl Fn(&T) -> Option<&str>,
-    ) -> Result<T> {
-        if !self.is_success() || looks_like_html(self.content_type.as_deref(), &self.body) {
-            return Err(service.error(what, self));
-        }
-        let parsed: T = serde_json::from_slice(&self.body)
-            .map_err(|e| unreadable(what, self, &e.to_string()))?;
-        if type_of(&parsed) != Some(resource_type) {
-            return Err(service.error(what, self));
-        }
-        Ok(parsed)
     }
 }
