@@ -154,10 +154,11 @@ proptest! {
         use cpis::api::platform::pacer::{ceiling_rate, Schedule};
         let ceiling = ceiling_rate(rate);
         let mut s = Schedule::new(ceiling);
-        for _ in 0..slowed {
-            s.slow_down(0, Duration::ZERO);
+        // A second apart: the 429s of one second halve the rate once.
+        for i in 0..u64::from(slowed) {
+            s.slow_down(i * 1_000_000_000, Duration::ZERO);
         }
-        let mut now = 0u64;
+        let mut now = u64::from(slowed.saturating_sub(1)) * 1_000_000_000;
         let mut grants: Vec<u64> = Vec::new();
         // While the rate is only ever slowed (no answers yet), its own bound holds too.
         let mut slowed_until = None;

@@ -55,6 +55,9 @@ pub struct Schedule {
     not_before: u64,
     /// When the current rate last changed.
     since: u64,
+    /// When a 429 last halved the rate: the 429s of requests already on their way when it
+    /// came (within a second) do not halve it again.
+    halved_at: Option<u64>,
     /// The earliest moment of the next slot.
     next: u64,
     /// The latest grants, at most `keep` of them (the ceiling's count), oldest first.
@@ -71,6 +74,7 @@ impl Schedule {
             current: per_second,
             not_before: 0,
             since: 0,
+            halved_at: None,
             next: 0,
             recent: VecDeque::with_capacity(per_second.ceil() as usize),
             keep: (per_second.ceil() as usize).max(1),
@@ -106,12 +110,20 @@ impl Schedule {
     }
 
     /// A 429 at `now`: nothing before `wait` has passed, and the rate halves (down to an
-    /// eighth of the ceiling).
+    /// eighth of the ceiling), once for the 429s of one second: the others answer requests
+    /// sent before the rate was halved.
     pub fn slow_down(&mut self, now: u64, wait: Duration) {
         let wait = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
         self.not_before = self.not_before.max(now.saturating_add(wait));
+        if self
+            .halved_at
+            .is_some_and(|at| now < at.saturating_add(SECOND))
+        {
+            return;
+        }
         self.current = (self.current / 2.0).max(self.ceiling * FLOOR);
         self.since = now;
+        self.halved_at = Some(now);
     }
 
     /// An answer that was not a 429 at `now`: one recovery step if a step has passed.
@@ -377,25 +389,31 @@ mod tests {
         let before = std::time::Instant::now();
         pacer.wait().await;
         assert!(before.elapsed() >= Duration::from_millis(195));
-        // Repeated 429s halve it down to an eighth and no further.
+        // The 429s of the requests already on their way count, but do not halve it again.
         for _ in 0..6 {
             pacer.slow_down(Duration::ZERO);
         }
-        assert_eq!(pacer.current_rate(), 1.0);
+        assert_eq!(pacer.current_rate(), 4.0);
         assert_eq!(pacer.rate_limited(), 7);
         // Recovery is by steps, never straight back: an answer right away changes nothing.
         pacer.answered();
-        assert_eq!(pacer.current_rate(), 1.0);
+        assert_eq!(pacer.current_rate(), 4.0);
+        // 429s a second apart halve it down to an eighth and no further.
         let mut s = Schedule::new(8.0);
-        for _ in 0..7 {
-            s.slow_down(0, Duration::ZERO);
+        for i in 0..4 {
+            s.slow_down(i * SECOND / 4, Duration::ZERO);
         }
-        s.answered(SECOND / 2);
+        assert_eq!(s.current_rate(), 4.0, "one halving in the first second");
+        for i in 1..7 {
+            s.slow_down(i * SECOND, Duration::ZERO);
+        }
         assert_eq!(s.current_rate(), 1.0);
-        s.answered(3 * SECOND);
+        s.answered(6 * SECOND + SECOND / 2);
+        assert_eq!(s.current_rate(), 1.0);
+        s.answered(9 * SECOND);
         assert_eq!(s.current_rate(), 1.25);
         // Steps continue until the configured rate, then the slowdown is gone.
-        let mut now = 3 * SECOND;
+        let mut now = 9 * SECOND;
         for _ in 0..20 {
             now += 3 * SECOND;
             s.answered(now);
