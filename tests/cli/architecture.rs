@@ -544,3 +544,125 @@ fn render_is_given_the_terminal_and_asks_nothing() {
         }
     }
 }
+
+/// The longest a function may run, in lines from its `fn` to its closing brace.
+const MAX_FUNCTION_LINES: usize = 120;
+
+/// The line without its string and character literals and its `//` comment, so that the
+/// braces counted are the code's own.
+fn braces_of(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            // A character literal ('{', '\''), not a lifetime ('a).
+            '\'' => {
+                let rest: String = chars.clone().take(3).collect();
+                if rest.starts_with('\\') {
+                    chars.nth(2);
+                } else if rest.chars().nth(1) == Some('\'') {
+                    chars.nth(1);
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => break,
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every function of `text` and its length in lines: (first line, name, lines). A rough cut
+/// that suffices for this code base: raw strings with braces in them do not occur in
+/// function bodies.
+fn function_lengths(text: &str) -> Vec<(usize, String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let code = braces_of(line);
+        let trimmed = code.trim_start();
+        let after_fn = [
+            "pub(crate) ",
+            "pub(super) ",
+            "pub ",
+            "async ",
+            "const ",
+            "unsafe ",
+        ]
+        .iter()
+        .fold(trimmed, |t, p| t.strip_prefix(p).unwrap_or(t));
+        let after_fn = after_fn.strip_prefix("async ").unwrap_or(after_fn);
+        let Some(rest) = after_fn.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut opened) = (0i64, false);
+        for (j, l) in lines.iter().enumerate().skip(i) {
+            let l = braces_of(l);
+            for c in l.chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if opened && depth <= 0 {
+                out.push((i + 1, name.clone(), j - i + 1));
+                break;
+            }
+            // A declaration without a body (in a trait).
+            if !opened && l.trim_end().ends_with(';') {
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_runs_over_120_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "crates/core/src", "crates/sandbox/src"] {
+        sources(&root.join(dir), &mut files);
+    }
+    let mut long = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (line, name, n) in function_lengths(&text) {
+            if n > MAX_FUNCTION_LINES {
+                let rel = file.strip_prefix(root).unwrap().display().to_string();
+                long.push(format!("{rel}:{line} {name} ({n} lines)"));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FUNCTION_LINES} lines (split them by what each part does): {long:#?}"
+    );
+}
+
+#[test]
+fn the_function_counter_sees_bodies_strings_and_declarations() {
+    let code = "fn a() {\n    let s = \"}\";\n    let c = '{';\n}\ntrait T {\n    fn b(&self);\n}\npub(crate) async fn c<'x>(v: &'x str) -> usize {\n    // }\n    v.len()\n}\n";
+    assert_eq!(
+        function_lengths(code),
+        [(1, "a".to_string(), 4), (8, "c".to_string(), 4)]
+    );
+}
