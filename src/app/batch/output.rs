@@ -9,29 +9,11 @@ use super::record::{CsvRow, Record, Summary, CSV_COLUMNS};
 use super::Format;
 use crate::error::{Error, Result};
 
-/// One record ready to be written, in both formats.
-pub(super) struct Entry {
+/// One record ready to be written, in the output's format ([`Writer::entry`]).
+pub(super) enum Entry {
     /// The JSON line (without its newline).
-    json: String,
-    csv: CsvRow,
-}
-
-impl Entry {
-    pub(super) fn new(json: &serde_json::Value, record: &Record) -> Entry {
-        Entry {
-            json: json.to_string(),
-            csv: CsvRow::of(record),
-        }
-    }
-
-    /// A record kept as JSON in the run's state; `None` when it cannot be read.
-    pub(super) fn stored(record: &str) -> Option<Entry> {
-        let json = serde_json::from_str::<serde_json::Value>(record).ok()?;
-        Some(Entry {
-            json: json.to_string(),
-            csv: CsvRow::of_stored(record).ok()?,
-        })
-    }
+    Json(String),
+    Csv(CsvRow),
 }
 
 /// Records on their way to the output: written as they arrive, or with `--keep-order` in
@@ -70,6 +52,26 @@ impl Writer {
             self.next += 1;
         }
         Ok(())
+    }
+
+    /// `record`, whose JSON line is `json`, as this output writes it: only the format it
+    /// writes is made.
+    pub(super) fn entry(&self, json: String, record: &Record) -> Entry {
+        match self.sink {
+            Sink::Jsonl(_) => Entry::Json(json),
+            Sink::Csv(_) => Entry::Csv(CsvRow::of(record)),
+        }
+    }
+
+    /// A record kept as JSON in the run's state; `None` when it cannot be read (as JSON, or
+    /// for its CSV columns), whichever the format.
+    pub(super) fn stored(&self, record: &str) -> Option<Entry> {
+        let json = serde_json::from_str::<serde_json::Value>(record).ok()?;
+        let csv = CsvRow::of_stored(record).ok()?;
+        Some(match self.sink {
+            Sink::Jsonl(_) => Entry::Json(json.to_string()),
+            Sink::Csv(_) => Entry::Csv(csv),
+        })
     }
 
     /// Records held back (with `--keep-order`).
@@ -128,15 +130,17 @@ impl Sink {
     }
 
     fn result(&mut self, v: &Entry) -> Result<()> {
-        match self {
-            Sink::Jsonl(w) => writeln!(w, "{}", v.json)
+        match (self, v) {
+            (Sink::Jsonl(w), Entry::Json(json)) => writeln!(w, "{json}")
                 .and_then(|_| w.flush())
                 .map_err(write_error),
-            Sink::Csv(c) => {
-                c.write_record(v.csv.0.iter().map(|v| crate::sanitize::csv_cell(v)))
+            (Sink::Csv(c), Entry::Csv(row)) => {
+                c.write_record(row.0.iter().map(|v| crate::sanitize::csv_cell(v)))
                     .map_err(write_error)?;
                 c.flush().map_err(write_error)
             }
+            // Entries are made by the writer for its own sink (Writer::entry, ::stored).
+            _ => Err(Error::unexpected("a batch record in the wrong format")),
         }
     }
 
@@ -221,7 +225,7 @@ mod tests {
                 "9990000018".into(),
                 super::super::record::Status::NoPlan,
             );
-            Some(Entry::new(&r.to_json().unwrap(), &r))
+            Some(Entry::Json(r.to_json().unwrap().to_string()))
         };
         w.put(2, entry(3)).unwrap();
         w.put(1, None).unwrap();

@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::check::{check, Ask, Claims};
 use super::clients::Clients;
 use super::input::{plan_row, Plan, Row, Spool};
-use super::output::{Entry, Sink, Writer};
+use super::output::{Sink, Writer};
 use super::record::{Counts, Record, Status, Summary};
 use super::{resume, Options, Ui};
 use crate::api::platform::Pacer;
@@ -372,7 +372,7 @@ impl Scheduler<'_> {
         }
         self.already += 1;
         let missing = o.resumed && !(o.append && o.numbers.written(row.line)?);
-        let entry = missing.then(|| Entry::stored(record)).flatten();
+        let entry = missing.then(|| self.writer.stored(record)).flatten();
         self.writer.put(index, entry)?;
         Ok(true)
     }
@@ -438,14 +438,16 @@ impl Scheduler<'_> {
         record.route = Some(self.from.route.clone());
         record.environment = Some(self.from.environment.clone());
         record.base_url = Some(self.from.base_url.clone());
-        let json = record.to_json()?;
+        // One JSON line, kept in the run's state and written to the output.
+        let json = record.to_json()?.to_string();
         let status = record.status;
         self.opened
             .state
-            .mark_done(record.line, nhs, status.as_str(), &json.to_string())?;
+            .mark_done(record.line, nhs, status.as_str(), &json)?;
         self.counts.add(status);
         self.ui.row(self.counts.plan);
-        self.writer.put(index, Some(Entry::new(&json, &record)))
+        let entry = self.writer.entry(json, &record);
+        self.writer.put(index, Some(entry))
     }
 
     /// The summary: the statuses across runs (every row's latest record, this run's or an
