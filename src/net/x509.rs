@@ -83,16 +83,7 @@ pub struct Summary {
 
 /// Read a DER certificate's subject, issuer and validity; `None` if it cannot be read.
 pub fn summarise(der: &[u8]) -> Option<Summary> {
-    let (0x30, cert, _) = tlv(der)? else {
-        return None;
-    };
-    let (0x30, tbs, _) = tlv(cert)? else {
-        return None;
-    };
-    let mut fields = children(tbs);
-    if fields.first().is_some_and(|(tag, _)| *tag == 0xa0) {
-        fields.remove(0); // [0] version
-    }
+    let fields = tbs_fields(der)?;
     // serialNumber, signature, issuer, validity, subject
     let [_, _, (0x30, issuer), (0x30, validity), (0x30, subject), ..] = fields[..] else {
         return None;
