@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::api::platform::Reply;
-use crate::error::{Error, Kind, Trace};
+use crate::error::{Error, Kind};
 use crate::timeutil;
 
 pub const SNOMED: &str = "http://snomed.info/sct";
@@ -126,11 +126,7 @@ pub fn different_number(what: &str, reply: &Reply) -> Error {
         ),
     )
     .with_hint("this may be another child's record: report it to the service desk with the trace id, and do not rely on CP-IS for this child until it is resolved")
-    .with_trace(Trace {
-        http_status: Some(reply.status),
-        trace_id: Some(reply.trace_id.clone()),
-        ..Trace::default()
-    })
+    .with_trace(reply.trace())
 }
 
 #[cfg(test)]

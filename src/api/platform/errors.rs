@@ -174,11 +174,9 @@ pub fn reply_error(what: &str, reply: &Reply) -> Error {
 pub fn service_error(service: &str, what: &str, reply: &Reply) -> Error {
     let said = read_error_body(reply.content_type.as_deref(), &reply.body);
     let trace = Trace {
-        http_status: Some(reply.status),
         code: said.code.clone(),
         message_id: said.message_id.clone(),
-        trace_id: Some(reply.trace_id.clone()),
-        ..Trace::default()
+        ..reply.trace()
     };
     let status = reply.status;
     let detail = said
@@ -286,11 +284,7 @@ pub fn unreadable(what: &str, reply: &Reply, why: &str) -> Error {
     };
     Error::new(Kind::Service, message)
         .with_hint("the reply may have been cut off or changed on the way; try again, and report it with the trace id if it persists")
-        .with_trace(Trace {
-            http_status: Some(reply.status),
-            trace_id: Some(reply.trace_id.clone()),
-            ..Trace::default()
-        })
+        .with_trace(reply.trace())
 }
 
 impl Reply {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
 
+use crate::error::Trace;
 use crate::net::http::{read_body, BodyError};
 
 /// A reply as received.
@@ -69,5 +70,14 @@ pub async fn read(
 impl Reply {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// What an error made of this reply carries: its status and trace id.
+    pub fn trace(&self) -> Trace {
+        Trace {
+            http_status: Some(self.status),
+            trace_id: Some(self.trace_id.clone()),
+            ..Trace::default()
+        }
     }
 }
