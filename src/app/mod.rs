@@ -2,8 +2,8 @@
 //! its [`Connection`], one renewal policy ([`renewal`]), one verification pipeline
 //! ([`verify`]), what the user gives ([`input`]), what CP-IS holds by whichever route
 //! ([`record`]: the `CareRecordSource` seam), and the workflows on them: [`lookup`],
-//! [`alert`], [`batch`], [`doctor`] (one check per file) and what `auth status` knows
-//! ([`auth`]).
+//! [`alert`], [`batch`], [`doctor`] (one check per file), what `auth status` knows
+//! ([`auth`]) and signing in ([`signin`]).
 
 pub mod alert;
 pub mod auth;
@@ -15,6 +15,7 @@ pub mod record;
 pub mod renewal;
 pub mod session;
 pub mod signals;
+pub mod signin;
 pub mod v3route;
 pub mod verify;
 

@@ -21,6 +21,11 @@ impl Ctx {
         }
     }
 
+    /// Print a warning on stderr, even with `--quiet`.
+    pub fn warning(&self, msg: &str) {
+        crate::ui::warning(msg);
+    }
+
     pub fn notifier(&self) -> platform::Notify {
         let quiet = self.settings.quiet;
         Arc::new(move |msg: &str| {

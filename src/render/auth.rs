@@ -174,3 +174,21 @@ fn stored(s: &AuthStatus, kind: SessionKind) -> String {
     }
     out
 }
+
+/// What `auth keygen` wrote, and what to do next (register the JWKS, then sign in).
+pub fn keygen_next(pem: &std::path::Path, jwks: &std::path::Path, kid: &str) -> String {
+    let jwks_name = jwks
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(
+        "Wrote {} (private key, mode 0600: keep it secret) and {} (public JWKS).\n\
+         Next: register {jwks_name} as the JWKS of your application on the NHS API platform\n\
+         (the platform caches keys for an hour), then sign in:\n  \
+         cpis --env int auth login --system --api-key KEY --kid {kid} --private-key {} \\\n      \
+         --nominated-person \"NAME\" --nominated-role \"JOB ROLE\"",
+        pem.display(),
+        jwks.display(),
+        pem.display()
+    )
+}

@@ -15,6 +15,14 @@ pub fn can_ask() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
+/// A line typed without echo (a secret, a pasted token), after `prompt`.
+pub fn hidden(prompt: &str) -> std::io::Result<String> {
+    dialoguer::Password::new()
+        .with_prompt(prompt)
+        .interact()
+        .map_err(|dialoguer::Error::IO(e)| e)
+}
+
 /// What a line typed in answer means: `Some(true)` yes, `Some(false)` no (or nothing),
 /// `None` neither.
 pub fn answer(line: &str) -> Option<bool> {
