@@ -366,6 +366,80 @@ fn a_resumed_run_skips_done_rows_and_refuses_another_care_setting() {
         .assert_stderr_has(&["input file (content hash)"]);
 }
 
+/// A resumed CSV run writes, from its state, the records its output lost (the process died
+/// between keeping a row and writing it) or all of them when the output was moved away, as
+/// the same CSV rows, and sends nothing again.
+#[test]
+fn a_resumed_csv_run_writes_the_rows_its_output_lost_from_the_state() {
+    let sb = SandboxProc::start(&[]);
+    let cpis = Cpis::new();
+    let dir = private_tempdir();
+    let list = dir.path().join("list.txt");
+    let mut numbers = vec!["9990000026".to_string()];
+    numbers.extend(no_record_numbers(3));
+    let input = format!("{}\nbad\n{}\n", numbers[0], numbers[1..].join("\n"));
+    std::fs::write(&list, input).unwrap();
+    let out = dir.path().join("out.csv");
+    let run = || {
+        cpis.run(&[
+            "--base-url",
+            &sb.base_url,
+            "batch",
+            list.to_str().unwrap(),
+            "--unscheduled",
+            "--yes",
+            "--format",
+            "csv",
+            "--output",
+            out.to_str().unwrap(),
+            "--rate",
+            "100",
+        ])
+    };
+    let rows = |text: &str| -> (String, Vec<String>) {
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let header = lines.remove(0);
+        lines.sort();
+        (header, lines)
+    };
+    run().assert_code(3);
+    // Each number's unscheduled searches (CareTeam, and AuditEvent where a plan was found).
+    let searched = |sb: &SandboxProc| -> Vec<u64> {
+        numbers
+            .iter()
+            .map(|n| unscheduled_searches(sb, n))
+            .collect()
+    };
+    let sent = searched(&sb);
+    assert_eq!(sent, [2, 1, 1, 1]);
+    let (header, first) = rows(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(first.len(), 5, "{first:?}");
+    assert!(
+        first
+            .iter()
+            .any(|l| l.starts_with("1,9990000026,plan,1,1,London Borough of Camden (Sandbox),")),
+        "{first:?}"
+    );
+
+    // The output lost every row but the invalid one (line 2).
+    let kept: Vec<&String> = first.iter().filter(|l| l.starts_with("2,")).collect();
+    std::fs::write(&out, format!("{header}\n{}\n", kept[0])).unwrap();
+    run().assert_code(3);
+    assert_eq!(
+        rows(&std::fs::read_to_string(&out).unwrap()),
+        (header.clone(), first.clone())
+    );
+
+    // The output moved away: every record is written again, under the header.
+    std::fs::remove_file(&out).unwrap();
+    run().assert_code(3);
+    assert_eq!(
+        rows(&std::fs::read_to_string(&out).unwrap()),
+        (header, first)
+    );
+    assert_eq!(searched(&sb), sent, "nothing is sent again");
+}
+
 /// An unscheduled batch of 300 no-record numbers against a slow sandbox: long enough to be
 /// interrupted part way.
 struct LongRun {

@@ -372,28 +372,96 @@ fn authorities<'a>(plans: impl Iterator<Item = &'a Option<String>>) -> String {
     las.join("; ")
 }
 
+/// A CSV row's columns, named, in the order of the header: built from a record or from one
+/// kept in the run's state, and listed in order once ([`Columns::row`]).
+struct Columns<'a, P> {
+    line: u64,
+    nhs_number: &'a str,
+    status: Status,
+    plans: &'a [P],
+    accesses: usize,
+    duplicate_of: Option<u64>,
+    exit_code: Option<i32>,
+    http_status: Option<u16>,
+    code: Option<&'a str>,
+    message: Option<&'a str>,
+    trace_id: Option<&'a str>,
+    name: Option<&'a str>,
+    birth_date: Option<&'a str>,
+    pds_status: Option<&'a str>,
+    route: Option<&'a str>,
+}
+
+/// What the CSV shows of a plan: whether it is active, and its local authority.
+trait PlanColumns {
+    fn active(&self) -> bool;
+    fn local_authority(&self) -> &Option<String>;
+}
+
+impl PlanColumns for model::Plan {
+    fn active(&self) -> bool {
+        self.active
+    }
+    fn local_authority(&self) -> &Option<String> {
+        &self.local_authority
+    }
+}
+
+impl PlanColumns for StoredPlan {
+    fn active(&self) -> bool {
+        self.active
+    }
+    fn local_authority(&self) -> &Option<String> {
+        &self.local_authority
+    }
+}
+
+impl<P: PlanColumns> Columns<'_, P> {
+    fn row(self) -> CsvRow {
+        CsvRow(vec![
+            self.line.to_string(),
+            self.nhs_number.to_string(),
+            self.status.as_str().to_string(),
+            self.plans.len().to_string(),
+            self.plans.iter().filter(|p| p.active()).count().to_string(),
+            authorities(self.plans.iter().map(PlanColumns::local_authority)),
+            self.accesses.to_string(),
+            text(&self.duplicate_of),
+            text(&self.exit_code),
+            text(&self.http_status),
+            text(&self.code),
+            text(&self.message),
+            text(&self.trace_id),
+            text(&self.name),
+            text(&self.birth_date),
+            text(&self.pds_status),
+            text(&self.route),
+        ])
+    }
+}
+
 impl CsvRow {
     pub fn of(r: &Record) -> CsvRow {
         let e = r.error.as_ref();
-        CsvRow(vec![
-            r.line.to_string(),
-            r.nhs_number.clone(),
-            r.status.as_str().to_string(),
-            r.plans.len().to_string(),
-            r.plans.iter().filter(|p| p.active).count().to_string(),
-            authorities(r.plans.iter().map(|p| &p.local_authority)),
-            r.access_history.as_ref().map_or(0, Vec::len).to_string(),
-            text(&r.duplicate_of),
-            text(&e.map(|e| e.exit_code)),
-            text(&e.and_then(|e| e.http_status)),
-            text(&e.and_then(|e| e.code.clone())),
-            text(&r.message),
-            text(&e.and_then(|e| e.trace_id.clone())),
-            text(&r.patient.as_ref().and_then(|p| p.pds.name.clone())),
-            text(&r.patient.as_ref().and_then(|p| p.pds.birth_date.clone())),
-            text(&r.pds_status),
-            text(&r.route),
-        ])
+        let pds = r.patient.as_ref().map(|p| &p.pds);
+        Columns {
+            line: r.line,
+            nhs_number: &r.nhs_number,
+            status: r.status,
+            plans: &r.plans,
+            accesses: r.access_history.as_ref().map_or(0, Vec::len),
+            duplicate_of: r.duplicate_of,
+            exit_code: e.map(|e| e.exit_code),
+            http_status: e.and_then(|e| e.http_status),
+            code: e.and_then(|e| e.code.as_deref()),
+            message: r.message.as_deref(),
+            trace_id: e.and_then(|e| e.trace_id.as_deref()),
+            name: pds.and_then(|p| p.name.as_deref()),
+            birth_date: pds.and_then(|p| p.birth_date.as_deref()),
+            pds_status: r.pds_status.as_deref(),
+            route: r.route.as_deref(),
+        }
+        .row()
     }
 
     /// The CSV row of a record kept as JSON in the run's state.
@@ -401,25 +469,24 @@ impl CsvRow {
         let r: Stored = serde_json::from_str(json)
             .map_err(|e| Error::unexpected(format!("a record in the batch state: {e}")))?;
         let patient = r.patient.as_ref();
-        Ok(CsvRow(vec![
-            r.line.to_string(),
-            r.nhs_number,
-            r.status.as_str().to_string(),
-            r.plans.len().to_string(),
-            r.plans.iter().filter(|p| p.active).count().to_string(),
-            authorities(r.plans.iter().map(|p| &p.local_authority)),
-            r.access_history.as_ref().map_or(0, Vec::len).to_string(),
-            text(&r.duplicate_of),
-            text(&r.exit_code),
-            text(&r.http_status),
-            text(&r.code),
-            text(&r.message),
-            text(&r.trace_id),
-            text(&patient.and_then(|p| p.name.clone())),
-            text(&patient.and_then(|p| p.birth_date.clone())),
-            text(&r.pds_status),
-            text(&r.route),
-        ]))
+        Ok(Columns {
+            line: r.line,
+            nhs_number: &r.nhs_number,
+            status: r.status,
+            plans: &r.plans,
+            accesses: r.access_history.as_ref().map_or(0, Vec::len),
+            duplicate_of: r.duplicate_of,
+            exit_code: r.exit_code,
+            http_status: r.http_status,
+            code: r.code.as_deref(),
+            message: r.message.as_deref(),
+            trace_id: r.trace_id.as_deref(),
+            name: patient.and_then(|p| p.name.as_deref()),
+            birth_date: patient.and_then(|p| p.birth_date.as_deref()),
+            pds_status: r.pds_status.as_deref(),
+            route: r.route.as_deref(),
+        }
+        .row())
     }
 }
 
