@@ -1,19 +1,19 @@
 //! `cpis`: a command-line client for the NHS Child Protection – Information Sharing service.
 //!
 //! The binary (`src/main.rs`) is a thin shell around this library: it parses the command line
-//! with [`cli`], runs a command from [`commands`], and maps any [`error::Error`] to an exit code.
+//! with [`cli`], which runs a command of `commands` and maps any [`error::Error`] to an exit
+//! code.
 
 pub mod api;
-pub(crate) mod app;
+pub mod app;
 pub mod auth;
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod config;
 pub(crate) mod credentials;
 pub(crate) mod doctor;
 pub mod env;
 pub mod error;
-pub mod generate;
 pub mod net;
 pub(crate) mod paste;
 pub(crate) mod private;

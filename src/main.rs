@@ -2,5 +2,5 @@ use clap::Parser;
 
 fn main() {
     let cli = cpis::cli::Cli::parse();
-    std::process::exit(cpis::commands::run(cli));
+    std::process::exit(cpis::cli::run(cli));
 }

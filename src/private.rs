@@ -70,9 +70,8 @@ pub fn check_config_dir_if_exists(dir: &Path) -> Result<()> {
     open_config_dir(&dir).map(|_| ())
 }
 
-/// Create or replace `path` (a `config.toml`) with `bytes`, 0600, atomically, as
-/// [`write_private`] does, in a directory checked by [`open_config_dir`].
-pub fn write_config(path: &Path, bytes: &[u8]) -> Result<()> {
+/// The directory `path` is in (`.` for a bare name) and its file name.
+fn dir_and_name(path: &Path) -> Result<(&Path, &std::ffi::OsStr)> {
     let name = path
         .file_name()
         .ok_or_else(|| Error::unexpected(format!("{} is not a file name", path.display())))?;
@@ -80,6 +79,13 @@ pub fn write_config(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    Ok((dir, name))
+}
+
+/// Create or replace `path` (a `config.toml`) with `bytes`, 0600, atomically, as
+/// [`write_private`] does, in a directory checked by [`open_config_dir`].
+pub fn write_config(path: &Path, bytes: &[u8]) -> Result<()> {
+    let (dir, name) = dir_and_name(path)?;
     open_config_dir(dir)?.write_file(name, bytes, true)
 }
 
@@ -695,13 +701,7 @@ impl PrivateDir {
 /// the directory so opened. `path` itself is never opened: a fresh file with an unpredictable
 /// name is created exclusively beside it and renamed over it.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::unexpected(format!("{} is not a file name", path.display())))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let (dir, name) = dir_and_name(path)?;
     open_private_dir(dir)?.write_file(name, bytes, true)
 }
 

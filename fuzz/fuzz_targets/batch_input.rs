@@ -1,7 +1,7 @@
 //! Batch input, plain lines and CSV (the first byte picks), read and planned as
 //! `cpis batch` does.
 #![no_main]
-use cpis::commands::batch;
+use cpis::app::batch;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,18 +5,18 @@
 //! [`alert`], [`batch`], [`doctor`] (one check per file), what `auth status` knows
 //! ([`auth`]) and signing in ([`signin`]).
 
-pub mod alert;
-pub mod auth;
+pub(crate) mod alert;
+pub(crate) mod auth;
 pub mod batch;
-pub mod doctor;
-pub mod input;
-pub mod lookup;
-pub mod record;
-pub mod renewal;
-pub mod session;
-pub mod signals;
-pub mod signin;
-pub mod v3route;
-pub mod verify;
+pub(crate) mod doctor;
+pub(crate) mod input;
+pub(crate) mod lookup;
+pub(crate) mod record;
+pub(crate) mod renewal;
+pub(crate) mod session;
+pub(crate) mod signals;
+pub(crate) mod signin;
+pub(crate) mod v3route;
+pub(crate) mod verify;
 
-pub use session::{Connection, Ctx};
+pub(crate) use session::{Connection, Ctx};

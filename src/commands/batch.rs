@@ -9,10 +9,6 @@ use crate::error::{Error, Kind, Result};
 use crate::ui::progress::Progress;
 use args::{BatchArgs, BatchFormat};
 
-pub use crate::app::batch::{
-    plan_row, plan_rows, read_rows, Plan, Row, RowReader, CSV_COLUMNS, STATUSES,
-};
-
 /// The workflow's terminal: notes and the progress bar (`ui::progress`).
 impl crate::app::batch::Ui for Progress {
     fn note(&self, msg: &str) {

@@ -40,12 +40,12 @@ fn check(dir: &str, expected: BTreeMap<String, Vec<u8>>) {
 
 #[test]
 fn completions_are_up_to_date() {
-    check("completions", cpis::generate::completions());
+    check("completions", cpis::cli::generate::completions());
 }
 
 #[test]
 fn man_pages_are_up_to_date() {
-    let pages = cpis::generate::man_pages();
+    let pages = cpis::cli::generate::man_pages();
     for name in [
         "cpis.1",
         "cpis-lookup.1",

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cpis::commands::batch::{read_rows, Row};
+use cpis::app::batch::{read_rows, Row};
 use cpis::nhs_number::{check_digit, NhsNumber};
 use cpis::sanitize::{csv_cell, is_unsafe, json_text, sanitize};
 use proptest::prelude::*;

@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
+use super::generate;
 use crate::error::{Error, Result};
-use crate::generate;
 
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
-    let mut cmd = crate::cli::command();
+    let mut cmd = super::command();
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, "cpis", &mut buf);
     Ok(crate::ui::print_stdout(&String::from_utf8_lossy(&buf))?)

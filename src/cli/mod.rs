@@ -1,5 +1,13 @@
-//! The clap definition only: global flags and the subcommand enum.
-//! Completions and man pages are generated from this (see `generate.rs`).
+//! The command line: the clap definition (global flags and the subcommand enum, each
+//! command's arguments taken from beside it in `commands`), running it ([`run`]), and what is
+//! generated from the definition (completions and man pages: [`generate`], and the
+//! `completions` and `man` commands that print or write them, [`docs`]).
+
+mod docs;
+pub mod generate;
+mod run;
+
+pub use run::run;
 
 use std::path::PathBuf;
 
@@ -23,7 +31,7 @@ pub use crate::commands::sandbox::args::{
     AppRegistration, AppRegistrations, PatientsArgs, SandboxCommand, ServeArgs,
 };
 
-const ROOT_EXAMPLES: &str = include_str!("help/root_examples.txt");
+const ROOT_EXAMPLES: &str = include_str!("../help/root_examples.txt");
 
 fn root_after_long_help() -> String {
     format!(
@@ -173,9 +181,9 @@ pub enum Command {
     },
 }
 
-const COMPLETIONS_HELP: &str = include_str!("help/completions_help.txt");
+const COMPLETIONS_HELP: &str = include_str!("../help/completions_help.txt");
 
-const MAN_HELP: &str = include_str!("help/man_help.txt");
+const MAN_HELP: &str = include_str!("../help/man_help.txt");
 
 // The domain values live below this layer; clap learns their names here.
 impl ValueEnum for EnvName {
