@@ -3,12 +3,13 @@
 //! ([`verify`]), what the user gives ([`input`]), what CP-IS holds by whichever route
 //! ([`record`]: the `CareRecordSource` seam), and the workflows on them: [`lookup`],
 //! [`alert`], [`batch`], [`doctor`] (one check per file), what `auth status` knows
-//! ([`auth`]) and signing in ([`signin`]).
+//! ([`auth`]), signing in ([`signin`]) and the embedded sandbox's commands ([`embedded`]).
 
 pub(crate) mod alert;
 pub(crate) mod auth;
 pub mod batch;
 pub(crate) mod doctor;
+pub(crate) mod embedded;
 pub(crate) mod input;
 pub(crate) mod lookup;
 pub(crate) mod record;

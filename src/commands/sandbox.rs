@@ -1,97 +1,37 @@
-//! `cpis sandbox serve` and `cpis sandbox patients`.
+//! `cpis sandbox serve` and `cpis sandbox patients`: the arguments, `app::embedded`, and what
+//! is printed.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::app::embedded;
 use crate::commands::formats::Format;
-use crate::error::{Error, Kind, Result};
-use crate::private;
+use crate::error::Result;
 use crate::render;
 use crate::sandbox;
 use args::{PatientsArgs, ServeArgs};
 
-/// Listening beyond loopback is refused unless `--allow-remote`.
-fn refuse_remote(args: &ServeArgs) -> Result<()> {
-    if !args.addr.ip().is_loopback() && !args.allow_remote {
-        return Err(Error::usage(format!(
-            "refusing to listen on {}: it is not a loopback address, so anyone who can reach it could use the sandbox",
-            args.addr
-        ))
-        .with_hint(format!(
-            "listen on loopback (e.g. --addr 127.0.0.1:{}), or pass --allow-remote to listen on {} anyway",
-            args.addr.port(),
-            args.addr
-        )));
-    }
-    Ok(())
-}
-
-/// Registered applications: a bad JWKS file is the user's error, found before listening.
-fn registered_apps(args: &ServeArgs) -> Result<Vec<sandbox::oauth::Application>> {
-    let mut apps = Vec::new();
-    for r in &args.apps.0 {
-        apps.push(sandbox::oauth::Application::from_jwks_file(
-            &r.api_key,
-            &r.jwks,
-            r.nominated_person.as_deref(),
-            r.nominated_role.as_deref(),
-        )?);
-    }
-    Ok(apps)
-}
-
-/// With `--tls`: the server's certificate, and its CA written to `ca.pem` in `--tls-dir` or
-/// in a fresh private directory (removed when `temp_dir` is dropped).
-#[derive(Default)]
-struct Tls {
-    ca_path: Option<PathBuf>,
-    temp_dir: Option<tempfile::TempDir>,
-    config: Option<std::sync::Arc<rustls::ServerConfig>>,
-}
-
-fn tls(args: &ServeArgs) -> Result<Tls> {
-    if !args.tls {
-        return Ok(Tls::default());
-    }
-    let mut temp_dir = None;
-    let dir = match &args.tls_dir {
-        Some(d) => {
-            private::ensure_private_dir(d).map_err(|e| match e.hint.clone() {
-                Some(h) if e.kind == Kind::Usage => {
-                    e.with_hint(format!("{h}, or omit --tls-dir for a fresh private one"))
-                }
-                _ => e,
-            })?;
-            d.clone()
-        }
-        None => {
-            let t = private::private_temp_dir("cpis-sandbox-")?;
-            let d = t.path().to_path_buf();
-            temp_dir = Some(t);
-            d
-        }
-    };
-    let material = sandbox::tls::generate_with(args.tls_fault)?;
-    let path = dir.join("ca.pem");
-    private::write_private(&path, material.ca_pem.as_bytes())?;
-    Ok(Tls {
-        ca_path: Some(path),
-        temp_dir,
-        config: Some(material.server_config),
-    })
-}
-
 pub async fn serve(ctx: &crate::app::Ctx, args: ServeArgs) -> Result<()> {
-    refuse_remote(&args)?;
-    let apps = registered_apps(&args)?;
+    embedded::refuse_remote(args.addr, args.allow_remote)?;
+    let registrations: Vec<embedded::Registration> = args
+        .apps
+        .0
+        .iter()
+        .map(|r| embedded::Registration {
+            api_key: &r.api_key,
+            jwks: &r.jwks,
+            nominated_person: r.nominated_person.as_deref(),
+            nominated_role: r.nominated_role.as_deref(),
+        })
+        .collect();
+    let apps = embedded::registered_apps(&registrations)?;
     // Before anything is created: a stop signal from now on ends the server cleanly, and the
     // temporary directory is removed on the way out.
     let stop = crate::app::signals::stop_signal()?;
-    let Tls {
+    let embedded::Tls {
         ca_path,
         temp_dir,
         config: tls,
-    } = tls(&args)?;
+    } = embedded::tls(args.tls, args.tls_dir.as_deref(), args.tls_fault)?;
     let running = sandbox::start(
         args.addr,
         sandbox::Options {
@@ -140,54 +80,11 @@ pub async fn serve(ctx: &crate::app::Ctx, args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-/// Every patient `sandbox patients` lists, as JSON: the CP-IS patients with their plans (each
-/// plan also in `lookup --format json`'s shape: `code`, `display`, `active`,
-/// `office_hours_phone`, `emergency_duty_phone`; `local_authority` stays the object it always
-/// was), then the numbers that exist to show one PDS classification each (`plans` empty,
-/// `pds_shows` saying what).
-fn patients_json() -> serde_json::Value {
-    use serde_json::{json, Value};
-    let today = crate::timeutil::today_days();
-    let mut all: Vec<Value> = sandbox::patients::PATIENTS
-        .iter()
-        .map(|p| {
-            let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
-            if let Some(plans) = v["plans"].as_array_mut() {
-                for (plan, spec) in plans.iter_mut().zip(p.plans) {
-                    let (code, display) = spec.kind.code();
-                    plan["code"] = json!(code);
-                    plan["display"] = json!(display);
-                    plan["active"] = json!(crate::api::record::is_active(
-                        Some(spec.start),
-                        spec.end,
-                        today
-                    ));
-                    plan["office_hours_phone"] = json!(spec.local_authority.office_hours);
-                    plan["emergency_duty_phone"] = json!(spec.local_authority.emergency_duty);
-                }
-            }
-            v["pds_shows"] = Value::Null;
-            v
-        })
-        .collect();
-    all.extend(sandbox::pds::CASES.iter().map(|r| {
-        json!({
-            "nhs_number": r.nhs_number,
-            "name": null,
-            "shows": r.shows,
-            "behaviour": "pds-case",
-            "plans": [],
-            "pds_shows": r.shows,
-        })
-    }));
-    Value::Array(all)
-}
-
 pub fn patients(args: PatientsArgs) -> Result<()> {
     let list = sandbox::patients::PATIENTS;
     let format = if args.json { Format::Json } else { args.format };
     let text = match format {
-        Format::Json => render::json(&patients_json()),
+        Format::Json => render::json(&embedded::patients_json()),
         Format::Csv => render::sandbox::patients_csv(
             &list
                 .iter()
