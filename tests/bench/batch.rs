@@ -21,7 +21,8 @@
 //!
 //! Settings: CPIS_BENCH_ROWS (10000), CPIS_BENCH_RATE (100), CPIS_BENCH_DELAY_MS (50),
 //! CPIS_BENCH_CONCURRENCY (16), CPIS_BENCH_SCALE ("10000,100000,1000000"; empty skips part 3),
-//! CPIS_BENCH_SCALE_RATE (1000), CPIS_BENCH_SKIP_LIMITED (0; 1 skips parts 1 and 2).
+//! CPIS_BENCH_SCALE_RATE (1000), CPIS_BENCH_SKIP_LIMITED (0; 1 skips parts 1 and 2),
+//! CPIS_BENCH_OVER_ROWS (2000: the rows of part 2).
 
 mod common;
 
@@ -163,14 +164,15 @@ fn main() {
         .collect();
     let scale_rate = env_num("CPIS_BENCH_SCALE_RATE", 1000).clamp(1, 1000);
     let skip_limited = env_num("CPIS_BENCH_SKIP_LIMITED", 0) == 1;
+    let over = env_num("CPIS_BENCH_OVER_ROWS", 2_000) as usize;
 
     println!(
         "cpis batch benchmark: sandbox --rate-limit {rate} --delay-ms {delay}, --concurrency {concurrency}"
     );
     let most = scale.iter().copied().max().unwrap_or(0);
-    let list = numbers(rows.max(most));
+    let list = numbers(rows.max(most).max(over));
     if !skip_limited {
-        limited(&list, rows, rate, delay, concurrency);
+        limited(&list, rows, over, rate, delay, concurrency);
     }
     if scale.is_empty() {
         return;
@@ -231,7 +233,7 @@ fn main() {
 }
 
 /// Parts 1 and 2: against the spike arrest.
-fn limited(list: &[String], rows: usize, rate: u64, delay: u64, concurrency: u64) {
+fn limited(list: &[String], rows: usize, over: usize, rate: u64, delay: u64, concurrency: u64) {
     let limited = Sandbox::start(&[
         "--rate-limit",
         &rate.to_string(),
@@ -244,7 +246,6 @@ fn limited(list: &[String], rows: usize, rate: u64, delay: u64, concurrency: u64
         &at_limit,
         Some(rate),
     );
-    let over = rows.min(2_000);
     let double = batch(&limited, &list[..over], rate * 2, concurrency);
     report(
         &format!(

