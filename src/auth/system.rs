@@ -383,18 +383,9 @@ pub async fn request_token_raw(
             err.message = format!("token endpoint: {}", err.message);
             err
         })?;
-    let status = resp.status().as_u16();
-    let content_type = resp
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let location = resp
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let bytes = match crate::net::http::read_body(resp, crate::net::http::MAX_BODY).await {
+    let (head, bytes) = crate::api::platform::reply::read(resp, crate::net::http::MAX_BODY).await;
+    let (status, content_type, location) = (head.status, head.content_type, head.location);
+    let bytes = match bytes {
         Ok(b) => b,
         Err(crate::net::http::BodyError::TooLarge) => {
             return Err(crate::net::http::too_large("token endpoint"))

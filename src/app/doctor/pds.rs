@@ -36,16 +36,10 @@ pub(super) async fn pds_check(ctx: &Ctx, conn: &Connection) -> Check {
         Ok(r) => r,
         Err(failed) => return failed,
     };
-    let status = resp.status().as_u16();
-    let content_type = resp
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let body = crate::net::http::read_body(resp, crate::net::http::MAX_BODY)
-        .await
-        .unwrap_or_default();
-    let said = crate::api::platform::errors::read_error_body(content_type.as_deref(), &body);
+    let (head, body) = crate::api::platform::reply::read(resp, crate::net::http::MAX_BODY).await;
+    let status = head.status;
+    let body = body.unwrap_or_default();
+    let said = crate::api::platform::errors::read_error_body(head.content_type.as_deref(), &body);
     let path = url.path().trim_end_matches(PDS_PROBE_NUMBER);
     let c = match (status, said.code.as_deref()) {
         (400, Some("INVALID_RESOURCE_ID")) | (200..=299, _) => Check::ok(
