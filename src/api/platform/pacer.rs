@@ -14,17 +14,17 @@
 //!
 //! On a 429 no request goes out before its `Retry-After` has passed, and the rate is halved
 //! (at most down to an eighth). It then recovers: a quarter faster after each recovery step
-//! (a second, or two of the slowed requests if that is longer) without a 429, back to the
-//! configured rate after a 429 at that rate or a first one (either may be a passing one: a run
-//! at its limit meets one now and then), and to just under the rate a second one came at
-//! below the configured rate (nine tenths of it; a second is one within a minute of the one
-//! before): what the service allows is under that rate, so the run stays there. After each 20 s without
-//! a 429 there it feels upwards (a twentieth faster, then twice as much each time, up to a
-//! quarter), in case the limit has risen, back to the configured rate. Configured at twice a service's limit,
-//! a run so holds about 92 % of the limit with a 429 every ten seconds or so, where halving
-//! and recovering all the way each time held about 66 % with a 429 or more every second
-//! (simulated in the tests below). The configured rate is a ceiling throughout: a slowed rate
-//! only ever adds waiting.
+//! (a second, or two of the slowed requests if that is longer) without a 429. After a 429 at
+//! the configured rate, or a first one, it recovers all the way back: either may be a passing
+//! one, and a run at its limit meets one now and then. After a second one (within a minute of
+//! the one before) below the configured rate, it recovers to nine tenths of the rate that
+//! one came at, since what the service allows is under it, and stays there; after each 20 s
+//! there without a 429 it feels upwards (a twentieth faster, then twice as much each time, up
+//! to a quarter), in case the limit has risen, back to the configured rate. Configured at
+//! twice a service's limit, a run so holds about 92 % of the limit with a 429 every ten
+//! seconds or so, where halving and recovering all the way each time held about 66 % with a
+//! 429 or more every second (simulated in the tests below). The configured rate is a ceiling
+//! throughout: a slowed rate only ever adds waiting.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,8 +75,9 @@ pub struct Schedule {
     /// When a 429 last halved the rate: the 429s of requests already on their way when it
     /// came (within a second) do not halve it again.
     halved_at: Option<u64>,
-    /// The rate the latest halving 429 came at, when it came within a minute of the one
-    /// before (raised by each step upwards since): what the service allows is under it.
+    /// The rate the latest halving 429 came at, when it came below the configured rate and
+    /// within a minute of the one before (raised by each step upwards since): what the
+    /// service allows is under it.
     limit: Option<f64>,
     /// Steps upwards since the latest 429.
     probes: u32,

@@ -21,7 +21,7 @@ fn cis2_issuer(ctx: &Ctx, given: &Given, base: &url::Url) -> Result<String> {
             .or_else(|| ctx.settings.signin.cis2_issuer.clone()),
         ctx.settings.endpoint.env,
     ) {
-        (Some(i), _) => i.clone(),
+        (Some(i), _) => i,
         (None, Some(EnvName::Local)) if ctx.settings.endpoint.base_url.is_none() => format!(
             "{}{}",
             base.origin().ascii_serialization(),
@@ -52,7 +52,7 @@ pub(crate) async fn sign_in(ctx: &Ctx, given: &Given, person: &dyn Person) -> Re
             .or_else(|| ctx.settings.signin.cis2_client_id.clone()),
         local,
     ) {
-        (Some(c), _) => c.clone(),
+        (Some(c), _) => c,
         (None, true) => sandbox::app::CIS2_CLIENT_ID.to_string(),
         (None, false) => {
             return Err(Error::usage("a CIS2 sign-in needs --cis2-client-id ID")
